@@ -1,0 +1,7 @@
+//! Server functions: the app's whole HTTP API, under stable paths documented in `API.md`.
+//!
+//! Each one starts by resolving who is asking (`server::principal`), then proves ownership
+//! (`server::authz`), then parses its input into domain types, and only then touches the store.
+
+pub mod auth;
+pub mod profile;

@@ -1,0 +1,293 @@
+//! Parsed domain types. Raw input becomes one of these at the edge, or a clear [`AppError::Invalid`].
+
+use crate::AppError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A trimmed, lower-cased, plausibly deliverable email address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(AppError::invalid("Email is required."));
+        }
+        if email.len() > Self::MAX_LEN {
+            return Err(AppError::invalid("Email is too long (254 characters at most)."));
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err(AppError::invalid("Email must look like name@example.com."));
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..");
+        if local.is_empty() || !domain_ok || email.chars().any(|c| c.is_whitespace() || c.is_control()) || domain.contains('@') {
+            return Err(AppError::invalid("Email must look like name@example.com."));
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = AppError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password the user chose: long enough to matter, short enough not to be a hashing DoS.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 256;
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err(AppError::invalid(format!(
+                "Password must be at least {} characters.",
+                Self::MIN_CHARS
+            )));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(AppError::invalid(format!(
+                "Password must be at most {} characters.",
+                Self::MAX_CHARS
+            )));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// Trims and bounds a free-text single-line field, naming it in the error.
+fn bounded_text(raw: &str, field: &str, required: bool, max_chars: usize) -> Result<String, AppError> {
+    let text = raw.trim();
+    if required && text.is_empty() {
+        return Err(AppError::invalid(format!("{field} is required.")));
+    }
+    if text.chars().count() > max_chars {
+        return Err(AppError::invalid(format!(
+            "{field} is too long ({max_chars} characters at most)."
+        )));
+    }
+    if text.chars().any(|c| c.is_control()) {
+        return Err(AppError::invalid(format!("{field} must be a single line of text.")));
+    }
+    Ok(text.to_owned())
+}
+
+/// A person's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        bounded_text(raw, "Name", true, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The coach's business name shown to clients; may be empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandName(String);
+
+impl BrandName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        bounded_text(raw, "Brand name", false, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The units a coach works in. Everything is stored in SI and converted for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Units {
+    #[default]
+    Metric,
+    Imperial,
+}
+
+impl Units {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        match raw.trim() {
+            "metric" => Ok(Self::Metric),
+            "imperial" => Ok(Self::Imperial),
+            _ => Err(AppError::invalid("Units must be \"metric\" or \"imperial\".")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Metric => "metric",
+            Self::Imperial => "imperial",
+        }
+    }
+}
+
+/// An IANA time zone name such as `Europe/London`, or `UTC`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timezone(String);
+
+impl Timezone {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let tz = raw.trim();
+        let well_formed = !tz.is_empty()
+            && tz.len() <= 64
+            && tz.split('/').all(|part| {
+                !part.is_empty()
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+            });
+        let known_area = tz == "UTC"
+            || [
+                "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
+                "Europe/", "Indian/", "Pacific/", "Etc/",
+            ]
+            .iter()
+            .any(|area| tz.starts_with(area));
+        if well_formed && known_area {
+            Ok(Self(tz.to_owned()))
+        } else {
+            Err(AppError::invalid(
+                "Time zone must be an IANA name such as Europe/London or UTC.",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What kind of account a user has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Coach,
+    Client,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Coach => "coach",
+            Self::Client => "client",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "coach" => Some(Self::Coach),
+            "client" => Some(Self::Client),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// The signed-in user, as the UI needs to know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A coach's own profile and workspace settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoachProfile {
+    pub name: String,
+    pub email: String,
+    pub brand_name: String,
+    pub units: Units,
+    pub timezone: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_normalised_and_checked() {
+        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "ann@example..com", "a@b@c.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn password_bounds() {
+        assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse("long enough pw").is_ok());
+        assert!(NewPassword::parse(&"x".repeat(257)).is_err());
+        assert_eq!(format!("{:?}", NewPassword::parse("long enough pw").unwrap()), "NewPassword(***)");
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(PersonName::parse("  Ann Lee ").unwrap().as_str(), "Ann Lee");
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse(&"a".repeat(101)).is_err());
+        assert!(PersonName::parse("Ann\nLee").is_err());
+        assert_eq!(BrandName::parse("").unwrap().as_str(), "");
+    }
+
+    #[test]
+    fn units_and_timezones() {
+        assert_eq!(Units::parse("imperial").unwrap(), Units::Imperial);
+        assert!(Units::parse("furlongs").is_err());
+        assert!(Timezone::parse("Europe/London").is_ok());
+        assert!(Timezone::parse("America/Argentina/Buenos_Aires").is_ok());
+        assert!(Timezone::parse("UTC").is_ok());
+        for bad in ["", "Mars/Olympus", "Europe/../etc", "Europe/Lon don"] {
+            assert!(Timezone::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+}

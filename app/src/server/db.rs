@@ -1,0 +1,134 @@
+//! The store's connection: SQLite (embedded default) or PostgreSQL, chosen by the URL scheme.
+//!
+//! Queries are written once against `sqlx::Any` with `$N` placeholders, which both backends accept.
+//! Column types are limited to what both drivers map the same way: TEXT, BIGINT/INTEGER, REAL.
+
+use crate::AppError;
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Readers and the writer. On SQLite the writer pool has exactly one connection, so write
+/// transactions queue in the app instead of failing with SQLITE_BUSY. On PostgreSQL both are one pool.
+#[derive(Debug, Clone)]
+pub struct Db {
+    reader: AnyPool,
+    writer: AnyPool,
+    backend: Backend,
+}
+
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".to_string()
+        })?;
+        let db = match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
+                let writer = sqlite_pool(&url, 1).await?;
+                // WAL lets readers run beside the single writer; it is a property of the file.
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&writer)
+                    .await
+                    .map_err(|e| format!("cannot enable WAL on {url}: {e}"))?;
+                let reader = sqlite_pool(&url, 8).await?;
+                Self { reader, writer, backend }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await
+                    .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+                Self { reader: pool.clone(), writer: pool, backend }
+            }
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), String> {
+        let result = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.writer).await,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.writer).await,
+        };
+        result.map_err(|e| format!("database migration failed: {e}"))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// For single reads.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// For single-statement writes.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// A write transaction; commit it or it rolls back on drop.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, AppError> {
+        self.writer.begin().await.map_err(super::internal)
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, String> {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(SQLITE_PRAGMAS).await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(|e| format!("cannot open SQLite database {url}: {e}"))
+}
+
+/// True when a write failed only because a unique constraint was hit.
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+}
+
+/// Turns "0 rows touched" into not-found.
+pub fn expect_one(result: AnyQueryResult) -> Result<(), AppError> {
+    if result.rows_affected() == 0 {
+        Err(AppError::NotFound)
+    } else {
+        Ok(())
+    }
+}

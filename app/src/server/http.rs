@@ -1,0 +1,241 @@
+//! HTTP plumbing: error responses, cross-site refusal, server-side page guards, cache headers.
+
+use super::principal::current_user;
+use super::settings::Settings;
+use super::state::AppState;
+use crate::domain::Role;
+use crate::AppError;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tower_sessions::Session;
+
+fn status_of(err: &AppError) -> StatusCode {
+    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// Inside a server fn: make the HTTP status (and Retry-After) match the error being returned.
+pub fn apply_error_to_response(err: &AppError) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status_of(err));
+        if let AppError::TooManyRequests { retry_after_secs } = err {
+            response.insert_header(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+    }
+}
+
+/// Outside server fns (middleware, fallbacks): the same JSON body a server fn error has.
+pub fn error_response(err: &AppError) -> Response {
+    let body = serde_json::to_string(err).unwrap_or_default();
+    let mut response = (status_of(err), [(CONTENT_TYPE, "application/json")], body).into_response();
+    if let AppError::TooManyRequests { retry_after_secs } = err {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+    response
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// True when a browser tells us the request comes from another site. Requests without
+/// `Sec-Fetch-Site` or `Origin` do not come from a browser page and carry no ambient authority
+/// that another site could abuse, so they pass.
+fn is_cross_site(headers: &HeaderMap, settings: &Settings) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(ORIGIN) else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or("null");
+    if origin == settings.base_origin() {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map(|(_, host)| host);
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    origin_host.is_none() || origin_host != host
+}
+
+/// Refuses cross-site state-changing requests with 403 before they reach any handler.
+pub async fn reject_cross_site(State(settings): State<Arc<Settings>>, request: Request, next: Next) -> Response {
+    if is_state_changing(request.method()) && is_cross_site(request.headers(), &settings) {
+        tracing::info!(path = %request.uri().path(), "refused cross-site request");
+        return error_response(&AppError::CrossSite);
+    }
+    next.run(request).await
+}
+
+/// Which role a page prefix requires.
+fn required_role(path: &str) -> Option<Role> {
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if under("/coach") {
+        Some(Role::Coach)
+    } else {
+        None
+    }
+}
+
+/// Guards pages on the server: a page for coaches is never rendered for anyone else.
+pub async fn guard_pages(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+    let Some(role) = required_role(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let user = match current_user(&state, &session).await {
+        Ok(user) => user,
+        Err(err) => return error_response(&err),
+    };
+    match user {
+        Some(me) if me.role == role => next.run(request).await,
+        Some(_) => redirect("/"),
+        None => {
+            let next_path = request.uri().path().to_owned();
+            redirect(&format!("/login?next={}", percent_encode_path(&next_path)))
+        }
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+fn percent_encode_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A file name with a content hash, as cargo-leptos writes them: `coachroom.<hash>.wasm`.
+pub fn has_content_hash(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1].iter().any(|part| {
+            part.len() >= 8 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// Long-lived caching for hashed assets; nothing personal is ever cached.
+pub async fn cache_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(CACHE_CONTROL) {
+        return response;
+    }
+    let is_asset = path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico";
+    let policy = if is_asset && response.status().is_success() && has_content_hash(&path) {
+        "public, max-age=31536000, immutable"
+    } else if is_asset {
+        "no-cache"
+    } else {
+        "no-store"
+    };
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
+
+/// The caller's IP: the socket peer, or the last `X-Forwarded-For` hop when behind a trusted proxy.
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .flatten();
+    forwarded
+        .or(peer.map(|p| p.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// The IP of the request a server fn is handling.
+pub async fn request_ip(settings: &Settings) -> IpAddr {
+    let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0);
+    client_ip(&headers, peer, settings.trust_forwarded_for)
+}
+
+/// Unknown `/api/...` paths answer in JSON, not with the HTML app.
+pub async fn api_not_found() -> Response {
+    error_response(&AppError::NotFound)
+}
+
+/// Gives an over-limit body the same JSON error shape as everything else under `/api`.
+pub async fn explain_payload_too_large(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return error_response(&AppError::TooLarge);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::settings::LoginThrottle;
+
+    fn settings() -> Settings {
+        Settings {
+            base_url: "https://coach.example.com".into(),
+            data_dir: Default::default(),
+            secure_cookies: true,
+            trust_forwarded_for: false,
+            login_throttle: LoginThrottle::default(),
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        let s = settings();
+        assert!(!is_cross_site(&headers(&[]), &s));
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")]), &s));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), &s));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")]), &s));
+        assert!(!is_cross_site(&headers(&[("origin", "https://coach.example.com")]), &s));
+        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:4000")]), &s));
+        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "coach.example.com")]), &s));
+        assert!(is_cross_site(&headers(&[("origin", "null")]), &s));
+    }
+
+    #[test]
+    fn hashed_asset_names() {
+        assert!(has_content_hash("/pkg/coachroom.Ab3dEf9_x-YZ.wasm"));
+        assert!(!has_content_hash("/pkg/coachroom.wasm"));
+        assert!(!has_content_hash("/favicon.svg"));
+    }
+
+    #[test]
+    fn forwarded_for_only_when_trusted() {
+        let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.2")]);
+        let peer = Some(SocketAddr::from(([127, 0, 0, 1], 9)));
+        assert_eq!(client_ip(&h, peer, false), IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(client_ip(&h, peer, true), IpAddr::from([10, 0, 0, 2]));
+    }
+
+    #[test]
+    fn coach_pages_need_a_coach() {
+        assert_eq!(required_role("/coach"), Some(Role::Coach));
+        assert_eq!(required_role("/coach/settings"), Some(Role::Coach));
+        assert_eq!(required_role("/coaching-tips"), None);
+        assert_eq!(required_role("/login"), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! Server-only code: store, authentication, authorization and HTTP plumbing.
+//! Compiled only with the `ssr` feature, so none of it reaches the WASM bundle.
+
+pub mod authz;
+pub mod db;
+pub mod http;
+pub mod password;
+pub mod principal;
+pub mod router;
+pub mod session_store;
+pub mod settings;
+pub mod state;
+pub mod store;
+pub mod throttle;
+
+use crate::AppError;
+use std::fmt::Display;
+
+/// Logs the real cause and gives the user the generic 500.
+pub fn internal(cause: impl Display) -> AppError {
+    tracing::error!(%cause, "internal error");
+    AppError::Internal
+}
+
+/// Milliseconds since the Unix epoch; the store keeps times as integers so SQLite and PostgreSQL agree.
+pub fn now_millis() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+/// A new random identifier: 128 bits, hex.
+pub fn new_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

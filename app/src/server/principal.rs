@@ -1,0 +1,110 @@
+//! Who is asking. Every server fn starts by resolving a [`Principal`] from the session.
+
+use super::session_store::USER_ID_KEY;
+use super::state::AppState;
+use super::store;
+use crate::domain::{Me, Role};
+use crate::AppError;
+use tower_sessions::Session;
+
+/// A signed-in coach. The id is private so only this module (from a real session) makes one.
+#[derive(Debug, Clone)]
+pub struct CoachPrincipal {
+    user_id: String,
+}
+
+/// A signed-in client of some coach.
+#[derive(Debug, Clone)]
+pub struct ClientPrincipal {
+    user_id: String,
+}
+
+/// A platform administrator (no routine access to content).
+#[derive(Debug, Clone)]
+pub struct AdminPrincipal {
+    user_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Coach(CoachPrincipal),
+    Client(ClientPrincipal),
+    Admin(AdminPrincipal),
+}
+
+impl CoachPrincipal {
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+impl ClientPrincipal {
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+impl AdminPrincipal {
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+impl Principal {
+    pub fn user_id(&self) -> &str {
+        match self {
+            Self::Coach(p) => p.user_id(),
+            Self::Client(p) => p.user_id(),
+            Self::Admin(p) => p.user_id(),
+        }
+    }
+}
+
+/// The request's session (the session layer is always installed in front of server fns).
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| super::internal(format!("session layer missing: {e}")))
+}
+
+/// The signed-in user, if any, checked against the store (a deleted user is signed out).
+pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<Me>, AppError> {
+    let user_id: Option<String> = session.get(USER_ID_KEY).await.map_err(super::internal)?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    store::users::me(&state.db, &user_id).await
+}
+
+/// The principal for this request, or 401.
+pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> {
+    let session = session().await?;
+    let me = current_user(state, &session).await?.ok_or(AppError::Unauthenticated)?;
+    Ok(match me.role {
+        Role::Coach => Principal::Coach(CoachPrincipal { user_id: me.user_id }),
+        Role::Client => Principal::Client(ClientPrincipal { user_id: me.user_id }),
+        Role::Admin => Principal::Admin(AdminPrincipal { user_id: me.user_id }),
+    })
+}
+
+/// A coach, or 401 (anonymous) / 403 (another kind of account).
+pub async fn require_coach(state: &AppState) -> Result<CoachPrincipal, AppError> {
+    match require_principal(state).await? {
+        Principal::Coach(coach) => Ok(coach),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Starts a signed-in session under a fresh id (so a planted session id is worthless).
+pub async fn sign_in(session: &Session, user_id: &str) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(super::internal)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(super::internal)
+}
+
+/// Ends the session on the server; the old cookie is worthless afterwards.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(super::internal)
+}

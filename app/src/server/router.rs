@@ -1,0 +1,58 @@
+//! The axum router: pages, server fns, static files and the middleware stack.
+
+use super::http;
+use super::session_store::SqlSessionStore;
+use super::state::AppState;
+use axum::http::header::{HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::any;
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The largest request body any endpoint accepts. Uploads get their own, larger limit later.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Session cookie name.
+pub const SESSION_COOKIE: &str = "coachroom_session";
+
+/// Sessions end after this long without a request.
+const SESSION_IDLE: time::Duration = time::Duration::days(14);
+
+pub fn build(state: AppState) -> Router {
+    let store = SqlSessionStore::new(state.db.clone());
+    store.spawn_cleanup(Duration::from_secs(3600));
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    let routes = generate_route_list(crate::ui::App);
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .route("/api/{*rest}", any(http::api_not_found))
+        .leptos_routes_with_context(&state, routes, || (), move || crate::ui::shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::ui::shell))
+        .layer(from_fn_with_state(state.clone(), http::guard_pages))
+        .layer(from_fn_with_state(state.settings.clone(), http::reject_cross_site))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn(http::explain_payload_too_large))
+        .layer(from_fn(http::cache_headers))
+        .layer(SetResponseHeaderLayer::if_not_present(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

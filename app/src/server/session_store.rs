@@ -1,0 +1,131 @@
+//! tower-sessions store on the app's own database, so several app servers can share sessions
+//! through one PostgreSQL. It also records the session's user, so all of a user's sessions can be
+//! ended at once (password change, account deletion).
+
+use super::db::Db;
+use super::now_millis;
+use async_trait::async_trait;
+use std::time::Duration;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result as StoreResult};
+use tower_sessions::SessionStore;
+
+/// The session key holding the signed-in user's id.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Debug, Clone)]
+pub struct SqlSessionStore {
+    db: Db,
+}
+
+impl SqlSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes expired sessions every `period`, forever.
+    pub fn spawn_cleanup(&self, period: Duration) -> tokio::task::JoinHandle<()> {
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            loop {
+                ticker.tick().await;
+                let result = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(now_millis())
+                    .execute(db.writer())
+                    .await;
+                if let Err(err) = result {
+                    tracing::warn!(%err, "session cleanup failed");
+                }
+            }
+        })
+    }
+}
+
+fn backend(err: sqlx::Error) -> Error {
+    Error::Backend(err.to_string())
+}
+
+fn columns(record: &Record) -> StoreResult<(String, String, Option<String>, i64)> {
+    let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+    let user_id = record
+        .data
+        .get(USER_ID_KEY)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    let expires_at = (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64;
+    Ok((record.id.to_string(), data, user_id, expires_at))
+}
+
+#[async_trait]
+impl SessionStore for SqlSessionStore {
+    async fn create(&self, record: &mut Record) -> StoreResult<()> {
+        // Ids are random 128-bit values; on the (theoretical) collision, draw again.
+        loop {
+            let (id, data, user_id, expires_at) = columns(record)?;
+            let inserted = sqlx::query(
+                "INSERT INTO sessions (id, data, user_id, expires_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(data)
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(self.db.writer())
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> StoreResult<()> {
+        let (id, data, user_id, expires_at) = columns(record)?;
+        sqlx::query(
+            "INSERT INTO sessions (id, data, user_id, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, user_id = excluded.user_id, \
+             expires_at = excluded.expires_at",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(self.db.writer())
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &Id) -> StoreResult<Option<Record>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(session_id.to_string())
+                .bind(now_millis())
+                .fetch_optional(self.db.reader())
+                .await
+                .map_err(backend)?;
+        let Some((data, expires_at)) = row else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
+        let expiry_date =
+            time::OffsetDateTime::from_unix_timestamp_nanos(expires_at as i128 * 1_000_000)
+                .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *session_id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, session_id: &Id) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(session_id.to_string())
+            .execute(self.db.writer())
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

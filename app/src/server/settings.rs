@@ -1,0 +1,67 @@
+//! Runtime settings the app needs, already parsed by the binary's config layer.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public base URL, e.g. `https://coachroom.example.com`; used for links and the Origin check.
+    pub base_url: String,
+    /// Where local files live.
+    pub data_dir: PathBuf,
+    /// Mark cookies `Secure` (true when the base URL is https).
+    pub secure_cookies: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub login_throttle: LoginThrottle,
+}
+
+/// Failed-login limits within a sliding window.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginThrottle {
+    pub max_per_account: u32,
+    pub max_per_ip: u32,
+    pub window_secs: u64,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self {
+            max_per_account: 5,
+            max_per_ip: 20,
+            window_secs: 900,
+        }
+    }
+}
+
+impl Settings {
+    /// The scheme://host[:port] part of the base URL, for comparing with `Origin`.
+    pub fn base_origin(&self) -> &str {
+        let url = self.base_url.trim_end_matches('/');
+        match url.find("://") {
+            Some(scheme_end) => match url[scheme_end + 3..].find('/') {
+                Some(path_start) => &url[..scheme_end + 3 + path_start],
+                None => url,
+            },
+            None => url,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_origin_drops_the_path() {
+        let mut s = Settings {
+            base_url: "https://coach.example.com/app/".into(),
+            data_dir: PathBuf::new(),
+            secure_cookies: true,
+            trust_forwarded_for: false,
+            login_throttle: LoginThrottle::default(),
+        };
+        assert_eq!(s.base_origin(), "https://coach.example.com");
+        s.base_url = "http://127.0.0.1:3000".into();
+        assert_eq!(s.base_origin(), "http://127.0.0.1:3000");
+    }
+}

@@ -1,0 +1,5 @@
+//! SQL store. Functions that read or change workspace data take an ownership proof from
+//! [`super::authz`]; only account plumbing (sign-up, login, sessions) works on raw ids.
+
+pub mod coaches;
+pub mod users;

@@ -1,0 +1,61 @@
+//! Accounts: creation, lookup for login, and the "who am I" view.
+
+use crate::domain::{Email, Me, PersonName, Role};
+use crate::server::db::{is_unique_violation, Db};
+use crate::server::{internal, new_id, now_millis};
+use crate::AppError;
+use sqlx::{Any, Transaction};
+
+/// Inserts a user inside the caller's transaction; a taken email is a 409.
+pub async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    email: &Email,
+    name: &PersonName,
+    role: Role,
+    password_hash: &str,
+) -> Result<String, AppError> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO users (id, email, name, role, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(role.as_str())
+    .bind(password_hash)
+    .bind(now_millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::Conflict("An account with this email already exists.".into())
+        } else {
+            internal(e)
+        }
+    })?;
+    Ok(id)
+}
+
+/// The user id and password hash for an email, for login.
+pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(String, String)>, AppError> {
+    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)
+}
+
+pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
+    let row: Option<(String, String, String, String)> =
+        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.reader())
+            .await
+            .map_err(internal)?;
+    row.map(|(user_id, email, name, role)| {
+        let role = Role::parse(&role).ok_or_else(|| internal(format!("unknown role {role}")))?;
+        Ok(Me { user_id, email, name, role })
+    })
+    .transpose()
+}

@@ -1,0 +1,107 @@
+//! Sign-up and login pages.
+
+use crate::api::auth::{Login as LoginFn, Signup as SignupFn};
+use crate::domain::{Me, NewPassword, Role};
+use crate::testids;
+use crate::ui::{error_text, hard_navigate};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// Where to go after signing in: a same-site `next` path, else the user's home.
+fn landing_path(me: &Me, next: Option<String>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        _ if me.role == Role::Coach => "/coach".into(),
+        _ => "/".into(),
+    }
+}
+
+#[component]
+pub fn Signup() -> impl IntoView {
+    let signup = ServerAction::<SignupFn>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = signup.value().get() {
+            hard_navigate(&landing_path(&me, None));
+        }
+    });
+    view! {
+        <Title text="Create your account · Coachroom" />
+        <section class="card narrow">
+            <h1>"Create your coach account"</h1>
+            <ActionForm action=signup>
+                <label>"Your name"
+                    <input name="name" required maxlength="100" autocomplete="name" data-testid=testids::SIGNUP_NAME />
+                </label>
+                <label>"Email"
+                    <input name="email" type="email" required autocomplete="email" data-testid=testids::SIGNUP_EMAIL />
+                </label>
+                <label>"Password"
+                    <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
+                        autocomplete="new-password" data-testid=testids::SIGNUP_PASSWORD />
+                    <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
+                </label>
+                <FormError message=Signal::derive(move || error_text(signup.value().get())) />
+                <button type="submit" disabled=move || signup.pending().get() data-testid=testids::SIGNUP_SUBMIT>
+                    "Create account"
+                </button>
+            </ActionForm>
+            <p>"Already have an account? " <a href="/login">"Log in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn Login() -> impl IntoView {
+    let login = ServerAction::<LoginFn>::new();
+    let query = use_query_map();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = login.value().get() {
+            let next = query.with_untracked(|q| q.get("next"));
+            hard_navigate(&landing_path(&me, next));
+        }
+    });
+    view! {
+        <Title text="Log in · Coachroom" />
+        <section class="card narrow">
+            <h1>"Log in"</h1>
+            <ActionForm action=login>
+                <label>"Email"
+                    <input name="email" type="email" required autocomplete="username" data-testid=testids::LOGIN_EMAIL />
+                </label>
+                <label>"Password"
+                    <input name="password" type="password" required autocomplete="current-password" data-testid=testids::LOGIN_PASSWORD />
+                </label>
+                <FormError message=Signal::derive(move || error_text(login.value().get())) />
+                <button type="submit" disabled=move || login.pending().get() data-testid=testids::LOGIN_SUBMIT>
+                    "Log in"
+                </button>
+            </ActionForm>
+            <p>"New to Coachroom? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// The error line under a form; announced to screen readers.
+#[component]
+pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="error" role="alert" data-testid=testids::FORM_ERROR>{move || message.get()}</p>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_paths_stay_on_site() {
+        let me = Me { user_id: "u".into(), email: "e@x.io".into(), name: "n".into(), role: Role::Coach };
+        assert_eq!(landing_path(&me, Some("/coach/settings".into())), "/coach/settings");
+        assert_eq!(landing_path(&me, Some("//evil.example".into())), "/coach");
+        assert_eq!(landing_path(&me, Some("https://evil.example".into())), "/coach");
+        assert_eq!(landing_path(&me, None), "/coach");
+    }
+}

@@ -1,0 +1,144 @@
+//! Leptos components: the HTML shell, the router and the pages.
+
+mod auth;
+mod coach;
+mod home;
+
+use crate::api::auth::{who_am_i, Logout};
+use crate::domain::{Me, Role};
+use crate::testids;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+/// The full HTML document rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Coachroom: one private workspace for a coach and their clients." />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options=options.clone() />
+                <HashedStylesheet options id="leptos" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user, loaded once per page load and shared by every component.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Result<Option<Me>, crate::AppError>>);
+
+pub fn current_user() -> CurrentUser {
+    expect_context::<CurrentUser>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(CurrentUser(Resource::new(|| (), |_| who_am_i())));
+
+    // Playwright waits for this marker before it types: until hydration, clicks do nothing useful.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Title text="Coachroom" />
+        <Router>
+            <Header />
+            <main id="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::Home />
+                    <Route path=path!("/signup") view=auth::Signup />
+                    <Route path=path!("/login") view=auth::Login />
+                    <Route path=path!("/coach") view=coach::Dashboard />
+                    <Route path=path!("/coach/settings") view=coach::Settings />
+                </Routes>
+            </main>
+            <Show when=move || hydrated.get()>
+                <span data-testid=testids::HYDRATED hidden></span>
+            </Show>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let user = current_user();
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            hard_navigate("/login");
+        }
+    });
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Coachroom"</a>
+            <nav aria-label="Main">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match user.0.await {
+                            Ok(Some(me)) => {
+                                let coach_links = (me.role == Role::Coach).then(|| view! {
+                                    <A href="/coach" attr:data-testid=testids::NAV_DASHBOARD>"Dashboard"</A>
+                                    <A href="/coach/settings" attr:data-testid=testids::NAV_SETTINGS>"Settings"</A>
+                                });
+                                view! {
+                                    {coach_links}
+                                    <span class="who">{me.name}</span>
+                                    <ActionForm action=logout>
+                                        <button type="submit" class="link" data-testid=testids::NAV_LOGOUT>"Log out"</button>
+                                    </ActionForm>
+                                }.into_any()
+                            }
+                            _ => view! {
+                                <A href="/login" attr:data-testid=testids::NAV_LOGIN>"Log in"</A>
+                                <A href="/signup" attr:data-testid=testids::NAV_SIGNUP attr:class="button">"Start free"</A>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · Coachroom" />
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p>"This page does not exist, or you do not have access to it."</p>
+            <a href="/">"Go to the start page"</a>
+        </section>
+    }
+}
+
+/// A full page load, so every component re-reads who is signed in.
+pub fn hard_navigate(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+}
+
+/// The message of a failed action, for the form's error line.
+pub fn error_text<T>(result: Option<Result<T, crate::AppError>>) -> Option<String> {
+    match result {
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    }
+}

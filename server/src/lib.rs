@@ -1,0 +1,56 @@
+//! The Coachroom server: configuration, start-up and serving. The binary and the integration
+//! tests both start the app through [`start`], so tests run exactly what ships.
+
+pub mod assets;
+pub mod config;
+
+use app::server::{db::Db, router, state::AppState};
+use config::Config;
+use leptos::config::LeptosOptions;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Leptos options built from our config rather than from Cargo.toml at runtime, so the binary
+/// runs from anywhere. Hashed file names are used when cargo-leptos built us with them.
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(option_env!("LEPTOS_OUTPUT_NAME").unwrap_or("coachroom"))
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.bind)
+        .hash_files(option_env!("LEPTOS_HASH_FILES") == Some("true"))
+        .build()
+}
+
+/// Connects the store (migrating it) and assembles the shared state.
+pub async fn build_state(config: &Config) -> Result<AppState, String> {
+    std::fs::create_dir_all(&config.settings.data_dir).map_err(|e| {
+        format!(
+            "COACHROOM_DATA_DIR: cannot create {}: {e}",
+            config.settings.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("DATABASE_URL: {}", config::redact_password(&e)))?;
+    Ok(AppState {
+        db,
+        settings: Arc::new(config.settings.clone()),
+        leptos_options: leptos_options(config),
+    })
+}
+
+/// Serves the app on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router::build(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
