@@ -1,0 +1,243 @@
+//! Integration harness: the real server on 127.0.0.1:0 with a fresh database (a temp SQLite
+//! file, or a new PostgreSQL database), driven over HTTP by cookie-keeping clients.
+#![allow(dead_code)]
+
+use coachroom_server::config::{Cli, Config};
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection;
+use std::time::Duration;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The PostgreSQL server used for the PostgreSQL half of the suite.
+fn pg_admin_url() -> String {
+    std::env::var("COACHROOM_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Under CI a missing PostgreSQL fails the suite instead of skipping half of it.
+fn pg_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true") || std::env::var_os("COACHROOM_TEST_REQUIRE_PG").is_some()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    pub site_root: TempDir,
+    data_dir: TempDir,
+    pg_database: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    /// Starts a fresh app; `None` when PostgreSQL is wanted but unreachable outside CI.
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Cli)) -> Option<Self> {
+        let data_dir = tempfile::tempdir().expect("temp data dir");
+        let site_root = tempfile::tempdir().expect("temp site root");
+        std::fs::create_dir_all(site_root.path().join("pkg")).expect("pkg dir");
+        let pg_database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(create_pg_database().await?),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let mut cli = Cli {
+            data_dir: Some(data_dir.path().display().to_string()),
+            site_root: Some(site_root.path().display().to_string()),
+            bind: Some(addr.to_string()),
+            database_url: pg_database.as_ref().map(|db| pg_url_for(db)),
+            ..Cli::default()
+        };
+        configure(&mut cli);
+        let config = Config::from_cli(cli).expect("valid test config");
+        let state = coachroom_server::build_state(&config).await.expect("app state");
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(coachroom_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Some(Self {
+            base: format!("http://{addr}"),
+            backend,
+            site_root,
+            data_dir,
+            pg_database,
+            shutdown: Some(tx),
+            server,
+        })
+    }
+
+    /// A fresh browser-like client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs a form to `/api/<endpoint>` and returns status, JSON body and headers.
+    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        let response = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        Response::read(response).await
+    }
+
+    /// Like [`Self::call`] but insists on success.
+    pub async fn ok(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
+        let response = self.call(client, endpoint, form).await;
+        assert_eq!(response.status, StatusCode::OK, "{endpoint} failed: {}", response.body);
+        response.body
+    }
+
+    /// Signs up a coach on `client`; returns their user (= workspace) id.
+    pub async fn signup_coach(&self, client: &reqwest::Client, name: &str, email: &str) -> String {
+        let me = self
+            .ok(client, "auth/signup", &[("name", name), ("email", email), ("password", PASSWORD)])
+            .await;
+        me["user_id"].as_str().expect("user_id").to_owned()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.server).await;
+        if let Some(db) = self.pg_database.take() {
+            drop_pg_database(&db).await;
+        }
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Response {
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Self { status, headers, body }
+    }
+
+    /// The `kind` of an error body.
+    pub fn kind(&self) -> &str {
+        self.body["kind"].as_str().unwrap_or_default()
+    }
+}
+
+/// The value of our session cookie in a response's Set-Cookie headers.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("coachroom_session="))
+        .map(str::to_owned)
+}
+
+fn pg_url_for(database: &str) -> String {
+    let admin = pg_admin_url();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    format!("{base}/{database}")
+}
+
+async fn create_pg_database() -> Option<String> {
+    let admin_url = pg_admin_url();
+    let connected = tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&admin_url)).await;
+    let mut conn = match connected {
+        Ok(Ok(conn)) => conn,
+        failure => {
+            let reason = match failure {
+                Ok(Err(e)) => e.to_string(),
+                _ => "timed out".into(),
+            };
+            if pg_required() {
+                panic!("PostgreSQL is required (CI=true) but not reachable at {admin_url}: {reason}");
+            }
+            eprintln!("SKIPPED: PostgreSQL not reachable at {admin_url} ({reason}); PostgreSQL tests skipped");
+            return None;
+        }
+    };
+    let name = format!("coachroom_test_{}", uuid_like());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    Some(name)
+}
+
+async fn drop_pg_database(name: &str) {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await;
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Runs each listed `async fn(&TestApp)` twice: on a fresh SQLite and on a fresh PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::common::TestApp::start($crate::common::Backend::Sqlite)
+                        .await
+                        .expect("sqlite app");
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $crate::common::TestApp::start($crate::common::Backend::Postgres).await {
+                        super::$name(&app).await;
+                        app.stop().await;
+                    }
+                }
+            )*
+        }
+    };
+}
