@@ -18,7 +18,9 @@ impl Email {
             return Err(AppError::invalid("Email is required."));
         }
         if email.len() > Self::MAX_LEN {
-            return Err(AppError::invalid("Email is too long (254 characters at most)."));
+            return Err(AppError::invalid(
+                "Email is too long (254 characters at most).",
+            ));
         }
         let Some((local, domain)) = email.split_once('@') else {
             return Err(AppError::invalid("Email must look like name@example.com."));
@@ -27,7 +29,11 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..");
-        if local.is_empty() || !domain_ok || email.chars().any(|c| c.is_whitespace() || c.is_control()) || domain.contains('@') {
+        if local.is_empty()
+            || !domain_ok
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+            || domain.contains('@')
+        {
             return Err(AppError::invalid("Email must look like name@example.com."));
         }
         Ok(Self(email))
@@ -94,7 +100,12 @@ impl fmt::Debug for NewPassword {
 }
 
 /// Trims and bounds a free-text single-line field, naming it in the error.
-fn bounded_text(raw: &str, field: &str, required: bool, max_chars: usize) -> Result<String, AppError> {
+fn bounded_text(
+    raw: &str,
+    field: &str,
+    required: bool,
+    max_chars: usize,
+) -> Result<String, AppError> {
     let text = raw.trim();
     if required && text.is_empty() {
         return Err(AppError::invalid(format!("{field} is required.")));
@@ -105,7 +116,9 @@ fn bounded_text(raw: &str, field: &str, required: bool, max_chars: usize) -> Res
         )));
     }
     if text.chars().any(|c| c.is_control()) {
-        return Err(AppError::invalid(format!("{field} must be a single line of text.")));
+        return Err(AppError::invalid(format!(
+            "{field} must be a single line of text."
+        )));
     }
     Ok(text.to_owned())
 }
@@ -156,7 +169,9 @@ impl Units {
         match raw.trim() {
             "metric" => Ok(Self::Metric),
             "imperial" => Ok(Self::Imperial),
-            _ => Err(AppError::invalid("Units must be \"metric\" or \"imperial\".")),
+            _ => Err(AppError::invalid(
+                "Units must be \"metric\" or \"imperial\".",
+            )),
         }
     }
 
@@ -179,12 +194,23 @@ impl Timezone {
             && tz.len() <= 64
             && tz.split('/').all(|part| {
                 !part.is_empty()
-                    && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
             });
         let known_area = tz == "UTC"
             || [
-                "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
-                "Europe/", "Indian/", "Pacific/", "Etc/",
+                "Africa/",
+                "America/",
+                "Antarctica/",
+                "Arctic/",
+                "Asia/",
+                "Atlantic/",
+                "Australia/",
+                "Europe/",
+                "Indian/",
+                "Pacific/",
+                "Etc/",
             ]
             .iter()
             .any(|area| tz.starts_with(area));
@@ -255,8 +281,20 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "ann@example..com", "a@b@c.com"] {
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "ann@example..com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
@@ -267,7 +305,10 @@ mod tests {
         assert!(NewPassword::parse("short").is_err());
         assert!(NewPassword::parse("long enough pw").is_ok());
         assert!(NewPassword::parse(&"x".repeat(257)).is_err());
-        assert_eq!(format!("{:?}", NewPassword::parse("long enough pw").unwrap()), "NewPassword(***)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("long enough pw").unwrap()),
+            "NewPassword(***)"
+        );
     }
 
     #[test]

@@ -61,7 +61,10 @@ impl fmt::Display for AppError {
             Self::Conflict(msg) => write!(f, "{msg}"),
             Self::TooLarge => write!(f, "The request is too large."),
             Self::TooManyRequests { retry_after_secs } => {
-                write!(f, "Too many attempts. Try again in {retry_after_secs} seconds.")
+                write!(
+                    f,
+                    "Too many attempts. Try again in {retry_after_secs} seconds."
+                )
             }
             Self::Internal => write!(f, "Something went wrong on our side. Please try again."),
         }
@@ -111,7 +114,12 @@ impl FromServerFnError for AppError {
 }
 
 fn first_line(msg: &str) -> String {
-    msg.lines().next().unwrap_or_default().chars().take(200).collect()
+    msg.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
 }
 
 #[cfg(test)]
@@ -120,9 +128,14 @@ mod tests {
 
     #[test]
     fn errors_round_trip_as_tagged_json() {
-        let err = AppError::TooManyRequests { retry_after_secs: 30 };
+        let err = AppError::TooManyRequests {
+            retry_after_secs: 30,
+        };
         let json = serde_json::to_string(&err).unwrap();
-        assert_eq!(json, r#"{"kind":"too_many_requests","detail":{"retry_after_secs":30}}"#);
+        assert_eq!(
+            json,
+            r#"{"kind":"too_many_requests","detail":{"retry_after_secs":30}}"#
+        );
         assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
         assert_eq!(err.status(), 429);
     }

@@ -62,7 +62,10 @@ mod tests {
             std::fs::write(path, &expected).expect("write testids.ts");
         }
         let actual = std::fs::read_to_string(path).unwrap_or_default();
-        assert_eq!(actual, expected, "end2end/tests/testids.ts is stale; regenerate it (see module docs)");
+        assert_eq!(
+            actual, expected,
+            "end2end/tests/testids.ts is stale; regenerate it (see module docs)"
+        );
     }
 
     #[test]

@@ -13,17 +13,27 @@ const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "svg", "html", "json", "txt
 pub fn precompress(dir: &Path) -> std::io::Result<usize> {
     let mut written = 0;
     for path in files_under(dir)? {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
         if !COMPRESSIBLE.contains(&ext) {
             continue;
         }
         let original = fs::read(&path)?;
-        for (suffix, compress) in [("br", brotli_bytes as fn(&[u8]) -> std::io::Result<Vec<u8>>), ("gz", gzip_bytes)] {
+        for (suffix, compress) in [
+            ("br", brotli_bytes as fn(&[u8]) -> std::io::Result<Vec<u8>>),
+            ("gz", gzip_bytes),
+        ] {
             let target = PathBuf::from(format!("{}.{suffix}", path.display()));
             if is_fresh(&target, &path) {
                 continue;
             }
-            let tmp = PathBuf::from(format!("{}.{suffix}.tmp{}", path.display(), std::process::id()));
+            let tmp = PathBuf::from(format!(
+                "{}.{suffix}.tmp{}",
+                path.display(),
+                std::process::id()
+            ));
             fs::write(&tmp, compress(&original)?)?;
             fs::rename(&tmp, &target)?;
             written += 1;
@@ -36,7 +46,9 @@ fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries {
             let path = entry?.path();
             if path.is_dir() {

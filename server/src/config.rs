@@ -8,7 +8,11 @@ use std::path::PathBuf;
 
 /// Values are taken as text and parsed here, so errors name the environment variable.
 #[derive(Parser, Debug, Default)]
-#[command(name = "coachroom", version, about = "Coachroom: the coaching platform, in one binary.")]
+#[command(
+    name = "coachroom",
+    version,
+    about = "Coachroom: the coaching platform, in one binary."
+)]
 pub struct Cli {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data dir>/coachroom.db]
     #[arg(long, env = "DATABASE_URL")]
@@ -63,7 +67,9 @@ fn parse_positive(var: &str, raw: Option<String>, default: u64) -> Result<u64, S
         None => Ok(default),
         Some(raw) => match raw.trim().parse::<u64>() {
             Ok(n) if n > 0 && n <= u64::from(u32::MAX) => Ok(n),
-            _ => Err(format!("{var}: expected a positive whole number, got {raw:?}")),
+            _ => Err(format!(
+                "{var}: expected a positive whole number, got {raw:?}"
+            )),
         },
     }
 }
@@ -77,19 +83,25 @@ fn non_empty(var: &str, raw: Option<String>) -> Result<Option<String>, String> {
 
 impl Config {
     pub fn from_cli(cli: Cli) -> Result<Self, String> {
-        let data_dir = PathBuf::from(non_empty("COACHROOM_DATA_DIR", cli.data_dir)?.unwrap_or_else(|| "data".into()));
+        let data_dir = PathBuf::from(
+            non_empty("COACHROOM_DATA_DIR", cli.data_dir)?.unwrap_or_else(|| "data".into()),
+        );
 
-        let bind_raw = non_empty("COACHROOM_BIND", cli.bind)?.unwrap_or_else(|| "127.0.0.1:3000".into());
-        let bind: SocketAddr = bind_raw
-            .parse()
-            .map_err(|_| format!("COACHROOM_BIND: expected an address like 127.0.0.1:3000, got {bind_raw:?}"))?;
+        let bind_raw =
+            non_empty("COACHROOM_BIND", cli.bind)?.unwrap_or_else(|| "127.0.0.1:3000".into());
+        let bind: SocketAddr = bind_raw.parse().map_err(|_| {
+            format!("COACHROOM_BIND: expected an address like 127.0.0.1:3000, got {bind_raw:?}")
+        })?;
 
         let base_url = non_empty("COACHROOM_BASE_URL", cli.base_url)?
             .unwrap_or_else(|| format!("http://{bind}"))
             .trim_end_matches('/')
             .to_owned();
         let is_https = base_url.starts_with("https://");
-        let host = base_url.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
+        let host = base_url
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
         if !(is_https || base_url.starts_with("http://")) || host.is_empty() {
             return Err(format!(
                 "COACHROOM_BASE_URL: expected an http:// or https:// URL, got {base_url:?}"
@@ -101,12 +113,15 @@ impl Config {
             None => is_https,
         };
         if is_https && !secure_cookies {
-            return Err("COACHROOM_SECURE_COOKIES: must be true when COACHROOM_BASE_URL is https".into());
+            return Err(
+                "COACHROOM_SECURE_COOKIES: must be true when COACHROOM_BASE_URL is https".into(),
+            );
         }
-        let trust_forwarded_for = match non_empty("COACHROOM_TRUST_FORWARDED_FOR", cli.trust_forwarded_for)? {
-            Some(raw) => parse_bool("COACHROOM_TRUST_FORWARDED_FOR", &raw)?,
-            None => false,
-        };
+        let trust_forwarded_for =
+            match non_empty("COACHROOM_TRUST_FORWARDED_FOR", cli.trust_forwarded_for)? {
+                Some(raw) => parse_bool("COACHROOM_TRUST_FORWARDED_FOR", &raw)?,
+                None => false,
+            };
 
         let database_url = match non_empty("DATABASE_URL", cli.database_url)? {
             Some(url) => url,
@@ -126,12 +141,21 @@ impl Config {
                 cli.login_max_per_account,
                 defaults.max_per_account.into(),
             )? as u32,
-            max_per_ip: parse_positive("COACHROOM_LOGIN_MAX_PER_IP", cli.login_max_per_ip, defaults.max_per_ip.into())?
-                as u32,
-            window_secs: parse_positive("COACHROOM_LOGIN_WINDOW_SECS", cli.login_window_secs, defaults.window_secs)?,
+            max_per_ip: parse_positive(
+                "COACHROOM_LOGIN_MAX_PER_IP",
+                cli.login_max_per_ip,
+                defaults.max_per_ip.into(),
+            )? as u32,
+            window_secs: parse_positive(
+                "COACHROOM_LOGIN_WINDOW_SECS",
+                cli.login_window_secs,
+                defaults.window_secs,
+            )?,
         };
 
-        let site_root = PathBuf::from(non_empty("LEPTOS_SITE_ROOT", cli.site_root)?.unwrap_or_else(|| "target/site".into()));
+        let site_root = PathBuf::from(
+            non_empty("LEPTOS_SITE_ROOT", cli.site_root)?.unwrap_or_else(|| "target/site".into()),
+        );
 
         Ok(Self {
             database_url,
@@ -181,7 +205,10 @@ mod tests {
 
     #[test]
     fn https_base_url_means_secure_cookies() {
-        let cli = Cli { base_url: Some("https://coach.example.com/".into()), ..Default::default() };
+        let cli = Cli {
+            base_url: Some("https://coach.example.com/".into()),
+            ..Default::default()
+        };
         let config = Config::from_cli(cli).unwrap();
         assert!(config.settings.secure_cookies);
         assert_eq!(config.settings.base_url, "https://coach.example.com");
@@ -189,12 +216,36 @@ mod tests {
 
     #[test]
     fn every_error_names_its_variable() {
-        assert!(err(Cli { bind: Some("nope".into()), ..Default::default() }).starts_with("COACHROOM_BIND:"));
-        assert!(err(Cli { database_url: Some("mysql://x".into()), ..Default::default() }).starts_with("DATABASE_URL:"));
-        assert!(err(Cli { base_url: Some("ftp://x".into()), ..Default::default() }).starts_with("COACHROOM_BASE_URL:"));
-        assert!(err(Cli { secure_cookies: Some("maybe".into()), ..Default::default() }).starts_with("COACHROOM_SECURE_COOKIES:"));
-        assert!(err(Cli { data_dir: Some(" ".into()), ..Default::default() }).starts_with("COACHROOM_DATA_DIR:"));
-        assert!(err(Cli { login_window_secs: Some("-1".into()), ..Default::default() }).starts_with("COACHROOM_LOGIN_WINDOW_SECS:"));
+        assert!(err(Cli {
+            bind: Some("nope".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_BIND:"));
+        assert!(err(Cli {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        })
+        .starts_with("DATABASE_URL:"));
+        assert!(err(Cli {
+            base_url: Some("ftp://x".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_BASE_URL:"));
+        assert!(err(Cli {
+            secure_cookies: Some("maybe".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_SECURE_COOKIES:"));
+        assert!(err(Cli {
+            data_dir: Some(" ".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_DATA_DIR:"));
+        assert!(err(Cli {
+            login_window_secs: Some("-1".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_LOGIN_WINDOW_SECS:"));
         let https_insecure = Cli {
             base_url: Some("https://x.example".into()),
             secure_cookies: Some("false".into()),
@@ -205,7 +256,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_password("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_password("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

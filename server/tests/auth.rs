@@ -21,7 +21,9 @@ async fn signup_signs_in_and_me_knows_the_coach(app: &TestApp) {
     let anonymous = app.ok(&client, "auth/me", &[]).await;
     assert!(anonymous.is_null(), "nobody signed in yet: {anonymous}");
 
-    let id = app.signup_coach(&client, "Ann Coach", "Ann@Example.com").await;
+    let id = app
+        .signup_coach(&client, "Ann Coach", "Ann@Example.com")
+        .await;
     let me = app.ok(&client, "auth/me", &[]).await;
     assert_eq!(me["user_id"], id.as_str());
     assert_eq!(me["email"], "ann@example.com");
@@ -33,14 +35,32 @@ async fn signup_signs_in_and_me_knows_the_coach(app: &TestApp) {
 }
 
 async fn duplicate_email_is_a_conflict_and_nothing_half_written(app: &TestApp) {
-    app.signup_coach(&app.client(), "Ann", "ann@example.com").await;
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
     let again = app
-        .call(&app.client(), "auth/signup", &[("name", "Other"), ("email", " ANN@example.com "), ("password", PASSWORD)])
+        .call(
+            &app.client(),
+            "auth/signup",
+            &[
+                ("name", "Other"),
+                ("email", " ANN@example.com "),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert_eq!(again.body["detail"], "An account with this email already exists.");
+    assert_eq!(
+        again.body["detail"],
+        "An account with this email already exists."
+    );
     // The original account still logs in with its own name.
-    let me = app.ok(&app.client(), "auth/login", &[("email", "ann@example.com"), ("password", PASSWORD)]).await;
+    let me = app
+        .ok(
+            &app.client(),
+            "auth/login",
+            &[("email", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(me["name"], "Ann");
 }
 
@@ -48,11 +68,42 @@ async fn signup_input_is_parsed_with_clear_errors(app: &TestApp) {
     let client = app.client();
     let long_name = "x".repeat(101);
     let cases: [(&[(&str, &str)], &str); 5] = [
-        (&[("name", "Ann"), ("email", "not-an-email"), ("password", PASSWORD)], "Email must look like name@example.com."),
-        (&[("name", "Ann"), ("email", "a@example.com"), ("password", "short")], "Password must be at least 10 characters."),
-        (&[("name", "  "), ("email", "a@example.com"), ("password", PASSWORD)], "Name is required."),
-        (&[("name", &long_name), ("email", "a@example.com"), ("password", PASSWORD)], "Name is too long (100 characters at most)."),
-        (&[("name", "Ann"), ("email", "a@example.com")], "Malformed request"),
+        (
+            &[
+                ("name", "Ann"),
+                ("email", "not-an-email"),
+                ("password", PASSWORD),
+            ],
+            "Email must look like name@example.com.",
+        ),
+        (
+            &[
+                ("name", "Ann"),
+                ("email", "a@example.com"),
+                ("password", "short"),
+            ],
+            "Password must be at least 10 characters.",
+        ),
+        (
+            &[
+                ("name", "  "),
+                ("email", "a@example.com"),
+                ("password", PASSWORD),
+            ],
+            "Name is required.",
+        ),
+        (
+            &[
+                ("name", &long_name),
+                ("email", "a@example.com"),
+                ("password", PASSWORD),
+            ],
+            "Name is too long (100 characters at most).",
+        ),
+        (
+            &[("name", "Ann"), ("email", "a@example.com")],
+            "Malformed request",
+        ),
     ];
     for (form, message) in cases {
         let response = app.call(&client, "auth/signup", form).await;
@@ -63,7 +114,13 @@ async fn signup_input_is_parsed_with_clear_errors(app: &TestApp) {
     }
     // None of them created an account or a session.
     assert!(app.ok(&client, "auth/me", &[]).await.is_null());
-    let login = app.call(&client, "auth/login", &[("email", "a@example.com"), ("password", PASSWORD)]).await;
+    let login = app
+        .call(
+            &client,
+            "auth/login",
+            &[("email", "a@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -71,7 +128,11 @@ async fn login_changes_the_session_id(app: &TestApp) {
     let client = app.client();
     let signup = client
         .post(app.url("/api/auth/signup"))
-        .form(&[("name", "Ann"), ("email", "ann@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -86,7 +147,11 @@ async fn login_changes_the_session_id(app: &TestApp) {
     assert_eq!(login.status(), StatusCode::OK);
     let second = session_cookie(login.headers()).expect("login sets a new session cookie");
     let value = |c: &str| c.split(';').next().unwrap_or_default().to_owned();
-    assert_ne!(value(&first), value(&second), "session id must change at login");
+    assert_ne!(
+        value(&first),
+        value(&second),
+        "session id must change at login"
+    );
 
     // The pre-login id is dead.
     let stale = reqwest::Client::new()
@@ -102,7 +167,11 @@ async fn logout_invalidates_the_session_on_the_server(app: &TestApp) {
     let client = app.client();
     let signup = client
         .post(app.url("/api/auth/signup"))
-        .form(&[("name", "Ann"), ("email", "ann@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -113,21 +182,49 @@ async fn logout_invalidates_the_session_on_the_server(app: &TestApp) {
     assert!(app.ok(&client, "auth/me", &[]).await.is_null());
 
     // Replaying the old cookie from elsewhere gets nothing: the server forgot the session.
-    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let me = replay.post(app.url("/api/auth/me")).header("cookie", &cookie).send().await.unwrap();
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let me = replay
+        .post(app.url("/api/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.text().await.unwrap(), "null");
-    let page = replay.get(app.url("/coach")).header("cookie", &cookie).send().await.unwrap();
+    let page = replay
+        .get(app.url("/coach"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
     assert_eq!(page.headers()["location"], "/login?next=/coach");
 }
 
 async fn unknown_email_and_wrong_password_look_the_same(app: &TestApp) {
-    app.signup_coach(&app.client(), "Ann", "ann@example.com").await;
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
     let wrong_password = app
-        .call(&app.client(), "auth/login", &[("email", "ann@example.com"), ("password", "not the password")])
+        .call(
+            &app.client(),
+            "auth/login",
+            &[
+                ("email", "ann@example.com"),
+                ("password", "not the password"),
+            ],
+        )
         .await;
     let unknown_email = app
-        .call(&app.client(), "auth/login", &[("email", "nobody@example.com"), ("password", "not the password")])
+        .call(
+            &app.client(),
+            "auth/login",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "not the password"),
+            ],
+        )
         .await;
     assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password.status, unknown_email.status);
@@ -140,7 +237,11 @@ async fn cookies_are_http_only_and_same_site(app: &TestApp) {
     let response = app
         .client()
         .post(app.url("/api/auth/signup"))
-        .form(&[("name", "Ann"), ("email", "ann@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -160,7 +261,11 @@ async fn concurrent_signups_all_succeed(app: &TestApp) {
                 let email = format!("coach{i}@example.com");
                 client
                     .post(url)
-                    .form(&[("name", "Coach"), ("email", email.as_str()), ("password", PASSWORD)])
+                    .form(&[
+                        ("name", "Coach"),
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                    ])
                     .send()
                     .await
                     .map(|r| r.status())
@@ -184,7 +289,11 @@ async fn secure_cookie_case(backend: Backend) {
         .client()
         .post(app.url("/api/auth/signup"))
         .header("origin", "https://coach.example.com")
-        .form(&[("name", "Ann"), ("email", "ann@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -203,27 +312,51 @@ async fn throttle_case(backend: Backend) {
     else {
         return;
     };
-    app.signup_coach(&app.client(), "Ann", "ann@example.com").await;
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
     let client = app.client();
     let attempt = |email: &'static str, password: &'static str| {
         let client = client.clone();
         let app = &app;
-        async move { app.call(&client, "auth/login", &[("email", email), ("password", password)]).await }
+        async move {
+            app.call(
+                &client,
+                "auth/login",
+                &[("email", email), ("password", password)],
+            )
+            .await
+        }
     };
 
     for _ in 0..3 {
-        assert_eq!(attempt("ann@example.com", "wrong password").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            attempt("ann@example.com", "wrong password").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     // The account is locked for a while, even with the right password.
     let locked = attempt("ann@example.com", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.kind(), "too_many_requests");
-    let retry_after: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(retry_after > 0 && retry_after <= 900, "retry-after {retry_after}");
+    let retry_after: u64 = locked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry_after > 0 && retry_after <= 900,
+        "retry-after {retry_after}"
+    );
 
     // Per IP: two more failures on other accounts fill the IP bucket (5).
-    assert_eq!(attempt("bob@example.com", "wrong password").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(attempt("cat@example.com", "wrong password").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        attempt("bob@example.com", "wrong password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        attempt("cat@example.com", "wrong password").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let by_ip = attempt("dan@example.com", "wrong password").await;
     assert_eq!(by_ip.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(by_ip.headers.contains_key("retry-after"));

@@ -27,7 +27,12 @@ async fn cross_site_writes_are_refused(app: &TestApp) {
         ("units", "metric"),
         ("timezone", "UTC"),
     ];
-    for (header, value) in [("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "https://evil.example"), ("origin", "null")] {
+    for (header, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+    ] {
         let response = client
             .post(app.url("/api/coach/profile/update"))
             .header(header, value)
@@ -40,10 +45,20 @@ async fn cross_site_writes_are_refused(app: &TestApp) {
         assert_eq!(response.kind(), "cross_site");
     }
     // Logout and login are state-changing too.
-    let logout = client.post(app.url("/api/auth/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    let logout = client
+        .post(app.url("/api/auth/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logout.status(), StatusCode::FORBIDDEN);
-    let profile = app.ok(&client, "coach/profile/get", &[("workspace_id", &id)]).await;
-    assert_eq!(profile["name"], "Ann", "refused writes changed nothing; still signed in");
+    let profile = app
+        .ok(&client, "coach/profile/get", &[("workspace_id", &id)])
+        .await;
+    assert_eq!(
+        profile["name"], "Ann",
+        "refused writes changed nothing; still signed in"
+    );
 }
 
 async fn same_origin_writes_pass(app: &TestApp) {
@@ -52,7 +67,11 @@ async fn same_origin_writes_pass(app: &TestApp) {
         .post(app.url("/api/auth/signup"))
         .header("origin", &app.base)
         .header("sec-fetch-site", "same-origin")
-        .form(&[("name", "Ann"), ("email", "ann@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -62,7 +81,15 @@ async fn same_origin_writes_pass(app: &TestApp) {
 async fn oversized_bodies_get_413_json(app: &TestApp) {
     let big = "x".repeat(200 * 1024);
     let response = app
-        .call(&app.client(), "auth/signup", &[("name", &big), ("email", "a@example.com"), ("password", PASSWORD)])
+        .call(
+            &app.client(),
+            "auth/signup",
+            &[
+                ("name", &big),
+                ("email", "a@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(response.kind(), "too_large");
@@ -78,7 +105,12 @@ async fn malformed_bodies_get_400_json(app: &TestApp) {
         .await
         .unwrap();
     let response = common::Response::read(response).await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.body);
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.body
+    );
     assert_eq!(response.kind(), "invalid");
 }
 
@@ -93,7 +125,11 @@ async fn pages_render_and_coach_pages_are_guarded(app: &TestApp) {
     let home = anonymous.get(app.url("/")).send().await.unwrap();
     assert_eq!(home.status(), StatusCode::OK);
     assert_eq!(home.headers()["cache-control"], "no-store");
-    assert!(home.text().await.unwrap().contains("Create a coach account"));
+    assert!(home
+        .text()
+        .await
+        .unwrap()
+        .contains("Create a coach account"));
 
     for path in ["/coach", "/coach/settings"] {
         let page = anonymous.get(app.url(path)).send().await.unwrap();
@@ -102,21 +138,30 @@ async fn pages_render_and_coach_pages_are_guarded(app: &TestApp) {
     }
 
     let coach = app.client();
-    app.signup_coach(&coach, "Ann Coach", "ann@example.com").await;
+    app.signup_coach(&coach, "Ann Coach", "ann@example.com")
+        .await;
     let dashboard = coach.get(app.url("/coach")).send().await.unwrap();
     assert_eq!(dashboard.status(), StatusCode::OK);
     let html = dashboard.text().await.unwrap();
     assert!(html.contains("Welcome, Ann Coach"), "{html}");
     assert!(html.contains("No clients yet"));
 
-    let missing = anonymous.get(app.url("/no-such-page")).send().await.unwrap();
+    let missing = anonymous
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
 
 async fn hashed_assets_are_compressed_and_cached_long(app: &TestApp) {
     let pkg = app.site_root.path().join("pkg");
-    std::fs::write(pkg.join("coachroom.0123456789abcdef.js"), "export function hydrate() {}\n".repeat(200)).unwrap();
+    std::fs::write(
+        pkg.join("coachroom.0123456789abcdef.js"),
+        "export function hydrate() {}\n".repeat(200),
+    )
+    .unwrap();
     std::fs::write(pkg.join("unhashed.js"), "x").unwrap();
     coachroom_server::assets::precompress(&pkg).unwrap();
 
@@ -130,9 +175,16 @@ async fn hashed_assets_are_compressed_and_cached_long(app: &TestApp) {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-encoding"], expected);
-        assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
     }
-    let unhashed = client.get(app.url("/pkg/unhashed.js")).send().await.unwrap();
+    let unhashed = client
+        .get(app.url("/pkg/unhashed.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unhashed.status(), StatusCode::OK);
     assert_eq!(unhashed.headers()["cache-control"], "no-cache");
 }

@@ -13,7 +13,12 @@ on_both_backends!(
     invalid_updates_change_nothing,
 );
 
-fn update_form<'a>(workspace: &'a str, name: &'a str, email: &'a str, units: &'a str) -> Vec<(&'a str, &'a str)> {
+fn update_form<'a>(
+    workspace: &'a str,
+    name: &'a str,
+    email: &'a str,
+    units: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("workspace_id", workspace),
         ("name", name),
@@ -27,14 +32,20 @@ fn update_form<'a>(workspace: &'a str, name: &'a str, email: &'a str, units: &'a
 async fn coach_reads_and_updates_own_profile(app: &TestApp) {
     let client = app.client();
     let id = app.signup_coach(&client, "Ann", "ann@example.com").await;
-    let profile = app.ok(&client, "coach/profile/get", &[("workspace_id", &id)]).await;
+    let profile = app
+        .ok(&client, "coach/profile/get", &[("workspace_id", &id)])
+        .await;
     assert_eq!(profile["name"], "Ann");
     assert_eq!(profile["units"], "metric");
     assert_eq!(profile["timezone"], "UTC");
     assert_eq!(profile["brand_name"], "");
 
     let updated = app
-        .ok(&client, "coach/profile/update", &update_form(&id, "Ann Lee", "ann.lee@example.com", "imperial"))
+        .ok(
+            &client,
+            "coach/profile/update",
+            &update_form(&id, "Ann Lee", "ann.lee@example.com", "imperial"),
+        )
         .await;
     assert_eq!(updated["name"], "Ann Lee");
     assert_eq!(updated["email"], "ann.lee@example.com");
@@ -42,7 +53,16 @@ async fn coach_reads_and_updates_own_profile(app: &TestApp) {
     assert_eq!(updated["units"], "imperial");
     assert_eq!(updated["timezone"], "Europe/London");
     // The new email is the login now.
-    let me = app.ok(&app.client(), "auth/login", &[("email", "ann.lee@example.com"), ("password", common::PASSWORD)]).await;
+    let me = app
+        .ok(
+            &app.client(),
+            "auth/login",
+            &[
+                ("email", "ann.lee@example.com"),
+                ("password", common::PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(me["user_id"], id.as_str());
 }
 
@@ -52,20 +72,44 @@ async fn another_coach_gets_not_found(app: &TestApp) {
     let bob = app.client();
     app.signup_coach(&bob, "Bob", "bob@example.com").await;
 
-    let foreign = app.call(&bob, "coach/profile/get", &[("workspace_id", &ann_id)]).await;
-    let missing = app.call(&bob, "coach/profile/get", &[("workspace_id", "no-such-workspace")]).await;
+    let foreign = app
+        .call(&bob, "coach/profile/get", &[("workspace_id", &ann_id)])
+        .await;
+    let missing = app
+        .call(
+            &bob,
+            "coach/profile/get",
+            &[("workspace_id", "no-such-workspace")],
+        )
+        .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    assert_eq!((foreign.status, &foreign.body), (missing.status, &missing.body), "foreign and missing must look alike");
+    assert_eq!(
+        (foreign.status, &foreign.body),
+        (missing.status, &missing.body),
+        "foreign and missing must look alike"
+    );
 
-    let write = app.call(&bob, "coach/profile/update", &update_form(&ann_id, "Hijacked", "bob2@example.com", "metric")).await;
+    let write = app
+        .call(
+            &bob,
+            "coach/profile/update",
+            &update_form(&ann_id, "Hijacked", "bob2@example.com", "metric"),
+        )
+        .await;
     assert_eq!(write.status, StatusCode::NOT_FOUND);
-    let profile = app.ok(&ann, "coach/profile/get", &[("workspace_id", &ann_id)]).await;
+    let profile = app
+        .ok(&ann, "coach/profile/get", &[("workspace_id", &ann_id)])
+        .await;
     assert_eq!(profile["name"], "Ann");
 }
 
 async fn anonymous_is_unauthenticated(app: &TestApp) {
-    let id = app.signup_coach(&app.client(), "Ann", "ann@example.com").await;
-    let response = app.call(&app.client(), "coach/profile/get", &[("workspace_id", &id)]).await;
+    let id = app
+        .signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
+    let response = app
+        .call(&app.client(), "coach/profile/get", &[("workspace_id", &id)])
+        .await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
     assert_eq!(response.kind(), "unauthenticated");
 }
@@ -73,13 +117,30 @@ async fn anonymous_is_unauthenticated(app: &TestApp) {
 async fn invalid_updates_change_nothing(app: &TestApp) {
     let client = app.client();
     let id = app.signup_coach(&client, "Ann", "ann@example.com").await;
-    app.signup_coach(&app.client(), "Bob", "bob@example.com").await;
+    app.signup_coach(&app.client(), "Bob", "bob@example.com")
+        .await;
     let long = "x".repeat(101);
     let cases = [
-        (update_form(&id, "Ann", "ann@example.com", "furlongs"), StatusCode::BAD_REQUEST, "Units must be"),
-        (update_form(&id, &long, "ann@example.com", "metric"), StatusCode::BAD_REQUEST, "Name is too long"),
-        (update_form(&id, "Ann", "nope", "metric"), StatusCode::BAD_REQUEST, "Email must look like"),
-        (update_form(&id, "Ann B", "bob@example.com", "metric"), StatusCode::CONFLICT, "Another account already uses"),
+        (
+            update_form(&id, "Ann", "ann@example.com", "furlongs"),
+            StatusCode::BAD_REQUEST,
+            "Units must be",
+        ),
+        (
+            update_form(&id, &long, "ann@example.com", "metric"),
+            StatusCode::BAD_REQUEST,
+            "Name is too long",
+        ),
+        (
+            update_form(&id, "Ann", "nope", "metric"),
+            StatusCode::BAD_REQUEST,
+            "Email must look like",
+        ),
+        (
+            update_form(&id, "Ann B", "bob@example.com", "metric"),
+            StatusCode::CONFLICT,
+            "Another account already uses",
+        ),
     ];
     for (form, status, message) in cases {
         let response = app.call(&client, "coach/profile/update", &form).await;
@@ -89,10 +150,17 @@ async fn invalid_updates_change_nothing(app: &TestApp) {
     }
     let mut bad_tz = update_form(&id, "Ann", "ann@example.com", "metric");
     bad_tz[5] = ("timezone", "Mars/Olympus");
-    assert_eq!(app.call(&client, "coach/profile/update", &bad_tz).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.call(&client, "coach/profile/update", &bad_tz)
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 
     // The conflict case must not have half-applied the name change.
-    let profile = app.ok(&client, "coach/profile/get", &[("workspace_id", &id)]).await;
+    let profile = app
+        .ok(&client, "coach/profile/get", &[("workspace_id", &id)])
+        .await;
     assert_eq!(profile["name"], "Ann");
     assert_eq!(profile["email"], "ann@example.com");
     assert_eq!(profile["units"], "metric");

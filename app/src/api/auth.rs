@@ -54,7 +54,9 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     let user_id = user_id.ok_or_else(|| internal("verified without an account"))?;
     throttle::clear_account(&state.db, &keys).await?;
     principal::sign_in(&session, &user_id).await?;
-    store::users::me(&state.db, &user_id).await?.ok_or(AppError::NotFound)
+    store::users::me(&state.db, &user_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Ends the current session on the server. Harmless when not signed in.

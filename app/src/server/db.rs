@@ -46,7 +46,11 @@ impl Db {
         })?;
         let db = match backend {
             Backend::Sqlite => {
-                let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
+                let url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
                 let writer = sqlite_pool(&url, 1).await?;
                 // WAL lets readers run beside the single writer; it is a property of the file.
                 sqlx::query("PRAGMA journal_mode = WAL")
@@ -54,7 +58,11 @@ impl Db {
                     .await
                     .map_err(|e| format!("cannot enable WAL on {url}: {e}"))?;
                 let reader = sqlite_pool(&url, 8).await?;
-                Self { reader, writer, backend }
+                Self {
+                    reader,
+                    writer,
+                    backend,
+                }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -63,7 +71,11 @@ impl Db {
                     .connect(url)
                     .await
                     .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-                Self { reader: pool.clone(), writer: pool, backend }
+                Self {
+                    reader: pool.clone(),
+                    writer: pool,
+                    backend,
+                }
             }
         };
         db.migrate().await?;
@@ -72,8 +84,16 @@ impl Db {
 
     async fn migrate(&self) -> Result<(), String> {
         let result = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.writer).await,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.writer).await,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.writer)
+                    .await
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.writer)
+                    .await
+            }
         };
         result.map_err(|e| format!("database migration failed: {e}"))
     }
@@ -121,7 +141,8 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, String> {
 
 /// True when a write failed only because a unique constraint was hit.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 /// Turns "0 rows touched" into not-found.

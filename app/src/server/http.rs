@@ -64,7 +64,11 @@ fn is_cross_site(headers: &HeaderMap, settings: &Settings) -> bool {
 }
 
 /// Refuses cross-site state-changing requests with 403 before they reach any handler.
-pub async fn reject_cross_site(State(settings): State<Arc<Settings>>, request: Request, next: Next) -> Response {
+pub async fn reject_cross_site(
+    State(settings): State<Arc<Settings>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if is_state_changing(request.method()) && is_cross_site(request.headers(), &settings) {
         tracing::info!(path = %request.uri().path(), "refused cross-site request");
         return error_response(&AppError::CrossSite);
@@ -83,7 +87,12 @@ fn required_role(path: &str) -> Option<Role> {
 }
 
 /// Guards pages on the server: a page for coaches is never rendered for anyone else.
-pub async fn guard_pages(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+pub async fn guard_pages(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(role) = required_role(request.uri().path()) else {
         return next.run(request).await;
     };
@@ -112,7 +121,9 @@ fn redirect(to: &str) -> Response {
 fn percent_encode_path(path: &str) -> String {
     path.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -124,7 +135,10 @@ pub fn has_content_hash(path: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     parts.len() >= 3
         && parts[1..parts.len() - 1].iter().any(|part| {
-            part.len() >= 8 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            part.len() >= 8
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
 }
 
@@ -150,9 +164,23 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
 }
 
 /// The caller's IP: the socket peer, or the last `X-Forwarded-For` hop when behind a trusted proxy.
-pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded_for: bool) -> IpAddr {
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trust_forwarded_for: bool,
+) -> IpAddr {
     let forwarded = trust_forwarded_for
-        .then(|| headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .then(|| {
+            headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
         .flatten();
     forwarded
         .or(peer.map(|p| p.ip()))
@@ -162,7 +190,10 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_forwarded_
 /// The IP of the request a server fn is handling.
 pub async fn request_ip(settings: &Settings) -> IpAddr {
     let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|c| c.0);
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|c| c.0);
     client_ip(&headers, peer, settings.trust_forwarded_for)
 }
 
@@ -207,12 +238,36 @@ mod tests {
     fn cross_site_detection() {
         let s = settings();
         assert!(!is_cross_site(&headers(&[]), &s));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")]), &s));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")]), &s));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")]), &s));
-        assert!(!is_cross_site(&headers(&[("origin", "https://coach.example.com")]), &s));
-        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:4000")]), &s));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "coach.example.com")]), &s));
+        assert!(!is_cross_site(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            &s
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            &s
+        ));
+        assert!(is_cross_site(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            &s
+        ));
+        assert!(!is_cross_site(
+            &headers(&[("origin", "https://coach.example.com")]),
+            &s
+        ));
+        assert!(!is_cross_site(
+            &headers(&[
+                ("origin", "http://127.0.0.1:4000"),
+                ("host", "127.0.0.1:4000")
+            ]),
+            &s
+        ));
+        assert!(is_cross_site(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "coach.example.com")
+            ]),
+            &s
+        ));
         assert!(is_cross_site(&headers(&[("origin", "null")]), &s));
     }
 

@@ -2,7 +2,9 @@
 
 use crate::domain::NewPassword;
 use crate::AppError;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::sync::OnceLock;
 
@@ -28,7 +30,9 @@ pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppE
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&phc).map_err(super::internal)?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(known && ok)
     })
     .await
@@ -55,8 +59,12 @@ mod tests {
         let pw = NewPassword::parse("correct horse battery").unwrap();
         let stored = hash(&pw).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery", Some(stored.clone())).await.unwrap());
+        assert!(verify("correct horse battery", Some(stored.clone()))
+            .await
+            .unwrap());
         assert!(!verify("wrong horse battery", Some(stored)).await.unwrap());
-        assert!(!verify("not a real password, only for timing", None).await.unwrap());
+        assert!(!verify("not a real password, only for timing", None)
+            .await
+            .unwrap());
     }
 }

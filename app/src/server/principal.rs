@@ -79,11 +79,19 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
 /// The principal for this request, or 401.
 pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> {
     let session = session().await?;
-    let me = current_user(state, &session).await?.ok_or(AppError::Unauthenticated)?;
+    let me = current_user(state, &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     Ok(match me.role {
-        Role::Coach => Principal::Coach(CoachPrincipal { user_id: me.user_id }),
-        Role::Client => Principal::Client(ClientPrincipal { user_id: me.user_id }),
-        Role::Admin => Principal::Admin(AdminPrincipal { user_id: me.user_id }),
+        Role::Coach => Principal::Coach(CoachPrincipal {
+            user_id: me.user_id,
+        }),
+        Role::Client => Principal::Client(ClientPrincipal {
+            user_id: me.user_id,
+        }),
+        Role::Admin => Principal::Admin(AdminPrincipal {
+            user_id: me.user_id,
+        }),
     })
 }
 

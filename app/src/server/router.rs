@@ -3,7 +3,9 @@
 use super::http;
 use super::session_store::SqlSessionStore;
 use super::state::AppState;
-use axum::http::header::{HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::header::{
+    HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::any;
 use axum::Router;
@@ -38,17 +40,36 @@ pub fn build(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/api/{*rest}", any(http::api_not_found))
-        .leptos_routes_with_context(&state, routes, || (), move || crate::ui::shell(shell_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(crate::ui::shell))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            || (),
+            move || crate::ui::shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            crate::ui::shell,
+        ))
         .layer(from_fn_with_state(state.clone(), http::guard_pages))
-        .layer(from_fn_with_state(state.settings.clone(), http::reject_cross_site))
+        .layer(from_fn_with_state(
+            state.settings.clone(),
+            http::reject_cross_site,
+        ))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn(http::explain_payload_too_large))
         .layer(from_fn(http::cache_headers))
-        .layer(SetResponseHeaderLayer::if_not_present(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),

@@ -99,13 +99,14 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, session_id: &Id) -> StoreResult<Option<Record>> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(session_id.to_string())
-                .bind(now_millis())
-                .fetch_optional(self.db.reader())
-                .await
-                .map_err(backend)?;
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(session_id.to_string())
+        .bind(now_millis())
+        .fetch_optional(self.db.reader())
+        .await
+        .map_err(backend)?;
         let Some((data, expires_at)) = row else {
             return Ok(None);
         };

@@ -27,7 +27,10 @@ pub async fn check(db: &Db, limits: LoginThrottle, keys: &LoginKeys) -> Result<(
     let now = now_millis();
     let window_ms = limits.window_secs as i64 * 1000;
     let mut retry_after_ms = 0;
-    for (key, max) in [(&keys.account, limits.max_per_account), (&keys.ip, limits.max_per_ip)] {
+    for (key, max) in [
+        (&keys.account, limits.max_per_account),
+        (&keys.ip, limits.max_per_ip),
+    ] {
         // The max-th most recent failure decides when a slot frees up.
         let nth_latest: Option<(i64,)> = sqlx::query_as(
             "SELECT failed_at FROM login_failures WHERE throttle_key = $1 AND failed_at > $2 \
@@ -51,7 +54,11 @@ pub async fn check(db: &Db, limits: LoginThrottle, keys: &LoginKeys) -> Result<(
 }
 
 /// Counts a failed attempt against both buckets and forgets failures outside the window.
-pub async fn record_failure(db: &Db, limits: LoginThrottle, keys: &LoginKeys) -> Result<(), AppError> {
+pub async fn record_failure(
+    db: &Db,
+    limits: LoginThrottle,
+    keys: &LoginKeys,
+) -> Result<(), AppError> {
     let now = now_millis();
     let mut tx = db.begin().await?;
     for key in [&keys.account, &keys.ip] {

@@ -11,7 +11,9 @@ use leptos_router::hooks::use_query_map;
 /// Where to go after signing in: a same-site `next` path, else the user's home.
 fn landing_path(me: &Me, next: Option<String>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ if me.role == Role::Coach => "/coach".into(),
         _ => "/".into(),
     }
@@ -98,10 +100,21 @@ mod tests {
 
     #[test]
     fn next_paths_stay_on_site() {
-        let me = Me { user_id: "u".into(), email: "e@x.io".into(), name: "n".into(), role: Role::Coach };
-        assert_eq!(landing_path(&me, Some("/coach/settings".into())), "/coach/settings");
+        let me = Me {
+            user_id: "u".into(),
+            email: "e@x.io".into(),
+            name: "n".into(),
+            role: Role::Coach,
+        };
+        assert_eq!(
+            landing_path(&me, Some("/coach/settings".into())),
+            "/coach/settings"
+        );
         assert_eq!(landing_path(&me, Some("//evil.example".into())), "/coach");
-        assert_eq!(landing_path(&me, Some("https://evil.example".into())), "/coach");
+        assert_eq!(
+            landing_path(&me, Some("https://evil.example".into())),
+            "/coach"
+        );
         assert_eq!(landing_path(&me, None), "/coach");
     }
 }

@@ -69,7 +69,10 @@ fn SettingsForm(workspace_id: String) -> impl IntoView {
     let update = ServerAction::<UpdateCoachProfile>::new();
     let profile = {
         let workspace_id = workspace_id.clone();
-        Resource::new(move || update.version().get(), move |_| get_coach_profile(workspace_id.clone()))
+        Resource::new(
+            move || update.version().get(),
+            move |_| get_coach_profile(workspace_id.clone()),
+        )
     };
     let saved = move || matches!(update.value().get(), Some(Ok(_)));
     view! {

@@ -27,7 +27,8 @@ fn pg_admin_url() -> String {
 
 /// Under CI a missing PostgreSQL fails the suite instead of skipping half of it.
 fn pg_required() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true") || std::env::var_os("COACHROOM_TEST_REQUIRE_PG").is_some()
+    std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var_os("COACHROOM_TEST_REQUIRE_PG").is_some()
 }
 
 pub struct TestApp {
@@ -54,7 +55,9 @@ impl TestApp {
             Backend::Sqlite => None,
             Backend::Postgres => Some(create_pg_database().await?),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let mut cli = Cli {
             data_dir: Some(data_dir.path().display().to_string()),
@@ -65,7 +68,9 @@ impl TestApp {
         };
         configure(&mut cli);
         let config = Config::from_cli(cli).expect("valid test config");
-        let state = coachroom_server::build_state(&config).await.expect("app state");
+        let state = coachroom_server::build_state(&config)
+            .await
+            .expect("app state");
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(coachroom_server::serve(listener, state, async {
             let _ = rx.await;
@@ -96,7 +101,12 @@ impl TestApp {
     }
 
     /// POSTs a form to `/api/<endpoint>` and returns status, JSON body and headers.
-    pub async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
         let response = client
             .post(self.url(&format!("/api/{endpoint}")))
             .form(form)
@@ -107,16 +117,30 @@ impl TestApp {
     }
 
     /// Like [`Self::call`] but insists on success.
-    pub async fn ok(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
+    pub async fn ok(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Value {
         let response = self.call(client, endpoint, form).await;
-        assert_eq!(response.status, StatusCode::OK, "{endpoint} failed: {}", response.body);
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{endpoint} failed: {}",
+            response.body
+        );
         response.body
     }
 
     /// Signs up a coach on `client`; returns their user (= workspace) id.
     pub async fn signup_coach(&self, client: &reqwest::Client, name: &str, email: &str) -> String {
         let me = self
-            .ok(client, "auth/signup", &[("name", name), ("email", email), ("password", PASSWORD)])
+            .ok(
+                client,
+                "auth/signup",
+                &[("name", name), ("email", email), ("password", PASSWORD)],
+            )
             .await;
         me["user_id"].as_str().expect("user_id").to_owned()
     }
@@ -144,7 +168,11 @@ impl Response {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Self { status, headers, body }
+        Self {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// The `kind` of an error body.
@@ -171,7 +199,11 @@ fn pg_url_for(database: &str) -> String {
 
 async fn create_pg_database() -> Option<String> {
     let admin_url = pg_admin_url();
-    let connected = tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&admin_url)).await;
+    let connected = tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::PgConnection::connect(&admin_url),
+    )
+    .await;
     let mut conn = match connected {
         Ok(Ok(conn)) => conn,
         failure => {
@@ -180,7 +212,9 @@ async fn create_pg_database() -> Option<String> {
                 _ => "timed out".into(),
             };
             if pg_required() {
-                panic!("PostgreSQL is required (CI=true) but not reachable at {admin_url}: {reason}");
+                panic!(
+                    "PostgreSQL is required (CI=true) but not reachable at {admin_url}: {reason}"
+                );
             }
             eprintln!("SKIPPED: PostgreSQL not reachable at {admin_url} ({reason}); PostgreSQL tests skipped");
             return None;
@@ -209,7 +243,12 @@ fn uuid_like() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    format!("{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// Runs each listed `async fn(&TestApp)` twice: on a fresh SQLite and on a fresh PostgreSQL.

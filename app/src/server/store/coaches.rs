@@ -8,7 +8,10 @@ use crate::AppError;
 use sqlx::{Any, Transaction};
 
 /// Creates the workspace row for a new coach, inside the sign-up transaction.
-pub async fn create_workspace(tx: &mut Transaction<'static, Any>, coach_user_id: &str) -> Result<(), AppError> {
+pub async fn create_workspace(
+    tx: &mut Transaction<'static, Any>,
+    coach_user_id: &str,
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO coaches (user_id) VALUES ($1)")
         .bind(coach_user_id)
         .execute(&mut **tx)
@@ -46,7 +49,11 @@ pub struct ProfileUpdate {
 }
 
 /// Updates the account and workspace rows together, or neither.
-pub async fn update_profile(db: &Db, workspace: &OwnedWorkspace, update: &ProfileUpdate) -> Result<(), AppError> {
+pub async fn update_profile(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    update: &ProfileUpdate,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let result = sqlx::query("UPDATE users SET name = $1, email = $2 WHERE id = $3")
         .bind(update.name.as_str())
@@ -62,14 +69,16 @@ pub async fn update_profile(db: &Db, workspace: &OwnedWorkspace, update: &Profil
             }
         })?;
     expect_one(result)?;
-    let result = sqlx::query("UPDATE coaches SET brand_name = $1, units = $2, timezone = $3 WHERE user_id = $4")
-        .bind(update.brand_name.as_str())
-        .bind(update.units.as_str())
-        .bind(update.timezone.as_str())
-        .bind(workspace.coach_id())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    let result = sqlx::query(
+        "UPDATE coaches SET brand_name = $1, units = $2, timezone = $3 WHERE user_id = $4",
+    )
+    .bind(update.brand_name.as_str())
+    .bind(update.units.as_str())
+    .bind(update.timezone.as_str())
+    .bind(workspace.coach_id())
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     expect_one(result)?;
     tx.commit().await.map_err(internal)
 }

@@ -55,7 +55,12 @@ pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
             .map_err(internal)?;
     row.map(|(user_id, email, name, role)| {
         let role = Role::parse(&role).ok_or_else(|| internal(format!("unknown role {role}")))?;
-        Ok(Me { user_id, email, name, role })
+        Ok(Me {
+            user_id,
+            email,
+            name,
+            role,
+        })
     })
     .transpose()
 }

@@ -1,0 +1,52 @@
+import { defineConfig } from '@playwright/test';
+
+// The real binary, built by `cargo leptos build`, on its own port with a fresh data directory.
+const port = Number(process.env.COACHROOM_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+const binary = process.env.COACHROOM_E2E_BIN ?? 'target/debug/coachroom';
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      // Debian's Chromium; Playwright never downloads a browser here.
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: {
+    command: `rm -rf end2end/.data && exec ${binary}`,
+    cwd: '..',
+    url: `${baseURL}/`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      COACHROOM_BIND: `127.0.0.1:${port}`,
+      COACHROOM_DATA_DIR: 'end2end/.data',
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? 'target/site',
+      RUST_LOG: 'warn',
+      // Embedded SQLite in the data directory unless told otherwise.
+      ...(process.env.COACHROOM_E2E_DATABASE_URL ? { DATABASE_URL: process.env.COACHROOM_E2E_DATABASE_URL } : {}),
+    },
+  },
+});

@@ -1,0 +1,64 @@
+import { expect, test } from '@playwright/test';
+import * as id from './testids';
+import { hydrated, PASSWORD, signUpCoach, uniqueEmail } from './helpers';
+
+test('a coach signs up, stays signed in across a reload, logs out and is refused the dashboard', async ({ page }) => {
+  await signUpCoach(page, 'Casey Coach', uniqueEmail('casey'));
+  await expect(page.getByTestId(id.DASHBOARD_GREETING)).toHaveText('Welcome, Casey Coach');
+  await expect(page.getByTestId(id.DASHBOARD_EMPTY)).toContainText('No clients yet');
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page).toHaveURL(/\/coach$/);
+  await expect(page.getByTestId(id.DASHBOARD_GREETING)).toHaveText('Welcome, Casey Coach');
+
+  await page.getByTestId(id.NAV_LOGOUT).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId(id.NAV_LOGIN)).toBeVisible();
+
+  await page.goto('/coach');
+  await expect(page).toHaveURL(/\/login\?next=\/coach$/);
+  await expect(page.getByTestId(id.DASHBOARD)).toHaveCount(0);
+});
+
+test('a wrong password is refused with a clear message, the right one lands on the page asked for', async ({ page }) => {
+  const email = uniqueEmail('dana');
+  await signUpCoach(page, 'Dana Coach', email);
+  await page.getByTestId(id.NAV_LOGOUT).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.goto('/coach/settings');
+  await expect(page).toHaveURL(/\/login\?next=\/coach\/settings$/);
+  await hydrated(page);
+  await page.getByTestId(id.LOGIN_EMAIL).fill(email);
+  await page.getByTestId(id.LOGIN_PASSWORD).fill('not the password');
+  await page.getByTestId(id.LOGIN_SUBMIT).click();
+  await expect(page.getByTestId(id.FORM_ERROR)).toHaveText('Email or password is incorrect.');
+
+  await page.getByTestId(id.LOGIN_PASSWORD).fill(PASSWORD);
+  await page.getByTestId(id.LOGIN_SUBMIT).click();
+  await expect(page).toHaveURL(/\/coach\/settings$/);
+  await expect(page.getByTestId(id.SETTINGS_FORM)).toBeVisible();
+});
+
+test('a coach edits workspace settings and sees validation errors', async ({ page }) => {
+  await signUpCoach(page, 'Eli Coach', uniqueEmail('eli'));
+  await page.getByTestId(id.NAV_SETTINGS).click();
+  await expect(page.getByTestId(id.SETTINGS_FORM)).toBeVisible();
+  await hydrated(page);
+
+  await page.getByTestId(id.SETTINGS_TIMEZONE).fill('Mars/Olympus');
+  await page.getByTestId(id.SETTINGS_SUBMIT).click();
+  await expect(page.getByTestId(id.FORM_ERROR)).toContainText('Time zone must be an IANA name');
+
+  await page.getByTestId(id.SETTINGS_BRAND).fill('Eli Strength');
+  await page.getByTestId(id.SETTINGS_UNITS).selectOption('imperial');
+  await page.getByTestId(id.SETTINGS_TIMEZONE).fill('Europe/Berlin');
+  await page.getByTestId(id.SETTINGS_SUBMIT).click();
+  await expect(page.getByTestId(id.SETTINGS_SAVED)).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByTestId(id.SETTINGS_BRAND)).toHaveValue('Eli Strength');
+  await expect(page.getByTestId(id.SETTINGS_UNITS)).toHaveValue('imperial');
+  await expect(page.getByTestId(id.SETTINGS_TIMEZONE)).toHaveValue('Europe/Berlin');
+});

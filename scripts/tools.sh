@@ -1,0 +1,75 @@
+# Shared by scripts/run and scripts/test: installs whatever the build needs and is missing,
+# skipping anything already present at the right version. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.10"   # 0.3.11 needs rustc 1.96+
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+log() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_wasm_target() {
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "wasm32-unknown-unknown target: present"
+  else
+    log "Adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -qw "$CARGO_LEPTOS_VERSION"; then
+    echo "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+  else
+    log "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
+    cargo install --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
+  fi
+}
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+ensure_wasm_bindgen() {
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
+  if [ -z "$want" ]; then
+    echo "cannot find the wasm-bindgen version in Cargo.lock" >&2
+    return 1
+  fi
+  if wasm-bindgen --version 2>/dev/null | grep -qw "$want"; then
+    echo "wasm-bindgen-cli $want: present"
+  else
+    log "Installing wasm-bindgen-cli $want (matches Cargo.lock)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# Playwright and binaryen (wasm-opt for release builds) come from end2end/package-lock.json.
+ensure_node_packages() {
+  local stamp="$ROOT/end2end/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/end2end/package-lock.json" ]; then
+    echo "node packages: present"
+  else
+    log "Installing node packages (Playwright test runner, binaryen)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  fi
+}
+
+# Debian's Chromium; Playwright never downloads its own browser.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    echo "chromium: present"
+  else
+    log "Installing Chromium from Debian's packages"
+    as_root apt-get install -y chromium || { as_root apt-get update && as_root apt-get install -y chromium; }
+  fi
+}
+
+ensure_build_tools() {
+  log "Checking tools"
+  ensure_wasm_target
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+  ensure_node_packages
+}
