@@ -3,5 +3,10 @@
 //! Each one starts by resolving who is asking (`server::principal`), then proves ownership
 //! (`server::authz`), then parses its input into domain types, and only then touches the store.
 
+pub mod account;
 pub mod auth;
+pub mod clients;
+pub mod invites;
+pub mod notes;
+pub mod portal;
 pub mod profile;

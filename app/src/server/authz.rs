@@ -4,7 +4,9 @@
 //! are private and they have no public constructor, so a store call cannot skip this module.
 //! Anything the principal does not own is reported exactly like something that does not exist.
 
-use super::principal::CoachPrincipal;
+use super::db::Db;
+use super::internal;
+use super::principal::{ClientPrincipal, CoachPrincipal};
 use crate::AppError;
 
 /// Proof that the caller is the coach who owns this workspace.
@@ -34,4 +36,130 @@ pub fn workspace(coach: &CoachPrincipal, workspace_id: &str) -> Result<OwnedWork
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Proof that the caller is the coach of this client.
+#[derive(Debug, Clone)]
+pub struct OwnedClient {
+    coach_id: String,
+    client_id: String,
+}
+
+impl OwnedClient {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+/// Proof that the caller is the coach who owns this note or to-do.
+#[derive(Debug, Clone)]
+pub struct OwnedItem {
+    coach_id: String,
+    item_id: String,
+}
+
+impl OwnedItem {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+
+    pub fn item_id(&self) -> &str {
+        &self.item_id
+    }
+}
+
+/// Proof that the caller is this client, signed in as themself.
+#[derive(Debug, Clone)]
+pub struct ClientSelf {
+    coach_id: String,
+    client_id: String,
+    user_id: String,
+}
+
+impl ClientSelf {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+}
+
+/// True when `sql` (taking `$1` = id, `$2` = coach id) finds a row.
+async fn coach_owns(db: &Db, sql: &'static str, id: &str, coach: &CoachPrincipal) -> Result<bool, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(sql)
+        .bind(id)
+        .bind(coach.user_id())
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?;
+    Ok(row.is_some())
+}
+
+/// One of the coach's clients, archived or not.
+pub async fn client(db: &Db, coach: &CoachPrincipal, client_id: &str) -> Result<OwnedClient, AppError> {
+    let sql = "SELECT id FROM clients WHERE id = $1 AND coach_id = $2";
+    if coach_owns(db, sql, client_id, coach).await? {
+        Ok(OwnedClient {
+            coach_id: coach.user_id().to_owned(),
+            client_id: client_id.to_owned(),
+        })
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// An optional client scope: `None` or empty means "not about one client".
+pub async fn optional_client(
+    db: &Db,
+    coach: &CoachPrincipal,
+    client_id: Option<&str>,
+) -> Result<Option<OwnedClient>, AppError> {
+    match client_id.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => client(db, coach, id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+pub async fn note(db: &Db, coach: &CoachPrincipal, note_id: &str) -> Result<OwnedItem, AppError> {
+    item(db, coach, "SELECT id FROM notes WHERE id = $1 AND coach_id = $2", note_id).await
+}
+
+pub async fn todo(db: &Db, coach: &CoachPrincipal, todo_id: &str) -> Result<OwnedItem, AppError> {
+    item(db, coach, "SELECT id FROM todos WHERE id = $1 AND coach_id = $2", todo_id).await
+}
+
+async fn item(db: &Db, coach: &CoachPrincipal, sql: &'static str, id: &str) -> Result<OwnedItem, AppError> {
+    if coach_owns(db, sql, id, coach).await? {
+        Ok(OwnedItem {
+            coach_id: coach.user_id().to_owned(),
+            item_id: id.to_owned(),
+        })
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The client record of a signed-in client.
+pub async fn client_self(db: &Db, client: &ClientPrincipal) -> Result<ClientSelf, AppError> {
+    let row: Option<(String, String)> = sqlx::query_as("SELECT id, coach_id FROM clients WHERE user_id = $1")
+        .bind(client.user_id())
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?;
+    let (client_id, coach_id) = row.ok_or(AppError::NotFound)?;
+    Ok(ClientSelf {
+        coach_id,
+        client_id,
+        user_id: client.user_id().to_owned(),
+    })
 }

@@ -76,15 +76,28 @@ pub async fn reject_cross_site(
     next.run(request).await
 }
 
-/// Which role a page prefix requires.
-fn required_role(path: &str) -> Option<Role> {
+/// Who may open a page.
+#[derive(Debug, PartialEq, Eq)]
+enum PageAccess {
+    Anyone,
+    SignedIn,
+    Only(Role),
+}
+
+fn page_access(path: &str) -> PageAccess {
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     if under("/coach") {
-        Some(Role::Coach)
+        PageAccess::Only(Role::Coach)
+    } else if under("/portal") {
+        PageAccess::Only(Role::Client)
+    } else if under("/account") {
+        PageAccess::SignedIn
     } else {
-        None
+        PageAccess::Anyone
     }
 }
+
+
 
 /// Guards pages on the server: a page for coaches is never rendered for anyone else.
 pub async fn guard_pages(
@@ -93,16 +106,19 @@ pub async fn guard_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(role) = required_role(request.uri().path()) else {
+    let access = page_access(request.uri().path());
+    if access == PageAccess::Anyone {
         return next.run(request).await;
-    };
+    }
     let user = match current_user(&state, &session).await {
         Ok(user) => user,
         Err(err) => return error_response(&err),
     };
     match user {
-        Some(me) if me.role == role => next.run(request).await,
-        Some(_) => redirect("/"),
+        Some(me) if access == PageAccess::SignedIn || access == PageAccess::Only(me.role) => {
+            next.run(request).await
+        }
+        Some(me) => redirect(me.role.home_path()),
         None => {
             let next_path = request.uri().path().to_owned();
             redirect(&format!("/login?next={}", percent_encode_path(&next_path)))
@@ -287,10 +303,13 @@ mod tests {
     }
 
     #[test]
-    fn coach_pages_need_a_coach() {
-        assert_eq!(required_role("/coach"), Some(Role::Coach));
-        assert_eq!(required_role("/coach/settings"), Some(Role::Coach));
-        assert_eq!(required_role("/coaching-tips"), None);
-        assert_eq!(required_role("/login"), None);
+    fn pages_are_guarded_by_role() {
+        assert_eq!(page_access("/coach"), PageAccess::Only(Role::Coach));
+        assert_eq!(page_access("/coach/clients/x"), PageAccess::Only(Role::Coach));
+        assert_eq!(page_access("/portal"), PageAccess::Only(Role::Client));
+        assert_eq!(page_access("/account"), PageAccess::SignedIn);
+        assert_eq!(page_access("/coaching-tips"), PageAccess::Anyone);
+        assert_eq!(page_access("/login"), PageAccess::Anyone);
+        assert_eq!(page_access("/invite/abc"), PageAccess::Anyone);
     }
 }

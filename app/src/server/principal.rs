@@ -116,3 +116,11 @@ pub async fn sign_in(session: &Session, user_id: &str) -> Result<(), AppError> {
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(super::internal)
 }
+
+/// A client, or 401 (anonymous) / 403 (another kind of account).
+pub async fn require_client(state: &AppState) -> Result<ClientPrincipal, AppError> {
+    match require_principal(state).await? {
+        Principal::Client(client) => Ok(client),
+        _ => Err(AppError::Forbidden),
+    }
+}

@@ -1,7 +1,7 @@
 //! Sign-up and login pages.
 
 use crate::api::auth::{Login as LoginFn, Signup as SignupFn};
-use crate::domain::{Me, NewPassword, Role};
+use crate::domain::{Me, NewPassword};
 use crate::testids;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
@@ -14,8 +14,7 @@ fn landing_path(me: &Me, next: Option<String>) -> String {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path
         }
-        _ if me.role == Role::Coach => "/coach".into(),
-        _ => "/".into(),
+        _ => me.role.home_path().into(),
     }
 }
 
@@ -97,6 +96,7 @@ pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Role;
 
     #[test]
     fn next_paths_stay_on_site() {

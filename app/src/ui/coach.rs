@@ -12,7 +12,7 @@ use leptos_router::components::Redirect;
 /// Renders `page` for a signed-in coach; anyone else is sent to the login page.
 /// (The server also refuses coach pages to non-coaches before rendering.)
 #[component]
-fn CoachOnly<F, V>(page: F) -> impl IntoView
+pub fn CoachOnly<F, V>(page: F) -> impl IntoView
 where
     F: Fn(Me) -> V + Send + Sync + Clone + 'static,
     V: IntoView + 'static,
@@ -40,17 +40,11 @@ pub fn Dashboard() -> impl IntoView {
         <CoachOnly page=|me: Me| view! {
             <section data-testid=testids::DASHBOARD>
                 <h1 data-testid=testids::DASHBOARD_GREETING>{format!("Welcome, {}", me.name)}</h1>
-                <div class="card empty" data-testid=testids::DASHBOARD_EMPTY>
-                    <h2>"No clients yet"</h2>
-                    <p>
-                        "Your workspace is ready and private to you. "
-                        "Clients, check-ins and plans will appear here as you add them."
-                    </p>
-                    <p>
-                        "Meanwhile, set your brand name, units and time zone in "
-                        <a href="/coach/settings">"Settings"</a>"."
-                    </p>
-                </div>
+                <p class="muted" data-testid=testids::DASHBOARD_EMPTY>
+                    "Your workspace is private to you. Set your brand name, units and time zone in "
+                    <a href="/coach/settings">"Settings"</a>"."
+                </p>
+                <crate::ui::clients::Roster />
             </section>
         } />
     }

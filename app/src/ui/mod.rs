@@ -1,8 +1,12 @@
 //! Leptos components: the HTML shell, the router and the pages.
 
+mod account;
 mod auth;
+mod clients;
 mod coach;
 mod home;
+mod notes;
+mod portal;
 
 use crate::api::auth::{who_am_i, Logout};
 use crate::domain::{Me, Role};
@@ -62,6 +66,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth::Login />
                     <Route path=path!("/coach") view=coach::Dashboard />
                     <Route path=path!("/coach/settings") view=coach::Settings />
+                    <Route path=path!("/coach/notes") view=notes::NotesPage />
+                    <Route path=path!("/coach/new-client") view=clients::NewClient />
+                    <Route path=path!("/coach/clients/:id") view=clients::ClientPage />
+                    <Route path=path!("/invite/:token") view=portal::Join />
+                    <Route path=path!("/portal") view=portal::Portal />
+                    <Route path=path!("/account") view=account::Account />
                 </Routes>
             </main>
             <Show when=move || hydrated.get()>
@@ -89,11 +99,17 @@ fn Header() -> impl IntoView {
                         match user.0.await {
                             Ok(Some(me)) => {
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
-                                    <A href="/coach" attr:data-testid=testids::NAV_DASHBOARD>"Dashboard"</A>
+                                    <A href="/coach" attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
+                                    <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
                                     <A href="/coach/settings" attr:data-testid=testids::NAV_SETTINGS>"Settings"</A>
+                                });
+                                let client_links = (me.role == Role::Client).then(|| view! {
+                                    <A href="/portal" attr:data-testid=testids::NAV_PORTAL>"Portal"</A>
                                 });
                                 view! {
                                     {coach_links}
+                                    {client_links}
+                                    <A href="/account" attr:data-testid=testids::NAV_ACCOUNT>"Account"</A>
                                     <span class="who">{me.name}</span>
                                     <ActionForm action=logout>
                                         <button type="submit" class="link" data-testid=testids::NAV_LOGOUT>"Log out"</button>

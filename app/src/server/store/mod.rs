@@ -1,5 +1,8 @@
 //! SQL store. Functions that read or change workspace data take an ownership proof from
 //! [`super::authz`]; only account plumbing (sign-up, login, sessions) works on raw ids.
 
+pub mod clients;
 pub mod coaches;
+pub mod invites;
+pub mod notes;
 pub mod users;

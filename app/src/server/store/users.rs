@@ -64,3 +64,32 @@ pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
     })
     .transpose()
 }
+
+/// The stored password hash of a signed-in user.
+pub async fn password_hash(db: &Db, user_id: &str) -> Result<String, AppError> {
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(hash)
+}
+
+/// Sets a new password and ends every other session of the user, together.
+pub async fn change_password(db: &Db, user_id: &str, new_hash: &str, keep_session: Option<&str>) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(new_hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep_session.unwrap_or_default())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)
+}

@@ -4,6 +4,10 @@ use crate::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod client;
+mod measure;
+pub use client::*;
+
 /// A trimmed, lower-cased, plausibly deliverable email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -100,7 +104,7 @@ impl fmt::Debug for NewPassword {
 }
 
 /// Trims and bounds a free-text single-line field, naming it in the error.
-fn bounded_text(
+pub fn bounded_text(
     raw: &str,
     field: &str,
     required: bool,
@@ -243,6 +247,15 @@ impl Role {
             Self::Coach => "coach",
             Self::Client => "client",
             Self::Admin => "admin",
+        }
+    }
+
+    /// Where this kind of user lands after signing in.
+    pub fn home_path(self) -> &'static str {
+        match self {
+            Self::Coach => "/coach",
+            Self::Client => "/portal",
+            Self::Admin => "/",
         }
     }
 

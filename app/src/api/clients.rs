@@ -1,0 +1,117 @@
+//! The coach's client roster and client profiles.
+
+use crate::domain::{ClientPage, ClientProfile};
+use crate::AppError;
+use leptos::prelude::*;
+
+/// The roster: `archived` picks the archived or the active view; `query` searches name and email.
+#[server(prefix = "/api", endpoint = "clients/list")]
+pub async fn list_clients(query: String, archived: bool, page: i64) -> Result<ClientPage, AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let workspace = authz::own_workspace(&coach);
+    if query.chars().count() > 100 {
+        return Err(AppError::invalid("Search is too long (100 characters at most)."));
+    }
+    store::clients::list(&state.db, &workspace, &query, archived, page).await
+}
+
+/// Creates a client in the coach's workspace. Height and weight are in the coach's units.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "clients/create")]
+pub async fn create_client(
+    name: String,
+    email: String,
+    phone: String,
+    date_of_birth: String,
+    age: String,
+    gender: String,
+    height: String,
+    weight: String,
+    goals: String,
+    medical_conditions: String,
+    dietary_restrictions: String,
+    injuries: String,
+    medications: String,
+    checkin_day: String,
+) -> Result<ClientProfile, AppError> {
+    use crate::domain::{ClientForm, ClientInput};
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let workspace = authz::own_workspace(&coach);
+    let units = store::coaches::profile(&state.db, &workspace).await?.units;
+    let form = ClientForm {
+        name, email, phone, date_of_birth, age, gender, height, weight, goals,
+        medical_conditions, dietary_restrictions, injuries, medications, checkin_day,
+    };
+    let input = ClientInput::parse(&form, units)?;
+    let client_id = store::clients::create(&state.db, &workspace, &input).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    store::clients::profile(&state.db, &client).await
+}
+
+#[server(prefix = "/api", endpoint = "clients/get")]
+pub async fn get_client(client_id: String) -> Result<ClientProfile, AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    store::clients::profile(&state.db, &client).await
+}
+
+/// Replaces the client's profile. Height and weight are in the coach's units.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/api", endpoint = "clients/update")]
+pub async fn update_client(
+    client_id: String,
+    name: String,
+    email: String,
+    phone: String,
+    date_of_birth: String,
+    age: String,
+    gender: String,
+    height: String,
+    weight: String,
+    goals: String,
+    medical_conditions: String,
+    dietary_restrictions: String,
+    injuries: String,
+    medications: String,
+    checkin_day: String,
+) -> Result<ClientProfile, AppError> {
+    use crate::domain::{ClientForm, ClientInput};
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    let units = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?.units;
+    let form = ClientForm {
+        name, email, phone, date_of_birth, age, gender, height, weight, goals,
+        medical_conditions, dietary_restrictions, injuries, medications, checkin_day,
+    };
+    let input = ClientInput::parse(&form, units)?;
+    store::clients::update(&state.db, &client, &input).await?;
+    store::clients::profile(&state.db, &client).await
+}
+
+/// Archives (hides from the active roster, keeping everything) or unarchives a client.
+#[server(prefix = "/api", endpoint = "clients/archive")]
+pub async fn archive_client(client_id: String, archived: bool) -> Result<(), AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    store::clients::set_archived(&state.db, &client, archived).await
+}
+
+/// Deletes the client and all their data, login and sessions.
+#[server(prefix = "/api", endpoint = "clients/delete")]
+pub async fn delete_client(client_id: String) -> Result<(), AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    store::clients::delete(&state.db, &client).await
+}

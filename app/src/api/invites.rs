@@ -1,0 +1,59 @@
+//! Invitations: the coach issues a single-use link; the client opens it and sets a password.
+
+use crate::domain::{InviteLink, InviteStatus, Me};
+use crate::AppError;
+use leptos::prelude::*;
+
+/// Issues a new 7-day link for the client, withdrawing any earlier one (so this is also "resend").
+#[server(prefix = "/api", endpoint = "invites/send")]
+pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    let (token, expires_at_ms) = store::invites::issue(&state.db, &client).await?;
+    Ok(InviteLink {
+        url: format!("{}/invite/{token}", state.settings.base_url),
+        expires_at_ms,
+        emailed: false,
+    })
+}
+
+/// Withdraws the client's open invitation link, if any.
+#[server(prefix = "/api", endpoint = "invites/revoke")]
+pub async fn revoke_invite(client_id: String) -> Result<(), AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    store::invites::revoke(&state.db, &client).await
+}
+
+/// What an invitation link shows: who invited whom, or why it no longer works. Anyone with the
+/// link may ask; the token is the secret.
+#[server(prefix = "/api", endpoint = "invites/check")]
+pub async fn check_invite(token: String) -> Result<InviteStatus, AppError> {
+    use crate::server::{state::AppState, store};
+    let state = AppState::current()?;
+    if token.len() > 128 {
+        return Ok(InviteStatus::Unknown);
+    }
+    store::invites::status(&state.db, &token).await
+}
+
+/// Accepts an invitation: creates the client's login with this password and signs them in.
+#[server(prefix = "/api", endpoint = "invites/accept")]
+pub async fn accept_invite(token: String, password: String) -> Result<Me, AppError> {
+    use crate::domain::NewPassword;
+    use crate::server::{password, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let session = principal::session().await?;
+    let password = NewPassword::parse(&password)?;
+    if token.len() > 128 {
+        return Err(AppError::Conflict(store::invites::unusable_message(&InviteStatus::Unknown).into()));
+    }
+    let hash = password::hash(&password).await?;
+    let user_id = store::invites::accept(&state.db, &token, &hash).await?;
+    principal::sign_in(&session, &user_id).await?;
+    store::users::me(&state.db, &user_id).await?.ok_or(AppError::NotFound)
+}

@@ -1,0 +1,31 @@
+//! The client portal: the client's own profile and their coach's brand.
+
+use crate::domain::PortalHome;
+use crate::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "portal/home")]
+pub async fn get_portal_home() -> Result<PortalHome, AppError> {
+    use crate::server::authz::{self};
+    use crate::server::{principal, state::AppState, store};
+    let state = AppState::current()?;
+    let client = principal::require_client(&state).await?;
+    let me = authz::client_self(&state.db, &client).await?;
+    let profile = store::clients::own_profile(&state.db, &me).await?;
+    let (coach_name, brand_name) = store::coaches::public_brand(&state.db, &me).await?;
+    Ok(PortalHome { profile, coach_name, brand_name })
+}
+
+/// The client's contact details: the only part of their profile they edit themselves.
+#[server(prefix = "/api", endpoint = "portal/contact/update")]
+pub async fn update_contact(email: String, phone: String) -> Result<PortalHome, AppError> {
+    use crate::domain::{parse_phone, Email};
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let client = principal::require_client(&state).await?;
+    let me = authz::client_self(&state.db, &client).await?;
+    let email = Email::parse(&email)?;
+    let phone = parse_phone(&phone)?;
+    store::clients::update_contact(&state.db, &me, &email, &phone).await?;
+    get_portal_home().await
+}

@@ -1,0 +1,293 @@
+//! Client profiles. Every function takes an ownership proof from `authz`.
+
+use crate::domain::{ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units, Weekday};
+use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
+use crate::server::db::{expect_one, is_unique_violation, Db};
+use crate::server::{internal, new_id, now_millis};
+use crate::AppError;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+pub const PER_PAGE: i64 = 25;
+
+fn duplicate_email(err: sqlx::Error) -> AppError {
+    if is_unique_violation(&err) {
+        AppError::Conflict("Another client or account already uses this email.".into())
+    } else {
+        internal(err)
+    }
+}
+
+fn search_text(name: &str, email: &str) -> String {
+    format!("{} {}", name.to_lowercase(), email)
+}
+
+pub async fn create(db: &Db, workspace: &OwnedWorkspace, input: &ClientInput) -> Result<String, AppError> {
+    let id = new_id();
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO clients (id, coach_id, name, email, phone, date_of_birth, age_years, gender, height_cm, \
+         weight_kg, goals, medical_conditions, dietary_restrictions, injuries, medications, checkin_day, \
+         search_text, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(&id)
+    .bind(workspace.coach_id())
+    .bind(input.name.as_str())
+    .bind(input.email.as_str())
+    .bind(&input.phone)
+    .bind(input.date_of_birth.as_ref().map(|d| d.as_str().to_owned()))
+    .bind(input.age_years)
+    .bind(&input.gender)
+    .bind(input.height_cm)
+    .bind(input.weight_kg)
+    .bind(input.goals.as_str())
+    .bind(input.medical_conditions.as_str())
+    .bind(input.dietary_restrictions.as_str())
+    .bind(input.injuries.as_str())
+    .bind(input.medications.as_str())
+    .bind(input.checkin_day.map(|d| d.as_str()))
+    .bind(search_text(input.name.as_str(), input.email.as_str()))
+    .bind(now)
+    .bind(now)
+    .execute(db.writer())
+    .await
+    .map_err(duplicate_email)?;
+    Ok(id)
+}
+
+/// Updates the profile and, when the client has a login, its name and email, together.
+pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let result = sqlx::query(
+        "UPDATE clients SET name = $1, email = $2, phone = $3, date_of_birth = $4, age_years = $5, gender = $6, \
+         height_cm = $7, weight_kg = $8, goals = $9, medical_conditions = $10, dietary_restrictions = $11, \
+         injuries = $12, medications = $13, checkin_day = $14, search_text = $15, updated_at = $16 \
+         WHERE id = $17 AND coach_id = $18",
+    )
+    .bind(input.name.as_str())
+    .bind(input.email.as_str())
+    .bind(&input.phone)
+    .bind(input.date_of_birth.as_ref().map(|d| d.as_str().to_owned()))
+    .bind(input.age_years)
+    .bind(&input.gender)
+    .bind(input.height_cm)
+    .bind(input.weight_kg)
+    .bind(input.goals.as_str())
+    .bind(input.medical_conditions.as_str())
+    .bind(input.dietary_restrictions.as_str())
+    .bind(input.injuries.as_str())
+    .bind(input.medications.as_str())
+    .bind(input.checkin_day.map(|d| d.as_str()))
+    .bind(search_text(input.name.as_str(), input.email.as_str()))
+    .bind(now_millis())
+    .bind(client.client_id())
+    .bind(client.coach_id())
+    .execute(&mut *tx)
+    .await
+    .map_err(duplicate_email)?;
+    expect_one(result)?;
+    sync_login(&mut tx, client.client_id(), Some(input.name.as_str()), input.email.as_str()).await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Keeps a client's login (if any) in step with the profile's name and email.
+async fn sync_login(
+    tx: &mut Transaction<'static, Any>,
+    client_id: &str,
+    name: Option<&str>,
+    email: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE users SET email = $1, name = COALESCE($2, name) \
+         WHERE id = (SELECT user_id FROM clients WHERE id = $3)",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(client_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(duplicate_email)?;
+    Ok(())
+}
+
+const PROFILE_COLUMNS: &str = "c.id, c.name, c.email, c.phone, c.date_of_birth, c.age_years, c.gender, c.height_cm, \
+     c.weight_kg, c.goals, c.medical_conditions, c.dietary_restrictions, c.injuries, c.medications, c.checkin_day, \
+     c.archived, c.user_id, k.units";
+
+fn profile_from_row(row: &AnyRow) -> Result<ClientProfile, AppError> {
+    let text = |col: &str| row.try_get::<String, _>(col).map_err(internal);
+    let checkin_day: Option<String> = row.try_get("checkin_day").map_err(internal)?;
+    let units: String = row.try_get("units").map_err(internal)?;
+    Ok(ClientProfile {
+        id: text("id")?,
+        name: text("name")?,
+        email: text("email")?,
+        phone: text("phone")?,
+        date_of_birth: row.try_get("date_of_birth").map_err(internal)?,
+        age_years: row.try_get("age_years").map_err(internal)?,
+        gender: text("gender")?,
+        height_cm: row.try_get("height_cm").map_err(internal)?,
+        weight_kg: row.try_get("weight_kg").map_err(internal)?,
+        goals: text("goals")?,
+        medical_conditions: text("medical_conditions")?,
+        dietary_restrictions: text("dietary_restrictions")?,
+        injuries: text("injuries")?,
+        medications: text("medications")?,
+        checkin_day: checkin_day.as_deref().map(Weekday::parse).transpose().map_err(internal)?.flatten(),
+        archived: row.try_get::<i64, _>("archived").map_err(internal)? != 0,
+        has_login: row.try_get::<Option<String>, _>("user_id").map_err(internal)?.is_some(),
+        units: Units::parse(&units).map_err(internal)?,
+    })
+}
+
+async fn load_profile(db: &Db, client_id: &str, coach_id: &str) -> Result<ClientProfile, AppError> {
+    let sql = format!(
+        "SELECT {PROFILE_COLUMNS} FROM clients c JOIN coaches k ON k.user_id = c.coach_id \
+         WHERE c.id = $1 AND c.coach_id = $2"
+    );
+    let row = sqlx::query(&sql)
+        .bind(client_id)
+        .bind(coach_id)
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    profile_from_row(&row)
+}
+
+pub async fn profile(db: &Db, client: &OwnedClient) -> Result<ClientProfile, AppError> {
+    load_profile(db, client.client_id(), client.coach_id()).await
+}
+
+pub async fn own_profile(db: &Db, me: &ClientSelf) -> Result<ClientProfile, AppError> {
+    load_profile(db, me.client_id(), me.coach_id()).await
+}
+
+/// Escapes LIKE wildcards so a search for "50%" means the text "50%".
+fn like_pattern(query: &str) -> String {
+    let escaped: String = query
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// One page of the roster, by name, filtered by archived state and a name/email search.
+pub async fn list(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    query: &str,
+    archived: bool,
+    page: i64,
+) -> Result<ClientPage, AppError> {
+    let pattern = like_pattern(query);
+    let archived = i64::from(archived);
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM clients WHERE coach_id = $1 AND archived = $2 AND search_text LIKE $3 ESCAPE '\\'",
+    )
+    .bind(workspace.coach_id())
+    .bind(archived)
+    .bind(&pattern)
+    .fetch_one(db.reader())
+    .await
+    .map_err(internal)?;
+    let last_page = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page = page.clamp(1, last_page);
+    let rows: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT c.id, c.name, c.email, c.archived, c.user_id, \
+         (SELECT COUNT(*) FROM invites i WHERE i.client_id = c.id AND i.used_at IS NULL \
+          AND i.revoked_at IS NULL AND i.expires_at > $1) \
+         FROM clients c WHERE c.coach_id = $2 AND c.archived = $3 AND c.search_text LIKE $4 ESCAPE '\\' \
+         ORDER BY c.name, c.id LIMIT $5 OFFSET $6",
+    )
+    .bind(now_millis())
+    .bind(workspace.coach_id())
+    .bind(archived)
+    .bind(&pattern)
+    .bind(PER_PAGE)
+    .bind((page - 1) * PER_PAGE)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(ClientPage {
+        clients: rows
+            .into_iter()
+            .map(|(id, name, email, archived, user_id, open_invites)| ClientSummary {
+                id,
+                name,
+                email,
+                archived: archived != 0,
+                has_login: user_id.is_some(),
+                invite_pending: open_invites > 0,
+            })
+            .collect(),
+        total,
+        page,
+        per_page: PER_PAGE,
+    })
+}
+
+pub async fn set_archived(db: &Db, client: &OwnedClient, archived: bool) -> Result<(), AppError> {
+    let result = sqlx::query("UPDATE clients SET archived = $1, updated_at = $2 WHERE id = $3 AND coach_id = $4")
+        .bind(i64::from(archived))
+        .bind(now_millis())
+        .bind(client.client_id())
+        .bind(client.coach_id())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    expect_one(result)
+}
+
+/// Deletes the client with everything of theirs (invites, notes, to-dos by cascade), their login
+/// and their sessions, in one transaction.
+pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let user_id: Option<(Option<String>,)> = sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
+        .bind(client.client_id())
+        .bind(client.coach_id())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let (user_id,) = user_id.ok_or(AppError::NotFound)?;
+    sqlx::query("DELETE FROM clients WHERE id = $1 AND coach_id = $2")
+        .bind(client.client_id())
+        .bind(client.coach_id())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    if let Some(user_id) = user_id {
+        for sql in ["DELETE FROM sessions WHERE user_id = $1", "DELETE FROM users WHERE id = $1"] {
+            sqlx::query(sql).bind(&user_id).execute(&mut *tx).await.map_err(internal)?;
+        }
+    }
+    tx.commit().await.map_err(internal)
+}
+
+/// The client's own contact details (the only part of the profile a client edits).
+pub async fn update_contact(db: &Db, me: &ClientSelf, email: &Email, phone: &str) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let name: (String,) = sqlx::query_as("SELECT name FROM clients WHERE id = $1")
+        .bind(me.client_id())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(internal)?;
+    let result = sqlx::query("UPDATE clients SET email = $1, phone = $2, search_text = $3, updated_at = $4 WHERE id = $5")
+        .bind(email.as_str())
+        .bind(phone)
+        .bind(search_text(&name.0, email.as_str()))
+        .bind(now_millis())
+        .bind(me.client_id())
+        .execute(&mut *tx)
+        .await
+        .map_err(duplicate_email)?;
+    expect_one(result)?;
+    sync_login(&mut tx, me.client_id(), None, email.as_str()).await?;
+    tx.commit().await.map_err(internal)
+}

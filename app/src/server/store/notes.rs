@@ -1,0 +1,125 @@
+//! A coach's private notes and to-dos. Nothing here is ever readable by a client.
+
+use crate::domain::{CalendarDate, LongText, Note, Todo};
+use crate::server::authz::{OwnedClient, OwnedItem, OwnedWorkspace};
+use crate::server::db::{expect_one, Db};
+use crate::server::{internal, new_id, now_millis};
+use crate::AppError;
+
+pub async fn list_notes(db: &Db, workspace: &OwnedWorkspace, client: Option<&OwnedClient>) -> Result<Vec<Note>, AppError> {
+    let rows: Vec<(String, Option<String>, String, i64)> = match client {
+        Some(client) => sqlx::query_as(
+            "SELECT id, client_id, body, created_at FROM notes WHERE coach_id = $1 AND client_id = $2 \
+             ORDER BY created_at DESC, id",
+        )
+        .bind(workspace.coach_id())
+        .bind(client.client_id()),
+        None => sqlx::query_as(
+            "SELECT id, client_id, body, created_at FROM notes WHERE coach_id = $1 AND client_id IS NULL \
+             ORDER BY created_at DESC, id",
+        )
+        .bind(workspace.coach_id()),
+    }
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, client_id, body, created_at_ms)| Note { id, client_id, body, created_at_ms })
+        .collect())
+}
+
+pub async fn add_note(db: &Db, workspace: &OwnedWorkspace, client: Option<&OwnedClient>, body: &LongText) -> Result<Note, AppError> {
+    let note = Note {
+        id: new_id(),
+        client_id: client.map(|c| c.client_id().to_owned()),
+        body: body.as_str().to_owned(),
+        created_at_ms: now_millis(),
+    };
+    sqlx::query("INSERT INTO notes (id, coach_id, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&note.id)
+        .bind(workspace.coach_id())
+        .bind(note.client_id.clone())
+        .bind(&note.body)
+        .bind(note.created_at_ms)
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    Ok(note)
+}
+
+pub async fn delete_note(db: &Db, note: &OwnedItem) -> Result<(), AppError> {
+    let result = sqlx::query("DELETE FROM notes WHERE id = $1 AND coach_id = $2")
+        .bind(note.item_id())
+        .bind(note.coach_id())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    expect_one(result)
+}
+
+/// Open to-dos first, by due date (undated last).
+pub async fn list_todos(db: &Db, workspace: &OwnedWorkspace, client: Option<&OwnedClient>) -> Result<Vec<Todo>, AppError> {
+    const COLUMNS: &str = "SELECT id, client_id, title, due_date, done FROM todos WHERE coach_id = $1";
+    const ORDER: &str = " ORDER BY done, CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, created_at";
+    let sql_all = format!("{COLUMNS}{ORDER}");
+    let sql_client = format!("{COLUMNS} AND client_id = $2{ORDER}");
+    let query = match client {
+        Some(client) => sqlx::query_as(&sql_client).bind(workspace.coach_id()).bind(client.client_id()),
+        None => sqlx::query_as(&sql_all).bind(workspace.coach_id()),
+    };
+    let rows: Vec<(String, Option<String>, String, Option<String>, i64)> =
+        query.fetch_all(db.reader()).await.map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, client_id, title, due_date, done)| Todo { id, client_id, title, due_date, done: done != 0 })
+        .collect())
+}
+
+pub async fn add_todo(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    client: Option<&OwnedClient>,
+    title: &str,
+    due_date: Option<&CalendarDate>,
+) -> Result<Todo, AppError> {
+    let todo = Todo {
+        id: new_id(),
+        client_id: client.map(|c| c.client_id().to_owned()),
+        title: title.to_owned(),
+        due_date: due_date.map(|d| d.as_str().to_owned()),
+        done: false,
+    };
+    sqlx::query("INSERT INTO todos (id, coach_id, client_id, title, due_date, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&todo.id)
+        .bind(workspace.coach_id())
+        .bind(todo.client_id.clone())
+        .bind(&todo.title)
+        .bind(todo.due_date.clone())
+        .bind(now_millis())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    Ok(todo)
+}
+
+pub async fn set_todo_done(db: &Db, todo: &OwnedItem, done: bool) -> Result<(), AppError> {
+    let result = sqlx::query("UPDATE todos SET done = $1 WHERE id = $2 AND coach_id = $3")
+        .bind(i64::from(done))
+        .bind(todo.item_id())
+        .bind(todo.coach_id())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    expect_one(result)
+}
+
+pub async fn delete_todo(db: &Db, todo: &OwnedItem) -> Result<(), AppError> {
+    let result = sqlx::query("DELETE FROM todos WHERE id = $1 AND coach_id = $2")
+        .bind(todo.item_id())
+        .bind(todo.coach_id())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    expect_one(result)
+}

@@ -1,0 +1,326 @@
+//! Coach pages for clients: the roster, a new client, and one client's page.
+
+use crate::api::clients::{
+    get_client, list_clients, ArchiveClient, CreateClient, DeleteClient, UpdateClient,
+};
+use crate::api::invites::{RevokeInvite, SendInvite};
+use crate::api::profile::get_coach_profile;
+use crate::domain::{ClientForm, ClientProfile, Units, Weekday};
+use crate::testids;
+use crate::ui::auth::FormError;
+use crate::ui::coach::CoachOnly;
+use crate::ui::error_text;
+use crate::ui::notes::{NotesPanel, TodosPanel};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+/// The roster: search, active/archived, pages.
+#[component]
+pub fn Roster() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let archived = RwSignal::new(false);
+    let page = RwSignal::new(1_i64);
+    let clients = Resource::new(
+        move || (query.get(), archived.get(), page.get()),
+        |(query, archived, page)| list_clients(query, archived, page),
+    );
+    let show = move |archive_view: bool| {
+        archived.set(archive_view);
+        page.set(1);
+    };
+    view! {
+        <section class="card" data-testid=testids::ROSTER>
+            <div class="row spread">
+                <h2>"Clients"</h2>
+                <a class="button" href="/coach/new-client" data-testid=testids::ROSTER_ADD>"Add client"</a>
+            </div>
+            <div class="row">
+                <input type="search" placeholder="Search by name or email" aria-label="Search clients"
+                    data-testid=testids::ROSTER_SEARCH
+                    on:input=move |ev| { query.set(event_target_value(&ev)); page.set(1); } />
+                <div class="tabs" role="group" aria-label="Which clients">
+                    <button type="button" class:selected=move || !archived.get() aria-pressed=move || (!archived.get()).to_string()
+                        data-testid=testids::ROSTER_SHOW_ACTIVE on:click=move |_| show(false)>"Active"</button>
+                    <button type="button" class:selected=move || archived.get() aria-pressed=move || archived.get().to_string()
+                        data-testid=testids::ROSTER_SHOW_ARCHIVED on:click=move |_| show(true)>"Archived"</button>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match clients.await {
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Ok(result) if result.clients.is_empty() => {
+                            let searching = !query.get_untracked().trim().is_empty();
+                            let message = match (searching, archived.get_untracked()) {
+                                (true, _) => "No clients match this search. Try part of a name or an email.",
+                                (false, true) => "No archived clients. Archive a client from their page to move them here.",
+                                (false, false) => "No clients yet. Add your first client, then send them an invitation link.",
+                            };
+                            view! {
+                                <div class="empty" data-testid=testids::ROSTER_EMPTY>
+                                    <p>{message}</p>
+                                </div>
+                            }.into_any()
+                        }
+                        Ok(result) => {
+                            let last_page = (result.total + result.per_page - 1) / result.per_page;
+                            let current = result.page;
+                            view! {
+                                <p class="muted" data-testid=testids::ROSTER_COUNT>
+                                    {format!("{} client{}", result.total, if result.total == 1 { "" } else { "s" })}
+                                </p>
+                                <ul class="list">
+                                    {result.clients.into_iter().map(|c| view! {
+                                        <li data-testid=testids::ROSTER_ROW>
+                                            <a href=format!("/coach/clients/{}", c.id)>{c.name}</a>
+                                            <span class="muted">{c.email}</span>
+                                            {(!c.has_login && c.invite_pending).then(|| view! { <span class="badge">"Invited"</span> })}
+                                            {(!c.has_login && !c.invite_pending).then(|| view! { <span class="badge muted">"Not invited"</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                <Show when=move || { last_page > 1 }>
+                                    <nav class="row pager" aria-label="Pages">
+                                        <button type="button" disabled=move || current <= 1 data-testid=testids::ROSTER_PREV
+                                            on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
+                                        <span>{format!("Page {current} of {last_page}")}</span>
+                                        <button type="button" disabled=move || current >= last_page data-testid=testids::ROSTER_NEXT
+                                            on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                    </nav>
+                                </Show>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Every profile field, prefilled from `form`. Height and weight are in `units`.
+#[component]
+fn ClientFields(form: ClientForm, units: Units) -> impl IntoView {
+    let day = form.checkin_day.clone();
+    view! {
+        <div class="grid">
+            <label>"Name" <input name="name" required maxlength="100" value=form.name data-testid=testids::CLIENT_NAME /></label>
+            <label>"Email" <input name="email" type="email" required value=form.email data-testid=testids::CLIENT_EMAIL /></label>
+            <label>"Phone" <input name="phone" type="tel" value=form.phone data-testid=testids::CLIENT_PHONE /></label>
+            <label>"Gender" <input name="gender" maxlength="40" value=form.gender data-testid=testids::CLIENT_GENDER /></label>
+            <label>"Date of birth" <input name="date_of_birth" type="date" value=form.date_of_birth data-testid=testids::CLIENT_DOB /></label>
+            <label>"…or age" <input name="age" inputmode="numeric" value=form.age data-testid=testids::CLIENT_AGE /></label>
+            <label>{format!("Height ({})", units.height_unit())}
+                <input name="height" inputmode="decimal" value=form.height data-testid=testids::CLIENT_HEIGHT />
+            </label>
+            <label>{format!("Weight ({})", units.weight_unit())}
+                <input name="weight" inputmode="decimal" value=form.weight data-testid=testids::CLIENT_WEIGHT />
+            </label>
+            <label>"Check-in day"
+                <select name="checkin_day" data-testid=testids::CLIENT_CHECKIN_DAY>
+                    <option value="" selected=day.is_empty()>"None"</option>
+                    {Weekday::ALL.into_iter().map(|d| view! {
+                        <option value=d.as_str() selected=day == d.as_str()>{d.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        </div>
+        <label>"Goals" <textarea name="goals" rows="3" data-testid=testids::CLIENT_GOALS>{form.goals}</textarea></label>
+        <label>"Medical conditions" <textarea name="medical_conditions" rows="2" data-testid=testids::CLIENT_CONDITIONS>{form.medical_conditions}</textarea></label>
+        <label>"Dietary restrictions" <textarea name="dietary_restrictions" rows="2" data-testid=testids::CLIENT_DIET>{form.dietary_restrictions}</textarea></label>
+        <label>"Injuries" <textarea name="injuries" rows="2" data-testid=testids::CLIENT_INJURIES>{form.injuries}</textarea></label>
+        <label>"Medications" <textarea name="medications" rows="2" data-testid=testids::CLIENT_MEDICATIONS>{form.medications}</textarea></label>
+    }
+}
+
+#[component]
+pub fn NewClient() -> impl IntoView {
+    view! {
+        <Title text="Add client · Coachroom" />
+        <CoachOnly page=|me| view! { <NewClientForm workspace_id=me.user_id /> } />
+    }
+}
+
+#[component]
+fn NewClientForm(workspace_id: String) -> impl IntoView {
+    let create = ServerAction::<CreateClient>::new();
+    let units = Resource::new(|| (), move |_| get_coach_profile(workspace_id.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(client)) = create.value().get() {
+            use_navigate()(&format!("/coach/clients/{}", client.id), Default::default());
+        }
+    });
+    view! {
+        <section class="card">
+            <h1>"Add a client"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let units = units.await.map(|p| p.units).unwrap_or_default();
+                    view! {
+                        <ActionForm action=create attr:data-testid=testids::CLIENT_FORM>
+                            <ClientFields form=ClientForm::default() units />
+                            <FormError message=Signal::derive(move || error_text(create.value().get())) />
+                            <button type="submit" disabled=move || create.pending().get() data-testid=testids::CLIENT_SUBMIT>"Add client"</button>
+                        </ActionForm>
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn ClientPage() -> impl IntoView {
+    view! {
+        <Title text="Client · Coachroom" />
+        <CoachOnly page=|_me| view! { <ClientDetail /> } />
+    }
+}
+
+#[component]
+fn ClientDetail() -> impl IntoView {
+    let params = use_params_map();
+    let client_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let update = ServerAction::<UpdateClient>::new();
+    let archive = ServerAction::<ArchiveClient>::new();
+    let profile = Resource::new(
+        move || (client_id.get(), update.version().get(), archive.version().get()),
+        |(id, _, _)| get_client(id),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Err(err) => view! {
+                        <section class="card narrow"><h1>"Client not found"</h1><p>{err.to_string()}</p>
+                        <a href="/coach">"Back to clients"</a></section>
+                    }.into_any(),
+                    Ok(p) => view! { <ClientView profile=p update archive /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ClientView(
+    profile: ClientProfile,
+    update: ServerAction<UpdateClient>,
+    archive: ServerAction<ArchiveClient>,
+) -> impl IntoView {
+    let id = profile.id.clone();
+    let archived = profile.archived;
+    let form = profile.to_form();
+    let units = profile.units;
+    let archive_id = id.clone();
+    let form_id = id.clone();
+    view! {
+        <section data-testid=testids::CLIENT_PAGE>
+            <div class="row spread">
+                <h1 data-testid=testids::CLIENT_TITLE>{profile.name.clone()}</h1>
+                <div class="row">
+                    {archived.then(|| view! { <span class="badge" data-testid=testids::CLIENT_ARCHIVED_BADGE>"Archived"</span> })}
+                    <button type="button" class="secondary"
+                        data-testid=if archived { testids::CLIENT_UNARCHIVE } else { testids::CLIENT_ARCHIVE }
+                        on:click=move |_| { archive.dispatch(ArchiveClient { client_id: archive_id.clone(), archived: !archived }); }>
+                        {if archived { "Unarchive" } else { "Archive" }}
+                    </button>
+                </div>
+            </div>
+            <FormError message=Signal::derive(move || error_text(archive.value().get())) />
+            <div class="columns">
+                <div class="card">
+                    <h2>"Profile"</h2>
+                    <ActionForm action=update attr:data-testid=testids::CLIENT_FORM>
+                        <input type="hidden" name="client_id" value=form_id />
+                        <ClientFields form units />
+                        <FormError message=Signal::derive(move || error_text(update.value().get())) />
+                        <button type="submit" disabled=move || update.pending().get() data-testid=testids::CLIENT_SUBMIT>"Save profile"</button>
+                        <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
+                            <p class="ok" role="status" data-testid=testids::CLIENT_SAVED>"Saved."</p>
+                        </Show>
+                    </ActionForm>
+                </div>
+                <div>
+                    <InvitePanel client_id=id.clone() has_login=profile.has_login />
+                    <TodosPanel client_id=Some(id.clone()) />
+                    <NotesPanel client_id=Some(id.clone()) />
+                    <DeletePanel client_id=id.clone() name=profile.name.clone() />
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
+    let send = ServerAction::<SendInvite>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let revoked = RwSignal::new(false);
+    let link = move || send.value().get().and_then(Result::ok).filter(|_| !revoked.get());
+    let send_id = client_id.clone();
+    view! {
+        <div class="card">
+            <h2>"Portal access"</h2>
+            {if has_login {
+                view! { <p data-testid=testids::INVITE_STATE>"This client has joined and can sign in to their portal."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted">"Send an invitation link. It works once and expires after 7 days."</p>
+                    <div class="row">
+                        <button type="button" data-testid=testids::INVITE_SEND
+                            on:click=move |_| { revoked.set(false); send.dispatch(SendInvite { client_id: send_id.clone() }); }>
+                            {move || if send.value().get().is_some() { "Create a new link" } else { "Create invitation link" }}
+                        </button>
+                        <button type="button" class="secondary" data-testid=testids::INVITE_REVOKE
+                            on:click=move |_| { revoked.set(true); revoke.dispatch(RevokeInvite { client_id: client_id.clone() }); }>
+                            "Withdraw link"
+                        </button>
+                    </div>
+                    <FormError message=Signal::derive(move || error_text(send.value().get())) />
+                    {move || match (link(), revoked.get()) {
+                        (Some(link), _) => view! {
+                            <label>"Copy this link and send it to your client"
+                                <input readonly value=link.url data-testid=testids::INVITE_LINK />
+                            </label>
+                        }.into_any(),
+                        (_, true) => view! { <p role="status" data-testid=testids::INVITE_STATE>"Any open link was withdrawn."</p> }.into_any(),
+                        _ => ().into_any(),
+                    }}
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn DeletePanel(client_id: String, name: String) -> impl IntoView {
+    let delete = ServerAction::<DeleteClient>::new();
+    let confirming = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            use_navigate()("/coach", Default::default());
+        }
+    });
+    view! {
+        <div class="card danger">
+            <h2>"Delete client"</h2>
+            <Show when=move || confirming.get() fallback=move || view! {
+                <button type="button" class="danger" data-testid=testids::CLIENT_DELETE on:click=move |_| confirming.set(true)>
+                    "Delete client…"
+                </button>
+            }>
+                <p role="alert">{format!("Delete {name} and all their data, including their login? This cannot be undone.")}</p>
+                <div class="row">
+                    <button type="button" class="danger" data-testid=testids::CLIENT_DELETE_CONFIRM
+                        on:click={
+                            let client_id = client_id.clone();
+                            move |_| { delete.dispatch(DeleteClient { client_id: client_id.clone() }); }
+                        }>"Delete permanently"</button>
+                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+                <FormError message=Signal::derive(move || error_text(delete.value().get())) />
+            </Show>
+        </div>
+    }
+}

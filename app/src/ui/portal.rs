@@ -1,0 +1,150 @@
+//! The client's portal and the invitation ("join") page.
+
+use crate::api::invites::{check_invite, AcceptInvite};
+use crate::api::portal::{get_portal_home, UpdateContact};
+use crate::domain::{InviteStatus, NewPassword, Role};
+use crate::testids;
+use crate::ui::auth::FormError;
+use crate::ui::{current_user, error_text, hard_navigate};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn Join() -> impl IntoView {
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let status = Resource::new(move || token.get(), check_invite);
+    let accept = ServerAction::<AcceptInvite>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = accept.value().get() {
+            hard_navigate(me.role.home_path());
+        }
+    });
+    view! {
+        <Title text="Join your coach · Coachroom" />
+        <section class="card narrow" data-testid=testids::JOIN_PAGE>
+            <Suspense fallback=|| view! { <p class="muted">"Checking your link…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(InviteStatus::Valid { client_name, email, coach_name, brand_name }) => {
+                            let from = if brand_name.is_empty() { coach_name } else { format!("{coach_name} ({brand_name})") };
+                            view! {
+                                <h1>{format!("Welcome, {client_name}")}</h1>
+                                <p>{format!("{from} invited you to your private client portal. Choose a password to join.")}</p>
+                                <ActionForm action=accept>
+                                    <input type="hidden" name="token" value=token.get_untracked() />
+                                    <label>"Email" <input type="email" value=email readonly autocomplete="username" /></label>
+                                    <label>"Password"
+                                        <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
+                                            autocomplete="new-password" data-testid=testids::JOIN_PASSWORD />
+                                        <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
+                                    </label>
+                                    <FormError message=Signal::derive(move || error_text(accept.value().get())) />
+                                    <button type="submit" disabled=move || accept.pending().get() data-testid=testids::JOIN_SUBMIT>"Join"</button>
+                                </ActionForm>
+                            }.into_any()
+                        }
+                        Ok(other) => {
+                            let (title, text) = match other {
+                                InviteStatus::Expired => ("This link has expired", "Invitation links work for 7 days. Ask your coach to send you a new one."),
+                                InviteStatus::Revoked => ("This link was withdrawn", "Your coach withdrew this link. Ask them for a new one."),
+                                InviteStatus::Used => ("This link has already been used", "You have joined already. Log in with your email and password."),
+                                _ => ("This link is not valid", "Check that you copied the whole link, or ask your coach for a new one."),
+                            };
+                            view! {
+                                <div data-testid=testids::JOIN_UNUSABLE>
+                                    <h1>{title}</h1>
+                                    <p>{text}</p>
+                                    <a href="/login">"Log in"</a>
+                                </div>
+                            }.into_any()
+                        }
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn Portal() -> impl IntoView {
+    let user = current_user();
+    view! {
+        <Title text="Your portal · Coachroom" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match user.0.await {
+                    Ok(Some(me)) if me.role == Role::Client => view! { <PortalHomeView /> }.into_any(),
+                    _ => view! { <Redirect path="/login" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PortalHomeView() -> impl IntoView {
+    let save = ServerAction::<UpdateContact>::new();
+    let home = Resource::new(move || save.version().get(), |_| get_portal_home());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match home.await {
+                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    Ok(home) => {
+                        let p = home.profile;
+                        let coach = if home.brand_name.is_empty() { home.coach_name.clone() } else { home.brand_name.clone() };
+                        let units = p.units;
+                        let row = |label: &'static str, value: String| view! {
+                            <dt>{label}</dt><dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
+                        };
+                        view! {
+                            <section data-testid=testids::PORTAL>
+                                <p class="muted" data-testid=testids::PORTAL_BRAND>{format!("Coached by {coach}")}</p>
+                                <h1>{format!("Hello, {}", p.name)}</h1>
+                                <div class="columns">
+                                    <div class="card" data-testid=testids::PORTAL_PROFILE>
+                                        <h2>"Your profile"</h2>
+                                        <p class="muted">"Your coach keeps this up to date. Tell them if something changes."</p>
+                                        <dl>
+                                            {row("Goals", p.goals.clone())}
+                                            {row("Height", p.height_cm.map(|cm| units.format_height(cm)).unwrap_or_default())}
+                                            {row("Weight", p.weight_kg.map(|kg| units.format_weight(kg)).unwrap_or_default())}
+                                            {row("Date of birth", p.date_of_birth.clone().unwrap_or_default())}
+                                            {row("Check-in day", p.checkin_day.map(|d| d.label().to_owned()).unwrap_or_default())}
+                                            {row("Medical conditions", p.medical_conditions.clone())}
+                                            {row("Dietary restrictions", p.dietary_restrictions.clone())}
+                                            {row("Injuries", p.injuries.clone())}
+                                            {row("Medications", p.medications.clone())}
+                                        </dl>
+                                    </div>
+                                    <div>
+                                        <div class="card">
+                                            <h2>"Contact details"</h2>
+                                            <ActionForm action=save>
+                                                <label>"Email" <input name="email" type="email" required value=p.email data-testid=testids::PORTAL_EMAIL /></label>
+                                                <label>"Phone" <input name="phone" type="tel" value=p.phone data-testid=testids::PORTAL_PHONE /></label>
+                                                <FormError message=Signal::derive(move || error_text(save.value().get())) />
+                                                <button type="submit" data-testid=testids::PORTAL_CONTACT_SAVE>"Save"</button>
+                                                <Show when=move || matches!(save.value().get(), Some(Ok(_)))>
+                                                    <p class="ok" role="status" data-testid=testids::PORTAL_CONTACT_SAVED>"Saved."</p>
+                                                </Show>
+                                            </ActionForm>
+                                        </div>
+                                        <div class="card empty" data-testid=testids::PORTAL_EMPTY>
+                                            <h2>"What comes next"</h2>
+                                            <p>{format!("Your check-ins, plans and goals from {coach} will appear here.")}</p>
+                                        </div>
+                                    </div>
+                                </div>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
