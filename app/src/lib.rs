@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Coachroom: components and server functions shared by the server and the WASM client.
 //!
 //! - [`api`]: `#[server]` functions, the only door from the browser to the server.

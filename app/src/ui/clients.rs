@@ -242,10 +242,10 @@ fn ClientView(
                     </ActionForm>
                 </div>
                 <div>
-                    <InvitePanel client_id=id.clone() has_login=profile.has_login />
-                    <TodosPanel client_id=Some(id.clone()) />
-                    <NotesPanel client_id=Some(id.clone()) />
-                    <DeletePanel client_id=id.clone() name=profile.name.clone() />
+                    {view! { <InvitePanel client_id=id.clone() has_login=profile.has_login /> }.into_any()}
+                    {view! { <TodosPanel client_id=Some(id.clone()) /> }.into_any()}
+                    {view! { <NotesPanel client_id=Some(id.clone()) /> }.into_any()}
+                    {view! { <DeletePanel client_id=id.clone() name=profile.name.clone() /> }.into_any()}
                 </div>
             </div>
         </section>

@@ -33,6 +33,8 @@ fn pg_required() -> bool {
 
 pub struct TestApp {
     pub base: String,
+    /// The app's own database, for tests that must set up what the API cannot (e.g. expiry).
+    pub db: app::server::db::Db,
     pub backend: Backend,
     pub site_root: TempDir,
     data_dir: TempDir,
@@ -71,12 +73,14 @@ impl TestApp {
         let state = coachroom_server::build_state(&config)
             .await
             .expect("app state");
+        let db = state.db.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(coachroom_server::serve(listener, state, async {
             let _ = rx.await;
         }));
         Some(Self {
             base: format!("http://{addr}"),
+            db,
             backend,
             site_root,
             data_dir,
@@ -145,6 +149,35 @@ impl TestApp {
         me["user_id"].as_str().expect("user_id").to_owned()
     }
 
+    /// Logs in on a fresh client.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        self.ok(&client, "auth/login", &[("email", email), ("password", password)]).await;
+        client
+    }
+
+    /// Creates a client with just a name and email; returns its id.
+    pub async fn create_client(&self, coach: &reqwest::Client, name: &str, email: &str) -> String {
+        let client = self.ok(coach, "clients/create", &client_form(name, email)).await;
+        client["id"].as_str().expect("client id").to_owned()
+    }
+
+    /// Issues an invitation and returns its token.
+    pub async fn invite(&self, coach: &reqwest::Client, client_id: &str) -> String {
+        let link = self.ok(coach, "invites/send", &[("client_id", client_id)]).await;
+        let url = link["url"].as_str().expect("invite url");
+        url.rsplit('/').next().expect("token").to_owned()
+    }
+
+    /// Invites the client and accepts as them; returns their signed-in HTTP client.
+    pub async fn invite_and_join(&self, coach: &reqwest::Client, client_id: &str) -> reqwest::Client {
+        let token = self.invite(coach, client_id).await;
+        let client = self.client();
+        let me = self.ok(&client, "invites/accept", &[("token", &token), ("password", PASSWORD)]).await;
+        assert_eq!(me["role"], "client");
+        client
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -189,6 +222,36 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("coachroom_session="))
         .map(str::to_owned)
+}
+
+/// A clients/create or clients/update form with every field, mostly empty.
+pub fn client_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("name", name),
+        ("email", email),
+        ("phone", ""),
+        ("date_of_birth", ""),
+        ("age", ""),
+        ("gender", ""),
+        ("height", ""),
+        ("weight", ""),
+        ("goals", ""),
+        ("medical_conditions", ""),
+        ("dietary_restrictions", ""),
+        ("injuries", ""),
+        ("medications", ""),
+        ("checkin_day", ""),
+    ]
+}
+
+/// Replaces one field of a form.
+pub fn with<'a>(mut form: Vec<(&'static str, &'a str)>, key: &str, value: &'a str) -> Vec<(&'static str, &'a str)> {
+    for pair in form.iter_mut() {
+        if pair.0 == key {
+            pair.1 = value;
+        }
+    }
+    form
 }
 
 fn pg_url_for(database: &str) -> String {
