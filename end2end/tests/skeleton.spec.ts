@@ -5,7 +5,7 @@ import { hydrated, PASSWORD, signUpCoach, uniqueEmail } from './helpers';
 test('a coach signs up, stays signed in across a reload, logs out and is refused the dashboard', async ({ page }) => {
   await signUpCoach(page, 'Casey Coach', uniqueEmail('casey'));
   await expect(page.getByTestId(id.DASHBOARD_GREETING)).toHaveText('Welcome, Casey Coach');
-  await expect(page.getByTestId(id.DASHBOARD_EMPTY)).toContainText('No clients yet');
+  await expect(page.getByTestId(id.ROSTER_EMPTY)).toContainText('No clients yet');
 
   await page.reload();
   await hydrated(page);

@@ -8,7 +8,8 @@ use crate::api::profile::get_coach_profile;
 use crate::domain::{ClientForm, ClientProfile, Units, Weekday};
 use crate::testids;
 use crate::ui::auth::FormError;
-use crate::ui::coach::CoachOnly;
+use crate::domain::Role;
+use crate::ui::coach::{my_workspace_id, RequireRole};
 use crate::ui::error_text;
 use crate::ui::notes::{NotesPanel, TodosPanel};
 use leptos::prelude::*;
@@ -137,14 +138,15 @@ fn ClientFields(form: ClientForm, units: Units) -> impl IntoView {
 pub fn NewClient() -> impl IntoView {
     view! {
         <Title text="Add client · Coachroom" />
-        <CoachOnly page=|me| view! { <NewClientForm workspace_id=me.user_id /> } />
+        <RequireRole role=Role::Coach />
+        <NewClientForm />
     }
 }
 
 #[component]
-fn NewClientForm(workspace_id: String) -> impl IntoView {
+fn NewClientForm() -> impl IntoView {
     let create = ServerAction::<CreateClient>::new();
-    let units = Resource::new(|| (), move |_| get_coach_profile(workspace_id.clone()));
+    let units = Resource::new(|| (), |_| async move { get_coach_profile(my_workspace_id().await?).await });
     Effect::new(move |_| {
         if let Some(Ok(client)) = create.value().get() {
             use_navigate()(&format!("/coach/clients/{}", client.id), Default::default());
@@ -173,7 +175,8 @@ fn NewClientForm(workspace_id: String) -> impl IntoView {
 pub fn ClientPage() -> impl IntoView {
     view! {
         <Title text="Client · Coachroom" />
-        <CoachOnly page=|_me| view! { <ClientDetail /> } />
+        <RequireRole role=Role::Coach />
+        <ClientDetail />
     }
 }
 
@@ -187,6 +190,7 @@ fn ClientDetail() -> impl IntoView {
         move || (client_id.get(), update.version().get(), archive.version().get()),
         |(id, _, _)| get_client(id),
     );
+    // Notes and to-dos need only the id, so they load beside the profile, not inside it.
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -199,6 +203,15 @@ fn ClientDetail() -> impl IntoView {
                 }
             })}
         </Transition>
+        {move || {
+            let id = client_id.get();
+            view! {
+                <div class="columns">
+                    <TodosPanel client_id=Some(id.clone()) />
+                    <NotesPanel client_id=Some(id) />
+                </div>
+            }
+        }}
     }
 }
 
@@ -243,8 +256,6 @@ fn ClientView(
                 </div>
                 <div>
                     {view! { <InvitePanel client_id=id.clone() has_login=profile.has_login /> }.into_any()}
-                    {view! { <TodosPanel client_id=Some(id.clone()) /> }.into_any()}
-                    {view! { <NotesPanel client_id=Some(id.clone()) /> }.into_any()}
                     {view! { <DeletePanel client_id=id.clone() name=profile.name.clone() /> }.into_any()}
                 </div>
             </div>
@@ -278,15 +289,14 @@ fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
                         </button>
                     </div>
                     <FormError message=Signal::derive(move || error_text(send.value().get())) />
-                    {move || match (link(), revoked.get()) {
-                        (Some(link), _) => view! {
-                            <label>"Copy this link and send it to your client"
-                                <input readonly value=link.url data-testid=testids::INVITE_LINK />
-                            </label>
-                        }.into_any(),
-                        (_, true) => view! { <p role="status" data-testid=testids::INVITE_STATE>"Any open link was withdrawn."</p> }.into_any(),
-                        _ => ().into_any(),
-                    }}
+                    <Show when=move || link().is_some()>
+                        <label>"Copy this link and send it to your client"
+                            <input readonly value=move || link().map(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
+                        </label>
+                    </Show>
+                    <Show when=move || revoked.get()>
+                        <p role="status" data-testid=testids::INVITE_STATE>"Any open link was withdrawn."</p>
+                    </Show>
                 }.into_any()
             }}
         </div>

@@ -1,52 +1,59 @@
 //! Coach pages: the dashboard and workspace settings.
 
+use crate::api::auth::who_am_i;
 use crate::api::profile::{get_coach_profile, UpdateCoachProfile};
-use crate::domain::{Me, Role, Units};
+use crate::domain::{Role, Units};
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::clients::Roster;
 use crate::ui::{current_user, error_text};
+use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-/// Renders `page` for a signed-in coach; anyone else is sent to the login page.
-/// (The server also refuses coach pages to non-coaches before rendering.)
+/// Sends anyone but a signed-in user of `role` to the login page. It sits beside the page rather
+/// than wrapping it, so pages create their resources at the top level and server rendering and
+/// hydration agree. (The server already refuses these pages to anyone else.)
 #[component]
-pub fn CoachOnly<F, V>(page: F) -> impl IntoView
-where
-    F: Fn(Me) -> V + Send + Sync + Clone + 'static,
-    V: IntoView + 'static,
-{
+pub fn RequireRole(role: Role) -> impl IntoView {
     let user = current_user();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let page = page.clone();
-                Suspend::new(async move {
-                    match user.0.await {
-                        Ok(Some(me)) if me.role == Role::Coach => page(me).into_any(),
-                        _ => view! { <Redirect path="/login" /> }.into_any(),
-                    }
-                })
-            }}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match user.0.await {
+                    Ok(Some(me)) if me.role == role => None,
+                    _ => Some(view! { <Redirect path="/login" /> }),
+                }
+            })}
         </Suspense>
     }
 }
 
+/// The signed-in coach's workspace id (their user id).
+pub async fn my_workspace_id() -> Result<String, AppError> {
+    who_am_i().await?.map(|me| me.user_id).ok_or(AppError::Unauthenticated)
+}
+
 #[component]
 pub fn Dashboard() -> impl IntoView {
+    let user = current_user();
     view! {
-        <Title text="Dashboard · Coachroom" />
-        <CoachOnly page=|me: Me| view! {
-            <section data-testid=testids::DASHBOARD>
-                <h1 data-testid=testids::DASHBOARD_GREETING>{format!("Welcome, {}", me.name)}</h1>
-                <p class="muted" data-testid=testids::DASHBOARD_EMPTY>
-                    "Your workspace is private to you. Set your brand name, units and time zone in "
-                    <a href="/coach/settings">"Settings"</a>"."
-                </p>
-                <crate::ui::clients::Roster />
-            </section>
-        } />
+        <Title text="Clients · Coachroom" />
+        <RequireRole role=Role::Coach />
+        <section data-testid=testids::DASHBOARD>
+            <Suspense fallback=|| view! { <h1>"Welcome"</h1> }>
+                {move || Suspend::new(async move {
+                    let name = user.0.await.ok().flatten().map(|me| me.name).unwrap_or_default();
+                    view! { <h1 data-testid=testids::DASHBOARD_GREETING>{format!("Welcome, {name}")}</h1> }
+                })}
+            </Suspense>
+            <p class="muted" data-testid=testids::DASHBOARD_EMPTY>
+                "Your workspace is private to you. Set your brand name, units and time zone in "
+                <a href="/coach/settings">"Settings"</a>"."
+            </p>
+            <Roster />
+        </section>
     }
 }
 
@@ -54,31 +61,31 @@ pub fn Dashboard() -> impl IntoView {
 pub fn Settings() -> impl IntoView {
     view! {
         <Title text="Settings · Coachroom" />
-        <CoachOnly page=|me: Me| view! { <SettingsForm workspace_id=me.user_id /> } />
+        <RequireRole role=Role::Coach />
+        <SettingsForm />
     }
 }
 
 #[component]
-fn SettingsForm(workspace_id: String) -> impl IntoView {
+fn SettingsForm() -> impl IntoView {
     let update = ServerAction::<UpdateCoachProfile>::new();
-    let profile = {
-        let workspace_id = workspace_id.clone();
-        Resource::new(
-            move || update.version().get(),
-            move |_| get_coach_profile(workspace_id.clone()),
-        )
-    };
+    let profile = Resource::new(
+        move || update.version().get(),
+        |_| async move {
+            let workspace_id = my_workspace_id().await?;
+            get_coach_profile(workspace_id.clone()).await.map(|p| (workspace_id, p))
+        },
+    );
     let saved = move || matches!(update.value().get(), Some(Ok(_)));
     view! {
         <section class="card narrow">
             <h1>"Workspace settings"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
-                    let workspace_id = workspace_id.clone();
                     Suspend::new(async move {
                         match profile.await {
                             Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
-                            Ok(p) => view! {
+                            Ok((workspace_id, p)) => view! {
                                 <ActionForm action=update attr:data-testid=testids::SETTINGS_FORM>
                                     <input type="hidden" name="workspace_id" value=workspace_id />
                                     <label>"Your name"

@@ -14,7 +14,7 @@ use crate::testids;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The full HTML document rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -68,7 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coach/settings") view=coach::Settings />
                     <Route path=path!("/coach/notes") view=notes::NotesPage />
                     <Route path=path!("/coach/new-client") view=clients::NewClient />
-                    <Route path=path!("/coach/clients/:id") view=clients::ClientPage />
+                    <Route path=path!("/coach/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=portal::Join />
                     <Route path=path!("/portal") view=portal::Portal />
                     <Route path=path!("/account") view=account::Account />

@@ -3,7 +3,8 @@
 use crate::api::notes::{list_notes, list_todos, CreateNote, CreateTodo, DeleteNote, DeleteTodo, SetTodoDone};
 use crate::testids;
 use crate::ui::auth::FormError;
-use crate::ui::coach::CoachOnly;
+use crate::domain::Role;
+use crate::ui::coach::RequireRole;
 use crate::ui::error_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,14 +14,13 @@ use leptos_meta::Title;
 pub fn NotesPage() -> impl IntoView {
     view! {
         <Title text="Notes and to-dos · Coachroom" />
-        <CoachOnly page=|_me| view! {
-            <h1>"Notes and to-dos"</h1>
-            <p class="muted">"Private to you. Clients never see notes or to-dos."</p>
-            <div class="columns">
-                <TodosPanel client_id=None />
-                <NotesPanel client_id=None />
-            </div>
-        } />
+        <RequireRole role=Role::Coach />
+        <h1>"Notes and to-dos"</h1>
+        <p class="muted">"Private to you. Clients never see notes or to-dos."</p>
+        <div class="columns">
+            <TodosPanel client_id=None />
+            <NotesPanel client_id=None />
+        </div>
     }
 }
 

@@ -5,10 +5,10 @@ use crate::api::portal::{get_portal_home, UpdateContact};
 use crate::domain::{InviteStatus, NewPassword, Role};
 use crate::testids;
 use crate::ui::auth::FormError;
-use crate::ui::{current_user, error_text, hard_navigate};
+use crate::ui::coach::RequireRole;
+use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -71,17 +71,10 @@ pub fn Join() -> impl IntoView {
 
 #[component]
 pub fn Portal() -> impl IntoView {
-    let user = current_user();
     view! {
         <Title text="Your portal · Coachroom" />
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match user.0.await {
-                    Ok(Some(me)) if me.role == Role::Client => view! { <PortalHomeView /> }.into_any(),
-                    _ => view! { <Redirect path="/login" /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <RequireRole role=Role::Client />
+        <PortalHomeView />
     }
 }
 

@@ -1,0 +1,98 @@
+import { expect, test } from '@playwright/test';
+import * as id from './testids';
+import { hydrated, PASSWORD, signUpCoach, uniqueEmail } from './helpers';
+
+test('a coach invites a client, who joins, sees the portal and is kept out of coach pages; archiving moves the client', async ({ browser }) => {
+  const coachContext = await browser.newContext();
+  const coach = await coachContext.newPage();
+  await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
+
+  // Brand the workspace: the client will see it.
+  await coach.getByTestId(id.NAV_SETTINGS).click();
+  await expect(coach.getByTestId(id.SETTINGS_FORM)).toBeVisible();
+  await coach.getByTestId(id.SETTINGS_BRAND).fill('Morgan Method');
+  await coach.getByTestId(id.SETTINGS_SUBMIT).click();
+  await expect(coach.getByTestId(id.SETTINGS_SAVED)).toBeVisible();
+
+  await coach.getByTestId(id.NAV_DASHBOARD).click();
+  await expect(coach.getByTestId(id.ROSTER_EMPTY)).toContainText('No clients yet');
+  await coach.getByTestId(id.ROSTER_ADD).click();
+  await expect(coach.getByTestId(id.CLIENT_FORM)).toBeVisible();
+  await coach.getByTestId(id.CLIENT_NAME).fill('Riley Client');
+  await coach.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail('riley'));
+  await coach.getByTestId(id.CLIENT_WEIGHT).fill('5000');
+  await coach.getByTestId(id.CLIENT_SUBMIT).click();
+  await expect(coach.getByTestId(id.FORM_ERROR)).toHaveText('Weight must be between 20 and 400 kg.');
+  await coach.getByTestId(id.CLIENT_WEIGHT).fill('72.5');
+  await coach.getByTestId(id.CLIENT_GOALS).fill('Run a 10k by spring');
+  await coach.getByTestId(id.CLIENT_SUBMIT).click();
+  await expect(coach).toHaveURL(/\/coach\/clients\/[0-9a-f]+$/);
+  await expect(coach.getByTestId(id.CLIENT_TITLE)).toHaveText('Riley Client');
+  const clientPageUrl = coach.url();
+
+  await coach.getByTestId(id.INVITE_SEND).click();
+  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
+  expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
+
+  // The client, in a separate browser context, opens the link and joins.
+  const clientContext = await browser.newContext();
+  const client = await clientContext.newPage();
+  await client.goto(link);
+  await hydrated(client);
+  await expect(client.getByTestId(id.JOIN_PAGE)).toContainText('Welcome, Riley Client');
+  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
+  await client.getByTestId(id.JOIN_SUBMIT).click();
+  await expect(client).toHaveURL(/\/portal$/);
+  await expect(client.getByTestId(id.PORTAL_BRAND)).toHaveText('Coached by Morgan Method');
+  await expect(client.getByTestId(id.PORTAL_PROFILE)).toContainText('Run a 10k by spring');
+  await expect(client.getByTestId(id.PORTAL_PROFILE)).toContainText('72.5 kg');
+  await expect(client.getByTestId(id.PORTAL_EMPTY)).toBeVisible();
+
+  // Coach pages are refused on the server.
+  for (const url of ['/coach', clientPageUrl, '/coach/settings']) {
+    await client.goto(url);
+    await expect(client).toHaveURL(/\/portal$/);
+  }
+  // The link works once.
+  await client.goto(link);
+  await expect(client.getByTestId(id.JOIN_UNUSABLE)).toContainText('already been used');
+
+  // The coach archives the client: gone from the active list, present under archived.
+  await coach.reload();
+  await hydrated(coach);
+  await coach.getByTestId(id.CLIENT_ARCHIVE).click();
+  await expect(coach.getByTestId(id.CLIENT_ARCHIVED_BADGE)).toBeVisible();
+  await coach.getByTestId(id.NAV_DASHBOARD).click();
+  await expect(coach.getByTestId(id.ROSTER)).toBeVisible();
+  await expect(coach.getByTestId(id.ROSTER_ROW)).toHaveCount(0);
+  await coach.getByTestId(id.ROSTER_SHOW_ARCHIVED).click();
+  await expect(coach.getByTestId(id.ROSTER_ROW)).toHaveCount(1);
+  await expect(coach.getByTestId(id.ROSTER_ROW)).toContainText('Riley Client');
+
+  await coachContext.close();
+  await clientContext.close();
+});
+
+test('a coach keeps private notes and to-dos about a client and can delete the client after confirming', async ({ page }) => {
+  await signUpCoach(page, 'Sam Coach', uniqueEmail('sam'));
+  await page.getByTestId(id.ROSTER_ADD).click();
+  await page.getByTestId(id.CLIENT_NAME).fill('Jo Client');
+  await page.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail('jo'));
+  await page.getByTestId(id.CLIENT_SUBMIT).click();
+  await expect(page.getByTestId(id.CLIENT_TITLE)).toHaveText('Jo Client');
+
+  await page.getByTestId(id.NOTE_BODY).fill('Knee feels better this week');
+  await page.getByTestId(id.NOTE_ADD).click();
+  await expect(page.getByTestId(id.NOTE_ITEM)).toContainText('Knee feels better this week');
+  await page.getByTestId(id.TODO_TITLE).fill('Send mobility routine');
+  await page.getByTestId(id.TODO_ADD).click();
+  await expect(page.getByTestId(id.TODO_ITEM)).toContainText('Send mobility routine');
+  await page.getByTestId(id.TODO_DONE).check();
+  await expect(page.getByTestId(id.TODO_ITEM)).toHaveClass(/done/);
+
+  await page.getByTestId(id.CLIENT_DELETE).click();
+  await expect(page.getByText('This cannot be undone')).toBeVisible();
+  await page.getByTestId(id.CLIENT_DELETE_CONFIRM).click();
+  await expect(page).toHaveURL(/\/coach$/);
+  await expect(page.getByTestId(id.ROSTER_EMPTY)).toContainText('No clients yet');
+});
