@@ -1,6 +1,7 @@
 //! Configuration from flags and environment variables. Every bad value stops startup with one
 //! line naming the variable, so an operator never has to guess.
 
+use app::server::mail::MailSettings;
 use app::server::settings::{LoginThrottle, Settings};
 use clap::Parser;
 use std::net::SocketAddr;
@@ -44,6 +45,12 @@ pub struct Cli {
     /// Login throttle window in seconds [default: 900]
     #[arg(long, env = "COACHROOM_LOGIN_WINDOW_SECS")]
     pub login_window_secs: Option<String>,
+    /// SMTP server for invitation emails: smtp://[user:pass@]host[:port] [default: none, links are only shown]
+    #[arg(long, env = "COACHROOM_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// From address for emails, e.g. "Coachroom <no-reply@example.com>" (required with SMTP)
+    #[arg(long, env = "COACHROOM_SMTP_FROM")]
+    pub smtp_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +160,20 @@ impl Config {
             )?,
         };
 
+        let mail = match (
+            non_empty("COACHROOM_SMTP_URL", cli.smtp_url)?,
+            non_empty("COACHROOM_SMTP_FROM", cli.smtp_from)?,
+        ) {
+            (None, None) => None,
+            (Some(url), Some(from)) => Some(MailSettings::parse(&url, &from)?),
+            (Some(_), None) => {
+                return Err("COACHROOM_SMTP_FROM: required when COACHROOM_SMTP_URL is set".into())
+            }
+            (None, Some(_)) => {
+                return Err("COACHROOM_SMTP_URL: required when COACHROOM_SMTP_FROM is set".into())
+            }
+        };
+
         let site_root = PathBuf::from(
             non_empty("LEPTOS_SITE_ROOT", cli.site_root)?.unwrap_or_else(|| "target/site".into()),
         );
@@ -167,6 +188,7 @@ impl Config {
                 secure_cookies,
                 trust_forwarded_for,
                 login_throttle,
+                mail,
             },
         })
     }

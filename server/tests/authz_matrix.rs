@@ -85,21 +85,38 @@ async fn build_world(app: &TestApp, n: usize) -> World {
     let sibling_email = format!("sibling{n}@example.com");
     let sibling_id = app.create_client(&owner, "Sibling", &sibling_email).await;
     app.invite_and_join(&owner, &sibling_id).await;
-    let pending_client_id = app.create_client(&owner, "Pending", &format!("pending{n}@example.com")).await;
+    let pending_client_id = app
+        .create_client(&owner, "Pending", &format!("pending{n}@example.com"))
+        .await;
     let pending_token = app.invite(&owner, &pending_client_id).await;
 
     let note = app
-        .ok(&owner, "notes/create", &[("client_id", client_id.as_str()), ("body", SECRET_NOTE)])
+        .ok(
+            &owner,
+            "notes/create",
+            &[("client_id", client_id.as_str()), ("body", SECRET_NOTE)],
+        )
         .await;
     let todo = app
-        .ok(&owner, "todos/create", &[("client_id", client_id.as_str()), ("title", SECRET_TODO), ("due_date", "")])
+        .ok(
+            &owner,
+            "todos/create",
+            &[
+                ("client_id", client_id.as_str()),
+                ("title", SECRET_TODO),
+                ("due_date", ""),
+            ],
+        )
         .await;
 
     let other_coach_email = format!("other{n}@example.com");
     let other = app.client();
-    app.signup_coach(&other, "Other Coach", &other_coach_email).await;
+    app.signup_coach(&other, "Other Coach", &other_coach_email)
+        .await;
     let other_client_email = format!("otherclient{n}@example.com");
-    let other_client_id = app.create_client(&other, "Other Client", &other_client_email).await;
+    let other_client_id = app
+        .create_client(&other, "Other Client", &other_client_email)
+        .await;
     app.invite_and_join(&other, &other_client_id).await;
 
     World {
@@ -133,11 +150,17 @@ impl World {
 type Args = fn(&World, Who) -> Vec<(String, String)>;
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    items
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn profile_form(w: &World, client_id: Option<&str>) -> Vec<(String, String)> {
-    let mut form = pairs(&client_form("Renamed", &format!("renamed-{}", w.client_email)));
+    let mut form = pairs(&client_form(
+        "Renamed",
+        &format!("renamed-{}", w.client_email),
+    ));
     if let Some(id) = client_id {
         form.insert(0, ("client_id".into(), id.into()));
     }
@@ -149,12 +172,39 @@ fn profile_form(w: &World, client_id: Option<&str>) -> Vec<(String, String)> {
 /// comes last.
 fn cases() -> Vec<(&'static str, Args, Row)> {
     vec![
-        ("auth/signup", |_, who| pairs(&[("name", "New"), ("email", &format!("new-{who:?}@example.com")), ("password", PASSWORD)]), PUBLIC),
-        ("auth/login", |w, _| pairs(&[("email", &w.owner_email), ("password", PASSWORD)]), PUBLIC),
+        (
+            "auth/signup",
+            |_, who| {
+                pairs(&[
+                    ("name", "New"),
+                    ("email", &format!("new-{who:?}@example.com")),
+                    ("password", PASSWORD),
+                ])
+            },
+            PUBLIC,
+        ),
+        (
+            "auth/login",
+            |w, _| pairs(&[("email", &w.owner_email), ("password", PASSWORD)]),
+            PUBLIC,
+        ),
         ("auth/logout", |_, _| vec![], PUBLIC),
         ("auth/me", |_, _| vec![], PUBLIC),
-        ("account/password", |_, _| pairs(&[("current_password", PASSWORD), ("new_password", "a brand new password")]), SIGNED_IN),
-        ("coach/profile/get", |w, _| pairs(&[("workspace_id", &w.workspace_id)]), OWNER_ONLY),
+        (
+            "account/password",
+            |_, _| {
+                pairs(&[
+                    ("current_password", PASSWORD),
+                    ("new_password", "a brand new password"),
+                ])
+            },
+            SIGNED_IN,
+        ),
+        (
+            "coach/profile/get",
+            |w, _| pairs(&[("workspace_id", &w.workspace_id)]),
+            OWNER_ONLY,
+        ),
         (
             "coach/profile/update",
             |w, _| {
@@ -169,26 +219,114 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             },
             OWNER_ONLY,
         ),
-        ("clients/list", |_, _| pairs(&[("query", ""), ("archived", "false"), ("page", "1")]), ANY_COACH),
-        ("clients/create", |w, who| pairs(&client_form("Created", &format!("created-{who:?}-{}", w.client_email))), ANY_COACH),
-        ("clients/get", |w, _| pairs(&[("client_id", &w.client_id)]), OWNER_ONLY),
-        ("clients/update", |w, _| profile_form(w, Some(&w.client_id)), OWNER_ONLY),
-        ("clients/archive", |w, _| pairs(&[("client_id", &w.client_id), ("archived", "true")]), OWNER_ONLY),
-        ("clients/delete", |w, _| pairs(&[("client_id", &w.client_id)]), OWNER_ONLY),
-        ("invites/send", |w, _| pairs(&[("client_id", &w.pending_client_id)]), OWNER_ONLY),
-        ("invites/revoke", |w, _| pairs(&[("client_id", &w.pending_client_id)]), OWNER_ONLY),
-        ("invites/check", |w, _| pairs(&[("token", &w.pending_token)]), PUBLIC),
+        (
+            "clients/list",
+            |_, _| pairs(&[("query", ""), ("archived", "false"), ("page", "1")]),
+            ANY_COACH,
+        ),
+        (
+            "clients/create",
+            |w, who| {
+                pairs(&client_form(
+                    "Created",
+                    &format!("created-{who:?}-{}", w.client_email),
+                ))
+            },
+            ANY_COACH,
+        ),
+        (
+            "clients/get",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "clients/update",
+            |w, _| profile_form(w, Some(&w.client_id)),
+            OWNER_ONLY,
+        ),
+        (
+            "clients/archive",
+            |w, _| pairs(&[("client_id", &w.client_id), ("archived", "true")]),
+            OWNER_ONLY,
+        ),
+        (
+            "clients/delete",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "invites/send",
+            |w, _| pairs(&[("client_id", &w.pending_client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "invites/revoke",
+            |w, _| pairs(&[("client_id", &w.pending_client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "invites/check",
+            |w, _| pairs(&[("token", &w.pending_token)]),
+            PUBLIC,
+        ),
         // The token is the secret: whoever holds it may use it, once.
-        ("invites/accept", |w, _| pairs(&[("token", &w.pending_token), ("password", PASSWORD)]), [200, 409, 409, 409, 409, 409]),
+        (
+            "invites/accept",
+            |w, _| pairs(&[("token", &w.pending_token), ("password", PASSWORD)]),
+            [200, 409, 409, 409, 409, 409],
+        ),
         ("portal/home", |_, _| vec![], ANY_CLIENT),
-        ("portal/contact/update", |_, who| pairs(&[("email", &format!("contact-{who:?}@example.com")), ("phone", "+44 20 7946 0000")]), ANY_CLIENT),
-        ("notes/list", |w, _| pairs(&[("client_id", &w.client_id)]), OWNER_ONLY),
-        ("notes/create", |w, _| pairs(&[("client_id", &w.client_id), ("body", "another note")]), OWNER_ONLY),
-        ("notes/delete", |w, _| pairs(&[("note_id", &w.note_id)]), OWNER_ONLY),
-        ("todos/list", |w, _| pairs(&[("client_id", &w.client_id)]), OWNER_ONLY),
-        ("todos/create", |w, _| pairs(&[("client_id", &w.client_id), ("title", "another"), ("due_date", "")]), OWNER_ONLY),
-        ("todos/set_done", |w, _| pairs(&[("todo_id", &w.todo_id), ("done", "true")]), OWNER_ONLY),
-        ("todos/delete", |w, _| pairs(&[("todo_id", &w.todo_id)]), OWNER_ONLY),
+        (
+            "portal/contact/update",
+            |_, who| {
+                pairs(&[
+                    ("email", &format!("contact-{who:?}@example.com")),
+                    ("phone", "+44 20 7946 0000"),
+                ])
+            },
+            ANY_CLIENT,
+        ),
+        (
+            "notes/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "notes/create",
+            |w, _| pairs(&[("client_id", &w.client_id), ("body", "another note")]),
+            OWNER_ONLY,
+        ),
+        (
+            "notes/delete",
+            |w, _| pairs(&[("note_id", &w.note_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "todos/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "todos/create",
+            |w, _| {
+                pairs(&[
+                    ("client_id", &w.client_id),
+                    ("title", "another"),
+                    ("due_date", ""),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "todos/set_done",
+            |w, _| pairs(&[("todo_id", &w.todo_id), ("done", "true")]),
+            OWNER_ONLY,
+        ),
+        (
+            "todos/delete",
+            |w, _| pairs(&[("todo_id", &w.todo_id)]),
+            OWNER_ONLY,
+        ),
     ]
 }
 
@@ -208,9 +346,15 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
         .collect();
     let covered: BTreeSet<String> = cases().iter().map(|(e, _, _)| e.to_string()).collect();
     let uncovered: Vec<_> = registered.difference(&covered).collect();
-    assert!(uncovered.is_empty(), "server fns missing from the authorization matrix: {uncovered:?}");
+    assert!(
+        uncovered.is_empty(),
+        "server fns missing from the authorization matrix: {uncovered:?}"
+    );
     let stale: Vec<_> = covered.difference(&registered).collect();
-    assert!(stale.is_empty(), "matrix lists endpoints that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "matrix lists endpoints that do not exist: {stale:?}"
+    );
 
     let mut failures = Vec::new();
     let all_cases = cases().into_iter().chain(general_scope_cases());
@@ -222,10 +366,14 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
                 None => app.client(),
             };
             let form = args(&world, who);
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let form: Vec<(&str, &str)> =
+                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let response = app.call(&http, endpoint, &form).await;
             if response.status.as_u16() != want {
-                failures.push(format!("{endpoint} as {who:?}: expected {want}, got {} {}", response.status, response.body));
+                failures.push(format!(
+                    "{endpoint} as {who:?}: expected {want}, got {} {}",
+                    response.status, response.body
+                ));
                 continue;
             }
             // Nothing of the owner's private data ever reaches anyone else.
@@ -236,9 +384,12 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
                         failures.push(format!("{endpoint} as {who:?} leaked {secret}: {body}"));
                     }
                 }
-                let sees_the_client = matches!(who, Who::TheClient) || endpoint.starts_with("auth/");
+                let sees_the_client =
+                    matches!(who, Who::TheClient) || endpoint.starts_with("auth/");
                 if !sees_the_client && body.contains(&world.client_id) {
-                    failures.push(format!("{endpoint} as {who:?} leaked the client's id: {body}"));
+                    failures.push(format!(
+                        "{endpoint} as {who:?} leaked the client's id: {body}"
+                    ));
                 }
             }
             if response.status == StatusCode::NOT_FOUND {
@@ -247,5 +398,9 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix failures:\n{}",
+        failures.join("\n")
+    );
 }

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 /// Changes the signed-in user's password and ends their other sessions.
 #[server(prefix = "/api", endpoint = "account/password")]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
     use crate::domain::NewPassword;
     use crate::server::{password, principal, state::AppState, store};
     let state = AppState::current()?;

@@ -6,13 +6,19 @@ use leptos::prelude::*;
 
 /// The roster: `archived` picks the archived or the active view; `query` searches name and email.
 #[server(prefix = "/api", endpoint = "clients/list")]
-pub async fn list_clients(query: String, archived: bool, page: i64) -> Result<ClientPage, AppError> {
+pub async fn list_clients(
+    query: String,
+    archived: bool,
+    page: i64,
+) -> Result<ClientPage, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::own_workspace(&coach);
     if query.chars().count() > 100 {
-        return Err(AppError::invalid("Search is too long (100 characters at most)."));
+        return Err(AppError::invalid(
+            "Search is too long (100 characters at most).",
+        ));
     }
     store::clients::list(&state.db, &workspace, &query, archived, page).await
 }
@@ -43,8 +49,20 @@ pub async fn create_client(
     let workspace = authz::own_workspace(&coach);
     let units = store::coaches::profile(&state.db, &workspace).await?.units;
     let form = ClientForm {
-        name, email, phone, date_of_birth, age, gender, height, weight, goals,
-        medical_conditions, dietary_restrictions, injuries, medications, checkin_day,
+        name,
+        email,
+        phone,
+        date_of_birth,
+        age,
+        gender,
+        height,
+        weight,
+        goals,
+        medical_conditions,
+        dietary_restrictions,
+        injuries,
+        medications,
+        checkin_day,
     };
     let input = ClientInput::parse(&form, units)?;
     let client_id = store::clients::create(&state.db, &workspace, &input).await?;
@@ -86,10 +104,24 @@ pub async fn update_client(
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
-    let units = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?.units;
+    let units = store::coaches::profile(&state.db, &authz::own_workspace(&coach))
+        .await?
+        .units;
     let form = ClientForm {
-        name, email, phone, date_of_birth, age, gender, height, weight, goals,
-        medical_conditions, dietary_restrictions, injuries, medications, checkin_day,
+        name,
+        email,
+        phone,
+        date_of_birth,
+        age,
+        gender,
+        height,
+        weight,
+        goals,
+        medical_conditions,
+        dietary_restrictions,
+        injuries,
+        medications,
+        checkin_day,
     };
     let input = ClientInput::parse(&form, units)?;
     store::clients::update(&state.db, &client, &input).await?;

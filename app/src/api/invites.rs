@@ -12,10 +12,37 @@ pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
     let (token, expires_at_ms) = store::invites::issue(&state.db, &client).await?;
+    let url = format!("{}/invite/{token}", state.settings.base_url);
+    let emailed = match &state.settings.mail {
+        Some(mail) => {
+            let profile = store::clients::profile(&state.db, &client).await?;
+            let coach = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?;
+            let from = if coach.brand_name.is_empty() {
+                coach.name
+            } else {
+                coach.brand_name
+            };
+            let body = format!(
+                "Hello {},\n\n{from} invited you to your private client portal on Coachroom.\n\n\
+                 Open this link to choose a password (it works once, for 7 days):\n{url}\n",
+                profile.name
+            );
+            let subject = format!("{from} invited you to Coachroom");
+            // A mail failure must not lose the link: the coach can still copy it.
+            match crate::server::mail::send(mail, &profile.email, &subject, body).await {
+                Ok(()) => true,
+                Err(err) => {
+                    tracing::warn!(%err, "invitation email not sent");
+                    false
+                }
+            }
+        }
+        None => false,
+    };
     Ok(InviteLink {
-        url: format!("{}/invite/{token}", state.settings.base_url),
+        url,
         expires_at_ms,
-        emailed: false,
+        emailed,
     })
 }
 
@@ -50,10 +77,14 @@ pub async fn accept_invite(token: String, password: String) -> Result<Me, AppErr
     let session = principal::session().await?;
     let password = NewPassword::parse(&password)?;
     if token.len() > 128 {
-        return Err(AppError::Conflict(store::invites::unusable_message(&InviteStatus::Unknown).into()));
+        return Err(AppError::Conflict(
+            store::invites::unusable_message(&InviteStatus::Unknown).into(),
+        ));
     }
     let hash = password::hash(&password).await?;
     let user_id = store::invites::accept(&state.db, &token, &hash).await?;
     principal::sign_in(&session, &user_id).await?;
-    store::users::me(&state.db, &user_id).await?.ok_or(AppError::NotFound)
+    store::users::me(&state.db, &user_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }

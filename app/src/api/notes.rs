@@ -22,7 +22,13 @@ pub async fn create_note(client_id: Option<String>, body: String) -> Result<Note
     let coach = principal::require_coach(&state).await?;
     let client = authz::optional_client(&state.db, &coach, client_id.as_deref()).await?;
     let body = LongText::required(&body, "Note")?;
-    store::notes::add_note(&state.db, &authz::own_workspace(&coach), client.as_ref(), &body).await
+    store::notes::add_note(
+        &state.db,
+        &authz::own_workspace(&coach),
+        client.as_ref(),
+        &body,
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "notes/delete")]
@@ -45,7 +51,11 @@ pub async fn list_todos(client_id: Option<String>) -> Result<Vec<Todo>, AppError
 }
 
 #[server(prefix = "/api", endpoint = "todos/create")]
-pub async fn create_todo(client_id: Option<String>, title: String, due_date: String) -> Result<Todo, AppError> {
+pub async fn create_todo(
+    client_id: Option<String>,
+    title: String,
+    due_date: String,
+) -> Result<Todo, AppError> {
     use crate::domain::{bounded_text, CalendarDate};
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -53,7 +63,14 @@ pub async fn create_todo(client_id: Option<String>, title: String, due_date: Str
     let client = authz::optional_client(&state.db, &coach, client_id.as_deref()).await?;
     let title = bounded_text(&title, "To-do", true, 200)?;
     let due_date = CalendarDate::optional(&due_date, "Due date")?;
-    store::notes::add_todo(&state.db, &authz::own_workspace(&coach), client.as_ref(), &title, due_date.as_ref()).await
+    store::notes::add_todo(
+        &state.db,
+        &authz::own_workspace(&coach),
+        client.as_ref(),
+        &title,
+        due_date.as_ref(),
+    )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "todos/set_done")]

@@ -13,7 +13,11 @@ pub async fn get_portal_home() -> Result<PortalHome, AppError> {
     let me = authz::client_self(&state.db, &client).await?;
     let profile = store::clients::own_profile(&state.db, &me).await?;
     let (coach_name, brand_name) = store::coaches::public_brand(&state.db, &me).await?;
-    Ok(PortalHome { profile, coach_name, brand_name })
+    Ok(PortalHome {
+        profile,
+        coach_name,
+        brand_name,
+    })
 }
 
 /// The client's contact details: the only part of their profile they edit themselves.

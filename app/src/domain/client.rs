@@ -19,8 +19,13 @@ impl LongText {
                 Self::MAX_CHARS
             )));
         }
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-            return Err(AppError::invalid(format!("{field} contains invalid characters.")));
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            return Err(AppError::invalid(format!(
+                "{field} contains invalid characters."
+            )));
         }
         Ok(Self(text.to_owned()))
     }
@@ -186,10 +191,15 @@ pub struct ClientInput {
 /// A phone number: digits, spaces and `+()-.`, or empty.
 pub fn parse_phone(raw: &str) -> Result<String, AppError> {
     let phone = bounded_text(raw, "Phone", false, 32)?;
-    if phone.chars().all(|c| c.is_ascii_digit() || " +()-.".contains(c)) {
+    if phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +()-.".contains(c))
+    {
         Ok(phone)
     } else {
-        Err(AppError::invalid("Phone may contain only digits, spaces and + ( ) - ."))
+        Err(AppError::invalid(
+            "Phone may contain only digits, spaces and + ( ) - .",
+        ))
     }
 }
 
@@ -199,12 +209,18 @@ impl ClientInput {
             "" => None,
             raw => match raw.parse::<i64>() {
                 Ok(age) if (1..=120).contains(&age) => Some(age),
-                _ => return Err(AppError::invalid("Age must be a whole number from 1 to 120.")),
+                _ => {
+                    return Err(AppError::invalid(
+                        "Age must be a whole number from 1 to 120.",
+                    ))
+                }
             },
         };
         let date_of_birth = CalendarDate::optional(&form.date_of_birth, "Date of birth")?;
         if date_of_birth.is_some() && age_years.is_some() {
-            return Err(AppError::invalid("Give a date of birth or an age, not both."));
+            return Err(AppError::invalid(
+                "Give a date of birth or an age, not both.",
+            ));
         }
         Ok(Self {
             name: PersonName::parse(&form.name)?,
@@ -217,7 +233,10 @@ impl ClientInput {
             weight_kg: units.parse_weight(&form.weight)?,
             goals: LongText::parse(&form.goals, "Goals")?,
             medical_conditions: LongText::parse(&form.medical_conditions, "Medical conditions")?,
-            dietary_restrictions: LongText::parse(&form.dietary_restrictions, "Dietary restrictions")?,
+            dietary_restrictions: LongText::parse(
+                &form.dietary_restrictions,
+                "Dietary restrictions",
+            )?,
             injuries: LongText::parse(&form.injuries, "Injuries")?,
             medications: LongText::parse(&form.medications, "Medications")?,
             checkin_day: Weekday::parse(&form.checkin_day)?,
@@ -260,14 +279,23 @@ impl ClientProfile {
             date_of_birth: self.date_of_birth.clone().unwrap_or_default(),
             age: self.age_years.map(|a| a.to_string()).unwrap_or_default(),
             gender: self.gender.clone(),
-            height: self.height_cm.map(|cm| self.units.height_input(cm)).unwrap_or_default(),
-            weight: self.weight_kg.map(|kg| self.units.weight_input(kg)).unwrap_or_default(),
+            height: self
+                .height_cm
+                .map(|cm| self.units.height_input(cm))
+                .unwrap_or_default(),
+            weight: self
+                .weight_kg
+                .map(|kg| self.units.weight_input(kg))
+                .unwrap_or_default(),
             goals: self.goals.clone(),
             medical_conditions: self.medical_conditions.clone(),
             dietary_restrictions: self.dietary_restrictions.clone(),
             injuries: self.injuries.clone(),
             medications: self.medications.clone(),
-            checkin_day: self.checkin_day.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+            checkin_day: self
+                .checkin_day
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default(),
         }
     }
 }
@@ -304,7 +332,12 @@ pub struct InviteLink {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum InviteStatus {
-    Valid { client_name: String, email: String, coach_name: String, brand_name: String },
+    Valid {
+        client_name: String,
+        email: String,
+        coach_name: String,
+        brand_name: String,
+    },
     Expired,
     Revoked,
     Used,
@@ -361,16 +394,61 @@ mod tests {
     #[test]
     fn bad_fields_get_clear_messages() {
         let cases = [
-            (ClientForm { age: "200".into(), ..form() }, "Age must be"),
-            (ClientForm { date_of_birth: "1990-02-30".into(), ..form() }, "Date of birth must be"),
-            (ClientForm { date_of_birth: "1990-02-03".into(), age: "30".into(), ..form() }, "Give a date of birth or an age"),
-            (ClientForm { weight: "5000".into(), ..form() }, "Weight must be between"),
-            (ClientForm { checkin_day: "someday".into(), ..form() }, "Check-in day must be"),
-            (ClientForm { goals: "x".repeat(4001), ..form() }, "Goals is too long"),
-            (ClientForm { phone: "call me".into(), ..form() }, "Phone may contain"),
+            (
+                ClientForm {
+                    age: "200".into(),
+                    ..form()
+                },
+                "Age must be",
+            ),
+            (
+                ClientForm {
+                    date_of_birth: "1990-02-30".into(),
+                    ..form()
+                },
+                "Date of birth must be",
+            ),
+            (
+                ClientForm {
+                    date_of_birth: "1990-02-03".into(),
+                    age: "30".into(),
+                    ..form()
+                },
+                "Give a date of birth or an age",
+            ),
+            (
+                ClientForm {
+                    weight: "5000".into(),
+                    ..form()
+                },
+                "Weight must be between",
+            ),
+            (
+                ClientForm {
+                    checkin_day: "someday".into(),
+                    ..form()
+                },
+                "Check-in day must be",
+            ),
+            (
+                ClientForm {
+                    goals: "x".repeat(4001),
+                    ..form()
+                },
+                "Goals is too long",
+            ),
+            (
+                ClientForm {
+                    phone: "call me".into(),
+                    ..form()
+                },
+                "Phone may contain",
+            ),
         ];
         for (form, message) in cases {
-            let err = ClientInput::parse(&form, Units::Metric).unwrap_err().to_string();
+            let err = ClientInput::parse(&form, Units::Metric)
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with(message), "{err}");
         }
     }

@@ -23,13 +23,23 @@ fn parse_number(raw: &str, field: &str) -> Result<f64, AppError> {
 
 /// Imperial height as inches: `70`, `5'10`, `5' 10"`, or `5ft 10in`.
 fn parse_inches(raw: &str) -> Result<f64, AppError> {
-    let text = raw.trim().replace("ft", "'").replace("in", "").replace('"', "");
+    let text = raw
+        .trim()
+        .replace("ft", "'")
+        .replace("in", "")
+        .replace('"', "");
     match text.split_once('\'') {
         Some((feet, inches)) => {
             let feet = parse_number(feet, "Height")?;
-            let inches = if inches.trim().is_empty() { 0.0 } else { parse_number(inches, "Height")? };
+            let inches = if inches.trim().is_empty() {
+                0.0
+            } else {
+                parse_number(inches, "Height")?
+            };
             if !(0.0..12.0).contains(&inches) {
-                return Err(AppError::invalid("Height: inches must be between 0 and 11."));
+                return Err(AppError::invalid(
+                    "Height: inches must be between 0 and 11.",
+                ));
             }
             Ok(feet * 12.0 + inches)
         }

@@ -95,7 +95,12 @@ impl ClientSelf {
 }
 
 /// True when `sql` (taking `$1` = id, `$2` = coach id) finds a row.
-async fn coach_owns(db: &Db, sql: &'static str, id: &str, coach: &CoachPrincipal) -> Result<bool, AppError> {
+async fn coach_owns(
+    db: &Db,
+    sql: &'static str,
+    id: &str,
+    coach: &CoachPrincipal,
+) -> Result<bool, AppError> {
     let row: Option<(String,)> = sqlx::query_as(sql)
         .bind(id)
         .bind(coach.user_id())
@@ -106,7 +111,11 @@ async fn coach_owns(db: &Db, sql: &'static str, id: &str, coach: &CoachPrincipal
 }
 
 /// One of the coach's clients, archived or not.
-pub async fn client(db: &Db, coach: &CoachPrincipal, client_id: &str) -> Result<OwnedClient, AppError> {
+pub async fn client(
+    db: &Db,
+    coach: &CoachPrincipal,
+    client_id: &str,
+) -> Result<OwnedClient, AppError> {
     let sql = "SELECT id FROM clients WHERE id = $1 AND coach_id = $2";
     if coach_owns(db, sql, client_id, coach).await? {
         Ok(OwnedClient {
@@ -131,14 +140,31 @@ pub async fn optional_client(
 }
 
 pub async fn note(db: &Db, coach: &CoachPrincipal, note_id: &str) -> Result<OwnedItem, AppError> {
-    item(db, coach, "SELECT id FROM notes WHERE id = $1 AND coach_id = $2", note_id).await
+    item(
+        db,
+        coach,
+        "SELECT id FROM notes WHERE id = $1 AND coach_id = $2",
+        note_id,
+    )
+    .await
 }
 
 pub async fn todo(db: &Db, coach: &CoachPrincipal, todo_id: &str) -> Result<OwnedItem, AppError> {
-    item(db, coach, "SELECT id FROM todos WHERE id = $1 AND coach_id = $2", todo_id).await
+    item(
+        db,
+        coach,
+        "SELECT id FROM todos WHERE id = $1 AND coach_id = $2",
+        todo_id,
+    )
+    .await
 }
 
-async fn item(db: &Db, coach: &CoachPrincipal, sql: &'static str, id: &str) -> Result<OwnedItem, AppError> {
+async fn item(
+    db: &Db,
+    coach: &CoachPrincipal,
+    sql: &'static str,
+    id: &str,
+) -> Result<OwnedItem, AppError> {
     if coach_owns(db, sql, id, coach).await? {
         Ok(OwnedItem {
             coach_id: coach.user_id().to_owned(),
@@ -151,11 +177,12 @@ async fn item(db: &Db, coach: &CoachPrincipal, sql: &'static str, id: &str) -> R
 
 /// The client record of a signed-in client.
 pub async fn client_self(db: &Db, client: &ClientPrincipal) -> Result<ClientSelf, AppError> {
-    let row: Option<(String, String)> = sqlx::query_as("SELECT id, coach_id FROM clients WHERE user_id = $1")
-        .bind(client.user_id())
-        .fetch_optional(db.reader())
-        .await
-        .map_err(internal)?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, coach_id FROM clients WHERE user_id = $1")
+            .bind(client.user_id())
+            .fetch_optional(db.reader())
+            .await
+            .map_err(internal)?;
     let (client_id, coach_id) = row.ok_or(AppError::NotFound)?;
     Ok(ClientSelf {
         coach_id,

@@ -97,8 +97,6 @@ fn page_access(path: &str) -> PageAccess {
     }
 }
 
-
-
 /// Guards pages on the server: a page for coaches is never rendered for anyone else.
 pub async fn guard_pages(
     State(state): State<AppState>,
@@ -239,6 +237,7 @@ mod tests {
             secure_cookies: true,
             trust_forwarded_for: false,
             login_throttle: LoginThrottle::default(),
+            mail: None,
         }
     }
 
@@ -305,7 +304,10 @@ mod tests {
     #[test]
     fn pages_are_guarded_by_role() {
         assert_eq!(page_access("/coach"), PageAccess::Only(Role::Coach));
-        assert_eq!(page_access("/coach/clients/x"), PageAccess::Only(Role::Coach));
+        assert_eq!(
+            page_access("/coach/clients/x"),
+            PageAccess::Only(Role::Coach)
+        );
         assert_eq!(page_access("/portal"), PageAccess::Only(Role::Client));
         assert_eq!(page_access("/account"), PageAccess::SignedIn);
         assert_eq!(page_access("/coaching-tips"), PageAccess::Anyone);

@@ -4,6 +4,7 @@
 pub mod authz;
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod password;
 pub mod principal;
 pub mod router;

@@ -13,6 +13,8 @@ pub struct Settings {
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
     pub login_throttle: LoginThrottle,
+    /// SMTP for invitation emails; `None` means links are only shown to the coach.
+    pub mail: Option<super::mail::MailSettings>,
 }
 
 /// Failed-login limits within a sliding window.
@@ -59,6 +61,7 @@ mod tests {
             secure_cookies: true,
             trust_forwarded_for: false,
             login_throttle: LoginThrottle::default(),
+            mail: None,
         };
         assert_eq!(s.base_origin(), "https://coach.example.com");
         s.base_url = "http://127.0.0.1:3000".into();

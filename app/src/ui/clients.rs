@@ -5,10 +5,10 @@ use crate::api::clients::{
 };
 use crate::api::invites::{RevokeInvite, SendInvite};
 use crate::api::profile::get_coach_profile;
+use crate::domain::Role;
 use crate::domain::{ClientForm, ClientProfile, Units, Weekday};
 use crate::testids;
 use crate::ui::auth::FormError;
-use crate::domain::Role;
 use crate::ui::coach::{my_workspace_id, RequireRole};
 use crate::ui::error_text;
 use crate::ui::notes::{NotesPanel, TodosPanel};
@@ -146,7 +146,10 @@ pub fn NewClient() -> impl IntoView {
 #[component]
 fn NewClientForm() -> impl IntoView {
     let create = ServerAction::<CreateClient>::new();
-    let units = Resource::new(|| (), |_| async move { get_coach_profile(my_workspace_id().await?).await });
+    let units = Resource::new(
+        || (),
+        |_| async move { get_coach_profile(my_workspace_id().await?).await },
+    );
     Effect::new(move |_| {
         if let Some(Ok(client)) = create.value().get() {
             use_navigate()(&format!("/coach/clients/{}", client.id), Default::default());
@@ -187,7 +190,13 @@ fn ClientDetail() -> impl IntoView {
     let update = ServerAction::<UpdateClient>::new();
     let archive = ServerAction::<ArchiveClient>::new();
     let profile = Resource::new(
-        move || (client_id.get(), update.version().get(), archive.version().get()),
+        move || {
+            (
+                client_id.get(),
+                update.version().get(),
+                archive.version().get(),
+            )
+        },
         |(id, _, _)| get_client(id),
     );
     // Notes and to-dos need only the id, so they load beside the profile, not inside it.
@@ -268,7 +277,12 @@ fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
     let send = ServerAction::<SendInvite>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
     let revoked = RwSignal::new(false);
-    let link = move || send.value().get().and_then(Result::ok).filter(|_| !revoked.get());
+    let link = move || {
+        send.value()
+            .get()
+            .and_then(Result::ok)
+            .filter(|_| !revoked.get())
+    };
     let send_id = client_id.clone();
     view! {
         <div class="card">
@@ -293,6 +307,9 @@ fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
                         <label>"Copy this link and send it to your client"
                             <input readonly value=move || link().map(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
                         </label>
+                    </Show>
+                    <Show when=move || link().is_some_and(|l| l.emailed)>
+                        <p class="muted" role="status">"We also emailed it to your client."</p>
                     </Show>
                     <Show when=move || revoked.get()>
                         <p role="status" data-testid=testids::INVITE_STATE>"Any open link was withdrawn."</p>

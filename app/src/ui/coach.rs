@@ -32,7 +32,10 @@ pub fn RequireRole(role: Role) -> impl IntoView {
 
 /// The signed-in coach's workspace id (their user id).
 pub async fn my_workspace_id() -> Result<String, AppError> {
-    who_am_i().await?.map(|me| me.user_id).ok_or(AppError::Unauthenticated)
+    who_am_i()
+        .await?
+        .map(|me| me.user_id)
+        .ok_or(AppError::Unauthenticated)
 }
 
 #[component]
@@ -73,7 +76,9 @@ fn SettingsForm() -> impl IntoView {
         move || update.version().get(),
         |_| async move {
             let workspace_id = my_workspace_id().await?;
-            get_coach_profile(workspace_id.clone()).await.map(|p| (workspace_id, p))
+            get_coach_profile(workspace_id.clone())
+                .await
+                .map(|p| (workspace_id, p))
         },
     );
     let saved = move || matches!(update.value().get(), Some(Ok(_)));

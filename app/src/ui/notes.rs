@@ -1,9 +1,11 @@
 //! The coach's private notes and to-dos, per client or general.
 
-use crate::api::notes::{list_notes, list_todos, CreateNote, CreateTodo, DeleteNote, DeleteTodo, SetTodoDone};
+use crate::api::notes::{
+    list_notes, list_todos, CreateNote, CreateTodo, DeleteNote, DeleteTodo, SetTodoDone,
+};
+use crate::domain::Role;
 use crate::testids;
 use crate::ui::auth::FormError;
-use crate::domain::Role;
 use crate::ui::coach::RequireRole;
 use crate::ui::error_text;
 use leptos::prelude::*;
@@ -75,7 +77,13 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
     let delete = ServerAction::<DeleteTodo>::new();
     let list_id = client_id.clone();
     let todos = Resource::new(
-        move || (create.version().get(), toggle.version().get(), delete.version().get()),
+        move || {
+            (
+                create.version().get(),
+                toggle.version().get(),
+                delete.version().get(),
+            )
+        },
         move |_| list_todos(list_id.clone()),
     );
     view! {

@@ -2,6 +2,8 @@
 //! file, or a new PostgreSQL database), driven over HTTP by cookie-keeping clients.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use coachroom_server::config::{Cli, Config};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -152,28 +154,47 @@ impl TestApp {
     /// Logs in on a fresh client.
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
         let client = self.client();
-        self.ok(&client, "auth/login", &[("email", email), ("password", password)]).await;
+        self.ok(
+            &client,
+            "auth/login",
+            &[("email", email), ("password", password)],
+        )
+        .await;
         client
     }
 
     /// Creates a client with just a name and email; returns its id.
     pub async fn create_client(&self, coach: &reqwest::Client, name: &str, email: &str) -> String {
-        let client = self.ok(coach, "clients/create", &client_form(name, email)).await;
+        let client = self
+            .ok(coach, "clients/create", &client_form(name, email))
+            .await;
         client["id"].as_str().expect("client id").to_owned()
     }
 
     /// Issues an invitation and returns its token.
     pub async fn invite(&self, coach: &reqwest::Client, client_id: &str) -> String {
-        let link = self.ok(coach, "invites/send", &[("client_id", client_id)]).await;
+        let link = self
+            .ok(coach, "invites/send", &[("client_id", client_id)])
+            .await;
         let url = link["url"].as_str().expect("invite url");
         url.rsplit('/').next().expect("token").to_owned()
     }
 
     /// Invites the client and accepts as them; returns their signed-in HTTP client.
-    pub async fn invite_and_join(&self, coach: &reqwest::Client, client_id: &str) -> reqwest::Client {
+    pub async fn invite_and_join(
+        &self,
+        coach: &reqwest::Client,
+        client_id: &str,
+    ) -> reqwest::Client {
         let token = self.invite(coach, client_id).await;
         let client = self.client();
-        let me = self.ok(&client, "invites/accept", &[("token", &token), ("password", PASSWORD)]).await;
+        let me = self
+            .ok(
+                &client,
+                "invites/accept",
+                &[("token", &token), ("password", PASSWORD)],
+            )
+            .await;
         assert_eq!(me["role"], "client");
         client
     }
@@ -245,7 +266,11 @@ pub fn client_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'static str, &'a 
 }
 
 /// Replaces one field of a form.
-pub fn with<'a>(mut form: Vec<(&'static str, &'a str)>, key: &str, value: &'a str) -> Vec<(&'static str, &'a str)> {
+pub fn with<'a>(
+    mut form: Vec<(&'static str, &'a str)>,
+    key: &str,
+    value: &'a str,
+) -> Vec<(&'static str, &'a str)> {
     for pair in form.iter_mut() {
         if pair.0 == key {
             pair.1 = value;

@@ -22,7 +22,11 @@ fn search_text(name: &str, email: &str) -> String {
     format!("{} {}", name.to_lowercase(), email)
 }
 
-pub async fn create(db: &Db, workspace: &OwnedWorkspace, input: &ClientInput) -> Result<String, AppError> {
+pub async fn create(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    input: &ClientInput,
+) -> Result<String, AppError> {
     let id = new_id();
     let now = now_millis();
     sqlx::query(
@@ -87,7 +91,13 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
     .await
     .map_err(duplicate_email)?;
     expect_one(result)?;
-    sync_login(&mut tx, client.client_id(), Some(input.name.as_str()), input.email.as_str()).await?;
+    sync_login(
+        &mut tx,
+        client.client_id(),
+        Some(input.name.as_str()),
+        input.email.as_str(),
+    )
+    .await?;
     tx.commit().await.map_err(internal)
 }
 
@@ -134,9 +144,17 @@ fn profile_from_row(row: &AnyRow) -> Result<ClientProfile, AppError> {
         dietary_restrictions: text("dietary_restrictions")?,
         injuries: text("injuries")?,
         medications: text("medications")?,
-        checkin_day: checkin_day.as_deref().map(Weekday::parse).transpose().map_err(internal)?.flatten(),
+        checkin_day: checkin_day
+            .as_deref()
+            .map(Weekday::parse)
+            .transpose()
+            .map_err(internal)?
+            .flatten(),
         archived: row.try_get::<i64, _>("archived").map_err(internal)? != 0,
-        has_login: row.try_get::<Option<String>, _>("user_id").map_err(internal)?.is_some(),
+        has_login: row
+            .try_get::<Option<String>, _>("user_id")
+            .map_err(internal)?
+            .is_some(),
         units: Units::parse(&units).map_err(internal)?,
     })
 }
@@ -218,14 +236,16 @@ pub async fn list(
     Ok(ClientPage {
         clients: rows
             .into_iter()
-            .map(|(id, name, email, archived, user_id, open_invites)| ClientSummary {
-                id,
-                name,
-                email,
-                archived: archived != 0,
-                has_login: user_id.is_some(),
-                invite_pending: open_invites > 0,
-            })
+            .map(
+                |(id, name, email, archived, user_id, open_invites)| ClientSummary {
+                    id,
+                    name,
+                    email,
+                    archived: archived != 0,
+                    has_login: user_id.is_some(),
+                    invite_pending: open_invites > 0,
+                },
+            )
             .collect(),
         total,
         page,
@@ -234,14 +254,16 @@ pub async fn list(
 }
 
 pub async fn set_archived(db: &Db, client: &OwnedClient, archived: bool) -> Result<(), AppError> {
-    let result = sqlx::query("UPDATE clients SET archived = $1, updated_at = $2 WHERE id = $3 AND coach_id = $4")
-        .bind(i64::from(archived))
-        .bind(now_millis())
-        .bind(client.client_id())
-        .bind(client.coach_id())
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
+    let result = sqlx::query(
+        "UPDATE clients SET archived = $1, updated_at = $2 WHERE id = $3 AND coach_id = $4",
+    )
+    .bind(i64::from(archived))
+    .bind(now_millis())
+    .bind(client.client_id())
+    .bind(client.coach_id())
+    .execute(db.writer())
+    .await
+    .map_err(internal)?;
     expect_one(result)
 }
 
@@ -249,12 +271,13 @@ pub async fn set_archived(db: &Db, client: &OwnedClient, archived: bool) -> Resu
 /// and their sessions, in one transaction.
 pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    let user_id: Option<(Option<String>,)> = sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
-        .bind(client.client_id())
-        .bind(client.coach_id())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
+    let user_id: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
+            .bind(client.client_id())
+            .bind(client.coach_id())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
     let (user_id,) = user_id.ok_or(AppError::NotFound)?;
     sqlx::query("DELETE FROM clients WHERE id = $1 AND coach_id = $2")
         .bind(client.client_id())
@@ -263,15 +286,27 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
         .await
         .map_err(internal)?;
     if let Some(user_id) = user_id {
-        for sql in ["DELETE FROM sessions WHERE user_id = $1", "DELETE FROM users WHERE id = $1"] {
-            sqlx::query(sql).bind(&user_id).execute(&mut *tx).await.map_err(internal)?;
+        for sql in [
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM users WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(&user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
         }
     }
     tx.commit().await.map_err(internal)
 }
 
 /// The client's own contact details (the only part of the profile a client edits).
-pub async fn update_contact(db: &Db, me: &ClientSelf, email: &Email, phone: &str) -> Result<(), AppError> {
+pub async fn update_contact(
+    db: &Db,
+    me: &ClientSelf,
+    email: &Email,
+    phone: &str,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let name: (String,) = sqlx::query_as("SELECT name FROM clients WHERE id = $1")
         .bind(me.client_id())

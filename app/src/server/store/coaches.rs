@@ -84,7 +84,10 @@ pub async fn update_profile(
 }
 
 /// The coach's name and brand, as the coach's client sees them.
-pub async fn public_brand(db: &Db, client: &crate::server::authz::ClientSelf) -> Result<(String, String), AppError> {
+pub async fn public_brand(
+    db: &Db,
+    client: &crate::server::authz::ClientSelf,
+) -> Result<(String, String), AppError> {
     sqlx::query_as("SELECT u.name, c.brand_name FROM coaches c JOIN users u ON u.id = c.user_id WHERE c.user_id = $1")
         .bind(client.coach_id())
         .fetch_optional(db.reader())

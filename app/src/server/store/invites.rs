@@ -12,7 +12,10 @@ use blake2::{Blake2s256, Digest};
 pub const INVITE_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 fn token_hash(token: &str) -> String {
-    Blake2s256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Blake2s256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A fresh token: 256 random bits, hex.
@@ -26,13 +29,14 @@ pub async fn issue(db: &Db, client: &OwnedClient) -> Result<(String, i64), AppEr
     let token = new_token();
     let expires_at = now + INVITE_LIFETIME_MS;
     let mut tx = db.begin().await?;
-    let (user_id,): (Option<String>,) = sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
-        .bind(client.client_id())
-        .bind(client.coach_id())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
+    let (user_id,): (Option<String>,) =
+        sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
+            .bind(client.client_id())
+            .bind(client.coach_id())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
     if user_id.is_some() {
         return Err(AppError::Conflict("This client has already joined.".into()));
     }
@@ -54,7 +58,11 @@ pub async fn issue(db: &Db, client: &OwnedClient) -> Result<(String, i64), AppEr
     Ok((token, expires_at))
 }
 
-async fn revoke_open(tx: &mut sqlx::Transaction<'static, sqlx::Any>, client_id: &str, now: i64) -> Result<(), AppError> {
+async fn revoke_open(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    client_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE invites SET revoked_at = $1 WHERE client_id = $2 AND used_at IS NULL AND revoked_at IS NULL")
         .bind(now)
         .bind(client_id)
@@ -81,7 +89,8 @@ pub async fn status(db: &Db, token: &str) -> Result<InviteStatus, AppError> {
     .fetch_optional(db.reader())
     .await
     .map_err(internal)?;
-    let Some((expires_at, used_at, revoked_at, client_name, email, coach_name, brand_name)) = row else {
+    let Some((expires_at, used_at, revoked_at, client_name, email, coach_name, brand_name)) = row
+    else {
         return Ok(InviteStatus::Unknown);
     };
     Ok(if used_at.is_some() {
@@ -91,15 +100,24 @@ pub async fn status(db: &Db, token: &str) -> Result<InviteStatus, AppError> {
     } else if expires_at <= now_millis() {
         InviteStatus::Expired
     } else {
-        InviteStatus::Valid { client_name, email, coach_name, brand_name }
+        InviteStatus::Valid {
+            client_name,
+            email,
+            coach_name,
+            brand_name,
+        }
     })
 }
 
 /// The message for a link that can no longer be used.
 pub fn unusable_message(status: &InviteStatus) -> &'static str {
     match status {
-        InviteStatus::Expired => "This invitation link has expired. Ask your coach to send a new one.",
-        InviteStatus::Revoked => "This invitation link was withdrawn. Ask your coach for a new one.",
+        InviteStatus::Expired => {
+            "This invitation link has expired. Ask your coach to send a new one."
+        }
+        InviteStatus::Revoked => {
+            "This invitation link was withdrawn. Ask your coach for a new one."
+        }
         InviteStatus::Used => "This invitation link has already been used. Log in instead.",
         InviteStatus::Unknown | InviteStatus::Valid { .. } => "This invitation link is not valid.",
     }

@@ -6,7 +6,11 @@ use crate::server::db::{expect_one, Db};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 
-pub async fn list_notes(db: &Db, workspace: &OwnedWorkspace, client: Option<&OwnedClient>) -> Result<Vec<Note>, AppError> {
+pub async fn list_notes(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    client: Option<&OwnedClient>,
+) -> Result<Vec<Note>, AppError> {
     let rows: Vec<(String, Option<String>, String, i64)> = match client {
         Some(client) => sqlx::query_as(
             "SELECT id, client_id, body, created_at FROM notes WHERE coach_id = $1 AND client_id = $2 \
@@ -25,26 +29,38 @@ pub async fn list_notes(db: &Db, workspace: &OwnedWorkspace, client: Option<&Own
     .map_err(internal)?;
     Ok(rows
         .into_iter()
-        .map(|(id, client_id, body, created_at_ms)| Note { id, client_id, body, created_at_ms })
+        .map(|(id, client_id, body, created_at_ms)| Note {
+            id,
+            client_id,
+            body,
+            created_at_ms,
+        })
         .collect())
 }
 
-pub async fn add_note(db: &Db, workspace: &OwnedWorkspace, client: Option<&OwnedClient>, body: &LongText) -> Result<Note, AppError> {
+pub async fn add_note(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    client: Option<&OwnedClient>,
+    body: &LongText,
+) -> Result<Note, AppError> {
     let note = Note {
         id: new_id(),
         client_id: client.map(|c| c.client_id().to_owned()),
         body: body.as_str().to_owned(),
         created_at_ms: now_millis(),
     };
-    sqlx::query("INSERT INTO notes (id, coach_id, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&note.id)
-        .bind(workspace.coach_id())
-        .bind(note.client_id.clone())
-        .bind(&note.body)
-        .bind(note.created_at_ms)
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO notes (id, coach_id, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&note.id)
+    .bind(workspace.coach_id())
+    .bind(note.client_id.clone())
+    .bind(&note.body)
+    .bind(note.created_at_ms)
+    .execute(db.writer())
+    .await
+    .map_err(internal)?;
     Ok(note)
 }
 
@@ -59,20 +75,34 @@ pub async fn delete_note(db: &Db, note: &OwnedItem) -> Result<(), AppError> {
 }
 
 /// Open to-dos first, by due date (undated last).
-pub async fn list_todos(db: &Db, workspace: &OwnedWorkspace, client: Option<&OwnedClient>) -> Result<Vec<Todo>, AppError> {
-    const COLUMNS: &str = "SELECT id, client_id, title, due_date, done FROM todos WHERE coach_id = $1";
-    const ORDER: &str = " ORDER BY done, CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, created_at";
+pub async fn list_todos(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    client: Option<&OwnedClient>,
+) -> Result<Vec<Todo>, AppError> {
+    const COLUMNS: &str =
+        "SELECT id, client_id, title, due_date, done FROM todos WHERE coach_id = $1";
+    const ORDER: &str =
+        " ORDER BY done, CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, created_at";
     let sql_all = format!("{COLUMNS}{ORDER}");
     let sql_client = format!("{COLUMNS} AND client_id = $2{ORDER}");
     let query = match client {
-        Some(client) => sqlx::query_as(&sql_client).bind(workspace.coach_id()).bind(client.client_id()),
+        Some(client) => sqlx::query_as(&sql_client)
+            .bind(workspace.coach_id())
+            .bind(client.client_id()),
         None => sqlx::query_as(&sql_all).bind(workspace.coach_id()),
     };
     let rows: Vec<(String, Option<String>, String, Option<String>, i64)> =
         query.fetch_all(db.reader()).await.map_err(internal)?;
     Ok(rows
         .into_iter()
-        .map(|(id, client_id, title, due_date, done)| Todo { id, client_id, title, due_date, done: done != 0 })
+        .map(|(id, client_id, title, due_date, done)| Todo {
+            id,
+            client_id,
+            title,
+            due_date,
+            done: done != 0,
+        })
         .collect())
 }
 

@@ -77,7 +77,12 @@ pub async fn password_hash(db: &Db, user_id: &str) -> Result<String, AppError> {
 }
 
 /// Sets a new password and ends every other session of the user, together.
-pub async fn change_password(db: &Db, user_id: &str, new_hash: &str, keep_session: Option<&str>) -> Result<(), AppError> {
+pub async fn change_password(
+    db: &Db,
+    user_id: &str,
+    new_hash: &str,
+    keep_session: Option<&str>,
+) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(new_hash)

@@ -1,0 +1,90 @@
+//! A tiny real SMTP server for tests: it speaks enough of the protocol for lettre and keeps every
+//! message it receives.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    pub recipients: Vec<String>,
+    pub data: String,
+}
+
+pub struct FakeSmtp {
+    pub port: u16,
+    pub messages: Arc<Mutex<Vec<Received>>>,
+}
+
+impl FakeSmtp {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        let port = listener.local_addr().expect("smtp addr").port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let store = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(session(socket, store.clone()));
+            }
+        });
+        Self { port, messages }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.messages.lock().expect("smtp lock").clone()
+    }
+}
+
+async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let mut current = Received::default();
+    if write.write_all(b"220 fake.test ESMTP\r\n").await.is_err() {
+        return;
+    }
+    while let Ok(Some(line)) = lines.next_line().await {
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            b"250 fake.test\r\n"
+        } else if upper.starts_with("MAIL FROM") {
+            current = Received::default();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO") {
+            current.recipients.push(
+                line[8..]
+                    .trim()
+                    .trim_matches(|c| c == '<' || c == '>')
+                    .to_owned(),
+            );
+            b"250 OK\r\n"
+        } else if upper == "DATA" {
+            if write.write_all(b"354 go ahead\r\n").await.is_err() {
+                return;
+            }
+            while let Ok(Some(data_line)) = lines.next_line().await {
+                if data_line == "." {
+                    break;
+                }
+                current.data.push_str(&data_line);
+                current.data.push('\n');
+            }
+            store
+                .lock()
+                .expect("smtp lock")
+                .push(std::mem::take(&mut current));
+            b"250 queued\r\n"
+        } else if upper == "QUIT" {
+            let _ = write.write_all(b"221 bye\r\n").await;
+            return;
+        } else {
+            b"250 OK\r\n"
+        };
+        if write.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}
