@@ -78,9 +78,20 @@ pub async fn revoke(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
     tx.commit().await.map_err(internal)
 }
 
+/// expires_at, used_at, revoked_at, client name, client email, coach name, brand name.
+type InviteRow = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    String,
+    String,
+);
+
 /// What a link shows before anyone signs in.
 pub async fn status(db: &Db, token: &str) -> Result<InviteStatus, AppError> {
-    let row: Option<(i64, Option<i64>, Option<i64>, String, String, String, String)> = sqlx::query_as(
+    let row: Option<InviteRow> = sqlx::query_as(
         "SELECT i.expires_at, i.used_at, i.revoked_at, c.name, c.email, u.name, k.brand_name \
          FROM invites i JOIN clients c ON c.id = i.client_id JOIN coaches k ON k.user_id = i.coach_id \
          JOIN users u ON u.id = i.coach_id WHERE i.token_hash = $1",

@@ -74,6 +74,9 @@ pub async fn delete_note(db: &Db, note: &OwnedItem) -> Result<(), AppError> {
     expect_one(result)
 }
 
+/// id, client_id, title, due_date, done.
+type TodoRow = (String, Option<String>, String, Option<String>, i64);
+
 /// Open to-dos first, by due date (undated last).
 pub async fn list_todos(
     db: &Db,
@@ -92,8 +95,7 @@ pub async fn list_todos(
             .bind(client.client_id()),
         None => sqlx::query_as(&sql_all).bind(workspace.coach_id()),
     };
-    let rows: Vec<(String, Option<String>, String, Option<String>, i64)> =
-        query.fetch_all(db.reader()).await.map_err(internal)?;
+    let rows: Vec<TodoRow> = query.fetch_all(db.reader()).await.map_err(internal)?;
     Ok(rows
         .into_iter()
         .map(|(id, client_id, title, due_date, done)| Todo {
