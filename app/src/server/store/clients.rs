@@ -22,6 +22,33 @@ fn search_text(name: &str, email: &str) -> String {
     format!("{} {}", name.to_lowercase(), email)
 }
 
+/// The profile columns, in the order [`bind_profile`] binds them as `$1..$15`.
+const PROFILE_FIELDS: &str =
+    "name, email, phone, date_of_birth, age_years, gender, height_cm, weight_kg, goals, \
+     medical_conditions, dietary_restrictions, injuries, medications, checkin_day, search_text";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the profile fields as `$1..$15` (see [`PROFILE_FIELDS`]).
+fn bind_profile<'q>(query: AnyQuery<'q>, input: &'q ClientInput) -> AnyQuery<'q> {
+    query
+        .bind(input.name.as_str())
+        .bind(input.email.as_str())
+        .bind(input.phone.as_str())
+        .bind(input.date_of_birth.as_ref().map(|d| d.as_str()))
+        .bind(input.age_years)
+        .bind(input.gender.as_str())
+        .bind(input.height_cm)
+        .bind(input.weight_kg)
+        .bind(input.goals.as_str())
+        .bind(input.medical_conditions.as_str())
+        .bind(input.dietary_restrictions.as_str())
+        .bind(input.injuries.as_str())
+        .bind(input.medications.as_str())
+        .bind(input.checkin_day.map(|d| d.as_str()))
+        .bind(search_text(input.name.as_str(), input.email.as_str()))
+}
+
 pub async fn create(
     db: &Db,
     workspace: &OwnedWorkspace,
@@ -29,67 +56,40 @@ pub async fn create(
 ) -> Result<String, AppError> {
     let id = new_id();
     let now = now_millis();
-    sqlx::query(
-        "INSERT INTO clients (id, coach_id, name, email, phone, date_of_birth, age_years, gender, height_cm, \
-         weight_kg, goals, medical_conditions, dietary_restrictions, injuries, medications, checkin_day, \
-         search_text, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-    )
-    .bind(&id)
-    .bind(workspace.coach_id())
-    .bind(input.name.as_str())
-    .bind(input.email.as_str())
-    .bind(&input.phone)
-    .bind(input.date_of_birth.as_ref().map(|d| d.as_str().to_owned()))
-    .bind(input.age_years)
-    .bind(&input.gender)
-    .bind(input.height_cm)
-    .bind(input.weight_kg)
-    .bind(input.goals.as_str())
-    .bind(input.medical_conditions.as_str())
-    .bind(input.dietary_restrictions.as_str())
-    .bind(input.injuries.as_str())
-    .bind(input.medications.as_str())
-    .bind(input.checkin_day.map(|d| d.as_str()))
-    .bind(search_text(input.name.as_str(), input.email.as_str()))
-    .bind(now)
-    .bind(now)
-    .execute(db.writer())
-    .await
-    .map_err(duplicate_email)?;
+    let sql = format!(
+        "INSERT INTO clients ({PROFILE_FIELDS}, id, coach_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    );
+    bind_profile(sqlx::query(&sql), input)
+        .bind(&id)
+        .bind(workspace.coach_id())
+        .bind(now)
+        .bind(now)
+        .execute(db.writer())
+        .await
+        .map_err(duplicate_email)?;
     Ok(id)
 }
 
 /// Updates the profile and, when the client has a login, its name and email, together.
 pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Result<(), AppError> {
+    let assignments: Vec<String> = PROFILE_FIELDS
+        .split(',')
+        .enumerate()
+        .map(|(i, column)| format!("{} = ${}", column.trim(), i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE clients SET {}, updated_at = $16 WHERE id = $17 AND coach_id = $18",
+        assignments.join(", ")
+    );
     let mut tx = db.begin().await?;
-    let result = sqlx::query(
-        "UPDATE clients SET name = $1, email = $2, phone = $3, date_of_birth = $4, age_years = $5, gender = $6, \
-         height_cm = $7, weight_kg = $8, goals = $9, medical_conditions = $10, dietary_restrictions = $11, \
-         injuries = $12, medications = $13, checkin_day = $14, search_text = $15, updated_at = $16 \
-         WHERE id = $17 AND coach_id = $18",
-    )
-    .bind(input.name.as_str())
-    .bind(input.email.as_str())
-    .bind(&input.phone)
-    .bind(input.date_of_birth.as_ref().map(|d| d.as_str().to_owned()))
-    .bind(input.age_years)
-    .bind(&input.gender)
-    .bind(input.height_cm)
-    .bind(input.weight_kg)
-    .bind(input.goals.as_str())
-    .bind(input.medical_conditions.as_str())
-    .bind(input.dietary_restrictions.as_str())
-    .bind(input.injuries.as_str())
-    .bind(input.medications.as_str())
-    .bind(input.checkin_day.map(|d| d.as_str()))
-    .bind(search_text(input.name.as_str(), input.email.as_str()))
-    .bind(now_millis())
-    .bind(client.client_id())
-    .bind(client.coach_id())
-    .execute(&mut *tx)
-    .await
-    .map_err(duplicate_email)?;
+    let result = bind_profile(sqlx::query(&sql), input)
+        .bind(now_millis())
+        .bind(client.client_id())
+        .bind(client.coach_id())
+        .execute(&mut *tx)
+        .await
+        .map_err(duplicate_email)?;
     expect_one(result)?;
     sync_login(
         &mut tx,
