@@ -126,16 +126,7 @@ async fn signup_input_is_parsed_with_clear_errors(app: &TestApp) {
 
 async fn login_changes_the_session_id(app: &TestApp) {
     let client = app.client();
-    let signup = client
-        .post(app.url("/api/auth/signup"))
-        .form(&[
-            ("name", "Ann"),
-            ("email", "ann@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let signup = app.signup_request(&client).send().await.unwrap();
     let first = session_cookie(signup.headers()).expect("signup sets a session cookie");
 
     let login = client
@@ -165,16 +156,7 @@ async fn login_changes_the_session_id(app: &TestApp) {
 
 async fn logout_invalidates_the_session_on_the_server(app: &TestApp) {
     let client = app.client();
-    let signup = client
-        .post(app.url("/api/auth/signup"))
-        .form(&[
-            ("name", "Ann"),
-            ("email", "ann@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let signup = app.signup_request(&client).send().await.unwrap();
     let cookie = session_cookie(signup.headers()).unwrap();
     let cookie = cookie.split(';').next().unwrap().to_owned();
 
@@ -234,17 +216,7 @@ async fn unknown_email_and_wrong_password_look_the_same(app: &TestApp) {
 }
 
 async fn cookies_are_http_only_and_same_site(app: &TestApp) {
-    let response = app
-        .client()
-        .post(app.url("/api/auth/signup"))
-        .form(&[
-            ("name", "Ann"),
-            ("email", "ann@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app.signup_request(&app.client()).send().await.unwrap();
     let cookie = session_cookie(response.headers()).unwrap();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -286,14 +258,8 @@ async fn secure_cookie_case(backend: Backend) {
         return;
     };
     let response = app
-        .client()
-        .post(app.url("/api/auth/signup"))
+        .signup_request(&app.client())
         .header("origin", "https://coach.example.com")
-        .form(&[
-            ("name", "Ann"),
-            ("email", "ann@example.com"),
-            ("password", PASSWORD),
-        ])
         .send()
         .await
         .unwrap();

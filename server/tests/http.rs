@@ -63,15 +63,10 @@ async fn cross_site_writes_are_refused(app: &TestApp) {
 
 async fn same_origin_writes_pass(app: &TestApp) {
     let client = app.client();
-    let response = client
-        .post(app.url("/api/auth/signup"))
+    let response = app
+        .signup_request(&client)
         .header("origin", &app.base)
         .header("sec-fetch-site", "same-origin")
-        .form(&[
-            ("name", "Ann"),
-            ("email", "ann@example.com"),
-            ("password", PASSWORD),
-        ])
         .send()
         .await
         .unwrap();

@@ -151,6 +151,16 @@ impl TestApp {
         me["user_id"].as_str().expect("user_id").to_owned()
     }
 
+    /// A sign-up request for the coach "Ann" (ann@example.com), for tests that need the raw
+    /// response (cookies, headers) or extra request headers.
+    pub fn signup_request(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+        client.post(self.url("/api/auth/signup")).form(&[
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("password", PASSWORD),
+        ])
+    }
+
     /// Logs in on a fresh client.
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Client {
         let client = self.client();
