@@ -36,8 +36,8 @@ pub async fn delete_note(note_id: String) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
-    let note = authz::note(&state.db, &coach, &note_id).await?;
-    store::notes::delete_note(&state.db, &note).await
+    let note = authz::item::<authz::NoteItem>(&state.db, &coach, &note_id).await?;
+    store::notes::delete_item(&state.db, &note).await
 }
 
 /// To-dos about one client, or all of the coach's to-dos when `client_id` is empty.
@@ -78,7 +78,7 @@ pub async fn set_todo_done(todo_id: String, done: bool) -> Result<(), AppError> 
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
-    let todo = authz::todo(&state.db, &coach, &todo_id).await?;
+    let todo = authz::item::<authz::TodoItem>(&state.db, &coach, &todo_id).await?;
     store::notes::set_todo_done(&state.db, &todo, done).await
 }
 
@@ -87,6 +87,6 @@ pub async fn delete_todo(todo_id: String) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
-    let todo = authz::todo(&state.db, &coach, &todo_id).await?;
-    store::notes::delete_todo(&state.db, &todo).await
+    let todo = authz::item::<authz::TodoItem>(&state.db, &coach, &todo_id).await?;
+    store::notes::delete_item(&state.db, &todo).await
 }

@@ -8,6 +8,7 @@ use super::db::Db;
 use super::internal;
 use super::principal::{ClientPrincipal, CoachPrincipal};
 use crate::AppError;
+use std::marker::PhantomData;
 
 /// Proof that the caller is the coach who owns this workspace.
 #[derive(Debug, Clone)]
@@ -55,14 +56,38 @@ impl OwnedClient {
     }
 }
 
-/// Proof that the caller is the coach who owns this note or to-do.
-#[derive(Debug, Clone)]
-pub struct OwnedItem {
-    coach_id: String,
-    item_id: String,
+/// A kind of coach-owned item: a table with `id` and `coach_id` columns. The kind is part of the
+/// proof's type, so a note's proof can never be handed to a to-do function.
+pub trait ItemKind {
+    const TABLE: &'static str;
 }
 
-impl OwnedItem {
+#[derive(Debug, Clone)]
+pub enum NoteItem {}
+
+impl ItemKind for NoteItem {
+    const TABLE: &'static str = "notes";
+}
+
+#[derive(Debug, Clone)]
+pub enum TodoItem {}
+
+impl ItemKind for TodoItem {
+    const TABLE: &'static str = "todos";
+}
+
+/// Proof that the caller is the coach who owns this item.
+#[derive(Debug, Clone)]
+pub struct OwnedItem<K: ItemKind> {
+    coach_id: String,
+    item_id: String,
+    kind: PhantomData<K>,
+}
+
+pub type OwnedNote = OwnedItem<NoteItem>;
+pub type OwnedTodo = OwnedItem<TodoItem>;
+
+impl<K: ItemKind> OwnedItem<K> {
     pub fn coach_id(&self) -> &str {
         &self.coach_id
     }
@@ -97,7 +122,7 @@ impl ClientSelf {
 /// True when `sql` (taking `$1` = id, `$2` = coach id) finds a row.
 async fn coach_owns(
     db: &Db,
-    sql: &'static str,
+    sql: &str,
     id: &str,
     coach: &CoachPrincipal,
 ) -> Result<bool, AppError> {
@@ -139,36 +164,21 @@ pub async fn optional_client(
     }
 }
 
-pub async fn note(db: &Db, coach: &CoachPrincipal, note_id: &str) -> Result<OwnedItem, AppError> {
-    item(
-        db,
-        coach,
-        "SELECT id FROM notes WHERE id = $1 AND coach_id = $2",
-        note_id,
-    )
-    .await
-}
-
-pub async fn todo(db: &Db, coach: &CoachPrincipal, todo_id: &str) -> Result<OwnedItem, AppError> {
-    item(
-        db,
-        coach,
-        "SELECT id FROM todos WHERE id = $1 AND coach_id = $2",
-        todo_id,
-    )
-    .await
-}
-
-async fn item(
+/// One of the coach's notes or to-dos: `item::<NoteItem>(...)`.
+pub async fn item<K: ItemKind>(
     db: &Db,
     coach: &CoachPrincipal,
-    sql: &'static str,
     id: &str,
-) -> Result<OwnedItem, AppError> {
-    if coach_owns(db, sql, id, coach).await? {
+) -> Result<OwnedItem<K>, AppError> {
+    let sql = format!(
+        "SELECT id FROM {} WHERE id = $1 AND coach_id = $2",
+        K::TABLE
+    );
+    if coach_owns(db, &sql, id, coach).await? {
         Ok(OwnedItem {
             coach_id: coach.user_id().to_owned(),
             item_id: id.to_owned(),
+            kind: PhantomData,
         })
     } else {
         Err(AppError::NotFound)

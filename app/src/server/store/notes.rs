@@ -1,7 +1,7 @@
 //! A coach's private notes and to-dos. Nothing here is ever readable by a client.
 
 use crate::domain::{CalendarDate, LongText, Note, Todo};
-use crate::server::authz::{OwnedClient, OwnedItem, OwnedWorkspace};
+use crate::server::authz::{ItemKind, OwnedClient, OwnedItem, OwnedTodo, OwnedWorkspace};
 use crate::server::db::{expect_one, Db};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -64,10 +64,12 @@ pub async fn add_note(
     Ok(note)
 }
 
-pub async fn delete_note(db: &Db, note: &OwnedItem) -> Result<(), AppError> {
-    let result = sqlx::query("DELETE FROM notes WHERE id = $1 AND coach_id = $2")
-        .bind(note.item_id())
-        .bind(note.coach_id())
+/// Deletes one of the coach's notes or to-dos.
+pub async fn delete_item<K: ItemKind>(db: &Db, item: &OwnedItem<K>) -> Result<(), AppError> {
+    let sql = format!("DELETE FROM {} WHERE id = $1 AND coach_id = $2", K::TABLE);
+    let result = sqlx::query(&sql)
+        .bind(item.item_id())
+        .bind(item.coach_id())
         .execute(db.writer())
         .await
         .map_err(internal)?;
@@ -135,19 +137,9 @@ pub async fn add_todo(
     Ok(todo)
 }
 
-pub async fn set_todo_done(db: &Db, todo: &OwnedItem, done: bool) -> Result<(), AppError> {
+pub async fn set_todo_done(db: &Db, todo: &OwnedTodo, done: bool) -> Result<(), AppError> {
     let result = sqlx::query("UPDATE todos SET done = $1 WHERE id = $2 AND coach_id = $3")
         .bind(i64::from(done))
-        .bind(todo.item_id())
-        .bind(todo.coach_id())
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
-    expect_one(result)
-}
-
-pub async fn delete_todo(db: &Db, todo: &OwnedItem) -> Result<(), AppError> {
-    let result = sqlx::query("DELETE FROM todos WHERE id = $1 AND coach_id = $2")
         .bind(todo.item_id())
         .bind(todo.coach_id())
         .execute(db.writer())
