@@ -20,6 +20,8 @@ pub enum AppError {
     CrossSite,
     /// 404: missing, or owned by someone else: the two are indistinguishable.
     NotFound,
+    /// 410: a signed link (e.g. a photo URL) whose time is up.
+    LinkExpired,
     /// 409: e.g. the email is taken.
     Conflict(String),
     /// 413: the body is over the limit.
@@ -42,6 +44,7 @@ impl AppError {
             Self::Forbidden | Self::CrossSite => 403,
             Self::NotFound => 404,
             Self::Conflict(_) => 409,
+            Self::LinkExpired => 410,
             Self::TooLarge => 413,
             Self::TooManyRequests { .. } => 429,
             Self::Internal => 500,
@@ -59,6 +62,10 @@ impl fmt::Display for AppError {
             Self::CrossSite => write!(f, "Cross-site request refused."),
             Self::NotFound => write!(f, "Not found."),
             Self::Conflict(msg) => write!(f, "{msg}"),
+            Self::LinkExpired => write!(
+                f,
+                "This link has expired. Reload the page to get a new one."
+            ),
             Self::TooLarge => write!(f, "The request is too large."),
             Self::TooManyRequests { retry_after_secs } => {
                 write!(

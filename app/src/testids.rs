@@ -104,6 +104,42 @@ testids! {
     ACCOUNT_NEW = "account-new";
     ACCOUNT_SUBMIT = "account-submit";
     ACCOUNT_SAVED = "account-saved";
+    NAV_INBOX = "nav-inbox";
+    NAV_CHECKIN = "nav-checkin";
+    CHECKIN_FORM = "checkin-form";
+    CHECKIN_FIELD_PREFIX = "checkin-field-";
+    CHECKIN_FEEDBACK = "checkin-feedback";
+    CHECKIN_PHOTO_PREFIX = "checkin-photo-";
+    CHECKIN_SUBMIT = "checkin-submit";
+    CHECKIN_PROGRESS = "checkin-progress";
+    CHECKIN_DRAFT_RESTORED = "checkin-draft-restored";
+    CHECKIN_SUBMITTED = "checkin-submitted";
+    CHECKIN_LIST = "checkin-list";
+    CHECKIN_ROW = "checkin-row";
+    CHECKIN_DETAIL = "checkin-detail";
+    CHECKIN_REPLY_TEXT = "checkin-reply-text";
+    CHECKIN_PHOTO = "checkin-photo";
+    INBOX = "inbox";
+    INBOX_ROW = "inbox-row";
+    INBOX_EMPTY = "inbox-empty";
+    REVIEW_PAGE = "review-page";
+    REVIEW_CURRENT = "review-current";
+    REVIEW_PREVIOUS = "review-previous";
+    REVIEW_CHANGE = "review-change";
+    REVIEW_REPLY = "review-reply";
+    REVIEW_SUBMIT = "review-submit";
+    REVIEW_DONE = "review-done";
+    REVIEW_DELETE = "review-delete";
+    REVIEW_DELETE_CONFIRM = "review-delete-confirm";
+    PROGRESS = "progress";
+    PROGRESS_EMPTY = "progress-empty";
+    PROGRESS_CHART = "progress-chart";
+    PHOTO_COMPARE = "photo-compare";
+    PHOTO_COMPARE_LEFT = "photo-compare-left";
+    PHOTO_COMPARE_RIGHT = "photo-compare-right";
+    PHOTO_COMPARE_SLOT = "photo-compare-slot";
+    PHOTO_COMPARE_IMAGE = "photo-compare-image";
+    PORTAL_LATEST_REPLY = "portal-latest-reply";
 }
 
 /// The TypeScript module the e2e tests import.

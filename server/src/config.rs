@@ -3,9 +3,20 @@
 
 use app::server::mail::MailSettings;
 use app::server::settings::{LoginThrottle, Settings};
+use app::server::storage::{S3Settings, StorageSettings};
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// Signed file URLs live this long by default: long enough to view a page, short enough that a
+/// leaked link soon stops working.
+pub const DEFAULT_FILE_URL_TTL_SECS: u64 = 300;
+/// S3 presigned URLs cannot outlive 7 days; local links follow the same limit.
+pub const MAX_FILE_URL_TTL_SECS: u64 = 7 * 24 * 3600;
+pub const DEFAULT_PHOTO_MAX_BYTES: u64 = 10 * 1024 * 1024;
+pub const MIN_PHOTO_MAX_BYTES: u64 = 1024;
+pub const MAX_PHOTO_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Values are taken as text and parsed here, so errors name the environment variable.
 #[derive(Parser, Debug, Default)]
@@ -51,6 +62,33 @@ pub struct Cli {
     /// From address for emails, e.g. "Coachroom <no-reply@example.com>" (required with SMTP)
     #[arg(long, env = "COACHROOM_SMTP_FROM")]
     pub smtp_from: Option<String>,
+    /// Where files (photos) are kept: local (under <data dir>/files) or s3 [default: local]
+    #[arg(long, env = "COACHROOM_STORAGE")]
+    pub storage: Option<String>,
+    /// S3 endpoint URL, e.g. http://127.0.0.1:9000 [default: AWS for the region]
+    #[arg(long, env = "COACHROOM_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region [default: us-east-1]
+    #[arg(long, env = "COACHROOM_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// S3 bucket (required with COACHROOM_STORAGE=s3); it must already exist
+    #[arg(long, env = "COACHROOM_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// S3 access key id (required with COACHROOM_STORAGE=s3)
+    #[arg(long, env = "COACHROOM_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key (required with COACHROOM_STORAGE=s3)
+    #[arg(long, env = "COACHROOM_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+    /// Path-style S3 URLs (host/bucket/key), needed by most self-hosted servers: true/false [default: false]
+    #[arg(long, env = "COACHROOM_S3_PATH_STYLE")]
+    pub s3_path_style: Option<String>,
+    /// How long signed file (photo) URLs stay valid, in seconds, 1 to 604800 [default: 300]
+    #[arg(long, env = "COACHROOM_FILE_URL_TTL_SECS")]
+    pub file_url_ttl_secs: Option<String>,
+    /// Largest photo upload in bytes, 1024 to 52428800 [default: 10485760]
+    #[arg(long, env = "COACHROOM_PHOTO_MAX_BYTES")]
+    pub photo_max_bytes: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +114,24 @@ fn parse_positive(var: &str, raw: Option<String>, default: u64) -> Result<u64, S
             Ok(n) if n > 0 && n <= u64::from(u32::MAX) => Ok(n),
             _ => Err(format!(
                 "{var}: expected a positive whole number, got {raw:?}"
+            )),
+        },
+    }
+}
+
+fn parse_in_range(
+    var: &str,
+    raw: Option<String>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, String> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(format!(
+                "{var}: expected a whole number from {min} to {max}, got {raw:?}"
             )),
         },
     }
@@ -174,6 +230,32 @@ impl Config {
             }
         };
 
+        let storage = parse_storage(StorageArgs {
+            kind: cli.storage,
+            endpoint: cli.s3_endpoint,
+            region: cli.s3_region,
+            bucket: cli.s3_bucket,
+            access_key_id: cli.s3_access_key_id,
+            secret_access_key: cli.s3_secret_access_key,
+            path_style: cli.s3_path_style,
+            local_dir: data_dir.join("files"),
+        })?;
+        let file_url_ttl = Duration::from_secs(parse_in_range(
+            "COACHROOM_FILE_URL_TTL_SECS",
+            cli.file_url_ttl_secs,
+            DEFAULT_FILE_URL_TTL_SECS,
+            1,
+            MAX_FILE_URL_TTL_SECS,
+        )?);
+        let photo_max_bytes = usize::try_from(parse_in_range(
+            "COACHROOM_PHOTO_MAX_BYTES",
+            cli.photo_max_bytes,
+            DEFAULT_PHOTO_MAX_BYTES,
+            MIN_PHOTO_MAX_BYTES,
+            MAX_PHOTO_MAX_BYTES,
+        )?)
+        .map_err(|_| "COACHROOM_PHOTO_MAX_BYTES: too large for this platform".to_owned())?;
+
         let site_root = PathBuf::from(
             non_empty("LEPTOS_SITE_ROOT", cli.site_root)?.unwrap_or_else(|| "target/site".into()),
         );
@@ -189,8 +271,87 @@ impl Config {
                 trust_forwarded_for,
                 login_throttle,
                 mail,
+                storage,
+                file_url_ttl,
+                photo_max_bytes,
             },
         })
+    }
+}
+
+/// The storage part of the command line, still as text.
+struct StorageArgs {
+    kind: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    bucket: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    path_style: Option<String>,
+    local_dir: PathBuf,
+}
+
+fn parse_storage(args: StorageArgs) -> Result<StorageSettings, String> {
+    let kind = non_empty("COACHROOM_STORAGE", args.kind)?.unwrap_or_else(|| "local".into());
+    let endpoint = non_empty("COACHROOM_S3_ENDPOINT", args.endpoint)?;
+    let region = non_empty("COACHROOM_S3_REGION", args.region)?;
+    let bucket = non_empty("COACHROOM_S3_BUCKET", args.bucket)?;
+    let access_key_id = non_empty("COACHROOM_S3_ACCESS_KEY_ID", args.access_key_id)?;
+    let secret_access_key = non_empty("COACHROOM_S3_SECRET_ACCESS_KEY", args.secret_access_key)?;
+    let path_style = non_empty("COACHROOM_S3_PATH_STYLE", args.path_style)?;
+    match kind.to_ascii_lowercase().as_str() {
+        "local" => {
+            // Silently storing photos on local disk when S3 was meant would lose them on redeploy.
+            let s3_vars = [
+                ("COACHROOM_S3_ENDPOINT", endpoint.is_some()),
+                ("COACHROOM_S3_REGION", region.is_some()),
+                ("COACHROOM_S3_BUCKET", bucket.is_some()),
+                ("COACHROOM_S3_ACCESS_KEY_ID", access_key_id.is_some()),
+                (
+                    "COACHROOM_S3_SECRET_ACCESS_KEY",
+                    secret_access_key.is_some(),
+                ),
+                ("COACHROOM_S3_PATH_STYLE", path_style.is_some()),
+            ];
+            if let Some((var, _)) = s3_vars.iter().find(|(_, set)| *set) {
+                return Err(format!(
+                    "COACHROOM_STORAGE: is local but {var} is set; set COACHROOM_STORAGE=s3 or unset {var}"
+                ));
+            }
+            Ok(StorageSettings::Local {
+                dir: args.local_dir,
+            })
+        }
+        "s3" => {
+            if let Some(url) = &endpoint {
+                let host = url
+                    .split_once("://")
+                    .map(|(_, rest)| rest)
+                    .unwrap_or_default();
+                if !(url.starts_with("http://") || url.starts_with("https://")) || host.is_empty() {
+                    return Err(format!(
+                        "COACHROOM_S3_ENDPOINT: expected an http:// or https:// URL, got {url:?}"
+                    ));
+                }
+            }
+            let required = |var: &str, value: Option<String>| {
+                value.ok_or_else(|| format!("{var}: required when COACHROOM_STORAGE is s3"))
+            };
+            Ok(StorageSettings::S3(S3Settings {
+                endpoint: endpoint.map(|url| url.trim_end_matches('/').to_owned()),
+                region: region.unwrap_or_else(|| "us-east-1".into()),
+                bucket: required("COACHROOM_S3_BUCKET", bucket)?,
+                access_key_id: required("COACHROOM_S3_ACCESS_KEY_ID", access_key_id)?,
+                secret_access_key: required("COACHROOM_S3_SECRET_ACCESS_KEY", secret_access_key)?,
+                path_style: match path_style {
+                    Some(raw) => parse_bool("COACHROOM_S3_PATH_STYLE", &raw)?,
+                    None => false,
+                },
+            }))
+        }
+        _ => Err(format!(
+            "COACHROOM_STORAGE: expected local or s3, got {kind:?}"
+        )),
     }
 }
 
@@ -274,6 +435,168 @@ mod tests {
             ..Default::default()
         };
         assert!(err(https_insecure).starts_with("COACHROOM_SECURE_COOKIES:"));
+    }
+
+    fn s3_cli() -> Cli {
+        Cli {
+            storage: Some("s3".into()),
+            s3_bucket: Some("photos".into()),
+            s3_access_key_id: Some("AKID".into()),
+            s3_secret_access_key: Some("secret".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn storage_defaults_to_local_files_under_the_data_dir() {
+        let config = Config::from_cli(Cli {
+            data_dir: Some("/srv/coachroom".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        match config.settings.storage {
+            StorageSettings::Local { dir } => {
+                assert_eq!(dir, PathBuf::from("/srv/coachroom/files"))
+            }
+            other => panic!("expected local storage, got {other:?}"),
+        }
+        assert_eq!(config.settings.file_url_ttl, Duration::from_secs(300));
+        assert_eq!(config.settings.photo_max_bytes, 10 * 1024 * 1024);
+    }
+
+    #[test]
+    fn s3_storage_settings() {
+        let config = Config::from_cli(s3_cli()).unwrap();
+        let StorageSettings::S3(s3) = config.settings.storage else {
+            panic!("expected s3");
+        };
+        assert_eq!(s3.endpoint, None);
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.bucket, "photos");
+        assert_eq!(s3.access_key_id, "AKID");
+        assert_eq!(s3.secret_access_key, "secret");
+        assert!(!s3.path_style);
+        assert!(!format!("{s3:?}").contains("secret\""));
+
+        let config = Config::from_cli(Cli {
+            s3_endpoint: Some("http://127.0.0.1:9000/".into()),
+            s3_region: Some("eu-west-1".into()),
+            s3_path_style: Some("true".into()),
+            file_url_ttl_secs: Some("1".into()),
+            photo_max_bytes: Some("1024".into()),
+            ..s3_cli()
+        })
+        .unwrap();
+        let StorageSettings::S3(s3) = config.settings.storage else {
+            panic!("expected s3");
+        };
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s3.region, "eu-west-1");
+        assert!(s3.path_style);
+        assert_eq!(config.settings.file_url_ttl, Duration::from_secs(1));
+        assert_eq!(config.settings.photo_max_bytes, 1024);
+    }
+
+    #[test]
+    fn storage_errors_name_their_variable() {
+        let cases = [
+            (
+                Cli {
+                    storage: Some("ftp".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_STORAGE:",
+            ),
+            (
+                Cli {
+                    s3_bucket: Some("photos".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_STORAGE:",
+            ),
+            (
+                Cli {
+                    s3_bucket: None,
+                    ..s3_cli()
+                },
+                "COACHROOM_S3_BUCKET:",
+            ),
+            (
+                Cli {
+                    s3_access_key_id: None,
+                    ..s3_cli()
+                },
+                "COACHROOM_S3_ACCESS_KEY_ID:",
+            ),
+            (
+                Cli {
+                    s3_secret_access_key: None,
+                    ..s3_cli()
+                },
+                "COACHROOM_S3_SECRET_ACCESS_KEY:",
+            ),
+            (
+                Cli {
+                    s3_endpoint: Some("127.0.0.1:9000".into()),
+                    ..s3_cli()
+                },
+                "COACHROOM_S3_ENDPOINT:",
+            ),
+            (
+                Cli {
+                    s3_region: Some(" ".into()),
+                    ..s3_cli()
+                },
+                "COACHROOM_S3_REGION:",
+            ),
+            (
+                Cli {
+                    s3_path_style: Some("sometimes".into()),
+                    ..s3_cli()
+                },
+                "COACHROOM_S3_PATH_STYLE:",
+            ),
+            (
+                Cli {
+                    file_url_ttl_secs: Some("0".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_FILE_URL_TTL_SECS:",
+            ),
+            (
+                Cli {
+                    file_url_ttl_secs: Some("604801".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_FILE_URL_TTL_SECS:",
+            ),
+            (
+                Cli {
+                    photo_max_bytes: Some("1023".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_PHOTO_MAX_BYTES:",
+            ),
+            (
+                Cli {
+                    photo_max_bytes: Some("52428801".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_PHOTO_MAX_BYTES:",
+            ),
+            (
+                Cli {
+                    photo_max_bytes: Some("ten".into()),
+                    ..Default::default()
+                },
+                "COACHROOM_PHOTO_MAX_BYTES:",
+            ),
+        ];
+        for (cli, prefix) in cases {
+            let debug = format!("{cli:?}");
+            let error = err(cli);
+            assert!(error.starts_with(prefix), "{debug} gave {error:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 pub mod assets;
 pub mod config;
 
-use app::server::{db::Db, router, state::AppState};
+use app::server::{db::Db, router, state::AppState, storage};
 use config::Config;
 use leptos::config::LeptosOptions;
 use std::future::Future;
@@ -24,7 +24,7 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-/// Connects the store (migrating it) and assembles the shared state.
+/// Connects the store (migrating it) and object storage, and assembles the shared state.
 pub async fn build_state(config: &Config) -> Result<AppState, String> {
     std::fs::create_dir_all(&config.settings.data_dir).map_err(|e| {
         format!(
@@ -35,10 +35,13 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     let db = Db::connect(&config.database_url)
         .await
         .map_err(|e| format!("DATABASE_URL: {}", config::redact_password(&e)))?;
+    let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
     Ok(AppState {
         db,
         settings: Arc::new(config.settings.clone()),
         leptos_options: leptos_options(config),
+        storage,
+        file_signer,
     })
 }
 

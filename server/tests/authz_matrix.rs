@@ -4,6 +4,8 @@
 
 mod common;
 
+use app::server::photos::fixtures;
+use common::checkins::Submission;
 use common::{client_form, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use std::collections::BTreeSet;
@@ -41,6 +43,8 @@ const ANY_CLIENT: Row = [401, 403, 200, 200, 200, 403];
 const PUBLIC: Row = [200; 6];
 /// Anyone signed in.
 const SIGNED_IN: Row = [401, 200, 200, 200, 200, 200];
+/// A client-only call on one of the client's own objects.
+const THE_CLIENT_ONLY: Row = [401, 403, 404, 404, 200, 403];
 
 /// The owning coach's world, fresh for each endpoint.
 struct World {
@@ -55,11 +59,15 @@ struct World {
     pending_token: String,
     note_id: String,
     todo_id: String,
+    /// The client's check-in, with a photo.
+    checkin_id: String,
 }
 
 /// Text only the owning coach may ever read.
 const SECRET_NOTE: &str = "PRIVATE-NOTE-7f3a";
 const SECRET_TODO: &str = "PRIVATE-TODO-9c1d";
+/// Text only the client and their coach may read.
+const SECRET_FEEDBACK: &str = "CHECKIN-FEEDBACK-41b2";
 
 async fn build_world(app: &TestApp, n: usize) -> World {
     let owner_email = format!("owner{n}@example.com");
@@ -81,7 +89,16 @@ async fn build_world(app: &TestApp, n: usize) -> World {
 
     let client_email = format!("client{n}@example.com");
     let client_id = app.create_client(&owner, "The Client", &client_email).await;
-    app.invite_and_join(&owner, &client_id).await;
+    let the_client = app.invite_and_join(&owner, &client_id).await;
+    let checkin_id = app
+        .checkin_ok(
+            &the_client,
+            &Submission::default()
+                .field("weight", "80")
+                .field("feedback", SECRET_FEEDBACK)
+                .photo("front", "front.jpg", fixtures::png(16, 16)),
+        )
+        .await;
     let sibling_email = format!("sibling{n}@example.com");
     let sibling_id = app.create_client(&owner, "Sibling", &sibling_email).await;
     app.invite_and_join(&owner, &sibling_id).await;
@@ -131,6 +148,7 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         pending_token,
         note_id: note["id"].as_str().unwrap().to_owned(),
         todo_id: todo["id"].as_str().unwrap().to_owned(),
+        checkin_id,
     }
 }
 
@@ -327,7 +345,66 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |w, _| pairs(&[("todo_id", &w.todo_id)]),
             OWNER_ONLY,
         ),
+        // Sent as multipart (see `call`); a client submits only for themself.
+        ("portal/checkins/submit", |_, _| vec![], ANY_CLIENT),
+        ("portal/checkins/list", |_, _| vec![], ANY_CLIENT),
+        (
+            "portal/checkins/get",
+            |w, _| pairs(&[("checkin_id", &w.checkin_id)]),
+            THE_CLIENT_ONLY,
+        ),
+        ("portal/progress", |_, _| vec![], ANY_CLIENT),
+        ("checkins/inbox", |_, _| pairs(&[("page", "1")]), ANY_COACH),
+        (
+            "checkins/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "checkins/get",
+            |w, _| pairs(&[("checkin_id", &w.checkin_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "checkins/review",
+            |w, _| pairs(&[("checkin_id", &w.checkin_id), ("reply", "Nice")]),
+            OWNER_ONLY,
+        ),
+        (
+            "checkins/delete",
+            |w, _| pairs(&[("checkin_id", &w.checkin_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "checkins/progress",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
     ]
+}
+
+/// Calls an endpoint as a browser would: multipart for uploads, a form for everything else.
+async fn call(
+    app: &TestApp,
+    http: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> common::Response {
+    if endpoint == "portal/checkins/submit" {
+        let submission = Submission::default().field("weight", "81").photo(
+            "front",
+            "front.jpg",
+            fixtures::png(16, 16),
+        );
+        app.submit_checkin(http, &submission).await
+    } else {
+        app.call(http, endpoint, form).await
+    }
+}
+
+/// True when a body carries a photo URL (local signed link or S3 presigned GET).
+fn has_photo_url(body: &str) -> bool {
+    body.contains("/files/") || body.contains("X-Amz-Signature")
 }
 
 /// Also the general (no client) scope of notes and to-dos: another coach sees only their own.
@@ -338,7 +415,10 @@ fn general_scope_cases() -> Vec<(&'static str, Args, Row)> {
     ]
 }
 
-on_both_backends!(every_server_fn_as_every_principal);
+on_both_backends!(
+    every_server_fn_as_every_principal,
+    photo_urls_come_only_from_authorized_calls
+);
 
 async fn every_server_fn_as_every_principal(app: &TestApp) {
     let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()
@@ -368,7 +448,7 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
             let form = args(&world, who);
             let form: Vec<(&str, &str)> =
                 form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let response = app.call(&http, endpoint, &form).await;
+            let response = call(app, &http, endpoint, &form).await;
             if response.status.as_u16() != want {
                 failures.push(format!(
                     "{endpoint} as {who:?}: expected {want}, got {} {}",
@@ -383,6 +463,12 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
                     if body.contains(secret) {
                         failures.push(format!("{endpoint} as {who:?} leaked {secret}: {body}"));
                     }
+                }
+                if who != Who::TheClient && (body.contains(SECRET_FEEDBACK) || has_photo_url(&body))
+                {
+                    failures.push(format!(
+                        "{endpoint} as {who:?} leaked the client's check-in or a photo URL: {body}"
+                    ));
                 }
                 let sees_the_client =
                     matches!(who, Who::TheClient) || endpoint.starts_with("auth/");
@@ -403,4 +489,36 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
         "authorization matrix failures:\n{}",
         failures.join("\n")
     );
+}
+
+/// A photo is reachable only through a signed URL that an authorized call handed out: no
+/// session, not even the owner's, opens a photo path without one, and every principal other than
+/// the coach and the client is refused the calls that hand them out (the matrix above).
+async fn photo_urls_come_only_from_authorized_calls(app: &TestApp) {
+    let world = build_world(app, 0).await;
+    let owner = app.login(&world.owner_email, PASSWORD).await;
+    let review = app
+        .ok(&owner, "checkins/get", &[("checkin_id", &world.checkin_id)])
+        .await;
+    let url = review["current"]["photos"][0]["url"].as_str().unwrap();
+    let path = url.split('?').next().unwrap();
+    assert!(path.starts_with("/files/photos/"), "{url}");
+    for who in EVERYONE {
+        let http = match world.email_of(who) {
+            Some(email) => app.login(email, PASSWORD).await,
+            None => app.client(),
+        };
+        let signed = http.get(app.absolute(url)).send().await.unwrap().status();
+        assert_eq!(
+            signed,
+            StatusCode::OK,
+            "a valid signed URL works for whoever holds it ({who:?})"
+        );
+        let unsigned = http.get(app.url(path)).send().await.unwrap().status();
+        assert_eq!(
+            unsigned,
+            StatusCode::FORBIDDEN,
+            "{who:?} opened a photo without a signature"
+        );
+    }
 }

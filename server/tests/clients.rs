@@ -15,7 +15,24 @@ on_both_backends!(
     the_portal_shows_only_the_clients_own_profile,
     changing_password_ends_other_sessions,
     private_notes_and_todos,
+    unknown_and_known_measurements_alternate,
 );
+
+/// A profile without a height, then one with: the same cached insert statement must take both
+/// (sqlx's Any driver once typed a NULL double as float4 on PostgreSQL).
+async fn unknown_and_known_measurements_alternate(app: &TestApp) {
+    let coach = app.client();
+    app.signup_coach(&coach, "Alex", "alex@example.com").await;
+    for (i, height) in ["", "180", "", "172.5"].into_iter().enumerate() {
+        let email = format!("c{i}@example.com");
+        let form = with(client_form("Client", &email), "height", height);
+        let created = app.ok(&coach, "clients/create", &form).await;
+        match height {
+            "" => assert!(created["height_cm"].is_null()),
+            h => assert_eq!(created["height_cm"].as_f64(), h.parse::<f64>().ok()),
+        }
+    }
+}
 
 async fn new_coach(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let client = app.client();

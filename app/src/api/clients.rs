@@ -139,12 +139,14 @@ pub async fn archive_client(client_id: String, archived: bool) -> Result<(), App
     store::clients::set_archived(&state.db, &client, archived).await
 }
 
-/// Deletes the client and all their data, login and sessions.
+/// Deletes the client and all their data (including stored photos), login and sessions.
 #[server(prefix = "/api", endpoint = "clients/delete")]
 pub async fn delete_client(client_id: String) -> Result<(), AppError> {
-    use crate::server::{authz, principal, state::AppState, store};
+    use crate::server::{authz, cleanup, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
-    store::clients::delete(&state.db, &client).await
+    store::clients::delete(&state.db, &client).await?;
+    cleanup::purge_queued(&state.db, &state.storage).await;
+    Ok(())
 }

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod checkins;
 pub mod clients;
 pub mod invites;
 pub mod notes;

@@ -4,8 +4,10 @@ use crate::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod checkin;
 mod client;
 mod measure;
+pub use checkin::*;
 pub use client::*;
 
 /// A trimmed, lower-cased, plausibly deliverable email address.

@@ -200,3 +200,105 @@ pub async fn client_self(db: &Db, client: &ClientPrincipal) -> Result<ClientSelf
         user_id: client.user_id().to_owned(),
     })
 }
+
+/// A proof naming one client of one coach, held by that coach ([`OwnedClient`]) or by the client
+/// themself ([`ClientSelf`]): enough to read what both of them may see.
+pub trait ClientScope {
+    fn coach_id(&self) -> &str;
+    fn client_id(&self) -> &str;
+}
+
+impl ClientScope for OwnedClient {
+    fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+impl ClientScope for ClientSelf {
+    fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+    fn client_id(&self) -> &str {
+        &self.client_id
+    }
+}
+
+/// A proof naming one check-in, held by its coach or by its client.
+pub trait CheckinScope: ClientScope {
+    fn checkin_id(&self) -> &str;
+}
+
+/// Proof that the caller is the coach of this check-in's client: may read, reply, delete.
+#[derive(Debug, Clone)]
+pub struct OwnedCheckin {
+    coach_id: String,
+    client_id: String,
+    checkin_id: String,
+}
+
+/// Proof that the caller is the client who submitted this check-in: may read it.
+#[derive(Debug, Clone)]
+pub struct MyCheckin {
+    coach_id: String,
+    client_id: String,
+    checkin_id: String,
+}
+
+macro_rules! checkin_scope {
+    ($($proof:ty),*) => {$(
+        impl ClientScope for $proof {
+            fn coach_id(&self) -> &str {
+                &self.coach_id
+            }
+            fn client_id(&self) -> &str {
+                &self.client_id
+            }
+        }
+        impl CheckinScope for $proof {
+            fn checkin_id(&self) -> &str {
+                &self.checkin_id
+            }
+        }
+    )*};
+}
+checkin_scope!(OwnedCheckin, MyCheckin);
+
+/// The check-in's client id when `sql` (`$1` = check-in id, `$2` = owner id) finds it.
+async fn checkin_client(db: &Db, sql: &str, id: &str, owner: &str) -> Result<String, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(sql)
+        .bind(id)
+        .bind(owner)
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?;
+    row.map(|(client_id,)| client_id).ok_or(AppError::NotFound)
+}
+
+/// One of the coach's clients' check-ins.
+pub async fn checkin(
+    db: &Db,
+    coach: &CoachPrincipal,
+    checkin_id: &str,
+) -> Result<OwnedCheckin, AppError> {
+    let sql = "SELECT client_id FROM checkins WHERE id = $1 AND coach_id = $2";
+    let client_id = checkin_client(db, sql, checkin_id, coach.user_id()).await?;
+    Ok(OwnedCheckin {
+        coach_id: coach.user_id().to_owned(),
+        client_id,
+        checkin_id: checkin_id.to_owned(),
+    })
+}
+
+/// One of the signed-in client's own check-ins.
+pub async fn my_checkin(db: &Db, me: &ClientSelf, checkin_id: &str) -> Result<MyCheckin, AppError> {
+    let sql = "SELECT client_id FROM checkins WHERE id = $1 AND client_id = $2";
+    let client_id = checkin_client(db, sql, checkin_id, me.client_id()).await?;
+    Ok(MyCheckin {
+        coach_id: me.coach_id().to_owned(),
+        client_id,
+        checkin_id: checkin_id.to_owned(),
+    })
+}

@@ -139,6 +139,18 @@ async fn sqlite_pool(url: &str, max: u32) -> Result<AnyPool, String> {
         .map_err(|e| format!("cannot open SQLite database {url}: {e}"))
 }
 
+pub type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds an optional double. sqlx 0.8's Any driver declares a NULL `f64` as float4 on
+/// PostgreSQL (and a NULL `f32` as float8), so a statement first run with NULL and cached then
+/// fails on a real value ("incorrect binary data format"). A NULL `f32` declares float8.
+pub fn bind_f64<'q>(query: AnyQuery<'q>, value: Option<f64>) -> AnyQuery<'q> {
+    match value {
+        Some(v) => query.bind(v),
+        None => query.bind(None::<f32>),
+    }
+}
+
 /// True when a write failed only because a unique constraint was hit.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()

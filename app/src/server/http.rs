@@ -216,6 +216,53 @@ pub async fn api_not_found() -> Response {
     error_response(&AppError::NotFound)
 }
 
+/// Endpoints that take file uploads: a larger body limit, and multipart only.
+pub const UPLOAD_PATHS: &[&str] = &["/api/portal/checkins/submit"];
+
+/// Request body limits in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub default: usize,
+    pub upload: usize,
+}
+
+/// Bounds every request body (by Content-Length up front, and while streaming), with the larger
+/// limit on upload endpoints. Uploads must be multipart with a boundary: the multipart decoder
+/// has no good answer for anything else.
+pub async fn limit_body(
+    State(limits): State<BodyLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_upload = UPLOAD_PATHS.contains(&request.uri().path());
+    let limit = if is_upload {
+        limits.upload
+    } else {
+        limits.default
+    };
+    if is_upload && request.method() == Method::POST {
+        let multipart = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data") && ct.contains("boundary="));
+        if !multipart {
+            return error_response(&AppError::invalid("Send this form as multipart/form-data."));
+        }
+    }
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return error_response(&AppError::TooLarge);
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// Gives an over-limit body the same JSON error shape as everything else under `/api`.
 pub async fn explain_payload_too_large(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
@@ -238,6 +285,11 @@ mod tests {
             trust_forwarded_for: false,
             login_throttle: LoginThrottle::default(),
             mail: None,
+            storage: crate::server::storage::StorageSettings::Local {
+                dir: Default::default(),
+            },
+            file_url_ttl: std::time::Duration::from_secs(300),
+            photo_max_bytes: 10 * 1024 * 1024,
         }
     }
 

@@ -2,15 +2,19 @@
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM bundle.
 
 pub mod authz;
+pub mod checkin_intake;
+pub mod cleanup;
 pub mod db;
 pub mod http;
 pub mod mail;
 pub mod password;
+pub mod photos;
 pub mod principal;
 pub mod router;
 pub mod session_store;
 pub mod settings;
 pub mod state;
+pub mod storage;
 pub mod store;
 pub mod throttle;
 

@@ -7,17 +7,16 @@ use axum::http::header::{
     HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// The largest request body any endpoint accepts. Uploads get their own, larger limit later.
+/// The largest request body any endpoint but an upload accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Session cookie name.
@@ -36,10 +35,23 @@ pub fn build(state: AppState) -> Router {
         .with_secure(state.settings.secure_cookies)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
+    // Objects whose deletion failed earlier are retried in the background.
+    super::cleanup::spawn_sweeper(
+        state.db.clone(),
+        state.storage.clone(),
+        Duration::from_secs(300),
+    );
+    // Room for four photos at the limit plus the check-in's text fields.
+    let body_limits = http::BodyLimits {
+        default: MAX_BODY_BYTES,
+        upload: 4 * state.settings.photo_max_bytes + 256 * 1024,
+    };
+
     let routes = generate_route_list(crate::ui::App);
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/api/{*rest}", any(http::api_not_found))
+        .route("/files/{*key}", get(super::storage::local::serve_file))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -55,7 +67,7 @@ pub fn build(state: AppState) -> Router {
             http::reject_cross_site,
         ))
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(body_limits, http::limit_body))
         .layer(from_fn(http::explain_payload_too_large))
         .layer(from_fn(http::cache_headers))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,6 +1,8 @@
 //! Runtime settings the app needs, already parsed by the binary's config layer.
 
+use super::storage::StorageSettings;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -15,6 +17,12 @@ pub struct Settings {
     pub login_throttle: LoginThrottle,
     /// SMTP for invitation emails; `None` means links are only shown to the coach.
     pub mail: Option<super::mail::MailSettings>,
+    /// Local disk or S3-compatible object storage.
+    pub storage: StorageSettings,
+    /// How long a signed file (photo) URL stays valid.
+    pub file_url_ttl: Duration,
+    /// The largest photo upload accepted, in bytes.
+    pub photo_max_bytes: usize,
 }
 
 /// Failed-login limits within a sliding window.
@@ -62,6 +70,11 @@ mod tests {
             trust_forwarded_for: false,
             login_throttle: LoginThrottle::default(),
             mail: None,
+            storage: StorageSettings::Local {
+                dir: PathBuf::new(),
+            },
+            file_url_ttl: Duration::from_secs(300),
+            photo_max_bytes: 10 * 1024 * 1024,
         };
         assert_eq!(s.base_origin(), "https://coach.example.com");
         s.base_url = "http://127.0.0.1:3000".into();

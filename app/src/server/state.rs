@@ -2,6 +2,8 @@
 
 use super::db::Db;
 use super::settings::Settings;
+use super::storage::local::UrlSigner;
+use super::storage::Storage;
 use crate::AppError;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -12,6 +14,10 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// Where photos and other files live (local disk or S3).
+    pub storage: Storage,
+    /// Signs and checks `/files/` links (used by local storage; shared through the database).
+    pub file_signer: Arc<UrlSigner>,
 }
 
 impl AppState {

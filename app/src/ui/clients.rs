@@ -9,6 +9,7 @@ use crate::domain::Role;
 use crate::domain::{ClientForm, ClientProfile, Units, Weekday};
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
 use crate::ui::error_text;
 use crate::ui::notes::{NotesPanel, TodosPanel};
@@ -215,6 +216,8 @@ fn ClientDetail() -> impl IntoView {
         {move || {
             let id = client_id.get();
             view! {
+                <ClientCheckinsPanel client_id=id.clone() />
+                <ProgressSection viewer=Viewer::Coach client_id=id.clone() />
                 <div class="columns">
                     <TodosPanel client_id=Some(id.clone()) />
                     <NotesPanel client_id=Some(id) />

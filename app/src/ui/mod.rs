@@ -2,11 +2,14 @@
 
 mod account;
 mod auth;
+pub mod charts;
+pub mod checkins;
 mod clients;
 mod coach;
 mod home;
 mod notes;
 mod portal;
+pub mod upload;
 
 use crate::api::auth::{who_am_i, Logout};
 use crate::domain::{Me, Role};
@@ -71,6 +74,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coach/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=portal::Join />
                     <Route path=path!("/portal") view=portal::Portal />
+                    <Route path=path!("/portal/checkin") view=checkins::CheckinPage />
+                    <Route path=path!("/portal/checkins/:id") view=checkins::MyCheckinPage />
+                    <Route path=path!("/coach/inbox") view=checkins::InboxPage />
+                    <Route path=path!("/coach/checkins/:id") view=checkins::ReviewPage />
                     <Route path=path!("/account") view=account::Account />
                 </Routes>
             </main>
@@ -87,6 +94,9 @@ fn Header() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
+            // Unsent check-ins hold health data: they do not outlive the session on this device.
+            #[cfg(feature = "hydrate")]
+            checkins::forget_drafts();
             hard_navigate("/login");
         }
     });
@@ -100,6 +110,7 @@ fn Header() -> impl IntoView {
                             Ok(Some(me)) => {
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
                                     <A href="/coach" attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
+                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"</A>
                                     <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
                                     <A href="/coach/settings" attr:data-testid=testids::NAV_SETTINGS>"Settings"</A>
                                 });

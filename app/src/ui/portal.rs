@@ -5,6 +5,7 @@ use crate::api::portal::{get_portal_home, UpdateContact};
 use crate::domain::{InviteStatus, NewPassword, Role};
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
@@ -80,6 +81,15 @@ pub fn Portal() -> impl IntoView {
 
 #[component]
 fn PortalHomeView() -> impl IntoView {
+    view! {
+        <PortalProfile />
+        <MyCheckinsPanel />
+        <ProgressSection viewer=Viewer::Client />
+    }
+}
+
+#[component]
+fn PortalProfile() -> impl IntoView {
     let save = ServerAction::<UpdateContact>::new();
     let home = Resource::new(move || save.version().get(), |_| get_portal_home());
     view! {
@@ -129,7 +139,7 @@ fn PortalHomeView() -> impl IntoView {
                                         </div>
                                         <div class="card empty" data-testid=testids::PORTAL_EMPTY>
                                             <h2>"What comes next"</h2>
-                                            <p>{format!("Your check-ins, plans and goals from {coach} will appear here.")}</p>
+                                            <p>{format!("Your plans and goals from {coach} will appear here.")}</p>
                                         </div>
                                     </div>
                                 </div>

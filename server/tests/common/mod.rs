@@ -2,6 +2,8 @@
 //! file, or a new PostgreSQL database), driven over HTTP by cookie-keeping clients.
 #![allow(dead_code)]
 
+pub mod checkins;
+pub mod s3;
 pub mod smtp;
 
 use coachroom_server::config::{Cli, Config};
@@ -39,6 +41,10 @@ pub struct TestApp {
     pub db: app::server::db::Db,
     pub backend: Backend,
     pub site_root: TempDir,
+    /// The app's object storage (the same backend it serves from), to check objects directly.
+    pub storage: app::server::storage::Storage,
+    /// The S3 stand-in when started with [`TestApp::start_with_s3`]; kept alive with the app.
+    pub s3: Option<s3::S3StandIn>,
     data_dir: TempDir,
     pg_database: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -52,6 +58,14 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Cli)) -> Option<Self> {
+        // Server errors (the causes behind a 500) show in a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+            )
+            .try_init();
         let data_dir = tempfile::tempdir().expect("temp data dir");
         let site_root = tempfile::tempdir().expect("temp site root");
         std::fs::create_dir_all(site_root.path().join("pkg")).expect("pkg dir");
@@ -76,6 +90,7 @@ impl TestApp {
             .await
             .expect("app state");
         let db = state.db.clone();
+        let storage = state.storage.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(coachroom_server::serve(listener, state, async {
             let _ = rx.await;
@@ -85,11 +100,25 @@ impl TestApp {
             db,
             backend,
             site_root,
+            storage,
+            s3: None,
             data_dir,
             pg_database,
             shutdown: Some(tx),
             server,
         })
+    }
+
+    /// Like [`Self::start_with`], but storing objects in a fresh in-process S3 stand-in.
+    pub async fn start_with_s3(backend: Backend, configure: impl FnOnce(&mut Cli)) -> Option<Self> {
+        let stand_in = s3::S3StandIn::start().await;
+        let mut app = Self::start_with(backend, |cli| {
+            stand_in.configure(cli);
+            configure(cli);
+        })
+        .await?;
+        app.s3 = Some(stand_in);
+        Some(app)
     }
 
     /// A fresh browser-like client with its own cookie jar that does not follow redirects.

@@ -2,7 +2,7 @@
 
 use crate::domain::{ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units, Weekday};
 use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
-use crate::server::db::{expect_one, is_unique_violation, Db};
+use crate::server::db::{bind_f64, expect_one, is_unique_violation, AnyQuery, Db};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
@@ -27,19 +27,17 @@ const PROFILE_FIELDS: &str =
     "name, email, phone, date_of_birth, age_years, gender, height_cm, weight_kg, goals, \
      medical_conditions, dietary_restrictions, injuries, medications, checkin_day, search_text";
 
-type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
-
 /// Binds the profile fields as `$1..$15` (see [`PROFILE_FIELDS`]).
 fn bind_profile<'q>(query: AnyQuery<'q>, input: &'q ClientInput) -> AnyQuery<'q> {
-    query
+    let query = query
         .bind(input.name.as_str())
         .bind(input.email.as_str())
         .bind(input.phone.as_str())
         .bind(input.date_of_birth.as_ref().map(|d| d.as_str()))
         .bind(input.age_years)
-        .bind(input.gender.as_str())
-        .bind(input.height_cm)
-        .bind(input.weight_kg)
+        .bind(input.gender.as_str());
+    let query = bind_f64(bind_f64(query, input.height_cm), input.weight_kg);
+    query
         .bind(input.goals.as_str())
         .bind(input.medical_conditions.as_str())
         .bind(input.dietary_restrictions.as_str())
@@ -267,8 +265,8 @@ pub async fn set_archived(db: &Db, client: &OwnedClient, archived: bool) -> Resu
     expect_one(result)
 }
 
-/// Deletes the client with everything of theirs (invites, notes, to-dos by cascade), their login
-/// and their sessions, in one transaction.
+/// Deletes the client with everything of theirs (invites, notes, to-dos, check-ins by cascade),
+/// their login and their sessions, in one transaction; their photos are queued for deletion.
 pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
     let user_id: Option<(Option<String>,)> =
@@ -279,6 +277,8 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
             .await
             .map_err(internal)?;
     let (user_id,) = user_id.ok_or(AppError::NotFound)?;
+    // Photo rows go with the client by cascade; their objects are queued here, atomically.
+    super::object_deletions::queue_for_client(&mut tx, client.client_id()).await?;
     sqlx::query("DELETE FROM clients WHERE id = $1 AND coach_id = $2")
         .bind(client.client_id())
         .bind(client.coach_id())

@@ -1,0 +1,178 @@
+//! A client's check-in submission, from multipart body to stored rows and objects.
+//!
+//! Order matters for "nothing half-saved": every field and photo is read and checked first, then
+//! the photos are processed, then written to storage, then the rows are inserted in one
+//! transaction. If anything after the first write fails, the written objects are removed.
+
+use super::authz::ClientSelf;
+use super::photos::{self, PhotoLimits};
+use super::state::AppState;
+use super::storage::ObjectKey;
+use super::store::checkins::{self, StoredPhoto};
+use super::{cleanup, internal, new_id};
+use crate::domain::{CheckinInput, CheckinSummary, Metric, PhotoSlot};
+use crate::AppError;
+use std::collections::BTreeMap;
+use tokio::sync::Semaphore;
+
+/// Longest text field accepted (feedback is bounded again, in characters, by `LongText`).
+const MAX_TEXT_FIELD_BYTES: usize = 32 * 1024;
+
+/// Decoding a photo can take ~100 MiB; at most this many run at once, whatever the traffic.
+static DECODE_SLOTS: Semaphore = Semaphore::const_new(2);
+
+/// The raw parts of a submission.
+#[derive(Debug, Default)]
+pub struct RawCheckin {
+    pub fields: BTreeMap<String, String>,
+    pub photos: Vec<(PhotoSlot, Vec<u8>)>,
+}
+
+fn read_error(err: multer::Error) -> AppError {
+    // The body limit's error arrives wrapped (multer, then server_fn): look down the chain.
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(inner) = source {
+        chain.push_str(": ");
+        chain.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    let text = err.to_string();
+    if chain.to_ascii_lowercase().contains("length limit") {
+        AppError::TooLarge
+    } else {
+        AppError::invalid(format!(
+            "The upload could not be read ({text}). Please try again."
+        ))
+    }
+}
+
+/// `10 MB`, `512 KB`: sizes as people read them.
+fn size_label(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        format!("{} MB", bytes.div_ceil(MB))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+fn is_text_field(name: &str) -> bool {
+    name == "feedback" || Metric::from_key(name).is_some()
+}
+
+/// Reads every part, refusing unknown fields, duplicate photos and photos over `max_photo_bytes`
+/// as soon as they cross the limit (without reading the rest).
+pub async fn read(
+    mut multipart: multer::Multipart<'static>,
+    max_photo_bytes: usize,
+) -> Result<RawCheckin, AppError> {
+    let mut raw = RawCheckin::default();
+    while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(slot) = PhotoSlot::from_field_name(&name) {
+            if raw.photos.iter().any(|(s, _)| *s == slot) {
+                return Err(AppError::invalid(format!(
+                    "Only one {} photo per check-in.",
+                    slot.label().to_lowercase()
+                )));
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+                if bytes.len() + chunk.len() > max_photo_bytes {
+                    return Err(AppError::invalid(format!(
+                        "{} photo is too large ({} at most).",
+                        slot.label(),
+                        size_label(max_photo_bytes)
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            // A file input left empty still sends an empty part.
+            if !bytes.is_empty() {
+                raw.photos.push((slot, bytes));
+            }
+        } else if is_text_field(&name) {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(read_error)? {
+                if bytes.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+                    return Err(AppError::invalid(format!("The {name} field is too long.")));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| AppError::invalid(format!("The {name} field is not valid text.")))?;
+            raw.fields.insert(name, text);
+        } else {
+            return Err(AppError::invalid(format!(
+                "Unknown field \"{}\" in the check-in.",
+                name.chars().take(40).collect::<String>()
+            )));
+        }
+    }
+    Ok(raw)
+}
+
+/// Decodes, checks and re-encodes every photo (off the async threads, a few at a time).
+async fn process_photos(
+    photos: Vec<(PhotoSlot, Vec<u8>)>,
+    limits: PhotoLimits,
+) -> Result<Vec<(PhotoSlot, photos::ProcessedPhoto)>, AppError> {
+    let mut processed = Vec::with_capacity(photos.len());
+    for (slot, bytes) in photos {
+        let _permit = DECODE_SLOTS.acquire().await.map_err(internal)?;
+        let limits = limits.clone();
+        let label = format!("{} photo", slot.label());
+        let photo = tokio::task::spawn_blocking(move || photos::process(&bytes, &limits, &label))
+            .await
+            .map_err(internal)??;
+        processed.push((slot, photo));
+    }
+    Ok(processed)
+}
+
+/// Submits a check-in for the signed-in client.
+pub async fn submit(
+    state: &AppState,
+    me: &ClientSelf,
+    multipart: multer::Multipart<'static>,
+) -> Result<CheckinSummary, AppError> {
+    let raw = read(multipart, state.settings.photo_max_bytes).await?;
+    let units = checkins::units(&state.db, me).await?;
+    let input = CheckinInput::parse(&raw.fields, units, !raw.photos.is_empty())?;
+    let limits = PhotoLimits {
+        max_bytes: state.settings.photo_max_bytes,
+        ..PhotoLimits::default()
+    };
+    let processed = process_photos(raw.photos, limits).await?;
+
+    let checkin_id = new_id();
+    let mut stored: Vec<StoredPhoto> = Vec::with_capacity(processed.len());
+    for (slot, photo) in processed {
+        let key = ObjectKey::new_photo(me.coach_id(), me.client_id(), &checkin_id);
+        let byte_size = photo.jpeg.len();
+        if let Err(err) = state.storage.put(&key, photo.jpeg).await {
+            discard(state, &stored).await;
+            return Err(err.into());
+        }
+        stored.push(StoredPhoto {
+            slot,
+            key,
+            width: photo.width,
+            height: photo.height,
+            byte_size,
+        });
+    }
+    match checkins::create(&state.db, me, &checkin_id, &input, &stored).await {
+        Ok(summary) => Ok(summary),
+        Err(err) => {
+            discard(state, &stored).await;
+            Err(err)
+        }
+    }
+}
+
+async fn discard(state: &AppState, stored: &[StoredPhoto]) {
+    let keys: Vec<ObjectKey> = stored.iter().map(|p| p.key.clone()).collect();
+    cleanup::discard(&state.db, &state.storage, &keys).await;
+}

@@ -1,0 +1,424 @@
+//! Check-ins and their photos. Reads take a client or check-in proof from `authz` (held by the
+//! coach or by the client); writes that only a coach may make take `OwnedCheckin`.
+
+use crate::domain::{
+    CheckinDetail, CheckinInput, CheckinReview, CheckinSummary, InboxItem, InboxPage, LongText,
+    Metric, MetricValues, PhotoCheckin, PhotoSlot, PhotoView, Point, Progress, Series, Units,
+};
+use crate::server::authz::{CheckinScope, ClientScope, ClientSelf, OwnedCheckin, OwnedWorkspace};
+use crate::server::db::{bind_f64, expect_one, Db};
+use crate::server::storage::{ObjectKey, Storage};
+use crate::server::store::object_deletions;
+use crate::server::{internal, new_id, now_millis};
+use crate::AppError;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+pub const INBOX_PER_PAGE: i64 = 25;
+
+/// A photo already written to storage, to be recorded with its check-in.
+#[derive(Debug, Clone)]
+pub struct StoredPhoto {
+    pub slot: PhotoSlot,
+    pub key: ObjectKey,
+    pub width: u32,
+    pub height: u32,
+    pub byte_size: usize,
+}
+
+/// The metric columns, in [`Metric::ALL`] order.
+fn metric_columns() -> String {
+    Metric::ALL.map(Metric::key).join(", ")
+}
+
+/// The coach's units (every check-in is shown in them).
+pub async fn units(db: &Db, scope: &impl ClientScope) -> Result<Units, AppError> {
+    let (units,): (String,) = sqlx::query_as("SELECT units FROM coaches WHERE user_id = $1")
+        .bind(scope.coach_id())
+        .fetch_one(db.reader())
+        .await
+        .map_err(internal)?;
+    Units::parse(&units).map_err(internal)
+}
+
+/// Records a submitted check-in and its (already stored) photos in one transaction.
+pub async fn create(
+    db: &Db,
+    me: &ClientSelf,
+    checkin_id: &str,
+    input: &CheckinInput,
+    photos: &[StoredPhoto],
+) -> Result<CheckinSummary, AppError> {
+    let now = now_millis();
+    let columns = metric_columns();
+    let placeholders: Vec<String> = (6..6 + Metric::ALL.len())
+        .map(|i| format!("${i}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, {columns}) \
+         VALUES ($1, $2, $3, $4, $5, {})",
+        placeholders.join(", ")
+    );
+    let mut tx = db.begin().await?;
+    let mut query = sqlx::query(&sql)
+        .bind(checkin_id)
+        .bind(me.coach_id())
+        .bind(me.client_id())
+        .bind(now)
+        .bind(input.feedback.as_str());
+    for metric in Metric::ALL {
+        query = bind_f64(query, input.values.get(&metric).copied());
+    }
+    query.execute(&mut *tx).await.map_err(internal)?;
+    for photo in photos {
+        sqlx::query(
+            "INSERT INTO checkin_photos (id, checkin_id, coach_id, client_id, slot, object_key, \
+             width, height, byte_size, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(new_id())
+        .bind(checkin_id)
+        .bind(me.coach_id())
+        .bind(me.client_id())
+        .bind(photo.slot.as_str())
+        .bind(photo.key.as_str())
+        .bind(i64::from(photo.width))
+        .bind(i64::from(photo.height))
+        .bind(photo.byte_size as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(CheckinSummary {
+        id: checkin_id.to_owned(),
+        submitted_at: now,
+        reviewed: false,
+        has_reply: false,
+        photo_count: photos.len() as u32,
+    })
+}
+
+/// id, submitted_at, reviewed_at, reply, photo count.
+type SummaryRow = (String, i64, Option<i64>, Option<String>, i64);
+
+/// The client's check-ins, newest first.
+pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<CheckinSummary>, AppError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT c.id, c.submitted_at, c.reviewed_at, c.reply, \
+         (SELECT COUNT(*) FROM checkin_photos p WHERE p.checkin_id = c.id) \
+         FROM checkins c WHERE c.client_id = $1 AND c.coach_id = $2 \
+         ORDER BY c.submitted_at DESC, c.id",
+    )
+    .bind(scope.client_id())
+    .bind(scope.coach_id())
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, submitted_at, reviewed_at, reply, photos)| CheckinSummary {
+                id,
+                submitted_at,
+                reviewed: reviewed_at.is_some(),
+                has_reply: reply.is_some_and(|r| !r.is_empty()),
+                photo_count: photos as u32,
+            },
+        )
+        .collect())
+}
+
+fn values_from_row(row: &AnyRow) -> Result<MetricValues, AppError> {
+    let mut values = MetricValues::new();
+    for metric in Metric::ALL {
+        if let Some(v) = row
+            .try_get::<Option<f64>, _>(metric.key())
+            .map_err(internal)?
+        {
+            values.insert(metric, v);
+        }
+    }
+    Ok(values)
+}
+
+/// Photo rows of one check-in, each with a fresh short-lived URL.
+async fn photos(
+    db: &Db,
+    storage: &Storage,
+    ttl: Duration,
+    checkin_id: &str,
+) -> Result<Vec<PhotoView>, AppError> {
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT slot, object_key, width, height FROM checkin_photos WHERE checkin_id = $1",
+    )
+    .bind(checkin_id)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    let mut views = Vec::with_capacity(rows.len());
+    for (slot, key, width, height) in rows {
+        let slot = PhotoSlot::parse(&slot).ok_or_else(|| internal(format!("bad slot {slot}")))?;
+        let key = ObjectKey::parse(&key).ok_or_else(|| internal(format!("bad key {key}")))?;
+        views.push(PhotoView {
+            slot,
+            url: storage.signed_url(&key, ttl).await?,
+            width: width as u32,
+            height: height as u32,
+        });
+    }
+    views.sort_by_key(|p| p.slot);
+    Ok(views)
+}
+
+/// One check-in of this client (ids already proven by the caller).
+async fn load_detail(
+    db: &Db,
+    storage: &Storage,
+    ttl: Duration,
+    scope: &impl ClientScope,
+    checkin_id: &str,
+    units: Units,
+) -> Result<CheckinDetail, AppError> {
+    let sql = format!(
+        "SELECT id, submitted_at, feedback, reply, replied_at, reviewed_at, {} FROM checkins \
+         WHERE id = $1 AND client_id = $2 AND coach_id = $3",
+        metric_columns()
+    );
+    let row = sqlx::query(&sql)
+        .bind(checkin_id)
+        .bind(scope.client_id())
+        .bind(scope.coach_id())
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(CheckinDetail {
+        id: row.try_get("id").map_err(internal)?,
+        submitted_at: row.try_get("submitted_at").map_err(internal)?,
+        values: values_from_row(&row)?,
+        feedback: row.try_get("feedback").map_err(internal)?,
+        reply: row.try_get("reply").map_err(internal)?,
+        replied_at: row.try_get("replied_at").map_err(internal)?,
+        reviewed_at: row.try_get("reviewed_at").map_err(internal)?,
+        photos: photos(db, storage, ttl, checkin_id).await?,
+        units,
+    })
+}
+
+/// One check-in with its photos' short-lived URLs, for its coach or its client.
+pub async fn detail(
+    db: &Db,
+    storage: &Storage,
+    ttl: Duration,
+    checkin: &impl CheckinScope,
+) -> Result<CheckinDetail, AppError> {
+    let units = units(db, checkin).await?;
+    load_detail(db, storage, ttl, checkin, checkin.checkin_id(), units).await
+}
+
+/// The check-in beside the client's previous one, for the coach's review.
+pub async fn review(
+    db: &Db,
+    storage: &Storage,
+    ttl: Duration,
+    checkin: &OwnedCheckin,
+) -> Result<CheckinReview, AppError> {
+    let units = units(db, checkin).await?;
+    let current = load_detail(db, storage, ttl, checkin, checkin.checkin_id(), units).await?;
+    let previous_id: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM checkins WHERE client_id = $1 AND coach_id = $2 \
+         AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4)) \
+         ORDER BY submitted_at DESC, id DESC LIMIT 1",
+    )
+    .bind(checkin.client_id())
+    .bind(checkin.coach_id())
+    .bind(current.submitted_at)
+    .bind(checkin.checkin_id())
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    let previous = match previous_id {
+        Some((id,)) => Some(load_detail(db, storage, ttl, checkin, &id, units).await?),
+        None => None,
+    };
+    let (client_name,): (String,) =
+        sqlx::query_as("SELECT name FROM clients WHERE id = $1 AND coach_id = $2")
+            .bind(checkin.client_id())
+            .bind(checkin.coach_id())
+            .fetch_one(db.reader())
+            .await
+            .map_err(internal)?;
+    Ok(CheckinReview {
+        client_id: checkin.client_id().to_owned(),
+        client_name,
+        current,
+        previous,
+    })
+}
+
+/// Check-ins waiting for review across all the coach's clients, newest first.
+pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<InboxPage, AppError> {
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM checkins WHERE coach_id = $1 AND reviewed_at IS NULL")
+            .bind(workspace.coach_id())
+            .fetch_one(db.reader())
+            .await
+            .map_err(internal)?;
+    let last_page = ((total + INBOX_PER_PAGE - 1) / INBOX_PER_PAGE).max(1);
+    let page = page.clamp(1, last_page);
+    let rows: Vec<(String, String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.client_id, k.name, c.submitted_at, c.feedback, \
+         (SELECT COUNT(*) FROM checkin_photos p WHERE p.checkin_id = c.id) \
+         FROM checkins c JOIN clients k ON k.id = c.client_id \
+         WHERE c.coach_id = $1 AND c.reviewed_at IS NULL \
+         ORDER BY c.submitted_at DESC, c.id LIMIT $2 OFFSET $3",
+    )
+    .bind(workspace.coach_id())
+    .bind(INBOX_PER_PAGE)
+    .bind((page - 1) * INBOX_PER_PAGE)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(InboxPage {
+        items: rows
+            .into_iter()
+            .map(
+                |(checkin_id, client_id, client_name, submitted_at, feedback, photos)| InboxItem {
+                    checkin_id,
+                    client_id,
+                    client_name,
+                    submitted_at,
+                    photo_count: photos as u32,
+                    feedback_preview: preview(&feedback),
+                },
+            )
+            .collect(),
+        total,
+        page,
+        per_page: INBOX_PER_PAGE,
+    })
+}
+
+fn preview(text: &str) -> String {
+    const MAX: usize = 140;
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() > MAX || text.lines().nth(1).is_some() {
+        let cut: String = line.chars().take(MAX).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line.to_owned()
+    }
+}
+
+/// Saves the coach's reply (empty clears it) and marks the check-in reviewed.
+pub async fn set_review(db: &Db, checkin: &OwnedCheckin, reply: &LongText) -> Result<(), AppError> {
+    let now = now_millis();
+    let reply = (!reply.as_str().is_empty()).then_some(reply.as_str());
+    let result = sqlx::query(
+        "UPDATE checkins SET reply = $1, replied_at = $2, reviewed_at = $3 \
+         WHERE id = $4 AND coach_id = $5",
+    )
+    .bind(reply)
+    .bind(reply.is_some().then_some(now))
+    .bind(now)
+    .bind(checkin.checkin_id())
+    .bind(checkin.coach_id())
+    .execute(db.writer())
+    .await
+    .map_err(internal)?;
+    expect_one(result)
+}
+
+/// Deletes the check-in and its photo rows, queueing the photo objects for deletion in the same
+/// transaction (see `object_deletions`).
+pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    object_deletions::queue_for_checkin(&mut tx, checkin.checkin_id()).await?;
+    let result = sqlx::query("DELETE FROM checkins WHERE id = $1 AND coach_id = $2")
+        .bind(checkin.checkin_id())
+        .bind(checkin.coach_id())
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    expect_one(result)?;
+    tx.commit().await.map_err(internal)
+}
+
+/// Every metric over time and the check-ins that have photos, for one client.
+pub async fn progress(db: &Db, scope: &impl ClientScope) -> Result<Progress, AppError> {
+    let units = units(db, scope).await?;
+    let sql = format!(
+        "SELECT id, submitted_at, {} FROM checkins WHERE client_id = $1 AND coach_id = $2 \
+         ORDER BY submitted_at, id",
+        metric_columns()
+    );
+    let rows = sqlx::query(&sql)
+        .bind(scope.client_id())
+        .bind(scope.coach_id())
+        .fetch_all(db.reader())
+        .await
+        .map_err(internal)?;
+    let mut points: BTreeMap<Metric, Vec<Point>> = BTreeMap::new();
+    for row in &rows {
+        let at: i64 = row.try_get("submitted_at").map_err(internal)?;
+        for (metric, value) in values_from_row(row)? {
+            points.entry(metric).or_default().push(Point { at, value });
+        }
+    }
+    let series = Metric::ALL
+        .into_iter()
+        .filter_map(|metric| {
+            points
+                .remove(&metric)
+                .map(|points| Series { metric, points })
+        })
+        .collect();
+
+    let photo_rows: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.submitted_at, p.slot FROM checkin_photos p \
+         JOIN checkins c ON c.id = p.checkin_id \
+         WHERE p.client_id = $1 AND p.coach_id = $2 ORDER BY c.submitted_at, c.id",
+    )
+    .bind(scope.client_id())
+    .bind(scope.coach_id())
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    let mut photo_checkins: Vec<PhotoCheckin> = Vec::new();
+    for (checkin_id, submitted_at, slot) in photo_rows {
+        let Some(slot) = PhotoSlot::parse(&slot) else {
+            continue;
+        };
+        match photo_checkins.last_mut() {
+            Some(last) if last.checkin_id == checkin_id => last.slots.push(slot),
+            _ => photo_checkins.push(PhotoCheckin {
+                checkin_id,
+                submitted_at,
+                slots: vec![slot],
+            }),
+        }
+    }
+    for entry in &mut photo_checkins {
+        entry.slots.sort();
+    }
+    Ok(Progress {
+        units,
+        series,
+        photo_checkins,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preview;
+
+    #[test]
+    fn previews_are_one_short_line() {
+        assert_eq!(preview("Good week"), "Good week");
+        assert_eq!(preview("Line one\nline two"), "Line one…");
+        assert_eq!(preview(&"a".repeat(200)).chars().count(), 141);
+    }
+}

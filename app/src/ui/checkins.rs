@@ -1,0 +1,865 @@
+//! Check-in pages: the client's form and history, the coach's inbox and review, and the progress
+//! view (charts and photo comparison) that both of them see.
+
+use crate::api::checkins::{
+    checkin_inbox, client_checkins, client_progress, get_checkin, my_checkin, my_checkins,
+    my_progress, DeleteCheckin, ReviewCheckin, SubmitCheckin,
+};
+use crate::api::portal::get_portal_home;
+use crate::domain::{
+    date_label, CheckinDetail, CheckinSummary, Metric, MetricKind, PhotoCheckin, PhotoSlot,
+    PhotoView, Role, Units,
+};
+use crate::testids;
+use crate::ui::auth::FormError;
+use crate::ui::charts::ProgressCharts;
+use crate::ui::coach::RequireRole;
+use crate::ui::{current_user, error_text};
+use crate::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use std::collections::BTreeMap;
+
+/// Who is looking: decides which server fns fetch photos and where links go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Coach,
+    Client,
+}
+
+impl Viewer {
+    fn checkin_href(self, id: &str) -> String {
+        match self {
+            Self::Coach => format!("/coach/checkins/{id}"),
+            Self::Client => format!("/portal/checkins/{id}"),
+        }
+    }
+}
+
+fn loading() -> impl IntoView {
+    view! { <p class="muted">"Loading…"</p> }
+}
+
+fn error_view(err: AppError) -> AnyView {
+    view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's check-in form
+
+/// Where an unsent check-in is kept between reloads: this browser, this user only. Cleared when
+/// the check-in is sent and when the user logs out.
+pub const DRAFT_KEY_PREFIX: &str = "coachroom.checkin-draft.";
+
+/// The submit server fn's path; the form posts there with or without JavaScript.
+const SUBMIT_PATH: &str = <SubmitCheckin as server_fn::ServerFn>::PATH;
+
+#[component]
+pub fn CheckinPage() -> impl IntoView {
+    let home = Resource::new(|| (), |_| get_portal_home());
+    view! {
+        <Title text="New check-in · Coachroom" />
+        <RequireRole role=Role::Client />
+        <section class="card">
+            <h1>"Weekly check-in"</h1>
+            <p class="muted">"Fill in what you measured this week. Leave anything you did not measure empty."</p>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match home.await {
+                        Ok(home) => view! { <CheckinForm units=home.profile.units /> }.into_any(),
+                        Err(err) => error_view(err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn metric_label(metric: Metric, units: Units) -> String {
+    match metric.unit(units) {
+        "" | "/10" => metric.label().to_owned(),
+        unit => format!("{} ({unit})", metric.label()),
+    }
+}
+
+#[component]
+fn CheckinForm(units: Units) -> impl IntoView {
+    let user = current_user();
+    let fields = RwSignal::new(BTreeMap::<String, String>::new());
+    let draft_loaded = RwSignal::new(false);
+    let restored = RwSignal::new(false);
+    let progress = RwSignal::new(None::<f64>);
+    let uploading = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<CheckinSummary, AppError>>);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+
+    let draft_key = move || {
+        user.0
+            .get()
+            .and_then(|r| r.ok().flatten())
+            .map(|me| format!("{DRAFT_KEY_PREFIX}{}", me.user_id))
+    };
+    // Effects run only in the browser: restore once, then save on every change.
+    Effect::new(move |_| {
+        let Some(key) = draft_key() else { return };
+        if draft_loaded.get_untracked() {
+            return;
+        }
+        if let Some(saved) = draft::load(&key) {
+            if !saved.is_empty() {
+                fields.set(saved);
+                restored.set(true);
+            }
+        }
+        draft_loaded.set(true);
+    });
+    Effect::new(move |_| {
+        let values = fields.get();
+        if !draft_loaded.get() {
+            return;
+        }
+        if let Some(key) = draft_key() {
+            draft::save(&key, &values);
+        }
+    });
+
+    let value_of =
+        move |key: &'static str| move || fields.with(|f| f.get(key).cloned().unwrap_or_default());
+    let set_value = move |key: &'static str| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            fields.update(|f| {
+                f.insert(key.to_owned(), value);
+            });
+        }
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if uploading.get_untracked() {
+            return;
+        }
+        outcome.set(None);
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = form_ref.get_untracked() {
+            use crate::domain::CheckinSummary;
+            uploading.set(true);
+            progress.set(Some(0.0));
+            let key = draft_key();
+            crate::ui::upload::post_form_with_progress(
+                &form,
+                SUBMIT_PATH,
+                move |pct| progress.set(Some(pct)),
+                move |result| {
+                    uploading.set(false);
+                    let result = result.and_then(|body| {
+                        serde_json::from_str::<CheckinSummary>(&body)
+                            .map_err(|_| AppError::Internal)
+                    });
+                    if result.is_ok() {
+                        progress.set(Some(100.0));
+                        if let Some(key) = key {
+                            draft::clear(&key);
+                        }
+                        fields.set(BTreeMap::new());
+                        restored.set(false);
+                        if let Some(form) = form_ref.get_untracked() {
+                            form.reset();
+                        }
+                    } else {
+                        progress.set(None);
+                    }
+                    outcome.set(Some(result));
+                },
+            );
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = form_ref;
+    };
+
+    let number_input = move |metric: Metric| {
+        let key = metric.key();
+        let step = match metric.kind() {
+            MetricKind::Count | MetricKind::Rating => "1",
+            _ => "any",
+        };
+        view! {
+            <label>{metric_label(metric, units)}
+                <input name=key type="number" step=step inputmode="decimal"
+                    prop:value=value_of(key) on:input=set_value(key)
+                    data-testid=format!("{}{key}", testids::CHECKIN_FIELD_PREFIX) />
+            </label>
+        }
+    };
+    let rating_input = move |metric: Metric| {
+        let key = metric.key();
+        view! {
+            <label>{format!("{} (1–10)", metric.label())}
+                <select name=key prop:value=value_of(key) on:change=set_value(key)
+                    data-testid=format!("{}{key}", testids::CHECKIN_FIELD_PREFIX)>
+                    <option value="">"—"</option>
+                    {(1..=10).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let body = Metric::ALL.into_iter().filter(|m| m.is_body());
+    let training = Metric::ALL
+        .into_iter()
+        .filter(|m| !m.is_body() && m.kind() != MetricKind::Rating);
+    let ratings = Metric::ALL
+        .into_iter()
+        .filter(|m| m.kind() == MetricKind::Rating);
+
+    view! {
+        <Show when=move || restored.get()>
+            <p class="muted" role="status" data-testid=testids::CHECKIN_DRAFT_RESTORED>
+                "We restored the check-in you started earlier."
+            </p>
+        </Show>
+        <form node_ref=form_ref method="post" action=SUBMIT_PATH enctype="multipart/form-data"
+            on:submit=on_submit data-testid=testids::CHECKIN_FORM>
+            <fieldset>
+                <legend>"Body measurements"</legend>
+                <div class="grid">{body.map(number_input).collect_view()}</div>
+            </fieldset>
+            <fieldset>
+                <legend>"Training"</legend>
+                <div class="grid">{training.map(number_input).collect_view()}</div>
+            </fieldset>
+            <fieldset>
+                <legend>"How you felt"</legend>
+                <div class="grid">{ratings.map(rating_input).collect_view()}</div>
+            </fieldset>
+            <label>"How did the week go?"
+                <textarea name="feedback" rows="4" prop:value=value_of("feedback") on:input=set_value("feedback")
+                    data-testid=testids::CHECKIN_FEEDBACK></textarea>
+            </label>
+            <fieldset>
+                <legend>"Progress photos (optional)"</legend>
+                <p class="muted">"JPEG, PNG or WebP. Only you and your coach can see them; location data is removed."</p>
+                <div class="grid">
+                    {PhotoSlot::ALL.into_iter().map(|slot| view! {
+                        <label>{slot.label()}
+                            <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp"
+                                data-testid=format!("{}{}", testids::CHECKIN_PHOTO_PREFIX, slot.as_str()) />
+                        </label>
+                    }).collect_view()}
+                </div>
+            </fieldset>
+            <Show when=move || progress.get().is_some()>
+                <div class="upload-progress" role="status">
+                    <progress max="100" value=move || format!("{:.0}", progress.get().unwrap_or(0.0))
+                        data-testid=testids::CHECKIN_PROGRESS></progress>
+                    <span>{move || {
+                        let pct = progress.get().unwrap_or(0.0);
+                        if uploading.get() { format!("Uploading… {pct:.0}%") } else { "Uploaded.".to_owned() }
+                    }}</span>
+                </div>
+            </Show>
+            <FormError message=Signal::derive(move || error_text(outcome.get())) />
+            <button type="submit" disabled=move || uploading.get() data-testid=testids::CHECKIN_SUBMIT>
+                {move || if uploading.get() { "Sending…" } else { "Send check-in" }}
+            </button>
+        </form>
+        {move || outcome.get().and_then(Result::ok).map(|summary| view! {
+            <div class="card ok-panel" role="status" data-testid=testids::CHECKIN_SUBMITTED>
+                <p class="ok">"Check-in sent. Your coach will reply here."</p>
+                <a href=Viewer::Client.checkin_href(&summary.id)>"View your check-in"</a>
+            </div>
+        })}
+    }
+}
+
+/// The draft kept in this browser's local storage (browser only; a no-op on the server).
+mod draft {
+    use std::collections::BTreeMap;
+
+    #[cfg(feature = "hydrate")]
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok().flatten()
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn load(key: &str) -> Option<BTreeMap<String, String>> {
+        let text = storage()?.get_item(key).ok().flatten()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn save(key: &str, values: &BTreeMap<String, String>) {
+        if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(values)) {
+            let _ = storage.set_item(key, &text);
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    pub fn clear(key: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(key);
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn load(_key: &str) -> Option<BTreeMap<String, String>> {
+        None
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn save(_key: &str, _values: &BTreeMap<String, String>) {}
+
+    /// Removes every check-in draft in this browser (at logout).
+    #[cfg(feature = "hydrate")]
+    pub fn clear_all() {
+        let Some(storage) = storage() else { return };
+        let len = storage.length().unwrap_or(0);
+        let keys: Vec<String> = (0..len)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(super::DRAFT_KEY_PREFIX))
+            .collect();
+        for key in keys {
+            let _ = storage.remove_item(&key);
+        }
+    }
+}
+
+/// Forgets unsent check-in drafts in this browser (called at logout).
+#[cfg(feature = "hydrate")]
+pub fn forget_drafts() {
+    draft::clear_all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Showing a check-in
+
+/// `+1.5 kg`, `−2`, `±0` in the viewer's units.
+fn change_text(metric: Metric, from_si: f64, to_si: f64, units: Units) -> String {
+    let delta = metric.to_display(to_si, units) - metric.to_display(from_si, units);
+    let rounded = match metric.kind() {
+        MetricKind::Count | MetricKind::Rating => delta.round(),
+        _ => (delta * 10.0).round() / 10.0,
+    };
+    let unit = match metric.unit(units) {
+        "" | "/10" => String::new(),
+        "%" => " pts".to_owned(),
+        unit => format!(" {unit}"),
+    };
+    if rounded == 0.0 {
+        format!("±0{unit}")
+    } else if rounded > 0.0 {
+        format!("+{rounded}{unit}")
+    } else {
+        format!("−{}{unit}", -rounded)
+    }
+}
+
+/// The numbers of a check-in, beside the previous one's when given, with the change.
+#[component]
+fn CheckinValues(current: CheckinDetail, previous: Option<CheckinDetail>) -> impl IntoView {
+    let units = current.units;
+    let metrics: Vec<Metric> = Metric::ALL
+        .into_iter()
+        .filter(|m| {
+            current.values.contains_key(m)
+                || previous.as_ref().is_some_and(|p| p.values.contains_key(m))
+        })
+        .collect();
+    if metrics.is_empty() {
+        return view! { <p class="muted">"No measurements in this check-in."</p> }.into_any();
+    }
+    let compare = previous.is_some();
+    let previous_label = previous
+        .as_ref()
+        .map(|p| date_label(p.submitted_at))
+        .unwrap_or_default();
+    let rows = metrics
+        .into_iter()
+        .map(|metric| {
+            let now = current.values.get(&metric).copied();
+            let before = previous.as_ref().and_then(|p| p.values.get(&metric).copied());
+            let show = move |v: Option<f64>| v.map(|v| metric.format(v, units)).unwrap_or_else(|| "—".into());
+            let change = match (before, now) {
+                (Some(b), Some(n)) => change_text(metric, b, n, units),
+                _ => "—".into(),
+            };
+            view! {
+                <tr>
+                    <th scope="row">{metric.label()}</th>
+                    {compare.then(|| view! { <td>{show(before)}</td> })}
+                    <td>{show(now)}</td>
+                    {compare.then(|| view! {
+                        <td data-testid=testids::REVIEW_CHANGE data-metric=metric.key()>{change.clone()}</td>
+                    })}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="values">
+            <thead>
+                <tr>
+                    <th scope="col">"Measure"</th>
+                    {compare.then(|| view! { <th scope="col">{format!("Previous ({previous_label})")}</th> })}
+                    <th scope="col">{format!("This check-in ({})", date_label(current.submitted_at))}</th>
+                    {compare.then(|| view! { <th scope="col">"Change"</th> })}
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn PhotoStrip(photos: Vec<PhotoView>) -> impl IntoView {
+    if photos.is_empty() {
+        return view! { <p class="muted">"No photos."</p> }.into_any();
+    }
+    view! {
+        <div class="photos">
+            {photos.into_iter().map(|p| view! {
+                <figure>
+                    <img src=p.url alt=format!("{} progress photo", p.slot.label()) width=p.width height=p.height
+                        loading="lazy" data-testid=testids::CHECKIN_PHOTO data-slot=p.slot.as_str() />
+                    <figcaption>{p.slot.label()}</figcaption>
+                </figure>
+            }).collect_view()}
+        </div>
+    }
+    .into_any()
+}
+
+/// A list of check-ins, newest first, linking to each.
+#[component]
+pub fn CheckinHistory(checkins: Vec<CheckinSummary>, viewer: Viewer) -> impl IntoView {
+    if checkins.is_empty() {
+        let text = match viewer {
+            Viewer::Coach => {
+                "No check-ins yet. They appear here once the client sends one from their portal."
+            }
+            Viewer::Client => "No check-ins yet. Send your first one when you are ready.",
+        };
+        return view! { <p class="muted empty-line">{text}</p> }.into_any();
+    }
+    view! {
+        <ul class="list" data-testid=testids::CHECKIN_LIST>
+            {checkins.into_iter().map(|c| view! {
+                <li data-testid=testids::CHECKIN_ROW>
+                    <a href=viewer.checkin_href(&c.id)>{date_label(c.submitted_at)}</a>
+                    {if c.reviewed {
+                        view! { <span class="badge">"Reviewed"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge muted">"Waiting for review"</span> }.into_any()
+                    }}
+                    {c.has_reply.then(|| view! { <span class="badge">"Coach replied"</span> })}
+                    {(c.photo_count > 0).then(|| view! {
+                        <span class="muted">{format!("{} photo{}", c.photo_count, if c.photo_count == 1 { "" } else { "s" })}</span>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The client's view of one of their check-ins.
+#[component]
+pub fn MyCheckinPage() -> impl IntoView {
+    let params = use_params_map();
+    let checkin = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        my_checkin,
+    );
+    view! {
+        <Title text="Your check-in · Coachroom" />
+        <RequireRole role=Role::Client />
+        <p><a href="/portal">"← Back to your portal"</a></p>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match checkin.await {
+                    Err(err) => error_view(err),
+                    Ok(c) => view! {
+                        <section data-testid=testids::CHECKIN_DETAIL>
+                            <h1>{format!("Check-in of {}", date_label(c.submitted_at))}</h1>
+                            <div class="card reply">
+                                <h2>"Your coach's reply"</h2>
+                                {match c.reply.clone() {
+                                    Some(reply) => view! { <p class="pre" data-testid=testids::CHECKIN_REPLY_TEXT>{reply}</p> }.into_any(),
+                                    None => view! { <p class="muted">"Your coach has not replied yet."</p> }.into_any(),
+                                }}
+                            </div>
+                            <div class="card">
+                                <h2>"What you sent"</h2>
+                                <CheckinValues current=c.clone() previous=None />
+                                {(!c.feedback.is_empty()).then(|| view! { <h3>"Your notes"</h3><p class="pre">{c.feedback.clone()}</p> })}
+                                <h3>"Photos"</h3>
+                                <PhotoStrip photos=c.photos.clone() />
+                            </div>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The coach's inbox and review
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let page = RwSignal::new(1_i64);
+    let inbox = Resource::new(move || page.get(), checkin_inbox);
+    view! {
+        <Title text="Check-ins to review · Coachroom" />
+        <RequireRole role=Role::Coach />
+        <section class="card" data-testid=testids::INBOX>
+            <h1>"Check-ins to review"</h1>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match inbox.await {
+                        Err(err) => error_view(err),
+                        Ok(result) if result.items.is_empty() => view! {
+                            <div class="empty" data-testid=testids::INBOX_EMPTY>
+                                <p>"You are all caught up. New check-ins from your clients appear here."</p>
+                            </div>
+                        }.into_any(),
+                        Ok(result) => {
+                            let last_page = (result.total + result.per_page - 1) / result.per_page;
+                            let current = result.page;
+                            view! {
+                                <p class="muted">{format!("{} waiting", result.total)}</p>
+                                <ul class="list">
+                                    {result.items.into_iter().map(|item| view! {
+                                        <li data-testid=testids::INBOX_ROW>
+                                            <a href=Viewer::Coach.checkin_href(&item.checkin_id)>{item.client_name}</a>
+                                            <span class="muted">{date_label(item.submitted_at)}</span>
+                                            {(item.photo_count > 0).then(|| view! { <span class="badge">{format!("{} photo{}", item.photo_count, if item.photo_count == 1 { "" } else { "s" })}</span> })}
+                                            <span class="muted grow">{item.feedback_preview}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                <Show when=move || { last_page > 1 }>
+                                    <nav class="row pager" aria-label="Pages">
+                                        <button type="button" disabled=move || current <= 1
+                                            on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
+                                        <span>{format!("Page {current} of {last_page}")}</span>
+                                        <button type="button" disabled=move || current >= last_page
+                                            on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                                    </nav>
+                                </Show>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn ReviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let review = ServerAction::<ReviewCheckin>::new();
+    let delete = ServerAction::<DeleteCheckin>::new();
+    let confirming = RwSignal::new(false);
+    let checkin_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let data = Resource::new(
+        move || (checkin_id.get(), review.version().get()),
+        |(id, _)| get_checkin(id),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            use_navigate()("/coach/inbox", Default::default());
+        }
+    });
+    view! {
+        <Title text="Review check-in · Coachroom" />
+        <RequireRole role=Role::Coach />
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(err) => view! {
+                        <section class="card narrow"><h1>"Check-in not found"</h1><p>{err.to_string()}</p>
+                        <a href="/coach/inbox">"Back to the inbox"</a></section>
+                    }.into_any(),
+                    Ok(r) => {
+                        let client_href = format!("/coach/clients/{}", r.client_id);
+                        let reviewed = r.current.reviewed_at.is_some();
+                        let reply = r.current.reply.clone().unwrap_or_default();
+                        let id = r.current.id.clone();
+                        let delete_id = id.clone();
+                        view! {
+                            <section data-testid=testids::REVIEW_PAGE>
+                                <p><a href="/coach/inbox">"← Inbox"</a>" · "<a href=client_href.clone()>{format!("{}'s page", r.client_name)}</a></p>
+                                <div class="row spread">
+                                    <h1>{format!("{} · check-in of {}", r.client_name, date_label(r.current.submitted_at))}</h1>
+                                    {reviewed.then(|| view! { <span class="badge" data-testid=testids::REVIEW_DONE>"Reviewed"</span> })}
+                                </div>
+                                <div class="card">
+                                    <h2>"What changed"</h2>
+                                    {if r.previous.is_none() { Some(view! { <p class="muted">"This is the client's first check-in."</p> }) } else { None }}
+                                    <CheckinValues current=r.current.clone() previous=r.previous.clone() />
+                                </div>
+                                <div class="columns even">
+                                    <div class="card" data-testid=testids::REVIEW_CURRENT>
+                                        <h2>{format!("This check-in ({})", date_label(r.current.submitted_at))}</h2>
+                                        {if r.current.feedback.is_empty() {
+                                            view! { <p class="muted">"No notes from the client."</p> }.into_any()
+                                        } else {
+                                            view! { <p class="pre">{r.current.feedback.clone()}</p> }.into_any()
+                                        }}
+                                        <PhotoStrip photos=r.current.photos.clone() />
+                                    </div>
+                                    {match r.previous.clone() {
+                                        Some(p) => view! {
+                                            <div class="card" data-testid=testids::REVIEW_PREVIOUS>
+                                                <h2>{format!("Previous ({})", date_label(p.submitted_at))}</h2>
+                                                {(!p.feedback.is_empty()).then(|| view! { <p class="pre">{p.feedback.clone()}</p> })}
+                                                <PhotoStrip photos=p.photos.clone() />
+                                            </div>
+                                        }.into_any(),
+                                        None => view! { <div></div> }.into_any(),
+                                    }}
+                                </div>
+                                <div class="card">
+                                    <h2>"Your reply"</h2>
+                                    <ActionForm action=review>
+                                        <input type="hidden" name="checkin_id" value=id />
+                                        <label>"The client sees this in their portal."
+                                            <textarea name="reply" rows="6" data-testid=testids::REVIEW_REPLY>{reply}</textarea>
+                                        </label>
+                                        <FormError message=Signal::derive(move || error_text(review.value().get())) />
+                                        <button type="submit" disabled=move || review.pending().get() data-testid=testids::REVIEW_SUBMIT>
+                                            "Send reply and mark reviewed"
+                                        </button>
+                                    </ActionForm>
+                                </div>
+                                <div class="card danger">
+                                    <h2>"Delete check-in"</h2>
+                                    <Show when=move || confirming.get() fallback=move || view! {
+                                        <button type="button" class="danger" data-testid=testids::REVIEW_DELETE
+                                            on:click=move |_| confirming.set(true)>"Delete check-in…"</button>
+                                    }>
+                                        <p role="alert">"Delete this check-in and its photos? This cannot be undone."</p>
+                                        <div class="row">
+                                            <button type="button" class="danger" data-testid=testids::REVIEW_DELETE_CONFIRM
+                                                on:click={
+                                                    let delete_id = delete_id.clone();
+                                                    move |_| { delete.dispatch(DeleteCheckin { checkin_id: delete_id.clone() }); }
+                                                }>"Delete permanently"</button>
+                                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                        </div>
+                                        <FormError message=Signal::derive(move || error_text(delete.value().get())) />
+                                    </Show>
+                                </div>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The check-ins panel on the coach's client page.
+#[component]
+pub fn ClientCheckinsPanel(client_id: String) -> impl IntoView {
+    let checkins = Resource::new(move || client_id.clone(), client_checkins);
+    view! {
+        <section class="card">
+            <h2>"Check-ins"</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match checkins.await {
+                        Ok(list) => view! { <CheckinHistory checkins=list viewer=Viewer::Coach /> }.into_any(),
+                        Err(err) => error_view(err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The client's own check-ins, on the portal.
+#[component]
+pub fn MyCheckinsPanel() -> impl IntoView {
+    let checkins = Resource::new(|| (), |_| my_checkins());
+    view! {
+        <section class="card">
+            <div class="row spread">
+                <h2>"Your check-ins"</h2>
+                <a class="button" href="/portal/checkin" data-testid=testids::NAV_CHECKIN>"New check-in"</a>
+            </div>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match checkins.await {
+                        Ok(list) => view! { <CheckinHistory checkins=list viewer=Viewer::Client /> }.into_any(),
+                        Err(err) => error_view(err),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress: charts and photo comparison
+
+/// Charts and the photo comparison for one client, seen by their coach or by themself.
+#[component]
+pub fn ProgressSection(
+    viewer: Viewer,
+    #[prop(optional)] client_id: Option<String>,
+) -> impl IntoView {
+    let progress = Resource::new(
+        move || client_id.clone(),
+        move |client_id| async move {
+            match (viewer, client_id) {
+                (Viewer::Coach, Some(id)) => client_progress(id).await,
+                (Viewer::Client, _) => my_progress().await,
+                (Viewer::Coach, None) => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <section class="card" data-testid=testids::PROGRESS>
+            <h2>"Progress"</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match progress.await {
+                        Err(err) => error_view(err),
+                        Ok(p) => {
+                            let photos = p.photo_checkins.clone();
+                            view! {
+                                <ProgressCharts progress=p />
+                                <PhotoCompare photo_checkins=photos viewer />
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+async fn photos_of(viewer: Viewer, checkin_id: String) -> Result<Vec<PhotoView>, AppError> {
+    if checkin_id.is_empty() {
+        return Ok(Vec::new());
+    }
+    match viewer {
+        Viewer::Coach => get_checkin(checkin_id).await.map(|r| r.current.photos),
+        Viewer::Client => my_checkin(checkin_id).await.map(|c| c.photos),
+    }
+}
+
+/// Two dates side by side for one photo position. Photo URLs are short-lived, so they are
+/// fetched in the browser when a date is picked, never baked into the page.
+#[component]
+fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoView {
+    if photo_checkins.is_empty() {
+        return view! {
+            <div class="photo-compare" data-testid=testids::PHOTO_COMPARE>
+                <h3>"Compare photos"</h3>
+                <p class="muted">"No progress photos yet."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let first = photo_checkins
+        .first()
+        .map(|c| c.checkin_id.clone())
+        .unwrap_or_default();
+    let last = photo_checkins
+        .last()
+        .map(|c| c.checkin_id.clone())
+        .unwrap_or_default();
+    let left = RwSignal::new(first);
+    let right = RwSignal::new(last);
+    let default_slot = photo_checkins
+        .iter()
+        .flat_map(|c| c.slots.iter().copied())
+        .min()
+        .unwrap_or(PhotoSlot::Front);
+    let slot = RwSignal::new(default_slot);
+    let left_photos = LocalResource::new(move || photos_of(viewer, left.get()));
+    let right_photos = LocalResource::new(move || photos_of(viewer, right.get()));
+
+    let options = photo_checkins
+        .iter()
+        .map(|c| (c.checkin_id.clone(), date_label(c.submitted_at)))
+        .collect::<Vec<_>>();
+    let date_select = move |which: RwSignal<String>, label: &'static str, testid: &'static str| {
+        let options = options.clone();
+        view! {
+            <label>{label}
+                <select data-testid=testid prop:value=move || which.get()
+                    on:change=move |ev| which.set(event_target_value(&ev))>
+                    {options.into_iter().map(|(id, date)| view! { <option value=id.clone()>{date}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    let side = move |photos: LocalResource<Result<Vec<PhotoView>, AppError>>| {
+        view! {
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    let wanted = slot.get();
+                    match photos.await {
+                        Err(err) => error_view(err),
+                        Ok(list) => match list.into_iter().find(|p| p.slot == wanted) {
+                            Some(p) => view! {
+                                <img src=p.url alt=format!("{} photo", p.slot.label()) width=p.width height=p.height
+                                    data-testid=testids::PHOTO_COMPARE_IMAGE />
+                            }.into_any(),
+                            None => view! { <p class="muted">{format!("No {} photo on this date.", wanted.label().to_lowercase())}</p> }.into_any(),
+                        },
+                    }
+                })}
+            </Suspense>
+        }
+    };
+    view! {
+        <div class="photo-compare" data-testid=testids::PHOTO_COMPARE>
+            <h3>"Compare photos"</h3>
+            <div class="row">
+                {date_select(left, "From", testids::PHOTO_COMPARE_LEFT)}
+                {date_select(right, "To", testids::PHOTO_COMPARE_RIGHT)}
+                <label>"Position"
+                    <select data-testid=testids::PHOTO_COMPARE_SLOT prop:value=move || slot.get().as_str()
+                        on:change=move |ev| { if let Some(s) = PhotoSlot::parse(&event_target_value(&ev)) { slot.set(s) } }>
+                        {PhotoSlot::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="compare-grid">
+                <figure>{side(left_photos)}</figure>
+                <figure>{side(right_photos)}</figure>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_read_naturally() {
+        assert_eq!(
+            change_text(Metric::Weight, 80.0, 78.5, Units::Metric),
+            "−1.5 kg"
+        );
+        assert_eq!(
+            change_text(Metric::Weight, 80.0, 80.0, Units::Metric),
+            "±0 kg"
+        );
+        assert_eq!(change_text(Metric::Mood, 5.0, 7.0, Units::Metric), "+2");
+        assert_eq!(
+            change_text(Metric::BodyFat, 20.0, 19.0, Units::Metric),
+            "−1 pts"
+        );
+    }
+}

@@ -1,0 +1,486 @@
+//! Check-ins end to end over HTTP: the client submits (with photos), the coach reviews and
+//! replies, progress, photo safety, bad input, and deletion of stored objects. Both databases;
+//! photo storage on local disk, and on a real S3-compatible stand-in.
+
+mod common;
+
+use app::server::photos::fixtures;
+use common::checkins::Submission;
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::time::Duration;
+
+/// A coach with one client who has joined; returns (coach, client, client id).
+async fn coach_and_client(app: &TestApp) -> (reqwest::Client, reqwest::Client, String) {
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    let client_id = app
+        .create_client(&coach, "Riley Client", "riley@example.com")
+        .await;
+    let client = app.invite_and_join(&coach, &client_id).await;
+    (coach, client, client_id)
+}
+
+fn first_week() -> Submission {
+    Submission::default()
+        .field("weight", "80")
+        .field("waist", "90")
+        .field("mood", "6")
+        .field("sleep", "7.5")
+        .field("feedback", "Hard week, knee was sore.")
+        .photo("front", "front.jpg", fixtures::jpeg_with_gps(64, 96))
+}
+
+fn second_week() -> Submission {
+    Submission::default()
+        .field("weight", "78.5")
+        .field("waist", "88")
+        .field("mood", "8")
+        .field("steps", "9,500")
+        .field("feedback", "Much better!")
+        .photo("front", "front.jpg", fixtures::jpeg_with_gps(64, 96))
+        .photo("side", "side.png", fixtures::png(48, 64))
+}
+
+async fn fetch(url: &str) -> reqwest::Response {
+    reqwest::Client::new().get(url).send().await.expect("fetch")
+}
+
+on_both_backends!(
+    client_submits_and_coach_reviews_with_the_previous_check_in,
+    stored_photos_carry_no_location_and_urls_are_only_for_the_owners,
+    bad_input_gets_clear_errors_and_nothing_is_saved,
+    deleting_a_check_in_or_a_client_removes_stored_objects,
+    imperial_units,
+);
+
+async fn client_submits_and_coach_reviews_with_the_previous_check_in(app: &TestApp) {
+    let (coach, client, client_id) = coach_and_client(app).await;
+    let first = app.checkin_ok(&client, &first_week()).await;
+    // Distinct submission times, so "previous" and "newest first" are well defined.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = app.checkin_ok(&client, &second_week()).await;
+
+    let inbox = app.ok(&coach, "checkins/inbox", &[("page", "1")]).await;
+    assert_eq!(inbox["total"], 2);
+    assert_eq!(inbox["items"][0]["checkin_id"], second.as_str());
+    assert_eq!(inbox["items"][0]["client_name"], "Riley Client");
+    assert_eq!(inbox["items"][0]["photo_count"], 2);
+    assert_eq!(inbox["items"][1]["checkin_id"], first.as_str());
+
+    let review = app
+        .ok(&coach, "checkins/get", &[("checkin_id", second.as_str())])
+        .await;
+    assert_eq!(review["client_id"], client_id.as_str());
+    assert_eq!(review["current"]["values"]["weight"], 78.5);
+    assert_eq!(review["current"]["values"]["steps"], 9500.0);
+    assert_eq!(review["previous"]["id"], first.as_str());
+    assert_eq!(review["previous"]["values"]["weight"], 80.0);
+    assert_eq!(review["current"]["photos"].as_array().unwrap().len(), 2);
+    let first_review = app
+        .ok(&coach, "checkins/get", &[("checkin_id", first.as_str())])
+        .await;
+    assert_eq!(first_review["previous"], Value::Null);
+
+    app.ok(
+        &coach,
+        "checkins/review",
+        &[
+            ("checkin_id", &second),
+            ("reply", "Great work, keep the steps up."),
+        ],
+    )
+    .await;
+    let inbox = app.ok(&coach, "checkins/inbox", &[("page", "1")]).await;
+    assert_eq!(inbox["total"], 1, "a reviewed check-in leaves the inbox");
+    assert_eq!(inbox["items"][0]["checkin_id"], first.as_str());
+
+    // The client sees the reply, and their list shows which check-ins were reviewed.
+    let mine = app
+        .ok(&client, "portal/checkins/get", &[("checkin_id", &second)])
+        .await;
+    assert_eq!(mine["reply"], "Great work, keep the steps up.");
+    assert!(mine["reviewed_at"].is_i64());
+    let list = app.ok(&client, "portal/checkins/list", &[]).await;
+    assert_eq!(list[0]["id"], second.as_str());
+    assert_eq!(list[0]["reviewed"], true);
+    assert_eq!(list[0]["has_reply"], true);
+    assert_eq!(list[1]["reviewed"], false);
+
+    // Progress: both the coach and the client see every metric over time, oldest first.
+    for (who, endpoint, args) in [
+        (
+            &coach,
+            "checkins/progress",
+            vec![("client_id", client_id.as_str())],
+        ),
+        (&client, "portal/progress", vec![]),
+    ] {
+        let progress = app.ok(who, endpoint, &args).await;
+        let series = progress["series"].as_array().unwrap();
+        let weight = series.iter().find(|s| s["metric"] == "weight").unwrap();
+        assert_eq!(weight["points"][0]["value"], 80.0);
+        assert_eq!(weight["points"][1]["value"], 78.5);
+        let steps = series.iter().find(|s| s["metric"] == "steps").unwrap();
+        assert_eq!(steps["points"].as_array().unwrap().len(), 1);
+        assert!(
+            series.iter().all(|s| s["metric"] != "hunger"),
+            "unreported metrics have no chart"
+        );
+        let photos = progress["photo_checkins"].as_array().unwrap();
+        assert_eq!(photos.len(), 2);
+        assert_eq!(photos[1]["slots"], serde_json::json!(["front", "side"]));
+    }
+}
+
+/// Imperial coaches: the client types pounds and inches; everything is stored in SI.
+async fn imperial_units(app: &TestApp) {
+    let (coach, client, _) = coach_and_client(app).await;
+    let me = app.ok(&coach, "auth/me", &[]).await;
+    let workspace = me["user_id"].as_str().unwrap();
+    app.ok(
+        &coach,
+        "coach/profile/update",
+        &[
+            ("workspace_id", workspace),
+            ("name", "Casey Coach"),
+            ("email", "casey@example.com"),
+            ("brand_name", ""),
+            ("units", "imperial"),
+            ("timezone", "UTC"),
+        ],
+    )
+    .await;
+    let id = app
+        .checkin_ok(
+            &client,
+            &Submission::default()
+                .field("weight", "176.4")
+                .field("waist", "32"),
+        )
+        .await;
+    let mine = app
+        .ok(&client, "portal/checkins/get", &[("checkin_id", &id)])
+        .await;
+    assert_eq!(mine["units"], "imperial");
+    let kg = mine["values"]["weight"].as_f64().unwrap();
+    assert!((kg - 80.0).abs() < 0.02, "{kg}");
+    let cm = mine["values"]["waist"].as_f64().unwrap();
+    assert!((cm - 81.28).abs() < 0.001, "{cm}");
+    let refused = app
+        .submit_checkin(&client, &Submission::default().field("weight", "5000"))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body["detail"],
+        "Weight must be between 44.1 lb and 881.8 lb."
+    );
+}
+
+async fn stored_photos_carry_no_location_and_urls_are_only_for_the_owners(app: &TestApp) {
+    let (coach, client, _) = coach_and_client(app).await;
+    let upload = fixtures::jpeg_with_gps(64, 96);
+    assert!(
+        fixtures::has_gps(&upload),
+        "the fixture must carry GPS for this test to mean anything"
+    );
+    let id = app
+        .checkin_ok(
+            &client,
+            &Submission::default().photo("front", "me.jpg", upload),
+        )
+        .await;
+
+    // Every stored object, read straight from the storage backend, is a clean JPEG.
+    let keys = app.photo_keys().await;
+    assert_eq!(keys.len(), 1);
+    for key in &keys {
+        assert!(
+            !key.contains("me.jpg"),
+            "keys are made by the server, not from file names"
+        );
+        let parsed = app::server::storage::ObjectKey::parse(key).unwrap();
+        let bytes = app.storage.get(&parsed).await.unwrap().expect("stored");
+        assert!(!fixtures::has_exif(&bytes), "stored photo still has EXIF");
+        assert!(!fixtures::has_gps(&bytes), "stored photo still has GPS");
+        assert_eq!(
+            image::guess_format(&bytes).unwrap(),
+            image::ImageFormat::Jpeg
+        );
+    }
+
+    // The coach and the client both get a working URL; the served bytes are clean too.
+    let from_coach = app.ok(&coach, "checkins/get", &[("checkin_id", &id)]).await;
+    let from_client = app
+        .ok(&client, "portal/checkins/get", &[("checkin_id", &id)])
+        .await;
+    for detail in [&from_coach["current"], &from_client] {
+        let url = detail["photos"][0]["url"].as_str().unwrap();
+        let response = fetch(&app.absolute(url)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        let bytes = response.bytes().await.unwrap();
+        assert!(!fixtures::has_gps(&bytes));
+        assert_eq!(detail["photos"][0]["width"], 64);
+        assert_eq!(detail["photos"][0]["height"], 96);
+    }
+
+    // A local photo URL is bound to its key and signature: neither can be altered.
+    let url = from_client["photos"][0]["url"].as_str().unwrap();
+    if url.starts_with("/files/") {
+        let tampered_sig = url.replacen("sig=", "sig=00", 1);
+        assert_eq!(
+            fetch(&app.absolute(&tampered_sig)).await.status(),
+            StatusCode::FORBIDDEN
+        );
+        let later = url.replacen("expires=", "expires=9", 1);
+        assert_eq!(
+            fetch(&app.absolute(&later)).await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+}
+
+async fn bad_input_gets_clear_errors_and_nothing_is_saved(app: &TestApp) {
+    let (coach, client, client_id) = coach_and_client(app).await;
+    let cases: Vec<(Submission, &str)> = vec![
+        (
+            Submission::default().field("weight", "5000"),
+            "Weight must be between 20 kg and 400 kg.",
+        ),
+        (
+            Submission::default().field("sleep", "30"),
+            "Sleep (hours a night) must be between 0 h and 24 h.",
+        ),
+        (
+            Submission::default().field("waist", "-80"),
+            "Waist must be between 30 cm and 300 cm.",
+        ),
+        (
+            Submission::default().field("mood", "11"),
+            "Mood must be between 1 and 10.",
+        ),
+        (
+            Submission::default().field("feedback", "  "),
+            "Your check-in is empty. Add at least one measurement, a note or a photo.",
+        ),
+        (
+            // A valid photo beside a non-image "photo": nothing of either may be kept.
+            Submission::default()
+                .field("weight", "80")
+                .photo("front", "ok.jpg", fixtures::jpeg_with_gps(32, 32))
+                .photo(
+                    "side",
+                    "notes.jpg",
+                    b"%PDF-1.7 definitely not a photo".to_vec(),
+                ),
+            "Side photo is not a JPEG, PNG or WebP image.",
+        ),
+        (
+            Submission::default()
+                .photo("front", "ok.jpg", fixtures::jpeg_with_gps(32, 32))
+                .photo("back", "flood.png", fixtures::pixel_flood_png(60_000)),
+            "Back photo",
+        ),
+        (
+            // A check-in for someone else: there is no such field to name them by.
+            Submission::default()
+                .field("client_id", &client_id)
+                .field("weight", "80"),
+            "Unknown field \"client_id\" in the check-in.",
+        ),
+    ];
+    for (submission, message) in cases {
+        let response = app.submit_checkin(&client, &submission).await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{message}: {}",
+            response.body
+        );
+        assert_eq!(response.kind(), "invalid");
+        let detail = response.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.starts_with(message),
+            "expected {message:?}, got {detail:?}"
+        );
+    }
+
+    // Not multipart at all: a clear 400, not a dropped connection.
+    let response = app
+        .call(&client, "portal/checkins/submit", &[("weight", "80")])
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert_eq!(response.kind(), "invalid");
+
+    // A coach cannot submit a check-in, for their client or anyone.
+    let response = app
+        .submit_checkin(&coach, &Submission::default().field("weight", "80"))
+        .await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+
+    let list = app.ok(&client, "portal/checkins/list", &[]).await;
+    assert_eq!(list, serde_json::json!([]), "no half-saved check-in");
+    assert!(app.photo_keys().await.is_empty());
+    assert!(app.stored_photo_files().is_empty(), "no orphaned objects");
+}
+
+/// A photo over the configured size limit is refused without storing anything.
+async fn oversized_photos_are_refused(app: &TestApp) {
+    let (_, client, _) = coach_and_client(app).await;
+    // Only the size matters: the limit is checked while reading, before anything is decoded.
+    let mut big = fixtures::png(8, 8);
+    big.resize(8192, 0);
+    let response = app
+        .submit_checkin(
+            &client,
+            &Submission::default().photo("front", "big.png", big),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.body
+    );
+    assert_eq!(
+        response.body["detail"],
+        "Front photo is too large (4 KB at most)."
+    );
+    // A whole body past every limit is answered 413 from its Content-Length, before it is read
+    // (the server may close the connection while the client is still sending).
+    let huge = vec![0u8; 6 * 1024 * 1024];
+    let sent = client
+        .post(app.url("/api/portal/checkins/submit"))
+        .multipart(
+            Submission::default()
+                .photo("front", "huge.jpg", huge)
+                .form(),
+        )
+        .send()
+        .await;
+    if let Ok(response) = sent {
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    assert!(app.stored_photo_files().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_photos_are_refused_on_sqlite() {
+    let app = TestApp::start_with(Backend::Sqlite, |cli| {
+        cli.photo_max_bytes = Some("4096".into());
+    })
+    .await
+    .expect("app");
+    oversized_photos_are_refused(&app).await;
+    app.stop().await;
+}
+
+async fn deleting_a_check_in_or_a_client_removes_stored_objects(app: &TestApp) {
+    let (coach, client, client_id) = coach_and_client(app).await;
+    let kept = app.checkin_ok(&client, &first_week()).await;
+    let doomed = app.checkin_ok(&client, &second_week()).await;
+    let keys = app.photo_keys().await;
+    assert_eq!(keys.len(), 3);
+    for key in &keys {
+        assert!(app.object_exists(key).await);
+    }
+    assert_eq!(app.stored_photo_files().len(), 3);
+
+    app.ok(&coach, "checkins/delete", &[("checkin_id", &doomed)])
+        .await;
+    let left = app.photo_keys().await;
+    assert_eq!(left.len(), 1);
+    for key in keys.iter().filter(|k| !left.contains(k)) {
+        assert!(!app.object_exists(key).await, "{key} should be gone");
+    }
+    assert_eq!(app.stored_photo_files().len(), 1);
+    let gone = app
+        .call(&client, "portal/checkins/get", &[("checkin_id", &doomed)])
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    app.ok(&client, "portal/checkins/get", &[("checkin_id", &kept)])
+        .await;
+
+    app.ok(&coach, "clients/delete", &[("client_id", &client_id)])
+        .await;
+    for key in &left {
+        assert!(
+            !app.object_exists(key).await,
+            "{key} should be gone with the client"
+        );
+    }
+    assert!(app.stored_photo_files().is_empty());
+    let (queued,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM object_deletions")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "the deletion queue is drained");
+}
+
+/// Photo URLs work until their time is up, and never after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photo_urls_expire() {
+    for s3 in [false, true] {
+        let configure = |cli: &mut coachroom_server::config::Cli| {
+            // S3 signs with a whole-second timestamp, so 2 s means "between 1 and 2 s".
+            cli.file_url_ttl_secs = Some("2".into());
+        };
+        let app = if s3 {
+            TestApp::start_with_s3(Backend::Sqlite, configure).await
+        } else {
+            TestApp::start_with(Backend::Sqlite, configure).await
+        }
+        .expect("app");
+        let (_, client, _) = coach_and_client(&app).await;
+        let id = app
+            .checkin_ok(
+                &client,
+                &Submission::default().photo("front", "f.jpg", fixtures::png(20, 20)),
+            )
+            .await;
+        let detail = app
+            .ok(&client, "portal/checkins/get", &[("checkin_id", &id)])
+            .await;
+        let url = app.absolute(detail["photos"][0]["url"].as_str().unwrap());
+        assert_eq!(
+            fetch(&url).await.status(),
+            StatusCode::OK,
+            "fresh URL (s3: {s3})"
+        );
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let expired = fetch(&url).await.status();
+        assert!(
+            expired == StatusCode::GONE || expired == StatusCode::FORBIDDEN,
+            "expired URL answered {expired} (s3: {s3})"
+        );
+        // A fresh request for the check-in gives a fresh URL that works again.
+        let detail = app
+            .ok(&client, "portal/checkins/get", &[("checkin_id", &id)])
+            .await;
+        let url = app.absolute(detail["photos"][0]["url"].as_str().unwrap());
+        assert_eq!(fetch(&url).await.status(), StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+/// The whole check-in flow with photos in S3-compatible storage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_ins_with_photos_on_s3() {
+    let app = TestApp::start_with_s3(Backend::Sqlite, |_| {})
+        .await
+        .expect("app");
+    stored_photos_carry_no_location_and_urls_are_only_for_the_owners(&app).await;
+    app.stop().await;
+    let app = TestApp::start_with_s3(Backend::Sqlite, |_| {})
+        .await
+        .expect("app");
+    deleting_a_check_in_or_a_client_removes_stored_objects(&app).await;
+    app.stop().await;
+    let app = TestApp::start_with_s3(Backend::Sqlite, |_| {})
+        .await
+        .expect("app");
+    bad_input_gets_clear_errors_and_nothing_is_saved(&app).await;
+    app.stop().await;
+}
