@@ -139,7 +139,6 @@ testids! {
     PHOTO_COMPARE_RIGHT = "photo-compare-right";
     PHOTO_COMPARE_SLOT = "photo-compare-slot";
     PHOTO_COMPARE_IMAGE = "photo-compare-image";
-    PORTAL_LATEST_REPLY = "portal-latest-reply";
 }
 
 /// The TypeScript module the e2e tests import.

@@ -456,6 +456,17 @@ pub fn date_label(millis: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `YYYY-MM-DD HH:MM` (UTC), for telling apart two check-ins of the same day.
+pub fn date_time_label(millis: i64) -> String {
+    let minutes = millis.rem_euclid(86_400_000) / 60_000;
+    format!(
+        "{} {:02}:{:02}",
+        date_label(millis),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,6 +538,10 @@ mod tests {
         assert_eq!(date_label(0), "1970-01-01");
         assert_eq!(date_label(951_782_400_000), "2000-02-29");
         assert_eq!(date_label(1_795_910_400_000), "2026-11-29");
+        assert_eq!(
+            date_time_label(1_795_910_400_000 + 61 * 60_000),
+            "2026-11-29 01:01"
+        );
     }
 
     #[test]

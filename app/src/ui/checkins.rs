@@ -7,8 +7,8 @@ use crate::api::checkins::{
 };
 use crate::api::portal::get_portal_home;
 use crate::domain::{
-    date_label, CheckinDetail, CheckinSummary, Metric, MetricKind, PhotoCheckin, PhotoSlot,
-    PhotoView, Role, Units,
+    date_label, date_time_label, CheckinDetail, CheckinSummary, Metric, MetricKind, PhotoCheckin,
+    PhotoSlot, PhotoView, Role, Units,
 };
 use crate::testids;
 use crate::ui::auth::FormError;
@@ -783,12 +783,29 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
         .min()
         .unwrap_or(PhotoSlot::Front);
     let slot = RwSignal::new(default_slot);
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     let left_photos = LocalResource::new(move || photos_of(viewer, left.get()));
     let right_photos = LocalResource::new(move || photos_of(viewer, right.get()));
 
+    // Two check-ins on one day are told apart by their time.
+    let same_day = |at: i64| {
+        photo_checkins
+            .iter()
+            .filter(|c| date_label(c.submitted_at) == date_label(at))
+            .count()
+            > 1
+    };
     let options = photo_checkins
         .iter()
-        .map(|c| (c.checkin_id.clone(), date_label(c.submitted_at)))
+        .map(|c| {
+            let label = if same_day(c.submitted_at) {
+                date_time_label(c.submitted_at)
+            } else {
+                date_label(c.submitted_at)
+            };
+            (c.checkin_id.clone(), label)
+        })
         .collect::<Vec<_>>();
     let date_select = move |which: RwSignal<String>, label: &'static str, testid: &'static str| {
         let options = options.clone();
@@ -833,10 +850,13 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
                     </select>
                 </label>
             </div>
-            <div class="compare-grid">
-                <figure>{side(left_photos)}</figure>
-                <figure>{side(right_photos)}</figure>
-            </div>
+            // Rendered only after hydration: the server has no URLs to put here.
+            <Show when=move || mounted.get()>
+                <div class="compare-grid">
+                    <figure>{side(left_photos)}</figure>
+                    <figure>{side(right_photos)}</figure>
+                </div>
+            </Show>
         </div>
     }
     .into_any()

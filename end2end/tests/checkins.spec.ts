@@ -1,0 +1,122 @@
+import { expect, Page, test } from '@playwright/test';
+import * as id from './testids';
+import { hydrated, logBrowserErrors, PASSWORD, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
+
+const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
+const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
+
+/** Opens the check-in form, fills it in and sends it, watching the upload progress bar. */
+async function sendCheckin(page: Page, weight: string, mood: string, feedback: string, colour: [number, number, number]) {
+  await page.goto('/portal/checkin');
+  await hydrated(page);
+  await field(page, 'weight').fill(weight);
+  await field(page, 'waist').fill('90');
+  await field(page, 'mood').selectOption(mood);
+  await page.getByTestId(id.CHECKIN_FEEDBACK).fill(feedback);
+  await photoInput(page, 'front').setInputFiles({ name: 'front.png', mimeType: 'image/png', buffer: pngPhoto(600, 900, colour) });
+  await page.getByTestId(id.CHECKIN_SUBMIT).click();
+  const progress = page.getByTestId(id.CHECKIN_PROGRESS);
+  await expect(progress).toBeVisible();
+  await expect(progress).toHaveAttribute('value', '100');
+  await expect(page.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
+}
+
+/** True once every image inside `locator` has actually loaded. */
+async function imagesLoaded(page: Page, testId: string) {
+  return page.getByTestId(testId).evaluateAll((imgs) =>
+    imgs.length > 0 && imgs.every((img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth > 0),
+  );
+}
+
+test('a client sends check-ins with photos; the coach compares, replies; the client sees the reply and the charts', async ({ browser }, testInfo) => {
+  const coachContext = await browser.newContext();
+  const coach = await coachContext.newPage();
+  logBrowserErrors(coach, 'coach');
+  await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
+  await coach.getByTestId(id.ROSTER_ADD).click();
+  await coach.getByTestId(id.CLIENT_NAME).fill('Riley Client');
+  await coach.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail('riley'));
+  await coach.getByTestId(id.CLIENT_SUBMIT).click();
+  await expect(coach.getByTestId(id.CLIENT_TITLE)).toHaveText('Riley Client');
+  const clientPage = coach.url();
+  await coach.getByTestId(id.INVITE_SEND).click();
+  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
+
+  const clientContext = await browser.newContext();
+  const client = await clientContext.newPage();
+  logBrowserErrors(client, 'client');
+  await client.goto(link);
+  await hydrated(client);
+  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
+  await client.getByTestId(id.JOIN_SUBMIT).click();
+  await expect(client).toHaveURL(/\/portal$/);
+  await expect(client.getByTestId(id.PROGRESS_EMPTY)).toBeVisible();
+
+  // A draft survives a reload.
+  await client.getByTestId(id.NAV_CHECKIN).click();
+  await expect(client).toHaveURL(/\/portal\/checkin$/);
+  await hydrated(client);
+  await field(client, 'weight').fill('81.5');
+  await client.getByTestId(id.CHECKIN_FEEDBACK).fill('Half-written thoughts');
+  await client.reload();
+  await hydrated(client);
+  await expect(client.getByTestId(id.CHECKIN_DRAFT_RESTORED)).toBeVisible();
+  await expect(field(client, 'weight')).toHaveValue('81.5');
+  await expect(client.getByTestId(id.CHECKIN_FEEDBACK)).toHaveValue('Half-written thoughts');
+
+  // Bad input is refused with a clear message and nothing is sent.
+  await field(client, 'weight').fill('5000');
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(client.getByTestId(id.FORM_ERROR)).toHaveText('Weight must be between 20 kg and 400 kg.');
+
+  await sendCheckin(client, '80', '5', 'Tough week, knee was sore.', [200, 90, 60]);
+  await sendCheckin(client, '78.5', '8', 'Much better this week!', [60, 120, 200]);
+
+  // The coach finds both in the inbox, newest first, and opens it beside the previous one.
+  await coach.getByTestId(id.NAV_INBOX).click();
+  await expect(coach.getByTestId(id.INBOX_ROW)).toHaveCount(2);
+  await expect(coach.getByTestId(id.INBOX_ROW).first()).toContainText('Much better this week!');
+  await coach.getByTestId(id.INBOX_ROW).first().getByRole('link').click();
+  await expect(coach.getByTestId(id.REVIEW_PAGE)).toBeVisible();
+  await hydrated(coach);
+  await expect(coach.getByTestId(id.REVIEW_PREVIOUS)).toContainText('Tough week');
+  await expect(coach.locator(`[data-testid="${id.REVIEW_CHANGE}"][data-metric="weight"]`)).toHaveText('−1.5 kg');
+  await expect(coach.locator(`[data-testid="${id.REVIEW_CHANGE}"][data-metric="mood"]`)).toHaveText('+3');
+  await expect.poll(() => imagesLoaded(coach, id.CHECKIN_PHOTO)).toBe(true);
+  await expect(coach.getByTestId(id.CHECKIN_PHOTO)).toHaveCount(2);
+  await coach.getByTestId(id.REVIEW_REPLY).fill('Great progress. Keep the knee warm-up going.');
+  await coach.getByTestId(id.REVIEW_SUBMIT).click();
+  await expect(coach.getByTestId(id.REVIEW_DONE)).toBeVisible();
+  await coach.getByTestId(id.NAV_INBOX).click();
+  await expect(coach.getByTestId(id.INBOX_ROW)).toHaveCount(1);
+
+  // The coach's client page has the history, the charts and the photo comparison.
+  await coach.goto(clientPage);
+  await hydrated(coach);
+  await expect(coach.getByTestId(id.CHECKIN_ROW)).toHaveCount(2);
+  await expect(coach.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`)).toBeVisible();
+  await expect.poll(() => imagesLoaded(coach, id.PHOTO_COMPARE_IMAGE)).toBe(true);
+
+  // The client sees the reply, the chart and two dates of photos side by side.
+  await client.goto('/portal');
+  await hydrated(client);
+  await expect(client.getByTestId(id.CHECKIN_ROW).first()).toContainText('Coach replied');
+  await client.getByTestId(id.CHECKIN_ROW).first().getByRole('link').click();
+  await expect(client.getByTestId(id.CHECKIN_REPLY_TEXT)).toHaveText('Great progress. Keep the knee warm-up going.');
+  await client.goto('/portal');
+  await hydrated(client);
+  const weightChart = client.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`);
+  await expect(weightChart).toBeVisible();
+  await expect(weightChart).toContainText('78.5 kg');
+  await expect(weightChart.locator('circle')).toHaveCount(2);
+  await expect(client.getByTestId(id.PHOTO_COMPARE_IMAGE)).toHaveCount(2);
+  await expect.poll(() => imagesLoaded(client, id.PHOTO_COMPARE_IMAGE)).toBe(true);
+
+  await client.getByTestId(id.PROGRESS).scrollIntoViewIfNeeded();
+  const shot = testInfo.outputPath('progress-chart.png');
+  await client.getByTestId(id.PROGRESS).screenshot({ path: shot });
+  await testInfo.attach('progress-chart', { path: shot, contentType: 'image/png' });
+
+  await coachContext.close();
+  await clientContext.close();
+});
