@@ -122,6 +122,8 @@ testids! {
     INBOX = "inbox";
     INBOX_ROW = "inbox-row";
     INBOX_EMPTY = "inbox-empty";
+    INBOX_PREV = "inbox-prev";
+    INBOX_NEXT = "inbox-next";
     REVIEW_PAGE = "review-page";
     REVIEW_CURRENT = "review-current";
     REVIEW_PREVIOUS = "review-previous";

@@ -314,6 +314,25 @@ async fn bad_input_gets_clear_errors_and_nothing_is_saved(app: &TestApp) {
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.kind(), "invalid");
 
+    // Multipart in name only: refused before the multipart decoder (which would panic) sees it,
+    // whoever sends it.
+    for content_type in [
+        "multipart/form-dataX; boundary=abc",
+        "multipart/form-data; x-boundary=1",
+        "multipart/form-data",
+    ] {
+        for http in [&client, &app.client()] {
+            let response = http
+                .post(app.url("/api/portal/checkins/submit"))
+                .header("content-type", content_type)
+                .body("--abc--")
+                .send()
+                .await
+                .expect("an answer, not a dropped connection");
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{content_type}");
+        }
+    }
+
     // A coach cannot submit a check-in, for their client or anyone.
     let response = app
         .submit_checkin(&coach, &Submission::default().field("weight", "80"))

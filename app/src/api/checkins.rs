@@ -100,8 +100,8 @@ pub async fn delete_checkin(checkin_id: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let checkin = authz::checkin(&state.db, &coach, &checkin_id).await?;
-    store::checkins::delete(&state.db, &checkin).await?;
-    cleanup::purge_queued(&state.db, &state.storage).await;
+    let keys = store::checkins::delete(&state.db, &checkin).await?;
+    cleanup::purge(&state.db, &state.storage, &keys).await;
     Ok(())
 }
 

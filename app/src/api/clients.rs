@@ -146,7 +146,7 @@ pub async fn delete_client(client_id: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
-    store::clients::delete(&state.db, &client).await?;
-    cleanup::purge_queued(&state.db, &state.storage).await;
+    let keys = store::clients::delete(&state.db, &client).await?;
+    cleanup::purge(&state.db, &state.storage, &keys).await;
     Ok(())
 }

@@ -120,12 +120,16 @@ async fn process_photos(
 ) -> Result<Vec<(PhotoSlot, photos::ProcessedPhoto)>, AppError> {
     let mut processed = Vec::with_capacity(photos.len());
     for (slot, bytes) in photos {
-        let _permit = DECODE_SLOTS.acquire().await.map_err(internal)?;
+        let permit = DECODE_SLOTS.acquire().await.map_err(internal)?;
         let limits = limits.clone();
         let label = format!("{} photo", slot.label());
-        let photo = tokio::task::spawn_blocking(move || photos::process(&bytes, &limits, &label))
-            .await
-            .map_err(internal)??;
+        // The permit lives as long as the decode itself, even if the request is dropped meanwhile.
+        let photo = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            photos::process(&bytes, &limits, &label)
+        })
+        .await
+        .map_err(internal)??;
         processed.push((slot, photo));
     }
     Ok(processed)
@@ -145,14 +149,27 @@ pub async fn submit(
         ..PhotoLimits::default()
     };
     let processed = process_photos(raw.photos, limits).await?;
+    // From the first object written to the committed rows, nothing may stop half-way: a browser
+    // that goes away must not leave photos without rows, so this part runs as its own task.
+    let (state, me) = (state.clone(), me.clone());
+    tokio::spawn(async move { store(&state, &me, &input, processed).await })
+        .await
+        .map_err(internal)?
+}
 
+async fn store(
+    state: &AppState,
+    me: &ClientSelf,
+    input: &CheckinInput,
+    processed: Vec<(PhotoSlot, photos::ProcessedPhoto)>,
+) -> Result<CheckinSummary, AppError> {
     let checkin_id = new_id();
     let mut stored: Vec<StoredPhoto> = Vec::with_capacity(processed.len());
     for (slot, photo) in processed {
         let key = ObjectKey::new_photo(me.coach_id(), me.client_id(), &checkin_id);
         let byte_size = photo.jpeg.len();
         if let Err(err) = state.storage.put(&key, photo.jpeg).await {
-            discard(state, &stored).await;
+            discard(state, &checkin_id, &stored).await;
             return Err(err.into());
         }
         stored.push(StoredPhoto {
@@ -163,16 +180,28 @@ pub async fn submit(
             byte_size,
         });
     }
-    match checkins::create(&state.db, me, &checkin_id, &input, &stored).await {
+    match checkins::create(&state.db, me, &checkin_id, input, &stored).await {
         Ok(summary) => Ok(summary),
         Err(err) => {
-            discard(state, &stored).await;
+            discard(state, &checkin_id, &stored).await;
             Err(err)
         }
     }
 }
 
-async fn discard(state: &AppState, stored: &[StoredPhoto]) {
+/// Removes the objects of a check-in that was not recorded. A commit can report failure after
+/// it happened, so the rows are checked first: recorded photos are never removed here.
+async fn discard(state: &AppState, checkin_id: &str, stored: &[StoredPhoto]) {
+    if !matches!(
+        checkins::is_recorded(&state.db, checkin_id).await,
+        Ok(false)
+    ) {
+        tracing::error!(
+            checkin_id,
+            "check-in may have been recorded; its objects are kept"
+        );
+        return;
+    }
     let keys: Vec<ObjectKey> = stored.iter().map(|p| p.key.clone()).collect();
     cleanup::discard(&state.db, &state.storage, &keys).await;
 }

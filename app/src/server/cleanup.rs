@@ -9,33 +9,51 @@ use std::time::Duration;
 
 const BATCH: i64 = 200;
 
+/// Deletes one queued object and takes it off the queue; true when it is gone.
+async fn delete_queued(db: &Db, storage: &Storage, key: &ObjectKey) -> bool {
+    match storage.delete(key).await {
+        Ok(()) => match object_deletions::done(db, key).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(?err, key = %key, "deleted object still queued");
+                false
+            }
+        },
+        Err(err) => {
+            tracing::warn!(%err, key = %key, "object deletion failed; will retry");
+            let _ = object_deletions::failed(db, key).await;
+            false
+        }
+    }
+}
+
 /// Deletes queued objects until the queue is empty or storage fails on all that remain.
 /// Returns how many objects were deleted.
 pub async fn purge_queued(db: &Db, storage: &Storage) -> usize {
     let mut deleted = 0;
     loop {
-        let keys = match object_deletions::pending(db, BATCH).await {
-            Ok(keys) => keys,
-            Err(_) => return deleted,
+        let Ok(keys) = object_deletions::pending(db, BATCH).await else {
+            return deleted;
         };
         let mut progress = false;
         for key in &keys {
-            match storage.delete(key).await {
-                Ok(()) => {
-                    if object_deletions::done(db, key).await.is_ok() {
-                        deleted += 1;
-                        progress = true;
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(%err, key = %key, "object deletion failed; will retry");
-                    let _ = object_deletions::failed(db, key).await;
-                }
+            if delete_queued(db, storage, key).await {
+                deleted += 1;
+                progress = true;
             }
         }
         if !progress || (keys.len() as i64) < BATCH {
             return deleted;
         }
+    }
+}
+
+/// Deletes these queued objects now, so they are gone when the request that deleted their rows
+/// returns. Whatever storage refuses stays queued for the background sweep; other requests'
+/// backlog is left to it too, so one slow storage call does not hold up every delete.
+pub async fn purge(db: &Db, storage: &Storage, keys: &[ObjectKey]) {
+    for key in keys {
+        delete_queued(db, storage, key).await;
     }
 }
 

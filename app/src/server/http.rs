@@ -245,7 +245,10 @@ pub async fn limit_body(
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("multipart/form-data") && ct.contains("boundary="));
+            // The same parse the multipart decoder does; it panics on what this refuses.
+            .is_some_and(|ct| {
+                ct.starts_with("multipart/form-data") && multer::parse_boundary(ct).is_ok()
+            });
         if !multipart {
             return error_response(&AppError::invalid("Send this form as multipart/form-data."));
         }

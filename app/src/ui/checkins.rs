@@ -14,7 +14,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
-use crate::ui::{current_user, error_text};
+use crate::ui::{current_user, error_text, Pager};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -540,15 +540,7 @@ pub fn InboxPage() -> impl IntoView {
                                         </li>
                                     }).collect_view()}
                                 </ul>
-                                <Show when=move || { last_page > 1 }>
-                                    <nav class="row pager" aria-label="Pages">
-                                        <button type="button" disabled=move || current <= 1
-                                            on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
-                                        <span>{format!("Page {current} of {last_page}")}</span>
-                                        <button type="button" disabled=move || current >= last_page
-                                            on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-                                    </nav>
-                                </Show>
+                                <Pager page current last_page prev_testid=testids::INBOX_PREV next_testid=testids::INBOX_NEXT />
                             }.into_any()
                         }
                     }

@@ -11,8 +11,8 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
-use crate::ui::error_text;
 use crate::ui::notes::{NotesPanel, TodosPanel};
+use crate::ui::{error_text, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -82,15 +82,7 @@ pub fn Roster() -> impl IntoView {
                                         </li>
                                     }).collect_view()}
                                 </ul>
-                                <Show when=move || { last_page > 1 }>
-                                    <nav class="row pager" aria-label="Pages">
-                                        <button type="button" disabled=move || current <= 1 data-testid=testids::ROSTER_PREV
-                                            on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
-                                        <span>{format!("Page {current} of {last_page}")}</span>
-                                        <button type="button" disabled=move || current >= last_page data-testid=testids::ROSTER_NEXT
-                                            on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
-                                    </nav>
-                                </Show>
+                                <Pager page current last_page prev_testid=testids::ROSTER_PREV next_testid=testids::ROSTER_NEXT />
                             }.into_any()
                         }
                     }

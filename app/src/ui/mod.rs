@@ -52,7 +52,16 @@ pub fn current_user() -> CurrentUser {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(CurrentUser(Resource::new(|| (), |_| who_am_i())));
+    let user = CurrentUser(Resource::new(|| (), |_| who_am_i()));
+    provide_context(user);
+    // Signed out (logged out elsewhere, session expired, account deleted): unsent check-in
+    // drafts hold health data and do not stay behind on this device.
+    Effect::new(move |_| {
+        if let Some(Ok(None)) = user.0.get() {
+            #[cfg(feature = "hydrate")]
+            checkins::forget_drafts();
+        }
+    });
 
     // Playwright waits for this marker before it types: until hydration, clicks do nothing useful.
     let hydrated = RwSignal::new(false);
@@ -159,6 +168,29 @@ fn NotFound() -> impl IntoView {
 pub fn hard_navigate(path: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.location().assign(path);
+    }
+}
+
+/// "Previous / Page n of m / Next" under a paged list; shown only when there is more than one
+/// page. `current` and `last_page` come from the loaded page; `page` is what the list asks for.
+#[component]
+pub fn Pager(
+    page: RwSignal<i64>,
+    current: i64,
+    last_page: i64,
+    prev_testid: &'static str,
+    next_testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <Show when=move || { last_page > 1 }>
+            <nav class="row pager" aria-label="Pages">
+                <button type="button" disabled=move || { current <= 1 } data-testid=prev_testid
+                    on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
+                <span>{format!("Page {current} of {last_page}")}</span>
+                <button type="button" disabled=move || { current >= last_page } data-testid=next_testid
+                    on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+            </nav>
+        </Show>
     }
 }
 

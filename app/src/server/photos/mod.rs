@@ -35,8 +35,10 @@ impl Default for PhotoLimits {
         Self {
             max_bytes: 10 * 1024 * 1024,
             max_side: 8192,
-            // A 48-megapixel RGB phone photo is ~138 MiB decoded; an 8192x8192 RGBA PNG is not.
-            max_alloc: 160 * 1024 * 1024,
+            // A 40-megapixel RGB photo fits; an 8192x8192 RGBA PNG does not. Colour conversion and
+            // resizing copy the buffer, so one decode peaks at 2-3x this, and at most two run at
+            // once (`checkin_intake`).
+            max_alloc: 128 * 1024 * 1024,
         }
     }
 }

@@ -104,6 +104,16 @@ pub async fn create(
 /// id, submitted_at, reviewed_at, reply, photo count.
 type SummaryRow = (String, i64, Option<i64>, Option<String>, i64);
 
+/// Whether a check-in row exists (used only to decide what a failed upload may remove).
+pub async fn is_recorded(db: &Db, checkin_id: &str) -> Result<bool, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT id FROM checkins WHERE id = $1")
+        .bind(checkin_id)
+        .fetch_optional(db.writer())
+        .await
+        .map_err(internal)?;
+    Ok(row.is_some())
+}
+
 /// The client's check-ins, newest first.
 pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<CheckinSummary>, AppError> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
@@ -333,10 +343,10 @@ pub async fn set_review(db: &Db, checkin: &OwnedCheckin, reply: &LongText) -> Re
 }
 
 /// Deletes the check-in and its photo rows, queueing the photo objects for deletion in the same
-/// transaction (see `object_deletions`).
-pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<(), AppError> {
+/// transaction (see `object_deletions`). Returns the queued keys.
+pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<Vec<ObjectKey>, AppError> {
     let mut tx = db.begin().await?;
-    object_deletions::queue_for_checkin(&mut tx, checkin.checkin_id()).await?;
+    let keys = object_deletions::queue_for_checkin(&mut tx, checkin.checkin_id()).await?;
     let result = sqlx::query("DELETE FROM checkins WHERE id = $1 AND coach_id = $2")
         .bind(checkin.checkin_id())
         .bind(checkin.coach_id())
@@ -344,7 +354,8 @@ pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<(), AppError> {
         .await
         .map_err(internal)?;
     expect_one(result)?;
-    tx.commit().await.map_err(internal)
+    tx.commit().await.map_err(internal)?;
+    Ok(keys)
 }
 
 /// Every metric over time and the check-ins that have photos, for one client.

@@ -2,7 +2,8 @@
 
 use crate::domain::{ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units, Weekday};
 use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
-use crate::server::db::{bind_f64, expect_one, is_unique_violation, AnyQuery, Db};
+use crate::server::db::{bind_f64, expect_one, is_unique_violation, AnyQuery, Backend, Db};
+use crate::server::storage::ObjectKey;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
@@ -266,19 +267,27 @@ pub async fn set_archived(db: &Db, client: &OwnedClient, archived: bool) -> Resu
 }
 
 /// Deletes the client with everything of theirs (invites, notes, to-dos, check-ins by cascade),
-/// their login and their sessions, in one transaction; their photos are queued for deletion.
-pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
+/// their login and their sessions, in one transaction; their photos are queued for deletion and
+/// their keys returned.
+pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, AppError> {
     let mut tx = db.begin().await?;
-    let user_id: Option<(Option<String>,)> =
-        sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
-            .bind(client.client_id())
-            .bind(client.coach_id())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
+    // On PostgreSQL, lock the client first: a check-in committing meanwhile then either lands
+    // before the photo keys are queued, or fails its foreign key (SQLite has one writer anyway).
+    let lock = match db.backend() {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let user_id: Option<(Option<String>,)> = sqlx::query_as(&format!(
+        "SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2{lock}"
+    ))
+    .bind(client.client_id())
+    .bind(client.coach_id())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
     let (user_id,) = user_id.ok_or(AppError::NotFound)?;
     // Photo rows go with the client by cascade; their objects are queued here, atomically.
-    super::object_deletions::queue_for_client(&mut tx, client.client_id()).await?;
+    let keys = super::object_deletions::queue_for_client(&mut tx, client.client_id()).await?;
     sqlx::query("DELETE FROM clients WHERE id = $1 AND coach_id = $2")
         .bind(client.client_id())
         .bind(client.coach_id())
@@ -297,7 +306,8 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<(), AppError> {
                 .map_err(internal)?;
         }
     }
-    tx.commit().await.map_err(internal)
+    tx.commit().await.map_err(internal)?;
+    Ok(keys)
 }
 
 /// The client's own contact details (the only part of the profile a client edits).

@@ -8,30 +8,40 @@ use crate::server::{internal, now_millis};
 use crate::AppError;
 use sqlx::{Any, Transaction};
 
+/// Queues the photos matching `condition = $1` and returns their keys.
 async fn queue_photos_where(
     tx: &mut Transaction<'static, Any>,
     condition: &str,
     id: &str,
-) -> Result<(), AppError> {
-    let sql = format!(
+) -> Result<Vec<ObjectKey>, AppError> {
+    let select = format!("SELECT object_key FROM checkin_photos WHERE {condition} = $1");
+    let keys: Vec<(String,)> = sqlx::query_as(&select)
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(internal)?;
+    let insert = format!(
         "INSERT INTO object_deletions (object_key, queued_at) \
          SELECT object_key, $1 FROM checkin_photos WHERE {condition} = $2 \
          ON CONFLICT (object_key) DO NOTHING"
     );
-    sqlx::query(&sql)
+    sqlx::query(&insert)
         .bind(now_millis())
         .bind(id)
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
-    Ok(())
+    Ok(keys
+        .into_iter()
+        .filter_map(|(key,)| ObjectKey::parse(&key))
+        .collect())
 }
 
 /// Queues the photos of one check-in (call before deleting it, in the same transaction).
 pub async fn queue_for_checkin(
     tx: &mut Transaction<'static, Any>,
     checkin_id: &str,
-) -> Result<(), AppError> {
+) -> Result<Vec<ObjectKey>, AppError> {
     queue_photos_where(tx, "checkin_id", checkin_id).await
 }
 
@@ -39,7 +49,7 @@ pub async fn queue_for_checkin(
 pub async fn queue_for_client(
     tx: &mut Transaction<'static, Any>,
     client_id: &str,
-) -> Result<(), AppError> {
+) -> Result<Vec<ObjectKey>, AppError> {
     queue_photos_where(tx, "client_id", client_id).await
 }
 
