@@ -54,7 +54,43 @@ on_both_backends!(
     bad_input_gets_clear_errors_and_nothing_is_saved,
     deleting_a_check_in_or_a_client_removes_stored_objects,
     imperial_units,
+    photos_are_removed_when_the_check_in_cannot_be_recorded,
 );
+
+/// Makes every insert into `checkins` fail, as a database outage after the photos were stored.
+async fn break_checkin_inserts(app: &TestApp) {
+    let statements: &[&str] = match app.backend {
+        Backend::Sqlite => &["CREATE TRIGGER fail_checkins BEFORE INSERT ON checkins \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION fail_checkins() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_checkins BEFORE INSERT ON checkins \
+             FOR EACH ROW EXECUTE FUNCTION fail_checkins()",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(app.db.writer()).await.expect(sql);
+    }
+}
+
+/// The photos are written before the rows; when the rows fail, the photos are removed again.
+async fn photos_are_removed_when_the_check_in_cannot_be_recorded(app: &TestApp) {
+    let (_, client, _) = coach_and_client(app).await;
+    break_checkin_inserts(app).await;
+    let response = app.submit_checkin(&client, &second_week()).await;
+    assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        response.kind(),
+        "internal",
+        "the cause stays in the server log"
+    );
+    assert!(app.photo_keys().await.is_empty());
+    assert!(
+        app.stored_photo_files().is_empty(),
+        "photos of a failed check-in were left behind"
+    );
+}
 
 async fn client_submits_and_coach_reviews_with_the_previous_check_in(app: &TestApp) {
     let (coach, client, client_id) = coach_and_client(app).await;
