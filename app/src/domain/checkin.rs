@@ -196,6 +196,26 @@ impl Metric {
         }
     }
 
+    /// The change between two values in the user's units, rounded as values are shown:
+    /// `+1.5 kg`, `−2`, `+1 pts` (percentages change by points). `None` when it rounds to zero.
+    pub fn format_change(self, from_si: f64, to_si: f64, units: Units) -> Option<String> {
+        let delta = self.to_display(to_si, units) - self.to_display(from_si, units);
+        let size = match self.kind() {
+            MetricKind::Count | MetricKind::Rating => delta.abs().round(),
+            _ => round1(delta.abs()),
+        };
+        if size == 0.0 || !size.is_finite() {
+            return None;
+        }
+        let sign = if delta < 0.0 { '\u{2212}' } else { '+' };
+        let unit = match self.kind() {
+            MetricKind::Percent => " pts".to_owned(),
+            MetricKind::Count | MetricKind::Rating => String::new(),
+            _ => format!(" {}", self.unit(units)),
+        };
+        Some(format!("{sign}{size}{unit}"))
+    }
+
     /// Parses what the user typed (in `units`) into SI. Empty means "not reported".
     pub fn parse(self, raw: &str, units: Units) -> Result<Option<f64>, AppError> {
         let text = raw.trim().replace(',', "");
@@ -499,6 +519,28 @@ mod tests {
         assert!(Metric::Steps.parse("12.5", Units::Metric).is_err());
         assert!(Metric::Weight.parse("NaN", Units::Metric).is_err());
         assert!(Metric::Weight.parse("heavy", Units::Metric).is_err());
+    }
+
+    #[test]
+    fn changes_read_naturally() {
+        let change = |m: Metric, a, b, u| m.format_change(a, b, u);
+        assert_eq!(
+            change(Metric::Weight, 80.0, 78.5, Units::Metric).as_deref(),
+            Some("\u{2212}1.5 kg")
+        );
+        assert_eq!(change(Metric::Weight, 80.0, 80.04, Units::Metric), None);
+        assert_eq!(
+            change(Metric::Mood, 5.0, 7.0, Units::Metric).as_deref(),
+            Some("+2")
+        );
+        assert_eq!(
+            change(Metric::BodyFat, 20.0, 19.0, Units::Metric).as_deref(),
+            Some("\u{2212}1 pts")
+        );
+        assert_eq!(
+            change(Metric::Weight, 80.0, 82.0, Units::Imperial).as_deref(),
+            Some("+4.4 lb")
+        );
     }
 
     #[test]

@@ -20,7 +20,6 @@ pub const PAD_BOTTOM: f64 = 28.0;
 const VIEW_BOX: &str = "0 0 320 160";
 /// Font size of the axis labels, in viewBox units (CSS may raise it on narrow screens).
 const AXIS_FONT: &str = "15";
-const MINUS: char = '\u{2212}';
 
 /// The y axis: from `lo` to `hi`, with a grid line every `step`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -297,39 +296,19 @@ pub fn axis_label(value: f64, range: &YRange) -> String {
     fixed(value, range.decimals())
 }
 
-/// The decimals a metric is shown with, as in [`Metric::input_value`].
-fn value_decimals(metric: Metric) -> usize {
-    match metric.kind() {
-        MetricKind::Count | MetricKind::Rating => 0,
-        _ => 1,
-    }
-}
-
-/// The change from the first to the latest value: `−2.5 kg since 2026-09-01`.
-pub fn change_text(metric: Metric, units: Units, points: &[(i64, f64)]) -> String {
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+/// The change from the first to the latest value: `−2.5 kg since 2026-09-01`. Takes SI values.
+pub fn change_text(metric: Metric, units: Units, si_points: &[(i64, f64)]) -> String {
+    let (Some(first), Some(last)) = (si_points.first(), si_points.last()) else {
         return String::new();
     };
     let since = date_label(first.0);
-    if points.len() < 2 {
+    if si_points.len() < 2 {
         return format!("First measurement on {since}");
     }
-    let delta = last.1 - first.1;
-    // Rounded like `Metric::format`: `2.5`, `3`, `4.4`.
-    let shown = match value_decimals(metric) {
-        0 => format!("{}", delta.abs().round()),
-        _ => format!("{}", (delta.abs() * 10.0).round() / 10.0),
-    };
-    if shown == "0" {
-        return format!("No change since {since}");
+    match metric.format_change(first.1, last.1, units) {
+        Some(change) => format!("{change} since {since}"),
+        None => format!("No change since {since}"),
     }
-    let sign = if delta < 0.0 { MINUS } else { '+' };
-    let unit = match metric.kind() {
-        MetricKind::Percent => "%".to_string(),
-        MetricKind::Rating | MetricKind::Count => String::new(),
-        _ => format!(" {}", metric.unit(units)),
-    };
-    format!("{sign}{shown}{unit} since {since}")
 }
 
 /// Text placed in the chart.
@@ -458,7 +437,7 @@ pub fn chart_model(series: &Series, units: Units) -> Option<ChartModel> {
     Some(ChartModel {
         metric,
         latest,
-        change: change_text(metric, units, &points),
+        change: change_text(metric, units, &si),
         aria_label,
         polyline: polyline_points(&placed),
         dots,

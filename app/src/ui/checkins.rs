@@ -333,27 +333,6 @@ pub fn forget_drafts() {
 // ---------------------------------------------------------------------------------------------
 // Showing a check-in
 
-/// `+1.5 kg`, `−2`, `±0` in the viewer's units.
-fn change_text(metric: Metric, from_si: f64, to_si: f64, units: Units) -> String {
-    let delta = metric.to_display(to_si, units) - metric.to_display(from_si, units);
-    let rounded = match metric.kind() {
-        MetricKind::Count | MetricKind::Rating => delta.round(),
-        _ => (delta * 10.0).round() / 10.0,
-    };
-    let unit = match metric.unit(units) {
-        "" | "/10" => String::new(),
-        "%" => " pts".to_owned(),
-        unit => format!(" {unit}"),
-    };
-    if rounded == 0.0 {
-        format!("±0{unit}")
-    } else if rounded > 0.0 {
-        format!("+{rounded}{unit}")
-    } else {
-        format!("−{}{unit}", -rounded)
-    }
-}
-
 /// The numbers of a check-in, beside the previous one's when given, with the change.
 #[component]
 fn CheckinValues(current: CheckinDetail, previous: Option<CheckinDetail>) -> impl IntoView {
@@ -380,7 +359,9 @@ fn CheckinValues(current: CheckinDetail, previous: Option<CheckinDetail>) -> imp
             let before = previous.as_ref().and_then(|p| p.values.get(&metric).copied());
             let show = move |v: Option<f64>| v.map(|v| metric.format(v, units)).unwrap_or_else(|| "—".into());
             let change = match (before, now) {
-                (Some(b), Some(n)) => change_text(metric, b, n, units),
+                (Some(b), Some(n)) => metric
+                    .format_change(b, n, units)
+                    .unwrap_or_else(|| "No change".into()),
                 _ => "—".into(),
             };
             view! {
@@ -852,26 +833,4 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
         </div>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changes_read_naturally() {
-        assert_eq!(
-            change_text(Metric::Weight, 80.0, 78.5, Units::Metric),
-            "−1.5 kg"
-        );
-        assert_eq!(
-            change_text(Metric::Weight, 80.0, 80.0, Units::Metric),
-            "±0 kg"
-        );
-        assert_eq!(change_text(Metric::Mood, 5.0, 7.0, Units::Metric), "+2");
-        assert_eq!(
-            change_text(Metric::BodyFat, 20.0, 19.0, Units::Metric),
-            "−1 pts"
-        );
-    }
 }
