@@ -14,7 +14,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
-use crate::ui::{current_user, error_text, Pager};
+use crate::ui::{current_user, error_text, ConfirmDelete, Pager};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -536,7 +536,6 @@ pub fn ReviewPage() -> impl IntoView {
     let params = use_params_map();
     let review = ServerAction::<ReviewCheckin>::new();
     let delete = ServerAction::<DeleteCheckin>::new();
-    let confirming = RwSignal::new(false);
     let checkin_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let data = Resource::new(
         move || (checkin_id.get(), review.version().get()),
@@ -609,24 +608,11 @@ pub fn ReviewPage() -> impl IntoView {
                                         </button>
                                     </ActionForm>
                                 </div>
-                                <div class="card danger">
-                                    <h2>"Delete check-in"</h2>
-                                    <Show when=move || confirming.get() fallback=move || view! {
-                                        <button type="button" class="danger" data-testid=testids::REVIEW_DELETE
-                                            on:click=move |_| confirming.set(true)>"Delete check-in…"</button>
-                                    }>
-                                        <p role="alert">"Delete this check-in and its photos? This cannot be undone."</p>
-                                        <div class="row">
-                                            <button type="button" class="danger" data-testid=testids::REVIEW_DELETE_CONFIRM
-                                                on:click={
-                                                    let delete_id = delete_id.clone();
-                                                    move |_| { delete.dispatch(DeleteCheckin { checkin_id: delete_id.clone() }); }
-                                                }>"Delete permanently"</button>
-                                            <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                                        </div>
-                                        <FormError message=Signal::derive(move || error_text(delete.value().get())) />
-                                    </Show>
-                                </div>
+                                <ConfirmDelete title="Delete check-in" open_label="Delete check-in…"
+                                    warning="Delete this check-in and its photos? This cannot be undone.".to_owned()
+                                    open_testid=testids::REVIEW_DELETE confirm_testid=testids::REVIEW_DELETE_CONFIRM
+                                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteCheckin { checkin_id: delete_id.clone() }); })
+                                    error=Signal::derive(move || error_text(delete.value().get())) />
                             </section>
                         }.into_any()
                     }

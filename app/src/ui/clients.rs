@@ -12,7 +12,7 @@ use crate::ui::auth::FormError;
 use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
 use crate::ui::notes::{NotesPanel, TodosPanel};
-use crate::ui::{error_text, Pager};
+use crate::ui::{error_text, ConfirmDelete, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -318,31 +318,16 @@ fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
 #[component]
 fn DeletePanel(client_id: String, name: String) -> impl IntoView {
     let delete = ServerAction::<DeleteClient>::new();
-    let confirming = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             use_navigate()("/coach", Default::default());
         }
     });
     view! {
-        <div class="card danger">
-            <h2>"Delete client"</h2>
-            <Show when=move || confirming.get() fallback=move || view! {
-                <button type="button" class="danger" data-testid=testids::CLIENT_DELETE on:click=move |_| confirming.set(true)>
-                    "Delete client…"
-                </button>
-            }>
-                <p role="alert">{format!("Delete {name} and all their data, including their login? This cannot be undone.")}</p>
-                <div class="row">
-                    <button type="button" class="danger" data-testid=testids::CLIENT_DELETE_CONFIRM
-                        on:click={
-                            let client_id = client_id.clone();
-                            move |_| { delete.dispatch(DeleteClient { client_id: client_id.clone() }); }
-                        }>"Delete permanently"</button>
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
-                <FormError message=Signal::derive(move || error_text(delete.value().get())) />
-            </Show>
-        </div>
+        <ConfirmDelete title="Delete client" open_label="Delete client…"
+            warning=format!("Delete {name} and all their data, including their login and photos? This cannot be undone.")
+            open_testid=testids::CLIENT_DELETE confirm_testid=testids::CLIENT_DELETE_CONFIRM
+            on_confirm=Callback::new(move |_| { delete.dispatch(DeleteClient { client_id: client_id.clone() }); })
+            error=Signal::derive(move || error_text(delete.value().get())) />
     }
 }

@@ -14,6 +14,7 @@ pub mod upload;
 use crate::api::auth::{who_am_i, Logout};
 use crate::domain::{Me, Role};
 use crate::testids;
+use auth::FormError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
@@ -191,6 +192,41 @@ pub fn Pager(
                     on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
             </nav>
         </Show>
+    }
+}
+
+/// A "danger" card that deletes only after a second, explicit click.
+#[component]
+pub fn ConfirmDelete(
+    title: &'static str,
+    open_label: &'static str,
+    /// What will be lost, shown before the final click.
+    warning: String,
+    open_testid: &'static str,
+    confirm_testid: &'static str,
+    on_confirm: Callback<()>,
+    /// The failed deletion's message, if any.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <div class="card danger">
+            <h2>{title}</h2>
+            <Show when=move || confirming.get() fallback=move || view! {
+                <button type="button" class="danger" data-testid=open_testid on:click=move |_| confirming.set(true)>
+                    {open_label}
+                </button>
+            }>
+                <p role="alert">{warning.clone()}</p>
+                <div class="row">
+                    <button type="button" class="danger" data-testid=confirm_testid
+                        on:click=move |_| on_confirm.run(())>"Delete permanently"</button>
+                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+                <FormError message=error />
+            </Show>
+        </div>
     }
 }
 
