@@ -493,6 +493,9 @@ pub fn MetricChart(series: Series, units: Units) -> impl IntoView {
             {chart}
         </figure>
     }
+    // Erased here so pages holding many charts do not build one enormous view type (the release
+    // WASM build overflowed the compiler's query depth without it).
+    .into_any()
 }
 
 /// Every metric the client has reported, grouped into body measurements and the rest.
