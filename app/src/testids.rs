@@ -141,6 +141,24 @@ testids! {
     PHOTO_COMPARE_RIGHT = "photo-compare-right";
     PHOTO_COMPARE_SLOT = "photo-compare-slot";
     PHOTO_COMPARE_IMAGE = "photo-compare-image";
+    GOALS = "goals";
+    GOALS_EMPTY = "goals-empty";
+    GOAL_ROW = "goal-row";
+    GOAL_PROGRESS = "goal-progress";
+    GOAL_SUMMARY = "goal-summary";
+    GOAL_FORM_TITLE = "goal-form-title";
+    GOAL_FORM_KIND = "goal-form-kind";
+    GOAL_FORM_METRIC = "goal-form-metric";
+    GOAL_FORM_TARGET = "goal-form-target";
+    GOAL_FORM_DATE = "goal-form-date";
+    GOAL_FORM_PER_WEEK = "goal-form-per-week";
+    GOAL_FORM_SUBMIT = "goal-form-submit";
+    GOAL_COMPLETE = "goal-complete";
+    GOAL_ABANDON = "goal-abandon";
+    GOAL_REACTIVATE = "goal-reactivate";
+    GOAL_DELETE = "goal-delete";
+    GOAL_LOG_TIMES = "goal-log-times";
+    GOAL_LOG_SAVE = "goal-log-save";
 }
 
 /// The TypeScript module the e2e tests import.

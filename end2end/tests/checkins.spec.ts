@@ -28,7 +28,7 @@ async function imagesLoaded(page: Page, testId: string) {
   );
 }
 
-test('a client sends check-ins with photos; the coach compares, replies; the client sees the reply and the charts', async ({ browser }, testInfo) => {
+test('a client sends check-ins with photos; the coach compares, replies; the client sees the reply, the charts and goal progress', async ({ browser }, testInfo) => {
   const coachContext = await browser.newContext();
   const coach = await coachContext.newPage();
   logBrowserErrors(coach, 'coach');
@@ -39,6 +39,15 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.CLIENT_SUBMIT).click();
   await expect(coach.getByTestId(id.CLIENT_TITLE)).toHaveText('Riley Client');
   const clientPage = coach.url();
+  await hydrated(coach);
+
+  // A goal tied to weight, set before any check-in.
+  await coach.getByTestId(id.GOAL_FORM_TITLE).fill('Wedding weight');
+  await coach.getByTestId(id.GOAL_FORM_METRIC).selectOption('weight');
+  await coach.getByTestId(id.GOAL_FORM_TARGET).fill('75');
+  await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
+  await expect(coach.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
+  await expect(coach.getByTestId(id.GOAL_SUMMARY)).toContainText('no check-in value yet');
   await coach.getByTestId(id.INVITE_SEND).click();
   const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
 
@@ -51,6 +60,8 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await client.getByTestId(id.JOIN_SUBMIT).click();
   await expect(client).toHaveURL(/\/portal$/);
   await expect(client.getByTestId(id.PROGRESS_EMPTY)).toBeVisible();
+  await expect(client.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
+  await expect(client.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '0');
 
   // A draft survives a reload.
   await client.getByTestId(id.NAV_CHECKIN).click();
@@ -105,6 +116,9 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(client.getByTestId(id.CHECKIN_REPLY_TEXT)).toHaveText('Great progress. Keep the knee warm-up going.');
   await client.goto('/portal');
   await hydrated(client);
+  // The goal moved with the check-ins: from 80 kg towards 75 kg, now 78.5 kg.
+  await expect(client.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '30');
+  await expect(client.getByTestId(id.GOAL_SUMMARY)).toContainText('78.5 kg now, target 75 kg');
   const weightChart = client.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`);
   await expect(weightChart).toBeVisible();
   await expect(weightChart).toContainText('78.5 kg');

@@ -61,6 +61,8 @@ struct World {
     todo_id: String,
     /// The client's check-in, with a photo.
     checkin_id: String,
+    /// A habit goal the owner set for the client.
+    goal_id: String,
 }
 
 /// Text only the owning coach may ever read.
@@ -126,6 +128,23 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         )
         .await;
 
+    let goals = app
+        .ok(
+            &owner,
+            "goals/create",
+            &[
+                ("client_id", client_id.as_str()),
+                ("title", "Walk daily"),
+                ("kind", "habit"),
+                ("metric", ""),
+                ("target", ""),
+                ("target_date", ""),
+                ("per_week", "7"),
+            ],
+        )
+        .await;
+    let goal_id = goals[0]["id"].as_str().unwrap().to_owned();
+
     let other_coach_email = format!("other{n}@example.com");
     let other = app.client();
     app.signup_coach(&other, "Other Coach", &other_coach_email)
@@ -149,6 +168,7 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         note_id: note["id"].as_str().unwrap().to_owned(),
         todo_id: todo["id"].as_str().unwrap().to_owned(),
         checkin_id,
+        goal_id,
     }
 }
 
@@ -379,6 +399,42 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             "checkins/progress",
             |w, _| pairs(&[("client_id", &w.client_id)]),
             OWNER_ONLY,
+        ),
+        (
+            "goals/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "goals/create",
+            |w, _| {
+                pairs(&[
+                    ("client_id", &w.client_id),
+                    ("title", "Run 3 times"),
+                    ("kind", "habit"),
+                    ("metric", ""),
+                    ("target", ""),
+                    ("target_date", ""),
+                    ("per_week", "3"),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "goals/set_status",
+            |w, _| pairs(&[("goal_id", &w.goal_id), ("status", "completed")]),
+            OWNER_ONLY,
+        ),
+        (
+            "goals/delete",
+            |w, _| pairs(&[("goal_id", &w.goal_id)]),
+            OWNER_ONLY,
+        ),
+        ("portal/goals/list", |_, _| vec![], ANY_CLIENT),
+        (
+            "portal/goals/log",
+            |w, _| pairs(&[("goal_id", &w.goal_id), ("times_done", "3")]),
+            THE_CLIENT_ONLY,
         ),
     ]
 }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod auth;
 pub mod checkins;
 pub mod clients;
+pub mod goals;
 pub mod invites;
 pub mod notes;
 pub mod portal;

@@ -6,9 +6,11 @@ use std::fmt;
 
 mod checkin;
 mod client;
+mod goal;
 mod measure;
 pub use checkin::*;
 pub use client::*;
+pub use goal::*;
 
 /// A trimmed, lower-cased, plausibly deliverable email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

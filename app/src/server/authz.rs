@@ -76,6 +76,13 @@ impl ItemKind for TodoItem {
     const TABLE: &'static str = "todos";
 }
 
+#[derive(Debug, Clone)]
+pub enum GoalItem {}
+
+impl ItemKind for GoalItem {
+    const TABLE: &'static str = "goals";
+}
+
 /// Proof that the caller is the coach who owns this item.
 #[derive(Debug, Clone)]
 pub struct OwnedItem<K: ItemKind> {
@@ -86,6 +93,7 @@ pub struct OwnedItem<K: ItemKind> {
 
 pub type OwnedNote = OwnedItem<NoteItem>;
 pub type OwnedTodo = OwnedItem<TodoItem>;
+pub type OwnedGoal = OwnedItem<GoalItem>;
 
 impl<K: ItemKind> OwnedItem<K> {
     pub fn coach_id(&self) -> &str {
@@ -266,8 +274,8 @@ macro_rules! checkin_scope {
 }
 checkin_scope!(OwnedCheckin, MyCheckin);
 
-/// The check-in's client id when `sql` (`$1` = check-in id, `$2` = owner id) finds it.
-async fn checkin_client(db: &Db, sql: &str, id: &str, owner: &str) -> Result<String, AppError> {
+/// The client id of the row `sql` (`$1` = row id, `$2` = owner id) finds.
+async fn owning_client(db: &Db, sql: &str, id: &str, owner: &str) -> Result<String, AppError> {
     let row: Option<(String,)> = sqlx::query_as(sql)
         .bind(id)
         .bind(owner)
@@ -284,7 +292,7 @@ pub async fn checkin(
     checkin_id: &str,
 ) -> Result<OwnedCheckin, AppError> {
     let sql = "SELECT client_id FROM checkins WHERE id = $1 AND coach_id = $2";
-    let client_id = checkin_client(db, sql, checkin_id, coach.user_id()).await?;
+    let client_id = owning_client(db, sql, checkin_id, coach.user_id()).await?;
     Ok(OwnedCheckin {
         coach_id: coach.user_id().to_owned(),
         client_id,
@@ -295,10 +303,37 @@ pub async fn checkin(
 /// One of the signed-in client's own check-ins.
 pub async fn my_checkin(db: &Db, me: &ClientSelf, checkin_id: &str) -> Result<MyCheckin, AppError> {
     let sql = "SELECT client_id FROM checkins WHERE id = $1 AND client_id = $2";
-    let client_id = checkin_client(db, sql, checkin_id, me.client_id()).await?;
+    let client_id = owning_client(db, sql, checkin_id, me.client_id()).await?;
     Ok(MyCheckin {
         coach_id: me.coach_id().to_owned(),
         client_id,
         checkin_id: checkin_id.to_owned(),
+    })
+}
+
+/// Proof that the caller is the client this goal belongs to.
+#[derive(Debug, Clone)]
+pub struct MyGoal {
+    client_id: String,
+    goal_id: String,
+}
+
+impl MyGoal {
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub fn goal_id(&self) -> &str {
+        &self.goal_id
+    }
+}
+
+/// One of the signed-in client's own goals.
+pub async fn my_goal(db: &Db, me: &ClientSelf, goal_id: &str) -> Result<MyGoal, AppError> {
+    let sql = "SELECT client_id FROM goals WHERE id = $1 AND client_id = $2";
+    let client_id = owning_client(db, sql, goal_id, me.client_id()).await?;
+    Ok(MyGoal {
+        client_id,
+        goal_id: goal_id.to_owned(),
     })
 }

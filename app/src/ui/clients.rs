@@ -11,6 +11,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
+use crate::ui::goals::ClientGoalsPanel;
 use crate::ui::notes::{NotesPanel, TodosPanel};
 use crate::ui::{error_text, ConfirmDelete, Pager};
 use leptos::prelude::*;
@@ -209,6 +210,7 @@ fn ClientDetail() -> impl IntoView {
             let id = client_id.get();
             view! {
                 <ClientCheckinsPanel client_id=id.clone() />
+                <ClientGoalsPanel client_id=id.clone() />
                 <ProgressSection viewer=Viewer::Coach client_id=id.clone() />
                 <div class="columns">
                     <TodosPanel client_id=Some(id.clone()) />

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod checkins;
 mod clients;
 mod coach;
+pub mod goals;
 mod home;
 mod notes;
 mod portal;

@@ -7,6 +7,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
+use crate::ui::goals::MyGoalsPanel;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,6 +84,7 @@ pub fn Portal() -> impl IntoView {
 fn PortalHomeView() -> impl IntoView {
     view! {
         <PortalProfile />
+        <MyGoalsPanel />
         <MyCheckinsPanel />
         <ProgressSection viewer=Viewer::Client />
     }
@@ -139,7 +141,7 @@ fn PortalProfile() -> impl IntoView {
                                         </div>
                                         <div class="card empty" data-testid=testids::PORTAL_EMPTY>
                                             <h2>"What comes next"</h2>
-                                            <p>{format!("Your plans and goals from {coach} will appear here.")}</p>
+                                            <p>{format!("Your plans from {coach} will appear here.")}</p>
                                         </div>
                                     </div>
                                 </div>

@@ -305,13 +305,13 @@ pub fn client_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'static str, &'a 
 }
 
 /// Replaces one field of a form.
-pub fn with<'a>(
-    mut form: Vec<(&'static str, &'a str)>,
+pub fn with<'a, K: AsRef<str>>(
+    mut form: Vec<(K, &'a str)>,
     key: &str,
     value: &'a str,
-) -> Vec<(&'static str, &'a str)> {
+) -> Vec<(K, &'a str)> {
     for pair in form.iter_mut() {
-        if pair.0 == key {
+        if pair.0.as_ref() == key {
             pair.1 = value;
         }
     }

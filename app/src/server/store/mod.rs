@@ -4,6 +4,7 @@
 pub mod checkins;
 pub mod clients;
 pub mod coaches;
+pub mod goals;
 pub mod invites;
 pub mod notes;
 pub mod object_deletions;

@@ -1,0 +1,232 @@
+//! Goals. Reads take a client proof held by the coach or the client; the coach's writes take
+//! `OwnedClient`/`OwnedGoal`, the client's habit log takes `MyGoal`.
+
+use crate::domain::{
+    habit_progress, measurement_progress, week_start, Goal, GoalInput, GoalStatus, GoalTarget,
+    Metric,
+};
+use crate::server::authz::{ClientScope, MyGoal, OwnedClient, OwnedGoal};
+use crate::server::db::{bind_f64, expect_one, Db};
+use crate::server::store::checkins;
+use crate::server::{internal, new_id, now_millis};
+use crate::AppError;
+use sqlx::Row;
+
+/// The client's latest (or, with `earliest_after`, first since then) check-in value of `metric`.
+async fn checkin_value(
+    db: &Db,
+    client_id: &str,
+    metric: Metric,
+    earliest_after: Option<i64>,
+) -> Result<Option<f64>, AppError> {
+    // The column name comes from the Metric enum, never from input.
+    let column = metric.key();
+    let (filter, order) = match earliest_after {
+        Some(_) => ("AND submitted_at >= $2", "ASC"),
+        None => ("", "DESC"),
+    };
+    let sql = format!(
+        "SELECT {column} FROM checkins WHERE client_id = $1 AND {column} IS NOT NULL {filter} \
+         ORDER BY submitted_at {order} LIMIT 1"
+    );
+    let mut query = sqlx::query_as::<_, (f64,)>(&sql).bind(client_id);
+    if let Some(after) = earliest_after {
+        query = query.bind(after);
+    }
+    let row = query.fetch_optional(db.reader()).await.map_err(internal)?;
+    Ok(row.map(|(v,)| v))
+}
+
+/// Creates a goal; a measurement goal starts from the client's latest value of its metric.
+pub async fn create(db: &Db, client: &OwnedClient, input: &GoalInput) -> Result<String, AppError> {
+    let id = new_id();
+    let now = now_millis();
+    let (kind, metric, target, target_date, per_week, start) = match &input.target {
+        GoalTarget::Measurement {
+            metric,
+            target,
+            target_date,
+        } => (
+            "measurement",
+            Some(metric.key()),
+            Some(*target),
+            target_date.clone(),
+            None,
+            checkin_value(db, client.client_id(), *metric, None).await?,
+        ),
+        GoalTarget::Habit { per_week } => {
+            ("habit", None, None, None, Some(i64::from(*per_week)), None)
+        }
+    };
+    let query = sqlx::query(
+        "INSERT INTO goals (id, coach_id, client_id, title, kind, metric, target_date, per_week, \
+         created_at, updated_at, target_value, start_value) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&id)
+    .bind(client.coach_id())
+    .bind(client.client_id())
+    .bind(&input.title)
+    .bind(kind)
+    .bind(metric)
+    .bind(target_date)
+    .bind(per_week)
+    .bind(now)
+    .bind(now);
+    bind_f64(bind_f64(query, target), start)
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    Ok(id)
+}
+
+const GOAL_COLUMNS: &str = "id, client_id, title, kind, metric, target_value, target_date, \
+                            per_week, start_value, status, created_at";
+
+/// Every goal of the client: active first, then by when they were set.
+pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppError> {
+    let units = checkins::units(db, scope).await?;
+    let sql = format!(
+        "SELECT {GOAL_COLUMNS} FROM goals WHERE client_id = $1 AND coach_id = $2 \
+         ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END, created_at, id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(scope.client_id())
+        .bind(scope.coach_id())
+        .fetch_all(db.reader())
+        .await
+        .map_err(internal)?;
+    let this_week = week_start(now_millis());
+    let mut goals = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get("id").map_err(internal)?;
+        let client_id: String = row.try_get("client_id").map_err(internal)?;
+        let kind: String = row.try_get("kind").map_err(internal)?;
+        let status: String = row.try_get("status").map_err(internal)?;
+        let (target, start_value, current_value, progress_percent) = if kind == "habit" {
+            let per_week: i64 = row
+                .try_get::<Option<i64>, _>("per_week")
+                .map_err(internal)?
+                .ok_or_else(|| internal(format!("habit goal {id} without per_week")))?;
+            let per_week = u32::try_from(per_week).map_err(internal)?;
+            let done: Option<(i64,)> = sqlx::query_as(
+                "SELECT times_done FROM goal_habit_weeks WHERE goal_id = $1 AND week_start = $2",
+            )
+            .bind(&id)
+            .bind(&this_week)
+            .fetch_optional(db.reader())
+            .await
+            .map_err(internal)?;
+            let done = done.map_or(0, |(n,)| u32::try_from(n).unwrap_or(0));
+            (
+                GoalTarget::Habit { per_week },
+                None,
+                Some(f64::from(done)),
+                Some(habit_progress(done, per_week)),
+            )
+        } else {
+            let metric_key: Option<String> = row.try_get("metric").map_err(internal)?;
+            let metric = metric_key
+                .as_deref()
+                .and_then(Metric::from_key)
+                .ok_or_else(|| internal(format!("measurement goal {id} without a metric")))?;
+            let target: f64 = row
+                .try_get::<Option<f64>, _>("target_value")
+                .map_err(internal)?
+                .ok_or_else(|| internal(format!("measurement goal {id} without a target")))?;
+            let created_at: i64 = row.try_get("created_at").map_err(internal)?;
+            let stored_start: Option<f64> = row.try_get("start_value").map_err(internal)?;
+            // Set before any check-in had this metric: the first one after counts as the start.
+            let start = match stored_start {
+                Some(v) => Some(v),
+                None => checkin_value(db, &client_id, metric, Some(created_at)).await?,
+            };
+            let current = checkin_value(db, &client_id, metric, None).await?;
+            let progress = match (start, current) {
+                (Some(s), Some(c)) => Some(measurement_progress(s, c, target)),
+                _ => None,
+            };
+            (
+                GoalTarget::Measurement {
+                    metric,
+                    target,
+                    target_date: row.try_get("target_date").map_err(internal)?,
+                },
+                start,
+                current,
+                progress,
+            )
+        };
+        goals.push(Goal {
+            id,
+            client_id,
+            title: row.try_get("title").map_err(internal)?,
+            target,
+            status: GoalStatus::parse(&status).map_err(internal)?,
+            start_value,
+            current_value,
+            progress_percent,
+            units,
+        });
+    }
+    Ok(goals)
+}
+
+pub async fn set_status(db: &Db, goal: &OwnedGoal, status: GoalStatus) -> Result<(), AppError> {
+    let result = sqlx::query(
+        "UPDATE goals SET status = $1, updated_at = $2 WHERE id = $3 AND coach_id = $4",
+    )
+    .bind(status.as_str())
+    .bind(now_millis())
+    .bind(goal.item_id())
+    .bind(goal.coach_id())
+    .execute(db.writer())
+    .await
+    .map_err(internal)?;
+    expect_one(result)
+}
+
+pub async fn delete(db: &Db, goal: &OwnedGoal) -> Result<(), AppError> {
+    let result = sqlx::query("DELETE FROM goals WHERE id = $1 AND coach_id = $2")
+        .bind(goal.item_id())
+        .bind(goal.coach_id())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    expect_one(result)
+}
+
+/// The client records how often they managed a habit goal this week (replacing the count).
+pub async fn log_habit(db: &Db, goal: &MyGoal, times_done: u32) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let row: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT kind, status, per_week FROM goals WHERE id = $1 AND client_id = $2")
+            .bind(goal.goal_id())
+            .bind(goal.client_id())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+    let (kind, status, _) = row.ok_or(AppError::NotFound)?;
+    if kind != "habit" {
+        return Err(AppError::invalid(
+            "This goal follows your check-ins; it updates when you send one.",
+        ));
+    }
+    if status != GoalStatus::Active.as_str() {
+        return Err(AppError::invalid("This goal is no longer active."));
+    }
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO goal_habit_weeks (goal_id, week_start, times_done, updated_at) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (goal_id, week_start) DO UPDATE SET times_done = $3, updated_at = $4",
+    )
+    .bind(goal.goal_id())
+    .bind(week_start(now))
+    .bind(i64::from(times_done))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)
+}
