@@ -11,18 +11,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 
-/// A coach with one client who has joined; returns (coach, client, client id).
-async fn coach_and_client(app: &TestApp) -> (reqwest::Client, reqwest::Client, String) {
-    let coach = app.client();
-    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
-        .await;
-    let client_id = app
-        .create_client(&coach, "Riley Client", "riley@example.com")
-        .await;
-    let client = app.invite_and_join(&coach, &client_id).await;
-    (coach, client, client_id)
-}
-
 fn first_week() -> Submission {
     Submission::default()
         .field("weight", "80")
@@ -76,7 +64,7 @@ async fn break_checkin_inserts(app: &TestApp) {
 
 /// The photos are written before the rows; when the rows fail, the photos are removed again.
 async fn photos_are_removed_when_the_check_in_cannot_be_recorded(app: &TestApp) {
-    let (_, client, _) = coach_and_client(app).await;
+    let (_, client, _) = app.coach_and_client().await;
     break_checkin_inserts(app).await;
     let response = app.submit_checkin(&client, &second_week()).await;
     assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -93,7 +81,7 @@ async fn photos_are_removed_when_the_check_in_cannot_be_recorded(app: &TestApp) 
 }
 
 async fn client_submits_and_coach_reviews_with_the_previous_check_in(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     let first = app.checkin_ok(&client, &first_week()).await;
     // Distinct submission times, so "previous" and "newest first" are well defined.
     tokio::time::sleep(Duration::from_millis(5)).await;
@@ -173,7 +161,7 @@ async fn client_submits_and_coach_reviews_with_the_previous_check_in(app: &TestA
 
 /// Imperial coaches: the client types pounds and inches; everything is stored in SI.
 async fn imperial_units(app: &TestApp) {
-    let (coach, client, _) = coach_and_client(app).await;
+    let (coach, client, _) = app.coach_and_client().await;
     let me = app.ok(&coach, "auth/me", &[]).await;
     let workspace = me["user_id"].as_str().unwrap();
     app.ok(
@@ -216,7 +204,7 @@ async fn imperial_units(app: &TestApp) {
 }
 
 async fn stored_photos_carry_no_location_and_urls_are_only_for_the_owners(app: &TestApp) {
-    let (coach, client, _) = coach_and_client(app).await;
+    let (coach, client, _) = app.coach_and_client().await;
     let upload = fixtures::jpeg_with_gps(64, 96);
     assert!(
         fixtures::has_gps(&upload),
@@ -279,7 +267,7 @@ async fn stored_photos_carry_no_location_and_urls_are_only_for_the_owners(app: &
 }
 
 async fn bad_input_gets_clear_errors_and_nothing_is_saved(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     let cases: Vec<(Submission, &str)> = vec![
         (
             Submission::default().field("weight", "5000"),
@@ -383,7 +371,7 @@ async fn bad_input_gets_clear_errors_and_nothing_is_saved(app: &TestApp) {
 
 /// A photo over the configured size limit is refused without storing anything.
 async fn oversized_photos_are_refused(app: &TestApp) {
-    let (_, client, _) = coach_and_client(app).await;
+    let (_, client, _) = app.coach_and_client().await;
     // Only the size matters: the limit is checked while reading, before anything is decoded.
     let mut big = fixtures::png(8, 8);
     big.resize(8192, 0);
@@ -433,7 +421,7 @@ async fn oversized_photos_are_refused_on_sqlite() {
 }
 
 async fn deleting_a_check_in_or_a_client_removes_stored_objects(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     let kept = app.checkin_ok(&client, &first_week()).await;
     let doomed = app.checkin_ok(&client, &second_week()).await;
     let keys = app.photo_keys().await;
@@ -488,7 +476,7 @@ async fn photo_urls_expire() {
             TestApp::start_with(Backend::Sqlite, configure).await
         }
         .expect("app");
-        let (_, client, _) = coach_and_client(&app).await;
+        let (_, client, _) = app.coach_and_client().await;
         let id = app
             .checkin_ok(
                 &client,

@@ -16,17 +16,6 @@ on_both_backends!(
     goals_can_be_completed_abandoned_and_deleted,
 );
 
-async fn coach_and_client(app: &TestApp) -> (reqwest::Client, reqwest::Client, String) {
-    let coach = app.client();
-    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
-        .await;
-    let client_id = app
-        .create_client(&coach, "Riley Client", "riley@example.com")
-        .await;
-    let client = app.invite_and_join(&coach, &client_id).await;
-    (coach, client, client_id)
-}
-
 fn goal_form<'a>(
     client_id: &'a str,
     kind: &'a str,
@@ -50,7 +39,7 @@ async fn weigh_in(app: &TestApp, client: &reqwest::Client, kg: &str) {
 }
 
 async fn a_measurement_goal_follows_check_ins(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     weigh_in(app, &client, "80").await;
     let goals = app
         .ok(
@@ -87,7 +76,7 @@ async fn a_measurement_goal_follows_check_ins(app: &TestApp) {
 }
 
 async fn a_goal_set_before_any_check_in_starts_at_the_first(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     let goals = app
         .ok(
             &coach,
@@ -104,8 +93,23 @@ async fn a_goal_set_before_any_check_in_starts_at_the_first(app: &TestApp) {
     assert_eq!(goals[0]["progress_percent"], 50);
 }
 
+/// The client logs `times` for this week; returns the answer.
+async fn log(
+    app: &TestApp,
+    client: &reqwest::Client,
+    goal_id: &str,
+    times: &str,
+) -> common::Response {
+    app.call(
+        client,
+        "portal/goals/log",
+        &[("goal_id", goal_id), ("times_done", times)],
+    )
+    .await
+}
+
 async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     let goals = app
         .ok(
             &coach,
@@ -120,23 +124,15 @@ async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
     );
     assert_eq!(goals[0]["progress_percent"], 0);
 
-    let goals = app
-        .ok(
-            &client,
-            "portal/goals/log",
-            &[("goal_id", &habit), ("times_done", "2")],
-        )
-        .await;
+    let logged = log(app, &client, &habit, "2").await;
+    assert_eq!(logged.status, StatusCode::OK, "{}", logged.body);
+    let goals = logged.body;
     assert_eq!(goals[0]["current_value"], 2.0);
     assert_eq!(goals[0]["progress_percent"], 50);
     // The count for the week is replaced, not added to.
-    let goals = app
-        .ok(
-            &client,
-            "portal/goals/log",
-            &[("goal_id", &habit), ("times_done", "5")],
-        )
-        .await;
+    let logged = log(app, &client, &habit, "5").await;
+    assert_eq!(logged.status, StatusCode::OK, "{}", logged.body);
+    let goals = logged.body;
     assert_eq!(goals[0]["current_value"], 5.0);
     assert_eq!(goals[0]["progress_percent"], 100);
     let seen_by_coach = app
@@ -145,13 +141,7 @@ async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
     assert_eq!(seen_by_coach[0]["current_value"], 5.0);
 
     for bad in ["-1", "two", "101"] {
-        let response = app
-            .call(
-                &client,
-                "portal/goals/log",
-                &[("goal_id", &habit), ("times_done", bad)],
-            )
-            .await;
+        let response = log(app, &client, &habit, bad).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(
             response.body["detail"],
@@ -176,13 +166,7 @@ async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let response = app
-        .call(
-            &client,
-            "portal/goals/log",
-            &[("goal_id", &measurement), ("times_done", "1")],
-        )
-        .await;
+    let response = log(app, &client, &measurement, "1").await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     app.ok(
         &coach,
@@ -190,19 +174,13 @@ async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
         &[("goal_id", &habit), ("status", "completed")],
     )
     .await;
-    let response = app
-        .call(
-            &client,
-            "portal/goals/log",
-            &[("goal_id", &habit), ("times_done", "1")],
-        )
-        .await;
+    let response = log(app, &client, &habit, "1").await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.body["detail"], "This goal is no longer active.");
 }
 
 async fn bad_goals_are_refused_and_nothing_is_created(app: &TestApp) {
-    let (coach, _, client_id) = coach_and_client(app).await;
+    let (coach, _, client_id) = app.coach_and_client().await;
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (
             common::with(goal_form(&client_id, "measurement", "75", ""), "title", " "),
@@ -253,7 +231,7 @@ async fn bad_goals_are_refused_and_nothing_is_created(app: &TestApp) {
 }
 
 async fn goals_can_be_completed_abandoned_and_deleted(app: &TestApp) {
-    let (coach, client, client_id) = coach_and_client(app).await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     let goals = app
         .ok(
             &coach,

@@ -41,6 +41,18 @@ impl Submission {
 }
 
 impl TestApp {
+    /// A coach (Casey) with one client (Riley) who has joined: (coach, client, client id).
+    pub async fn coach_and_client(&self) -> (reqwest::Client, reqwest::Client, String) {
+        let coach = self.client();
+        self.signup_coach(&coach, "Casey Coach", "casey@example.com")
+            .await;
+        let client_id = self
+            .create_client(&coach, "Riley Client", "riley@example.com")
+            .await;
+        let client = self.invite_and_join(&coach, &client_id).await;
+        (coach, client, client_id)
+    }
+
     /// POSTs a multipart submission to `/api/portal/checkins/submit`.
     pub async fn submit_checkin(
         &self,
