@@ -1,6 +1,6 @@
 import { expect, Page, test } from '@playwright/test';
 import * as id from './testids';
-import { hydrated, logBrowserErrors, PASSWORD, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
+import { expectAccessible, hydrated, logBrowserErrors, PASSWORD, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
 
 const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
 const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
@@ -74,6 +74,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(client.getByTestId(id.CHECKIN_DRAFT_RESTORED)).toBeVisible();
   await expect(field(client, 'weight')).toHaveValue('81.5');
   await expect(client.getByTestId(id.CHECKIN_FEEDBACK)).toHaveValue('Half-written thoughts');
+  await expectAccessible(client);
 
   // Bad input is refused with a clear message and nothing is sent.
   await field(client, 'weight').fill('5000');
@@ -95,6 +96,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(coach.locator(`[data-testid="${id.REVIEW_CHANGE}"][data-metric="mood"]`)).toHaveText('+3');
   await expect.poll(() => imagesLoaded(coach, id.CHECKIN_PHOTO)).toBe(true);
   await expect(coach.getByTestId(id.CHECKIN_PHOTO)).toHaveCount(2);
+  await expectAccessible(coach);
   await coach.getByTestId(id.REVIEW_REPLY).fill('Great progress. Keep the knee warm-up going.');
   await coach.getByTestId(id.REVIEW_SUBMIT).click();
   await expect(coach.getByTestId(id.REVIEW_DONE)).toBeVisible();
@@ -107,6 +109,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(coach.getByTestId(id.CHECKIN_ROW)).toHaveCount(2);
   await expect(coach.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`)).toBeVisible();
   await expect.poll(() => imagesLoaded(coach, id.PHOTO_COMPARE_IMAGE)).toBe(true);
+  await expectAccessible(coach);
 
   // The client sees the reply, the chart and two dates of photos side by side.
   await client.goto('/portal');
@@ -125,6 +128,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(weightChart.locator('circle')).toHaveCount(2);
   await expect(client.getByTestId(id.PHOTO_COMPARE_IMAGE)).toHaveCount(2);
   await expect.poll(() => imagesLoaded(client, id.PHOTO_COMPARE_IMAGE)).toBe(true);
+  await expectAccessible(client);
 
   await client.getByTestId(id.PROGRESS).scrollIntoViewIfNeeded();
   const shot = testInfo.outputPath('progress-chart.png');
