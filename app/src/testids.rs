@@ -141,6 +141,7 @@ testids! {
     PHOTO_COMPARE_RIGHT = "photo-compare-right";
     PHOTO_COMPARE_SLOT = "photo-compare-slot";
     PHOTO_COMPARE_IMAGE = "photo-compare-image";
+    CHECKIN_PDF = "checkin-pdf";
     GOALS = "goals";
     GOALS_EMPTY = "goals-empty";
     GOAL_ROW = "goal-row";

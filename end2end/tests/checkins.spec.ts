@@ -1,4 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
+import { readFileSync } from 'fs';
 import * as id from './testids';
 import { expectAccessible, hydrated, logBrowserErrors, PASSWORD, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
 
@@ -19,6 +20,14 @@ async function sendCheckin(page: Page, weight: string, mood: string, feedback: s
   await expect(progress).toBeVisible();
   await expect(progress).toHaveAttribute('value', '100');
   await expect(page.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
+}
+
+/** Clicks the PDF link and checks that a real PDF arrives. */
+async function downloadsPdf(page: Page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(id.CHECKIN_PDF).click()]);
+  expect(download.suggestedFilename()).toMatch(/^checkin-\d{4}-\d{2}-\d{2}\.pdf$/);
+  const bytes = readFileSync(await download.path());
+  expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
 }
 
 /** True once every image inside `locator` has actually loaded. */
@@ -100,6 +109,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.REVIEW_REPLY).fill('Great progress. Keep the knee warm-up going.');
   await coach.getByTestId(id.REVIEW_SUBMIT).click();
   await expect(coach.getByTestId(id.REVIEW_DONE)).toBeVisible();
+  await downloadsPdf(coach);
   await coach.getByTestId(id.NAV_INBOX).click();
   await expect(coach.getByTestId(id.INBOX_ROW)).toHaveCount(1);
 
@@ -117,6 +127,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(client.getByTestId(id.CHECKIN_ROW).first()).toContainText('Coach replied');
   await client.getByTestId(id.CHECKIN_ROW).first().getByRole('link').click();
   await expect(client.getByTestId(id.CHECKIN_REPLY_TEXT)).toHaveText('Great progress. Keep the knee warm-up going.');
+  await downloadsPdf(client);
   await client.goto('/portal');
   await hydrated(client);
   // The goal moved with the check-ins: from 80 kg towards 75 kg, now 78.5 kg.

@@ -128,6 +128,7 @@ export const PHOTO_COMPARE_LEFT = 'photo-compare-left';
 export const PHOTO_COMPARE_RIGHT = 'photo-compare-right';
 export const PHOTO_COMPARE_SLOT = 'photo-compare-slot';
 export const PHOTO_COMPARE_IMAGE = 'photo-compare-image';
+export const CHECKIN_PDF = 'checkin-pdf';
 export const GOALS = 'goals';
 export const GOALS_EMPTY = 'goals-empty';
 export const GOAL_ROW = 'goal-row';

@@ -473,8 +473,31 @@ fn general_scope_cases() -> Vec<(&'static str, Args, Row)> {
 
 on_both_backends!(
     every_server_fn_as_every_principal,
-    photo_urls_come_only_from_authorized_calls
+    photo_urls_come_only_from_authorized_calls,
+    check_in_pdfs_only_for_the_coach_and_the_client,
 );
+
+/// The PDF download is a plain route, not a server fn: the same principals, the same answers.
+async fn check_in_pdfs_only_for_the_coach_and_the_client(app: &TestApp) {
+    let world = build_world(app, 0).await;
+    let path = format!("/api/checkins/{}/pdf", world.checkin_id);
+    let expected: Row = [401, 404, 404, 404, 200, 200];
+    for (who, want) in EVERYONE.into_iter().zip(expected) {
+        let http = match world.email_of(who) {
+            Some(email) => app.login(email, PASSWORD).await,
+            None => app.client(),
+        };
+        let response = http.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), want, "{who:?}");
+        let body = response.bytes().await.unwrap();
+        if want != 200 {
+            assert!(
+                !String::from_utf8_lossy(&body).contains(SECRET_FEEDBACK),
+                "{who:?}"
+            );
+        }
+    }
+}
 
 async fn every_server_fn_as_every_principal(app: &TestApp) {
     let registered: BTreeSet<String> = server_fn::axum::server_fn_paths()

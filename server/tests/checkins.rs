@@ -43,7 +43,79 @@ on_both_backends!(
     deleting_a_check_in_or_a_client_removes_stored_objects,
     imperial_units,
     photos_are_removed_when_the_check_in_cannot_be_recorded,
+    a_check_in_exports_as_a_pdf_for_its_coach_and_client,
 );
+
+/// The text of every page of a PDF, read back with a real PDF parser.
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a parseable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("text")
+}
+
+async fn a_check_in_exports_as_a_pdf_for_its_coach_and_client(app: &TestApp) {
+    let (coach, client, _) = app.coach_and_client().await;
+    let me = app.ok(&coach, "auth/me", &[]).await;
+    app.ok(
+        &coach,
+        "coach/profile/update",
+        &[
+            ("workspace_id", me["user_id"].as_str().unwrap()),
+            ("name", "Casey Coach"),
+            ("email", "casey@example.com"),
+            ("brand_name", "Casey Strength Co"),
+            ("units", "metric"),
+            ("timezone", "UTC"),
+        ],
+    )
+    .await;
+    let id = app.checkin_ok(&client, &second_week()).await;
+    app.ok(
+        &coach,
+        "checkins/review",
+        &[
+            ("checkin_id", &id),
+            ("reply", "Proud of you. Same plan next week."),
+        ],
+    )
+    .await;
+    let path = format!("/api/checkins/{id}/pdf");
+    for who in [&coach, &client] {
+        let response = who.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let disposition = response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            disposition.starts_with("attachment; filename=\"checkin-"),
+            "{disposition}"
+        );
+        let text = pdf_text(&response.bytes().await.unwrap());
+        for expected in [
+            "Casey Strength Co",
+            "Check-in of Riley Client",
+            "Weight: 78.5 kg",
+            "Steps (daily average): 9500",
+            "Much better!",
+            "Proud of you. Same plan next week.",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from the PDF text: {text:?}"
+            );
+        }
+    }
+    let anonymous = app.client().get(app.url(&path)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let missing = coach
+        .get(app.url("/api/checkins/0123456789abcdef/pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
 
 /// Makes every insert into `checkins` fail, as a database outage after the photos were stored.
 async fn break_checkin_inserts(app: &TestApp) {

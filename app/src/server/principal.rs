@@ -78,8 +78,13 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
 
 /// The principal for this request, or 401.
 pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> {
-    let session = session().await?;
-    let me = current_user(state, &session)
+    principal_of(state, &session().await?).await
+}
+
+/// The principal of a session, or 401; for plain axum handlers (downloads) that are not server
+/// fns.
+pub async fn principal_of(state: &AppState, session: &Session) -> Result<Principal, AppError> {
+    let me = current_user(state, session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     Ok(match me.role {

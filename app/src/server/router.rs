@@ -52,6 +52,10 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/api/{*rest}", any(http::api_not_found))
         .route("/files/{*key}", get(super::storage::local::serve_file))
+        .route(
+            "/api/checkins/{checkin_id}/pdf",
+            get(super::exports::checkin_pdf),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

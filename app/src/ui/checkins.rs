@@ -28,6 +28,11 @@ pub enum Viewer {
     Client,
 }
 
+/// The check-in's PDF download (the same path for its coach and its client).
+fn pdf_href(id: &str) -> String {
+    format!("/api/checkins/{id}/pdf")
+}
+
 impl Viewer {
     fn checkin_href(self, id: &str) -> String {
         match self {
@@ -462,7 +467,10 @@ pub fn MyCheckinPage() -> impl IntoView {
                     Err(err) => error_view(err),
                     Ok(c) => view! {
                         <section data-testid=testids::CHECKIN_DETAIL>
-                            <h1>{format!("Check-in of {}", date_label(c.submitted_at))}</h1>
+                            <div class="row spread">
+                                <h1>{format!("Check-in of {}", date_label(c.submitted_at))}</h1>
+                                <a class="button secondary" href=pdf_href(&c.id) download data-testid=testids::CHECKIN_PDF>"Download PDF"</a>
+                            </div>
                             <div class="card reply">
                                 <h2>"Your coach's reply"</h2>
                                 {match c.reply.clone() {
@@ -567,7 +575,10 @@ pub fn ReviewPage() -> impl IntoView {
                                 <p><a href="/coach/inbox">"← Inbox"</a>" · "<a href=client_href.clone()>{format!("{}'s page", r.client_name)}</a></p>
                                 <div class="row spread">
                                     <h1>{format!("{} · check-in of {}", r.client_name, date_label(r.current.submitted_at))}</h1>
-                                    {reviewed.then(|| view! { <span class="badge" data-testid=testids::REVIEW_DONE>"Reviewed"</span> })}
+                                    <div class="row">
+                                        {reviewed.then(|| view! { <span class="badge" data-testid=testids::REVIEW_DONE>"Reviewed"</span> })}
+                                        <a class="button secondary" href=pdf_href(&id) download data-testid=testids::CHECKIN_PDF>"Download PDF"</a>
+                                    </div>
                                 </div>
                                 <div class="card">
                                     <h2>"What changed"</h2>

@@ -269,6 +269,35 @@ pub async fn review(
     })
 }
 
+/// Who a check-in export is from and about.
+pub struct ExportHeader {
+    /// The coach's brand name, or their name when they have none.
+    pub brand: String,
+    pub client_name: String,
+}
+
+pub async fn export_header(db: &Db, scope: &impl ClientScope) -> Result<ExportHeader, AppError> {
+    let (client_name, coach_name, brand_name): (String, String, String) = sqlx::query_as(
+        "SELECT k.name, u.name, c.brand_name FROM clients k \
+         JOIN coaches c ON c.user_id = k.coach_id JOIN users u ON u.id = c.user_id \
+         WHERE k.id = $1 AND k.coach_id = $2",
+    )
+    .bind(scope.client_id())
+    .bind(scope.coach_id())
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    Ok(ExportHeader {
+        brand: if brand_name.is_empty() {
+            coach_name
+        } else {
+            brand_name
+        },
+        client_name,
+    })
+}
+
 /// Check-ins waiting for review across all the coach's clients, newest first.
 pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<InboxPage, AppError> {
     let (total,): (i64,) =

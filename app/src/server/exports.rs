@@ -1,0 +1,69 @@
+//! File downloads (not server fns: they answer with a file, not JSON). Each one resolves the
+//! principal and proves ownership exactly as a server fn does.
+
+use super::authz;
+use super::http::error_response;
+use super::principal::{self, Principal};
+use super::state::AppState;
+use super::store;
+use crate::domain::date_label;
+use crate::AppError;
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+/// `GET /api/checkins/{checkin_id}/pdf`: the check-in as a PDF, for its coach or its client.
+pub async fn checkin_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Path(checkin_id): Path<String>,
+) -> Response {
+    match render_checkin(&state, &session, &checkin_id).await {
+        Ok((file_name, bytes)) => (
+            StatusCode::OK,
+            [
+                (CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file_name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(err) => error_response(&err),
+    }
+}
+
+async fn render_checkin(
+    state: &AppState,
+    session: &Session,
+    checkin_id: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let ttl = state.settings.file_url_ttl;
+    let (detail, header) = match principal::principal_of(state, session).await? {
+        Principal::Coach(coach) => {
+            let checkin = authz::checkin(&state.db, &coach, checkin_id).await?;
+            (
+                store::checkins::detail(&state.db, &state.storage, ttl, &checkin).await?,
+                store::checkins::export_header(&state.db, &checkin).await?,
+            )
+        }
+        Principal::Client(client) => {
+            let me = authz::client_self(&state.db, &client).await?;
+            let checkin = authz::my_checkin(&state.db, &me, checkin_id).await?;
+            (
+                store::checkins::detail(&state.db, &state.storage, ttl, &checkin).await?,
+                store::checkins::export_header(&state.db, &checkin).await?,
+            )
+        }
+        Principal::Admin(_) => return Err(AppError::Forbidden),
+    };
+    let bytes = super::pdf::checkin(&header.brand, &header.client_name, &detail)?;
+    Ok((
+        format!("checkin-{}.pdf", date_label(detail.submitted_at)),
+        bytes,
+    ))
+}
