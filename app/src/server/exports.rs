@@ -1,12 +1,13 @@
 //! File downloads (not server fns: they answer with a file, not JSON). Each one resolves the
 //! principal and proves ownership exactly as a server fn does.
 
-use super::authz;
+use super::authz::{self, CheckinScope};
 use super::http::error_response;
 use super::principal::{self, Principal};
 use super::state::AppState;
 use super::store;
-use crate::domain::date_label;
+use super::store::checkins::ExportHeader;
+use crate::domain::{date_label, CheckinDetail};
 use crate::AppError;
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -42,22 +43,13 @@ async fn render_checkin(
     session: &Session,
     checkin_id: &str,
 ) -> Result<(String, Vec<u8>), AppError> {
-    let ttl = state.settings.file_url_ttl;
     let (detail, header) = match principal::principal_of(state, session).await? {
         Principal::Coach(coach) => {
-            let checkin = authz::checkin(&state.db, &coach, checkin_id).await?;
-            (
-                store::checkins::detail(&state.db, &state.storage, ttl, &checkin).await?,
-                store::checkins::export_header(&state.db, &checkin).await?,
-            )
+            load_checkin(state, &authz::checkin(&state.db, &coach, checkin_id).await?).await?
         }
         Principal::Client(client) => {
             let me = authz::client_self(&state.db, &client).await?;
-            let checkin = authz::my_checkin(&state.db, &me, checkin_id).await?;
-            (
-                store::checkins::detail(&state.db, &state.storage, ttl, &checkin).await?,
-                store::checkins::export_header(&state.db, &checkin).await?,
-            )
+            load_checkin(state, &authz::my_checkin(&state.db, &me, checkin_id).await?).await?
         }
         Principal::Admin(_) => return Err(AppError::Forbidden),
     };
@@ -65,5 +57,17 @@ async fn render_checkin(
     Ok((
         format!("checkin-{}.pdf", date_label(detail.submitted_at)),
         bytes,
+    ))
+}
+
+/// The check-in and who it is from and about, for whoever holds a proof of it.
+async fn load_checkin(
+    state: &AppState,
+    checkin: &impl CheckinScope,
+) -> Result<(CheckinDetail, ExportHeader), AppError> {
+    let ttl = state.settings.file_url_ttl;
+    Ok((
+        store::checkins::detail(&state.db, &state.storage, ttl, checkin).await?,
+        store::checkins::export_header(&state.db, checkin).await?,
     ))
 }
