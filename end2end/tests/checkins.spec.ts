@@ -56,7 +56,12 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.GOAL_FORM_TARGET).fill('75');
   await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(coach.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
-  await expect(coach.getByTestId(id.GOAL_SUMMARY)).toContainText('no check-in value yet');
+  await expect(coach.getByTestId(id.GOAL_SUMMARY).first()).toContainText('no check-in value yet');
+  await coach.getByTestId(id.GOAL_FORM_TITLE).fill('Walk after dinner');
+  await coach.getByTestId(id.GOAL_FORM_KIND).selectOption('habit');
+  await coach.getByTestId(id.GOAL_FORM_PER_WEEK).fill('4');
+  await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
+  await expect(coach.getByTestId(id.GOAL_ROW)).toHaveCount(2);
   await coach.getByTestId(id.INVITE_SEND).click();
   const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
 
@@ -69,8 +74,15 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await client.getByTestId(id.JOIN_SUBMIT).click();
   await expect(client).toHaveURL(/\/portal$/);
   await expect(client.getByTestId(id.PROGRESS_EMPTY)).toBeVisible();
-  await expect(client.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
-  await expect(client.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '0');
+  const weightGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Wedding weight' });
+  const habitGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Walk after dinner' });
+  await expect(weightGoal.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '0');
+  // The client logs the habit for this week.
+  await hydrated(client);
+  await habitGoal.getByTestId(id.GOAL_LOG_TIMES).fill('2');
+  await habitGoal.getByTestId(id.GOAL_LOG_SAVE).click();
+  await expect(habitGoal.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '50');
+  await expect(habitGoal.getByTestId(id.GOAL_SUMMARY)).toHaveText('2 of 4 times this week');
 
   // A draft survives a reload.
   await client.getByTestId(id.NAV_CHECKIN).click();
@@ -131,8 +143,8 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await client.goto('/portal');
   await hydrated(client);
   // The goal moved with the check-ins: from 80 kg towards 75 kg, now 78.5 kg.
-  await expect(client.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '30');
-  await expect(client.getByTestId(id.GOAL_SUMMARY)).toContainText('78.5 kg now, target 75 kg');
+  await expect(weightGoal.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '30');
+  await expect(weightGoal.getByTestId(id.GOAL_SUMMARY)).toContainText('78.5 kg now, target 75 kg');
   const weightChart = client.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`);
   await expect(weightChart).toBeVisible();
   await expect(weightChart).toContainText('78.5 kg');
