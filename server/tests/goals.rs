@@ -33,6 +33,11 @@ fn goal_form<'a>(
     ]
 }
 
+/// Sets a goal as the coach; returns the client's goals afterwards.
+async fn create_goal(app: &TestApp, coach: &reqwest::Client, form: &[(&str, &str)]) -> Value {
+    app.ok(coach, "goals/create", form).await
+}
+
 async fn weigh_in(app: &TestApp, client: &reqwest::Client, kg: &str) {
     app.checkin_ok(client, &Submission::default().field("weight", kg))
         .await;
@@ -41,13 +46,7 @@ async fn weigh_in(app: &TestApp, client: &reqwest::Client, kg: &str) {
 async fn a_measurement_goal_follows_check_ins(app: &TestApp) {
     let (coach, client, client_id) = app.coach_and_client().await;
     weigh_in(app, &client, "80").await;
-    let goals = app
-        .ok(
-            &coach,
-            "goals/create",
-            &goal_form(&client_id, "measurement", "75", ""),
-        )
-        .await;
+    let goals = create_goal(app, &coach, &goal_form(&client_id, "measurement", "75", "")).await;
     assert_eq!(goals[0]["target"]["kind"], "measurement");
     assert_eq!(goals[0]["target"]["target"], 75.0);
     assert_eq!(goals[0]["start_value"], 80.0);
@@ -77,13 +76,7 @@ async fn a_measurement_goal_follows_check_ins(app: &TestApp) {
 
 async fn a_goal_set_before_any_check_in_starts_at_the_first(app: &TestApp) {
     let (coach, client, client_id) = app.coach_and_client().await;
-    let goals = app
-        .ok(
-            &coach,
-            "goals/create",
-            &goal_form(&client_id, "measurement", "75", ""),
-        )
-        .await;
+    let goals = create_goal(app, &coach, &goal_form(&client_id, "measurement", "75", "")).await;
     assert_eq!(goals[0]["start_value"], Value::Null);
     assert_eq!(goals[0]["progress_percent"], Value::Null);
     weigh_in(app, &client, "80").await;
@@ -110,13 +103,7 @@ async fn log(
 
 async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
     let (coach, client, client_id) = app.coach_and_client().await;
-    let goals = app
-        .ok(
-            &coach,
-            "goals/create",
-            &goal_form(&client_id, "habit", "", "4"),
-        )
-        .await;
+    let goals = create_goal(app, &coach, &goal_form(&client_id, "habit", "", "4")).await;
     let habit = goals[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         goals[0]["target"],
@@ -150,13 +137,7 @@ async fn habit_goals_are_logged_by_the_client(app: &TestApp) {
     }
 
     // Measurement goals follow check-ins; finished goals take no more logs.
-    let goals = app
-        .ok(
-            &coach,
-            "goals/create",
-            &goal_form(&client_id, "measurement", "75", ""),
-        )
-        .await;
+    let goals = create_goal(app, &coach, &goal_form(&client_id, "measurement", "75", "")).await;
     let measurement = goals
         .as_array()
         .unwrap()
@@ -232,13 +213,7 @@ async fn bad_goals_are_refused_and_nothing_is_created(app: &TestApp) {
 
 async fn goals_can_be_completed_abandoned_and_deleted(app: &TestApp) {
     let (coach, client, client_id) = app.coach_and_client().await;
-    let goals = app
-        .ok(
-            &coach,
-            "goals/create",
-            &goal_form(&client_id, "habit", "", "3"),
-        )
-        .await;
+    let goals = create_goal(app, &coach, &goal_form(&client_id, "habit", "", "3")).await;
     let id = goals[0]["id"].as_str().unwrap().to_owned();
     for status in ["completed", "abandoned", "active"] {
         app.ok(

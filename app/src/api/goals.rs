@@ -65,7 +65,7 @@ pub async fn delete_goal(goal_id: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let goal = authz::item::<GoalItem>(&state.db, &coach, &goal_id).await?;
-    store::goals::delete(&state.db, &goal).await
+    store::delete_item(&state.db, &goal).await
 }
 
 /// The client's own goals with their progress.

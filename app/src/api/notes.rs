@@ -37,7 +37,7 @@ pub async fn delete_note(note_id: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let note = authz::item::<authz::NoteItem>(&state.db, &coach, &note_id).await?;
-    store::notes::delete_item(&state.db, &note).await
+    store::delete_item(&state.db, &note).await
 }
 
 /// To-dos about one client, or all of the coach's to-dos when `client_id` is empty.
@@ -88,5 +88,5 @@ pub async fn delete_todo(todo_id: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let todo = authz::item::<authz::TodoItem>(&state.db, &coach, &todo_id).await?;
-    store::notes::delete_item(&state.db, &todo).await
+    store::delete_item(&state.db, &todo).await
 }

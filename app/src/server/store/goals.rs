@@ -186,16 +186,6 @@ pub async fn set_status(db: &Db, goal: &OwnedGoal, status: GoalStatus) -> Result
     expect_one(result)
 }
 
-pub async fn delete(db: &Db, goal: &OwnedGoal) -> Result<(), AppError> {
-    let result = sqlx::query("DELETE FROM goals WHERE id = $1 AND coach_id = $2")
-        .bind(goal.item_id())
-        .bind(goal.coach_id())
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
-    expect_one(result)
-}
-
 /// The client records how often they managed a habit goal this week (replacing the count).
 pub async fn log_habit(db: &Db, goal: &MyGoal, times_done: u32) -> Result<(), AppError> {
     let mut tx = db.begin().await?;

@@ -1,7 +1,7 @@
 //! A coach's private notes and to-dos. Nothing here is ever readable by a client.
 
 use crate::domain::{CalendarDate, LongText, Note, Todo};
-use crate::server::authz::{ItemKind, OwnedClient, OwnedItem, OwnedTodo, OwnedWorkspace};
+use crate::server::authz::{OwnedClient, OwnedTodo, OwnedWorkspace};
 use crate::server::db::{expect_one, Db};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -62,18 +62,6 @@ pub async fn add_note(
     .await
     .map_err(internal)?;
     Ok(note)
-}
-
-/// Deletes one of the coach's notes or to-dos.
-pub async fn delete_item<K: ItemKind>(db: &Db, item: &OwnedItem<K>) -> Result<(), AppError> {
-    let sql = format!("DELETE FROM {} WHERE id = $1 AND coach_id = $2", K::TABLE);
-    let result = sqlx::query(&sql)
-        .bind(item.item_id())
-        .bind(item.coach_id())
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
-    expect_one(result)
 }
 
 /// id, client_id, title, due_date, done.
