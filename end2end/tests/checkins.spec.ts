@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { expectAccessible, hydrated, logBrowserErrors, PASSWORD, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, joinAsClient, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
 
 const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
 const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
@@ -42,13 +42,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   const coach = await coachContext.newPage();
   logBrowserErrors(coach, 'coach');
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
-  await coach.getByTestId(id.ROSTER_ADD).click();
-  await coach.getByTestId(id.CLIENT_NAME).fill('Riley Client');
-  await coach.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail('riley'));
-  await coach.getByTestId(id.CLIENT_SUBMIT).click();
-  await expect(coach.getByTestId(id.CLIENT_TITLE)).toHaveText('Riley Client');
-  const clientPage = coach.url();
-  await hydrated(coach);
+  const clientPage = await addClient(coach, 'Riley Client');
 
   // A goal tied to weight, set before any check-in.
   await coach.getByTestId(id.GOAL_FORM_TITLE).fill('Wedding weight');
@@ -65,14 +59,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.INVITE_SEND).click();
   const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
 
-  const clientContext = await browser.newContext();
-  const client = await clientContext.newPage();
-  logBrowserErrors(client, 'client');
-  await client.goto(link);
-  await hydrated(client);
-  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
-  await client.getByTestId(id.JOIN_SUBMIT).click();
-  await expect(client).toHaveURL(/\/portal$/);
+  const client = await joinAsClient(browser, link);
   await expect(client.getByTestId(id.PROGRESS_EMPTY)).toBeVisible();
   const weightGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Wedding weight' });
   const habitGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Walk after dinner' });
@@ -159,5 +146,5 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await testInfo.attach('progress-chart', { path: shot, contentType: 'image/png' });
 
   await coachContext.close();
-  await clientContext.close();
+  await client.context().close();
 });

@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { Browser, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { deflateSync } from 'zlib';
 import * as id from './testids';
@@ -31,6 +31,33 @@ export async function signUpCoach(page: Page, name: string, email: string) {
   await page.getByTestId(id.SIGNUP_PASSWORD).fill(PASSWORD);
   await page.getByTestId(id.SIGNUP_SUBMIT).click();
   await expect(page).toHaveURL(/\/coach$/);
+  // The dashboard is a fresh page load: wait for it to hydrate, or a click (e.g. "Log out")
+  // may still submit the plain HTML form and land somewhere else.
+  await hydrated(page);
+}
+
+/** Adds a client from the coach's pages; returns the client page's URL, hydrated. */
+export async function addClient(coach: Page, name: string): Promise<string> {
+  await coach.goto('/coach/new-client');
+  await hydrated(coach);
+  await coach.getByTestId(id.CLIENT_NAME).fill(name);
+  await coach.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail(name.split(' ')[0].toLowerCase()));
+  await coach.getByTestId(id.CLIENT_SUBMIT).click();
+  await expect(coach.getByTestId(id.CLIENT_TITLE)).toHaveText(name);
+  await hydrated(coach);
+  return coach.url();
+}
+
+/** Opens an invitation link in a fresh browser context and joins as the client. */
+export async function joinAsClient(browser: Browser, link: string): Promise<Page> {
+  const client = await (await browser.newContext()).newPage();
+  logBrowserErrors(client, 'client');
+  await client.goto(link);
+  await hydrated(client);
+  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
+  await client.getByTestId(id.JOIN_SUBMIT).click();
+  await expect(client).toHaveURL(/\/portal$/);
+  return client;
 }
 
 function crc32(bytes: Buffer): number {

@@ -63,6 +63,18 @@ struct World {
     checkin_id: String,
     /// A habit goal the owner set for the client.
     goal_id: String,
+    /// Templates (coach-only) and the client's active copies of them.
+    meal_template_id: String,
+    meal_plan_id: String,
+    workout_template_id: String,
+    workout_plan_id: String,
+    /// A check-in form template, given to the client (then changed to hold the secret).
+    form_id: String,
+    assignment_id: String,
+    /// A coaching session with a shared summary, private notes and a transcript.
+    session_id: String,
+    /// A shared action item of that session.
+    action_item_id: String,
 }
 
 /// Text only the owning coach may ever read.
@@ -70,6 +82,42 @@ const SECRET_NOTE: &str = "PRIVATE-NOTE-7f3a";
 const SECRET_TODO: &str = "PRIVATE-TODO-9c1d";
 /// Text only the client and their coach may read.
 const SECRET_FEEDBACK: &str = "CHECKIN-FEEDBACK-41b2";
+/// Put in the templates after they were copied to the client: only the owning coach may read it.
+const SECRET_TEMPLATE: &str = "TEMPLATE-ONLY-5d2e";
+/// A coaching session's private notes and transcript: only the owning coach may read them.
+const SECRET_SESSION: &str = "SESSION-PRIVATE-8e4c";
+
+/// A template of `kind` copied to the client, then changed to hold [`SECRET_TEMPLATE`].
+/// Returns (template id, the client's copy id).
+async fn plan_pair(
+    app: &TestApp,
+    owner: &reqwest::Client,
+    kind: &str,
+    client_id: &str,
+) -> (String, String) {
+    let template = app
+        .ok(
+            owner,
+            &format!("{kind}_plans/create"),
+            &[("name", "Base"), ("client_id", "")],
+        )
+        .await;
+    let template = template.as_str().unwrap().to_owned();
+    let copy = app
+        .ok(
+            owner,
+            &format!("{kind}_plans/copy"),
+            &[("plan_id", &template), ("client_id", client_id)],
+        )
+        .await;
+    app.ok_json(
+        owner,
+        &format!("{kind}_plans/save"),
+        &serde_json::json!({ "plan_id": template, "name": "Base", "plan": { "notes": SECRET_TEMPLATE } }),
+    )
+    .await;
+    (template, copy.as_str().unwrap().to_owned())
+}
 
 async fn build_world(app: &TestApp, n: usize) -> World {
     let owner_email = format!("owner{n}@example.com");
@@ -144,6 +192,50 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         )
         .await;
     let goal_id = goals[0]["id"].as_str().unwrap().to_owned();
+    let (meal_template_id, meal_plan_id) = plan_pair(app, &owner, "meal", &client_id).await;
+    let (workout_template_id, workout_plan_id) =
+        plan_pair(app, &owner, "workout", &client_id).await;
+    let (form_id, assignment_id) = given_form(app, &owner, &client_id).await;
+    let session = app
+        .ok(
+            &owner,
+            "sessions/create",
+            &[
+                ("client_id", client_id.as_str()),
+                ("held_at", "2026-11-20T14:30"),
+                ("duration_min", "45"),
+                ("title", "Week 3"),
+                ("tags", ""),
+                ("private_notes", SECRET_SESSION),
+                ("summary", "Shared summary"),
+                ("transcript", &format!("Coach: {SECRET_SESSION}")),
+            ],
+        )
+        .await;
+    let session_id = session.as_str().unwrap().to_owned();
+    app.ok(
+        &owner,
+        "sessions/share",
+        &[("session_id", &session_id), ("shared", "true")],
+    )
+    .await;
+    let with_item = app
+        .ok(
+            &owner,
+            "sessions/action_items/add",
+            &[
+                ("session_id", session_id.as_str()),
+                ("owner", "client"),
+                ("text", "Walk daily"),
+                ("due_date", ""),
+                ("shared", "true"),
+            ],
+        )
+        .await;
+    let action_item_id = with_item["action_items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let other_coach_email = format!("other{n}@example.com");
     let other = app.client();
@@ -169,6 +261,14 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         todo_id: todo["id"].as_str().unwrap().to_owned(),
         checkin_id,
         goal_id,
+        meal_template_id,
+        meal_plan_id,
+        workout_template_id,
+        workout_plan_id,
+        form_id,
+        assignment_id,
+        session_id,
+        action_item_id,
     }
 }
 
@@ -185,21 +285,71 @@ impl World {
     }
 }
 
-type Args = fn(&World, Who) -> Vec<(String, String)>;
-
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// A check-in form given to the client, then changed to hold [`SECRET_TEMPLATE`].
+/// Returns (form id, assignment id).
+async fn given_form(app: &TestApp, owner: &reqwest::Client, client_id: &str) -> (String, String) {
+    let save = |description: &str| {
+        serde_json::json!({ "form_id": "", "form": { "name": "Weekly", "kind": "checkin",
+            "description": description,
+            "fields": [{ "label": "How was it?", "field_type": "text", "required": true }] } })
+    };
+    let form = app
+        .ok(
+            owner,
+            "forms/create",
+            &[("name", "Weekly"), ("kind", "checkin")],
+        )
+        .await;
+    let form = form.as_str().unwrap().to_owned();
+    let mut body = save("");
+    body["form_id"] = form.clone().into();
+    app.ok_json(owner, "forms/save", &body).await;
+    let assignment = app
+        .ok(
+            owner,
+            "forms/assign",
+            &[("form_id", &form), ("client_id", client_id)],
+        )
+        .await;
+    let mut body = save(SECRET_TEMPLATE);
+    body["form_id"] = form.clone().into();
+    app.ok_json(owner, "forms/save", &body).await;
+    (form, assignment.as_str().unwrap().to_owned())
 }
 
-fn profile_form(w: &World, client_id: Option<&str>) -> Vec<(String, String)> {
+/// What a case sends: a form (most server fns) or JSON (the builders).
+enum Body {
+    Form(Vec<(String, String)>),
+    Json(serde_json::Value),
+    /// A transcript upload (multipart) for this session id.
+    Transcript(String),
+}
+
+type Args = fn(&World, Who) -> Body;
+
+fn pairs(items: &[(&str, &str)]) -> Body {
+    Body::Form(
+        items
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+fn none() -> Body {
+    Body::Form(Vec::new())
+}
+
+fn plan_save(plan_id: &str) -> Body {
+    Body::Json(serde_json::json!({ "plan_id": plan_id, "name": "Saved", "plan": {} }))
+}
+
+fn profile_form(w: &World, client_id: Option<&str>) -> Body {
     let mut form = pairs(&client_form(
         "Renamed",
         &format!("renamed-{}", w.client_email),
     ));
-    if let Some(id) = client_id {
+    if let (Some(id), Body::Form(form)) = (client_id, &mut form) {
         form.insert(0, ("client_id".into(), id.into()));
     }
     form
@@ -226,8 +376,8 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |w, _| pairs(&[("email", &w.owner_email), ("password", PASSWORD)]),
             PUBLIC,
         ),
-        ("auth/logout", |_, _| vec![], PUBLIC),
-        ("auth/me", |_, _| vec![], PUBLIC),
+        ("auth/logout", |_, _| none(), PUBLIC),
+        ("auth/me", |_, _| none(), PUBLIC),
         (
             "account/password",
             |_, _| {
@@ -313,7 +463,7 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |w, _| pairs(&[("token", &w.pending_token), ("password", PASSWORD)]),
             [200, 409, 409, 409, 409, 409],
         ),
-        ("portal/home", |_, _| vec![], ANY_CLIENT),
+        ("portal/home", |_, _| none(), ANY_CLIENT),
         (
             "portal/contact/update",
             |_, who| {
@@ -366,14 +516,14 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             OWNER_ONLY,
         ),
         // Sent as multipart (see `call`); a client submits only for themself.
-        ("portal/checkins/submit", |_, _| vec![], ANY_CLIENT),
-        ("portal/checkins/list", |_, _| vec![], ANY_CLIENT),
+        ("portal/checkins/submit", |_, _| none(), ANY_CLIENT),
+        ("portal/checkins/list", |_, _| none(), ANY_CLIENT),
         (
             "portal/checkins/get",
             |w, _| pairs(&[("checkin_id", &w.checkin_id)]),
             THE_CLIENT_ONLY,
         ),
-        ("portal/progress", |_, _| vec![], ANY_CLIENT),
+        ("portal/progress", |_, _| none(), ANY_CLIENT),
         ("checkins/inbox", |_, _| pairs(&[("page", "1")]), ANY_COACH),
         (
             "checkins/list",
@@ -430,10 +580,236 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |w, _| pairs(&[("goal_id", &w.goal_id)]),
             OWNER_ONLY,
         ),
-        ("portal/goals/list", |_, _| vec![], ANY_CLIENT),
+        ("portal/goals/list", |_, _| none(), ANY_CLIENT),
         (
             "portal/goals/log",
             |w, _| pairs(&[("goal_id", &w.goal_id), ("times_done", "3")]),
+            THE_CLIENT_ONLY,
+        ),
+        (
+            "meal_plans/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "meal_plans/create",
+            |w, _| pairs(&[("name", "New"), ("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "meal_plans/get",
+            |w, _| pairs(&[("plan_id", &w.meal_template_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "meal_plans/save",
+            |w, _| plan_save(&w.meal_plan_id),
+            OWNER_ONLY,
+        ),
+        (
+            "meal_plans/copy",
+            |w, _| {
+                pairs(&[
+                    ("plan_id", &w.meal_template_id),
+                    ("client_id", &w.client_id),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "meal_plans/activate",
+            |w, _| pairs(&[("plan_id", &w.meal_plan_id), ("active", "true")]),
+            OWNER_ONLY,
+        ),
+        (
+            "meal_plans/delete",
+            |w, _| pairs(&[("plan_id", &w.meal_plan_id)]),
+            OWNER_ONLY,
+        ),
+        ("portal/meal_plan", |_, _| none(), ANY_CLIENT),
+        (
+            "workout_plans/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "workout_plans/create",
+            |w, _| pairs(&[("name", "New"), ("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "workout_plans/get",
+            |w, _| pairs(&[("plan_id", &w.workout_template_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "workout_plans/save",
+            |w, _| plan_save(&w.workout_plan_id),
+            OWNER_ONLY,
+        ),
+        (
+            "workout_plans/copy",
+            |w, _| {
+                pairs(&[
+                    ("plan_id", &w.workout_template_id),
+                    ("client_id", &w.client_id),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "workout_plans/activate",
+            |w, _| pairs(&[("plan_id", &w.workout_plan_id), ("active", "true")]),
+            OWNER_ONLY,
+        ),
+        (
+            "workout_plans/delete",
+            |w, _| pairs(&[("plan_id", &w.workout_plan_id)]),
+            OWNER_ONLY,
+        ),
+        ("portal/workout_plan", |_, _| none(), ANY_CLIENT),
+        ("forms/list", |_, _| none(), ANY_COACH),
+        (
+            "forms/create",
+            |_, _| pairs(&[("name", "Intake"), ("kind", "intake")]),
+            ANY_COACH,
+        ),
+        (
+            "forms/get",
+            |w, _| pairs(&[("form_id", &w.form_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "forms/save",
+            |w, _| {
+                Body::Json(serde_json::json!({ "form_id": w.form_id,
+                    "form": { "name": "Saved", "kind": "checkin", "fields": [] } }))
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "forms/assign",
+            |w, _| pairs(&[("form_id", &w.form_id), ("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "forms/responses",
+            |w, _| pairs(&[("client_id", &w.client_id), ("form_id", &w.form_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "forms/checkin_form",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "forms/set_checkin_form",
+            |w, _| pairs(&[("client_id", &w.client_id), ("form_id", &w.form_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "forms/delete",
+            |w, _| pairs(&[("form_id", &w.form_id)]),
+            OWNER_ONLY,
+        ),
+        ("portal/forms/list", |_, _| none(), ANY_CLIENT),
+        (
+            "portal/forms/get",
+            |w, _| pairs(&[("assignment_id", &w.assignment_id)]),
+            THE_CLIENT_ONLY,
+        ),
+        (
+            "portal/forms/submit",
+            |w, _| {
+                Body::Json(serde_json::json!({ "assignment_id": w.assignment_id,
+                    "answers": { "f1": ["Fine"] } }))
+            },
+            THE_CLIENT_ONLY,
+        ),
+        ("portal/checkin_form", |_, _| none(), ANY_CLIENT),
+        (
+            "sessions/list",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/create",
+            |w, _| {
+                pairs(&[
+                    ("client_id", &w.client_id),
+                    ("held_at", "2026-11-21T09:00"),
+                    ("duration_min", "30"),
+                    ("title", "Another"),
+                    ("tags", ""),
+                    ("private_notes", ""),
+                    ("summary", ""),
+                    ("transcript", ""),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/get",
+            |w, _| pairs(&[("session_id", &w.session_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/update",
+            |w, _| {
+                pairs(&[
+                    ("session_id", &w.session_id),
+                    ("held_at", "2026-11-21T09:00"),
+                    ("duration_min", "30"),
+                    ("title", "Edited"),
+                    ("tags", ""),
+                    ("private_notes", ""),
+                    ("summary", "New summary"),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/transcript",
+            |w, _| Body::Transcript(w.session_id.clone()),
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/share",
+            |w, _| pairs(&[("session_id", &w.session_id), ("shared", "false")]),
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/delete",
+            |w, _| pairs(&[("session_id", &w.session_id)]),
+            OWNER_ONLY,
+        ),
+        ("portal/sessions/list", |_, _| none(), ANY_CLIENT),
+        (
+            "sessions/action_items/add",
+            |w, _| {
+                pairs(&[
+                    ("session_id", &w.session_id),
+                    ("owner", "coach"),
+                    ("text", "Send the plan"),
+                    ("due_date", ""),
+                    ("shared", "false"),
+                ])
+            },
+            OWNER_ONLY,
+        ),
+        (
+            "action_items/share",
+            |w, _| pairs(&[("item_id", &w.action_item_id), ("shared", "false")]),
+            OWNER_ONLY,
+        ),
+        (
+            "action_items/delete",
+            |w, _| pairs(&[("item_id", &w.action_item_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "portal/action_items/set_done",
+            |w, _| pairs(&[("item_id", &w.action_item_id), ("done", "true")]),
             THE_CLIENT_ONLY,
         ),
     ]
@@ -444,8 +820,25 @@ async fn call(
     app: &TestApp,
     http: &reqwest::Client,
     endpoint: &str,
-    form: &[(&str, &str)],
+    body: &Body,
 ) -> common::Response {
+    let form = match body {
+        Body::Json(json) => return app.call_json(http, endpoint, json).await,
+        Body::Transcript(session_id) => {
+            let form = reqwest::multipart::Form::new()
+                .text("session_id", session_id.clone())
+                .text("text", "Coach: replaced");
+            let response = http
+                .post(app.url(&format!("/api/{endpoint}")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            return common::Response::read(response).await;
+        }
+        Body::Form(form) => form,
+    };
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if endpoint == "portal/checkins/submit" {
         let submission = Submission::default().field("weight", "81").photo(
             "front",
@@ -454,7 +847,7 @@ async fn call(
         );
         app.submit_checkin(http, &submission).await
     } else {
-        app.call(http, endpoint, form).await
+        app.call(http, endpoint, &form).await
     }
 }
 
@@ -466,35 +859,71 @@ fn has_photo_url(body: &str) -> bool {
 /// Also the general (no client) scope of notes and to-dos: another coach sees only their own.
 fn general_scope_cases() -> Vec<(&'static str, Args, Row)> {
     vec![
-        ("notes/list", |_, _| vec![], ANY_COACH),
-        ("todos/list", |_, _| vec![], ANY_COACH),
+        ("notes/list", |_, _| none(), ANY_COACH),
+        ("todos/list", |_, _| none(), ANY_COACH),
+        (
+            "meal_plans/list",
+            |_, _| pairs(&[("client_id", "")]),
+            ANY_COACH,
+        ),
+        (
+            "workout_plans/list",
+            |_, _| pairs(&[("client_id", "")]),
+            ANY_COACH,
+        ),
     ]
 }
 
 on_both_backends!(
     every_server_fn_as_every_principal,
     photo_urls_come_only_from_authorized_calls,
-    check_in_pdfs_only_for_the_coach_and_the_client,
+    pdfs_only_for_those_who_may_see_them,
 );
 
-/// The PDF download is a plain route, not a server fn: the same principals, the same answers.
-async fn check_in_pdfs_only_for_the_coach_and_the_client(app: &TestApp) {
+/// The PDF downloads are plain routes, not server fns: the same principals, the same answers.
+/// Templates are the coach's alone; the client gets their check-ins and their active plans.
+async fn pdfs_only_for_those_who_may_see_them(app: &TestApp) {
     let world = build_world(app, 0).await;
-    let path = format!("/api/checkins/{}/pdf", world.checkin_id);
-    let expected: Row = [401, 404, 404, 404, 200, 200];
-    for (who, want) in EVERYONE.into_iter().zip(expected) {
-        let http = match world.email_of(who) {
-            Some(email) => app.login(email, PASSWORD).await,
-            None => app.client(),
-        };
-        let response = http.get(app.url(&path)).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), want, "{who:?}");
-        let body = response.bytes().await.unwrap();
-        if want != 200 {
-            assert!(
-                !String::from_utf8_lossy(&body).contains(SECRET_FEEDBACK),
-                "{who:?}"
-            );
+    let shared: Row = [401, 404, 404, 404, 200, 200];
+    let coach_only: Row = [401, 404, 404, 404, 404, 200];
+    let downloads = [
+        (format!("/api/checkins/{}/pdf", world.checkin_id), shared),
+        (
+            format!("/api/meal_plans/{}/pdf", world.meal_plan_id),
+            shared,
+        ),
+        (
+            format!("/api/workout_plans/{}/pdf", world.workout_plan_id),
+            shared,
+        ),
+        (
+            format!("/api/meal_plans/{}/pdf", world.meal_template_id),
+            coach_only,
+        ),
+        (
+            format!("/api/workout_plans/{}/pdf", world.workout_template_id),
+            coach_only,
+        ),
+        // The kind is part of the proof: a meal plan is not found as a workout plan.
+        (
+            format!("/api/workout_plans/{}/pdf", world.meal_plan_id),
+            [401, 404, 404, 404, 404, 404],
+        ),
+    ];
+    for (path, expected) in downloads {
+        for (who, want) in EVERYONE.into_iter().zip(expected) {
+            let http = match world.email_of(who) {
+                Some(email) => app.login(email, PASSWORD).await,
+                None => app.client(),
+            };
+            let response = http.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), want, "{path} as {who:?}");
+            let body = response.bytes().await.unwrap();
+            if want != 200 {
+                let text = String::from_utf8_lossy(&body);
+                assert!(!text.contains(SECRET_FEEDBACK), "{path} as {who:?}");
+                assert!(!text.contains(SECRET_TEMPLATE), "{path} as {who:?}");
+            }
         }
     }
 }
@@ -524,10 +953,7 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
                 Some(email) => app.login(email, PASSWORD).await,
                 None => app.client(),
             };
-            let form = args(&world, who);
-            let form: Vec<(&str, &str)> =
-                form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let response = call(app, &http, endpoint, &form).await;
+            let response = call(app, &http, endpoint, &args(&world, who)).await;
             if response.status.as_u16() != want {
                 failures.push(format!(
                     "{endpoint} as {who:?}: expected {want}, got {} {}",
@@ -538,7 +964,7 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
             // Nothing of the owner's private data ever reaches anyone else.
             let body = response.body.to_string();
             if who != Who::OwningCoach {
-                for secret in [SECRET_NOTE, SECRET_TODO] {
+                for secret in [SECRET_NOTE, SECRET_TODO, SECRET_TEMPLATE, SECRET_SESSION] {
                     if body.contains(secret) {
                         failures.push(format!("{endpoint} as {who:?} leaked {secret}: {body}"));
                     }

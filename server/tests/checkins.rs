@@ -46,29 +46,10 @@ on_both_backends!(
     a_check_in_exports_as_a_pdf_for_its_coach_and_client,
 );
 
-/// The text of every page of a PDF, read back with a real PDF parser.
-fn pdf_text(bytes: &[u8]) -> String {
-    let doc = lopdf::Document::load_mem(bytes).expect("a parseable PDF");
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    doc.extract_text(&pages).expect("text")
-}
-
 async fn a_check_in_exports_as_a_pdf_for_its_coach_and_client(app: &TestApp) {
     let (coach, client, _) = app.coach_and_client().await;
-    let me = app.ok(&coach, "auth/me", &[]).await;
-    app.ok(
-        &coach,
-        "coach/profile/update",
-        &[
-            ("workspace_id", me["user_id"].as_str().unwrap()),
-            ("name", "Casey Coach"),
-            ("email", "casey@example.com"),
-            ("brand_name", "Casey Strength Co"),
-            ("units", "metric"),
-            ("timezone", "UTC"),
-        ],
-    )
-    .await;
+    app.set_brand(&coach, "Casey Coach", "Casey Strength Co")
+        .await;
     let id = app.checkin_ok(&client, &second_week()).await;
     app.ok(
         &coach,
@@ -92,7 +73,7 @@ async fn a_check_in_exports_as_a_pdf_for_its_coach_and_client(app: &TestApp) {
             disposition.starts_with("attachment; filename=\"checkin-"),
             "{disposition}"
         );
-        let text = pdf_text(&response.bytes().await.unwrap());
+        let text = common::pdf_text(&response.bytes().await.unwrap());
         for expected in [
             "Casey Strength Co",
             "Check-in of Riley Client",

@@ -487,9 +487,9 @@ async fn the_portal_shows_only_the_clients_own_profile(app: &TestApp) {
         .status,
         StatusCode::FORBIDDEN
     );
-    let page = portal.get(app.url("/portal")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(page.text().await.unwrap().contains("Coached by Peak Form"));
+    let (status, page) = app.page(&portal, "/portal").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Coached by Peak Form"));
     let coach_on_portal = coach.get(app.url("/portal")).send().await.unwrap();
     assert_eq!(coach_on_portal.headers()["location"], "/coach");
 }

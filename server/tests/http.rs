@@ -135,19 +135,14 @@ async fn pages_render_and_coach_pages_are_guarded(app: &TestApp) {
     let coach = app.client();
     app.signup_coach(&coach, "Ann Coach", "ann@example.com")
         .await;
-    let dashboard = coach.get(app.url("/coach")).send().await.unwrap();
-    assert_eq!(dashboard.status(), StatusCode::OK);
-    let html = dashboard.text().await.unwrap();
+    let (status, html) = app.page(&coach, "/coach").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Welcome, Ann Coach"), "{html}");
     assert!(html.contains("No clients yet"));
 
-    let missing = anonymous
-        .get(app.url("/no-such-page"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert!(missing.text().await.unwrap().contains("Page not found"));
+    let (status, missing) = app.page(&anonymous, "/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(missing.contains("Page not found"));
 }
 
 async fn hashed_assets_are_compressed_and_cached_long(app: &TestApp) {

@@ -330,15 +330,18 @@ pub type MetricValues = BTreeMap<Metric, f64>;
 pub struct CheckinInput {
     pub values: MetricValues,
     pub feedback: LongText,
+    /// Answers to the client's check-in form, when their coach set one.
+    pub form: Option<super::FilledForm>,
 }
 
 impl CheckinInput {
     /// Parses the raw form fields (`metric key -> text`, plus `feedback`) in the coach's units.
-    /// `has_photos` lets a check-in consist of photos alone.
+    /// `has_photos` lets a check-in consist of photos alone, `form` of form answers alone.
     pub fn parse(
         fields: &BTreeMap<String, String>,
         units: Units,
         has_photos: bool,
+        form: Option<super::FilledForm>,
     ) -> Result<Self, AppError> {
         let mut values = MetricValues::new();
         for metric in Metric::ALL {
@@ -352,12 +355,17 @@ impl CheckinInput {
             fields.get("feedback").map(String::as_str).unwrap_or(""),
             "Feedback",
         )?;
-        if values.is_empty() && feedback.as_str().is_empty() && !has_photos {
+        let answered = form.as_ref().is_some_and(|f| !f.answers.is_empty());
+        if values.is_empty() && feedback.as_str().is_empty() && !has_photos && !answered {
             return Err(AppError::invalid(
                 "Your check-in is empty. Add at least one measurement, a note or a photo.",
             ));
         }
-        Ok(Self { values, feedback })
+        Ok(Self {
+            values,
+            feedback,
+            form,
+        })
     }
 }
 
@@ -395,6 +403,8 @@ pub struct CheckinDetail {
     pub photos: Vec<PhotoView>,
     /// The coach's units, for display.
     pub units: Units,
+    /// Answers to the client's check-in form, if they had one.
+    pub form: Option<super::FilledForm>,
 }
 
 /// What the coach reviews: a check-in beside the client's previous one.
@@ -562,13 +572,16 @@ mod tests {
 
     #[test]
     fn an_empty_check_in_is_refused_but_photos_alone_are_enough() {
-        assert!(CheckinInput::parse(&fields(&[("weight", " ")]), Units::Metric, false).is_err());
-        let only_photos = CheckinInput::parse(&fields(&[]), Units::Metric, true).unwrap();
+        assert!(
+            CheckinInput::parse(&fields(&[("weight", " ")]), Units::Metric, false, None).is_err()
+        );
+        let only_photos = CheckinInput::parse(&fields(&[]), Units::Metric, true, None).unwrap();
         assert!(only_photos.values.is_empty());
         let input = CheckinInput::parse(
             &fields(&[("weight", "80"), ("mood", "7"), ("feedback", " Good week ")]),
             Units::Metric,
             false,
+            None,
         )
         .unwrap();
         assert_eq!(input.values.get(&Metric::Weight), Some(&80.0));

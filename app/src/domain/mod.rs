@@ -6,11 +6,19 @@ use std::fmt;
 
 mod checkin;
 mod client;
+mod form;
 mod goal;
 mod measure;
+mod plan;
+mod session;
+mod transcript;
 pub use checkin::*;
 pub use client::*;
+pub use form::*;
 pub use goal::*;
+pub use plan::*;
+pub use session::*;
+pub use transcript::*;
 
 /// A trimmed, lower-cased, plausibly deliverable email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 use super::db::Db;
 use super::internal;
 use super::principal::{ClientPrincipal, CoachPrincipal};
+use crate::domain::PlanKind;
 use crate::AppError;
 use std::marker::PhantomData;
 
@@ -335,5 +336,203 @@ pub async fn my_goal(db: &Db, me: &ClientSelf, goal_id: &str) -> Result<MyGoal, 
     Ok(MyGoal {
         client_id,
         goal_id: goal_id.to_owned(),
+    })
+}
+
+/// Proof that the caller is the coach who owns this plan (a template or a client's copy) of kind
+/// `K`: a meal plan's proof never opens a workout plan.
+#[derive(Debug)]
+pub struct OwnedPlan<K: PlanKind> {
+    coach_id: String,
+    plan_id: String,
+    kind: PhantomData<K>,
+}
+
+impl<K: PlanKind> OwnedPlan<K> {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+
+    pub fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
+}
+
+/// One of the coach's plans of kind `K`.
+pub async fn plan<K: PlanKind>(
+    db: &Db,
+    coach: &CoachPrincipal,
+    plan_id: &str,
+) -> Result<OwnedPlan<K>, AppError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND coach_id = $2 AND kind = $3")
+            .bind(plan_id)
+            .bind(coach.user_id())
+            .bind(K::KEY)
+            .fetch_optional(db.reader())
+            .await
+            .map_err(internal)?;
+    row.ok_or(AppError::NotFound)?;
+    Ok(OwnedPlan {
+        coach_id: coach.user_id().to_owned(),
+        plan_id: plan_id.to_owned(),
+        kind: PhantomData,
+    })
+}
+
+/// Proof that this plan is the signed-in client's active plan of kind `K`: the only plan of
+/// theirs they may see (the coach's drafts and old plans stay with the coach).
+#[derive(Debug)]
+pub struct MyPlan<K: PlanKind> {
+    client_id: String,
+    plan_id: String,
+    kind: PhantomData<K>,
+}
+
+/// The signed-in client's active plan of kind `K`, if the coach has given them one.
+pub async fn my_active_plan<K: PlanKind>(
+    db: &Db,
+    me: &ClientSelf,
+) -> Result<Option<MyPlan<K>>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM plans WHERE client_id = $1 AND coach_id = $2 AND kind = $3 AND active = 1",
+    )
+    .bind(me.client_id())
+    .bind(me.coach_id())
+    .bind(K::KEY)
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(row.map(|(plan_id,)| MyPlan {
+        client_id: me.client_id().to_owned(),
+        plan_id,
+        kind: PhantomData,
+    }))
+}
+
+/// The signed-in client's plan named by id, if it is their active one.
+pub async fn my_plan<K: PlanKind>(
+    db: &Db,
+    me: &ClientSelf,
+    plan_id: &str,
+) -> Result<MyPlan<K>, AppError> {
+    my_active_plan(db, me)
+        .await?
+        .filter(|plan| plan.plan_id == plan_id)
+        .ok_or(AppError::NotFound)
+}
+
+/// A proof naming one plan of kind `K`, held by its coach or by its client.
+pub trait PlanScope<K: PlanKind> {
+    fn plan_id(&self) -> &str;
+    /// The column and value that confine a query to the holder's rows.
+    fn holder(&self) -> (&'static str, &str);
+}
+
+impl<K: PlanKind> PlanScope<K> for OwnedPlan<K> {
+    fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
+    fn holder(&self) -> (&'static str, &str) {
+        ("coach_id", &self.coach_id)
+    }
+}
+
+impl<K: PlanKind> PlanScope<K> for MyPlan<K> {
+    fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
+    fn holder(&self) -> (&'static str, &str) {
+        ("client_id", &self.client_id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum FormItem {}
+
+impl ItemKind for FormItem {
+    const TABLE: &'static str = "forms";
+}
+
+pub type OwnedForm = OwnedItem<FormItem>;
+
+/// Proof that the caller is the client this form was given to.
+#[derive(Debug, Clone)]
+pub struct MyFormAssignment {
+    client_id: String,
+    assignment_id: String,
+}
+
+impl MyFormAssignment {
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub fn assignment_id(&self) -> &str {
+        &self.assignment_id
+    }
+}
+
+/// One of the forms given to the signed-in client.
+pub async fn my_form_assignment(
+    db: &Db,
+    me: &ClientSelf,
+    assignment_id: &str,
+) -> Result<MyFormAssignment, AppError> {
+    let sql = "SELECT client_id FROM form_assignments WHERE id = $1 AND client_id = $2";
+    let client_id = owning_client(db, sql, assignment_id, me.client_id()).await?;
+    Ok(MyFormAssignment {
+        client_id,
+        assignment_id: assignment_id.to_owned(),
+    })
+}
+
+#[derive(Debug, Clone)]
+pub enum SessionItem {}
+
+impl ItemKind for SessionItem {
+    const TABLE: &'static str = "coaching_sessions";
+}
+
+/// Proof that the caller is the coach of this coaching session.
+pub type OwnedSession = OwnedItem<SessionItem>;
+
+#[derive(Debug, Clone)]
+pub enum ActionItemKind {}
+
+impl ItemKind for ActionItemKind {
+    const TABLE: &'static str = "action_items";
+}
+
+pub type OwnedActionItem = OwnedItem<ActionItemKind>;
+
+/// Proof that this action item was shared with the signed-in client.
+#[derive(Debug, Clone)]
+pub struct MyActionItem {
+    client_id: String,
+    item_id: String,
+}
+
+impl MyActionItem {
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub fn item_id(&self) -> &str {
+        &self.item_id
+    }
+}
+
+/// One of the action items shared with the signed-in client; unshared ones do not exist for them.
+pub async fn my_action_item(
+    db: &Db,
+    me: &ClientSelf,
+    item_id: &str,
+) -> Result<MyActionItem, AppError> {
+    let sql = "SELECT client_id FROM action_items WHERE id = $1 AND client_id = $2 AND shared = 1";
+    let client_id = owning_client(db, sql, item_id, me.client_id()).await?;
+    Ok(MyActionItem {
+        client_id,
+        item_id: item_id.to_owned(),
     })
 }

@@ -9,8 +9,9 @@ use super::photos::{self, PhotoLimits};
 use super::state::AppState;
 use super::storage::ObjectKey;
 use super::store::checkins::{self, StoredPhoto};
+use super::store::forms;
 use super::{cleanup, internal, new_id};
-use crate::domain::{CheckinInput, CheckinSummary, Metric, PhotoSlot};
+use crate::domain::{CheckinInput, CheckinSummary, FilledForm, Metric, PhotoSlot, RawAnswers};
 use crate::AppError;
 use std::collections::BTreeMap;
 use tokio::sync::Semaphore;
@@ -25,6 +26,8 @@ static DECODE_SLOTS: Semaphore = Semaphore::const_new(2);
 #[derive(Debug, Default)]
 pub struct RawCheckin {
     pub fields: BTreeMap<String, String>,
+    /// `form.<field id>` parts: answers to the client's check-in form.
+    pub form_answers: RawAnswers,
     pub photos: Vec<(PhotoSlot, Vec<u8>)>,
 }
 
@@ -58,8 +61,12 @@ fn size_label(bytes: usize) -> String {
 }
 
 fn is_text_field(name: &str) -> bool {
-    name == "feedback" || Metric::from_key(name).is_some()
+    name == "feedback" || Metric::from_key(name).is_some() || name.starts_with(FORM_FIELD_PREFIX)
 }
+
+/// Check-in form answers arrive as `form.<field id>` (repeated for a multiple choice).
+const FORM_FIELD_PREFIX: &str = "form.";
+const MAX_FORM_PARTS: usize = 300;
 
 /// Reads every part, refusing unknown fields, duplicate photos and photos over `max_photo_bytes`
 /// as soon as they cross the limit (without reading the rest).
@@ -102,7 +109,18 @@ pub async fn read(
             }
             let text = String::from_utf8(bytes)
                 .map_err(|_| AppError::invalid(format!("The {name} field is not valid text.")))?;
-            raw.fields.insert(name, text);
+            if let Some(id) = name.strip_prefix(FORM_FIELD_PREFIX) {
+                let parts: usize = raw.form_answers.values().map(Vec::len).sum();
+                if parts >= MAX_FORM_PARTS {
+                    return Err(AppError::invalid("Too many form answers."));
+                }
+                raw.form_answers
+                    .entry(id.to_owned())
+                    .or_default()
+                    .push(text);
+            } else {
+                raw.fields.insert(name, text);
+            }
         } else {
             return Err(AppError::invalid(format!(
                 "Unknown field \"{}\" in the check-in.",
@@ -143,7 +161,23 @@ pub async fn submit(
 ) -> Result<CheckinSummary, AppError> {
     let raw = read(multipart, state.settings.photo_max_bytes).await?;
     let units = checkins::units(&state.db, me).await?;
-    let input = CheckinInput::parse(&raw.fields, units, !raw.photos.is_empty())?;
+    // The form is read now, so the answers are checked against what the client was shown.
+    let form = match forms::checkin_form(&state.db, me).await? {
+        Some((_, definition)) => {
+            let answers = definition.parse_answers(&raw.form_answers)?;
+            Some(FilledForm {
+                definition,
+                answers,
+            })
+        }
+        None if raw.form_answers.is_empty() => None,
+        None => {
+            return Err(AppError::invalid(
+                "Your coach no longer asks these questions. Reload the page and send your check-in again.",
+            ))
+        }
+    };
+    let input = CheckinInput::parse(&raw.fields, units, !raw.photos.is_empty(), form)?;
     let limits = PhotoLimits {
         max_bytes: state.settings.photo_max_bytes,
         ..PhotoLimits::default()

@@ -3,11 +3,12 @@
 
 use super::authz::{self, CheckinScope};
 use super::http::error_response;
+use super::pdf::PlanPdf;
 use super::principal::{self, Principal};
 use super::state::AppState;
 use super::store;
 use super::store::checkins::ExportHeader;
-use crate::domain::{date_label, CheckinDetail};
+use crate::domain::{date_label, CheckinDetail, PlanKind};
 use crate::AppError;
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -21,7 +22,55 @@ pub async fn checkin_pdf(
     session: Session,
     Path(checkin_id): Path<String>,
 ) -> Response {
-    match render_checkin(&state, &session, &checkin_id).await {
+    pdf_response(render_checkin(&state, &session, &checkin_id).await)
+}
+
+/// `GET /api/meal_plans/{plan_id}/pdf` and `GET /api/workout_plans/{plan_id}/pdf`: a plan as a
+/// PDF, for its coach (templates too) or, when it is their active plan, its client.
+pub async fn plan_pdf<K: PlanKind>(
+    State(state): State<AppState>,
+    session: Session,
+    Path(plan_id): Path<String>,
+) -> Response
+where
+    K::Body: PlanPdf,
+{
+    pdf_response(render_plan::<K>(&state, &session, &plan_id).await)
+}
+
+async fn render_plan<K: PlanKind>(
+    state: &AppState,
+    session: &Session,
+    plan_id: &str,
+) -> Result<(String, Vec<u8>), AppError>
+where
+    K::Body: PlanPdf,
+{
+    let doc = match principal::principal_of(state, session).await? {
+        Principal::Coach(coach) => {
+            store::plans::get(
+                &state.db,
+                &authz::plan::<K>(&state.db, &coach, plan_id).await?,
+            )
+            .await?
+        }
+        Principal::Client(client) => {
+            let me = authz::client_self(&state.db, &client).await?;
+            store::plans::get(
+                &state.db,
+                &authz::my_plan::<K>(&state.db, &me, plan_id).await?,
+            )
+            .await?
+        }
+        Principal::Admin(_) => return Err(AppError::Forbidden),
+    };
+    let bytes = K::Body::render(&doc)?;
+    Ok((format!("{}-plan.pdf", K::KEY), bytes))
+}
+
+/// A PDF download, or the error as JSON.
+fn pdf_response(result: Result<(String, Vec<u8>), AppError>) -> Response {
+    match result {
         Ok((file_name, bytes)) => (
             StatusCode::OK,
             [

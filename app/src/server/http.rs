@@ -217,7 +217,7 @@ pub async fn api_not_found() -> Response {
 }
 
 /// Endpoints that take file uploads: a larger body limit, and multipart only.
-pub const UPLOAD_PATHS: &[&str] = &["/api/portal/checkins/submit"];
+pub const UPLOAD_PATHS: &[&str] = &["/api/portal/checkins/submit", "/api/sessions/transcript"];
 
 /// Request body limits in bytes.
 #[derive(Debug, Clone, Copy)]

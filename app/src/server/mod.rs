@@ -11,6 +11,7 @@ pub mod mail;
 pub mod password;
 pub mod pdf;
 pub mod photos;
+pub mod plans;
 pub mod principal;
 pub mod router;
 pub mod session_store;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod storage;
 pub mod store;
 pub mod throttle;
+pub mod transcript_intake;
 
 use crate::AppError;
 use std::fmt::Display;

@@ -1,6 +1,9 @@
 //! PDF documents, written with printpdf's built-in Helvetica (WinAnsi text, nothing to embed).
 
-use crate::domain::{date_label, CheckinDetail, Metric};
+use crate::domain::{
+    date_label, format_number, Answers, CheckinDetail, FormDefinition, MealPlan, Metric, PlanDoc,
+    WorkoutPlan,
+};
 use crate::AppError;
 use printpdf::{
     BuiltinFont, IndirectFontRef, Mm, PdfDocument, PdfDocumentReference, PdfLayerReference,
@@ -151,6 +154,10 @@ pub fn checkin(
     } else {
         &checkin.feedback
     });
+    if let Some(form) = &checkin.form {
+        w.gap(4.0);
+        answers(&mut w, &form.definition, &form.answers);
+    }
     w.gap(4.0);
     w.line("Coach's reply", 12.0, true);
     w.paragraph(checkin.reply.as_deref().unwrap_or("Not replied yet."));
@@ -166,6 +173,121 @@ pub fn checkin(
         );
     }
     w.finish()
+}
+
+/// A form's name, then each heading and answered question with its answer.
+fn answers(w: &mut Writer, definition: &FormDefinition, answers: &Answers) {
+    w.line(&definition.name, 12.0, true);
+    for (field, answer) in definition.answered(answers) {
+        match answer {
+            None => w.line(&field.label, 11.0, true),
+            Some(answer) => w.paragraph(&format!("{}: {answer}", field.label)),
+        }
+    }
+}
+
+/// A plan body that renders as a PDF.
+pub trait PlanPdf: Sized {
+    fn render(doc: &PlanDoc<Self>) -> Result<Vec<u8>, AppError>;
+}
+
+/// The brand, the plan's name, whose it is, and the plan's notes.
+fn plan_header(kind: &str, doc: &PlanDoc<impl Sized>, notes: &str) -> Result<Writer, AppError> {
+    let title = &doc.summary.name;
+    let mut w = Writer::new(&format!("{kind}: {title}"))?;
+    w.line(&doc.brand, 20.0, true);
+    w.gap(2.0);
+    w.line(&format!("{kind}: {title}"), 14.0, true);
+    if let Some(client) = &doc.client_name {
+        w.line(&format!("For {client}"), 10.5, false);
+    }
+    if !notes.is_empty() {
+        w.gap(2.0);
+        w.paragraph(notes);
+    }
+    Ok(w)
+}
+
+impl PlanPdf for MealPlan {
+    fn render(doc: &PlanDoc<MealPlan>) -> Result<Vec<u8>, AppError> {
+        let plan = &doc.body;
+        let mut w = plan_header("Meal plan", doc, &plan.notes)?;
+        if !plan.targets.is_empty() {
+            w.line(
+                &format!("Daily targets: {}", plan.targets.label()),
+                10.5,
+                true,
+            );
+        }
+        for day in &plan.days {
+            w.gap(4.0);
+            w.line(&day.name, 13.0, true);
+            w.line(&format!("Day total: {}", day.totals().label()), 10.5, false);
+            if !day.notes.is_empty() {
+                w.paragraph(&day.notes);
+            }
+            for meal in &day.meals {
+                w.gap(2.0);
+                w.line(
+                    &format!("{}  ({})", meal.name, meal.totals().label()),
+                    11.0,
+                    true,
+                );
+                if !meal.notes.is_empty() {
+                    w.paragraph(&meal.notes);
+                }
+                for food in &meal.foods {
+                    w.line(
+                        &format!(
+                            "- {} {} {}: {}",
+                            format_number(food.quantity),
+                            food.unit,
+                            food.name,
+                            food.macros.label()
+                        ),
+                        10.0,
+                        false,
+                    );
+                }
+            }
+        }
+        w.finish()
+    }
+}
+
+impl PlanPdf for WorkoutPlan {
+    fn render(doc: &PlanDoc<WorkoutPlan>) -> Result<Vec<u8>, AppError> {
+        let plan = &doc.body;
+        let mut w = plan_header("Workout plan", doc, &plan.notes)?;
+        for session in &plan.sessions {
+            w.gap(4.0);
+            let day = if session.day.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", session.day)
+            };
+            w.line(&format!("{}{day}", session.name), 13.0, true);
+            for (label, text) in [("Warm-up", &session.warm_up), ("Notes", &session.notes)] {
+                if !text.is_empty() {
+                    w.paragraph(&format!("{label}: {text}"));
+                }
+            }
+            for (n, exercise) in session.exercises.iter().enumerate() {
+                w.line(&format!("{}. {}", n + 1, exercise.name), 10.5, true);
+                let prescription = exercise.prescription();
+                if !prescription.is_empty() {
+                    w.line(&format!("   {prescription}"), 10.0, false);
+                }
+                if !exercise.notes.is_empty() {
+                    w.paragraph(&format!("   {}", exercise.notes));
+                }
+            }
+            if !session.cool_down.is_empty() {
+                w.paragraph(&format!("Cool-down: {}", session.cool_down));
+            }
+        }
+        w.finish()
+    }
 }
 
 #[cfg(test)]

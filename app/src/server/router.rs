@@ -3,6 +3,7 @@
 use super::http;
 use super::session_store::SqlSessionStore;
 use super::state::AppState;
+use crate::domain::{MealPlanKind, WorkoutPlanKind};
 use axum::http::header::{
     HeaderName, HeaderValue, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
@@ -55,6 +56,14 @@ pub fn build(state: AppState) -> Router {
         .route(
             "/api/checkins/{checkin_id}/pdf",
             get(super::exports::checkin_pdf),
+        )
+        .route(
+            "/api/meal_plans/{plan_id}/pdf",
+            get(super::exports::plan_pdf::<MealPlanKind>),
+        )
+        .route(
+            "/api/workout_plans/{plan_id}/pdf",
+            get(super::exports::plan_pdf::<WorkoutPlanKind>),
         )
         .leptos_routes_with_context(
             &state,

@@ -5,15 +5,17 @@ use crate::api::checkins::{
     checkin_inbox, client_checkins, client_progress, get_checkin, my_checkin, my_checkins,
     my_progress, DeleteCheckin, ReviewCheckin, SubmitCheckin,
 };
+use crate::api::forms::my_checkin_form;
 use crate::api::portal::get_portal_home;
 use crate::domain::{
-    date_label, date_time_label, CheckinDetail, CheckinSummary, Metric, MetricKind, PhotoCheckin,
-    PhotoSlot, PhotoView, Role, Units,
+    date_label, date_time_label, CheckinDetail, CheckinSummary, FormDefinition, Metric, MetricKind,
+    PhotoCheckin, PhotoSlot, PhotoView, Role, Units,
 };
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
+use crate::ui::forms::{FilledFormView, FormFields};
 use crate::ui::{current_user, error_text, ConfirmDelete, Pager};
 use crate::AppError;
 use leptos::prelude::*;
@@ -63,6 +65,7 @@ const SUBMIT_PATH: &str = <SubmitCheckin as server_fn::ServerFn>::PATH;
 #[component]
 pub fn CheckinPage() -> impl IntoView {
     let home = Resource::new(|| (), |_| get_portal_home());
+    let form = Resource::new(|| (), |_| my_checkin_form());
     view! {
         <Title text="New check-in · Coachroom" />
         <RequireRole role=Role::Client />
@@ -71,9 +74,9 @@ pub fn CheckinPage() -> impl IntoView {
             <p class="muted">"Fill in what you measured this week. Leave anything you did not measure empty."</p>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
-                    match home.await {
-                        Ok(home) => view! { <CheckinForm units=home.profile.units /> }.into_any(),
-                        Err(err) => error_view(err),
+                    match (home.await, form.await) {
+                        (Ok(home), Ok(form)) => view! { <CheckinForm units=home.profile.units form /> }.into_any(),
+                        (Err(err), _) | (_, Err(err)) => error_view(err),
                     }
                 })}
             </Suspense>
@@ -89,7 +92,7 @@ fn metric_label(metric: Metric, units: Units) -> String {
 }
 
 #[component]
-fn CheckinForm(units: Units) -> impl IntoView {
+fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     let user = current_user();
     let fields = RwSignal::new(BTreeMap::<String, String>::new());
     let draft_loaded = RwSignal::new(false);
@@ -241,6 +244,13 @@ fn CheckinForm(units: Units) -> impl IntoView {
                 <textarea name="feedback" rows="4" prop:value=value_of("feedback") on:input=set_value("feedback")
                     data-testid=testids::CHECKIN_FEEDBACK></textarea>
             </label>
+            {form.map(|definition| view! {
+                <fieldset data-testid=testids::CHECKIN_FORM_FIELDS>
+                    <legend>{definition.name.clone()}</legend>
+                    {(!definition.description.is_empty()).then(|| view! { <p class="muted pre">{definition.description.clone()}</p> })}
+                    <FormFields definition prefix="form." />
+                </fieldset>
+            })}
             <fieldset>
                 <legend>"Progress photos (optional)"</legend>
                 <p class="muted">"JPEG, PNG or WebP. Only you and your coach can see them; location data is removed."</p>
@@ -482,6 +492,7 @@ pub fn MyCheckinPage() -> impl IntoView {
                                 <h2>"What you sent"</h2>
                                 <CheckinValues current=c.clone() previous=None />
                                 {(!c.feedback.is_empty()).then(|| view! { <h3>"Your notes"</h3><p class="pre">{c.feedback.clone()}</p> })}
+                                {c.form.clone().map(|form| view! { <h3>{form.definition.name.clone()}</h3><FilledFormView form /> })}
                                 <h3>"Photos"</h3>
                                 <PhotoStrip photos=c.photos.clone() />
                             </div>
@@ -593,6 +604,7 @@ pub fn ReviewPage() -> impl IntoView {
                                         } else {
                                             view! { <p class="pre">{r.current.feedback.clone()}</p> }.into_any()
                                         }}
+                                        {r.current.form.clone().map(|form| view! { <h3>{form.definition.name.clone()}</h3><FilledFormView form /> })}
                                         <PhotoStrip photos=r.current.photos.clone() />
                                     </div>
                                     {match r.previous.clone() {

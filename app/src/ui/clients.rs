@@ -11,8 +11,11 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
+use crate::ui::forms::ClientFormsPanel;
 use crate::ui::goals::ClientGoalsPanel;
 use crate::ui::notes::{NotesPanel, TodosPanel};
+use crate::ui::plans::ClientPlansPanel;
+use crate::ui::sessions::ClientSessionsPanel;
 use crate::ui::{error_text, ConfirmDelete, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -211,6 +214,9 @@ fn ClientDetail() -> impl IntoView {
             view! {
                 <ClientCheckinsPanel client_id=id.clone() />
                 <ClientGoalsPanel client_id=id.clone() />
+                <ClientPlansPanel client_id=id.clone() />
+                <ClientFormsPanel client_id=id.clone() />
+                <ClientSessionsPanel client_id=id.clone() />
                 <ProgressSection viewer=Viewer::Coach client_id=id.clone() />
                 <div class="columns">
                     <TodosPanel client_id=Some(id.clone()) />

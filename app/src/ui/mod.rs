@@ -2,14 +2,18 @@
 
 mod account;
 mod auth;
+mod builder;
 pub mod charts;
 pub mod checkins;
 mod clients;
 mod coach;
+mod forms;
 pub mod goals;
 mod home;
 mod notes;
+mod plans;
 mod portal;
+mod sessions;
 pub mod upload;
 
 use crate::api::auth::{who_am_i, Logout};
@@ -81,6 +85,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coach") view=coach::Dashboard />
                     <Route path=path!("/coach/settings") view=coach::Settings />
                     <Route path=path!("/coach/notes") view=notes::NotesPage />
+                    <Route path=path!("/coach/plans") view=plans::PlansPage />
+                    <Route path=path!("/coach/plans/meal/:id") view=plans::MealPlanBuilderPage />
+                    <Route path=path!("/coach/plans/workout/:id") view=plans::WorkoutPlanBuilderPage />
+                    <Route path=path!("/portal/plans") view=plans::MyPlansPage />
+                    <Route path=path!("/coach/forms") view=forms::FormsPage />
+                    <Route path=path!("/coach/forms/:id") view=forms::FormBuilderPage />
+                    <Route path=path!("/portal/forms/:id") view=forms::FillFormPage />
+                    <Route path=path!("/coach/sessions/:id") view=sessions::SessionPage />
                     <Route path=path!("/coach/new-client") view=clients::NewClient />
                     <Route path=path!("/coach/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=portal::Join />
@@ -122,6 +134,8 @@ fn Header() -> impl IntoView {
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
                                     <A href="/coach" attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
                                     <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"</A>
+                                    <A href="/coach/plans" attr:data-testid=testids::NAV_PLANS>"Plans"</A>
+                                    <A href="/coach/forms" attr:data-testid=testids::NAV_FORMS>"Forms"</A>
                                     <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
                                     <A href="/coach/settings" attr:data-testid=testids::NAV_SETTINGS>"Settings"</A>
                                 });
@@ -229,6 +243,49 @@ pub fn ConfirmDelete(
             </Show>
         </div>
     }
+}
+
+/// A resource's value rendered by `render`, with "Loading…" meanwhile and the error if it failed.
+pub fn loaded<T, V>(
+    resource: Resource<Result<T, crate::AppError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// [`loaded`] for a list, saying `empty` when there is nothing.
+pub fn loaded_list<T, V>(
+    resource: Resource<Result<Vec<T>, crate::AppError>>,
+    empty: &'static str,
+    render: impl Fn(Vec<T>) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    loaded(resource, move |list: Vec<T>| {
+        if list.is_empty() {
+            view! { <p class="muted">{empty}</p> }.into_any()
+        } else {
+            render(list).into_any()
+        }
+    })
 }
 
 /// The message of a failed action, for the form's error line.

@@ -7,7 +7,9 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
+use crate::ui::forms::MyFormsPanel;
 use crate::ui::goals::MyGoalsPanel;
+use crate::ui::sessions::MySessionsPanel;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -84,7 +86,9 @@ pub fn Portal() -> impl IntoView {
 fn PortalHomeView() -> impl IntoView {
     view! {
         <PortalProfile />
+        <MyFormsPanel />
         <MyGoalsPanel />
+        <MySessionsPanel />
         <MyCheckinsPanel />
         <ProgressSection viewer=Viewer::Client />
     }
@@ -139,9 +143,10 @@ fn PortalProfile() -> impl IntoView {
                                                 </Show>
                                             </ActionForm>
                                         </div>
-                                        <div class="card empty" data-testid=testids::PORTAL_EMPTY>
-                                            <h2>"What comes next"</h2>
-                                            <p>{format!("Your plans from {coach} will appear here.")}</p>
+                                        <div class="card" data-testid=testids::PORTAL_EMPTY>
+                                            <h2>"Your plans"</h2>
+                                            <p>{format!("The meal and workout plans {coach} made for you.")}</p>
+                                            <a class="button secondary" href="/portal/plans" data-testid=testids::PORTAL_PLANS_LINK>"Open your plans"</a>
                                         </div>
                                     </div>
                                 </div>

@@ -168,6 +168,77 @@ impl TestApp {
         response.body
     }
 
+    /// GETs a server-rendered page and reads its body. Under parallel tests a streamed page very
+    /// rarely stalls mid-body (a Leptos Suspense wake-up race, leptos-rs/leptos#4851, seen about
+    /// once in 30 runs of `clients.rs` on `/portal`); the read is bounded and retried once, with
+    /// a note in the output, so a page that never finishes still fails.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        for attempt in 1..=2 {
+            let response = client.get(self.url(path)).send().await.expect("request");
+            let status = response.status();
+            match tokio::time::timeout(Duration::from_secs(10), response.text()).await {
+                Ok(body) => return (status, body.expect("body")),
+                Err(_) => eprintln!("{path}: the page stalled mid-body (attempt {attempt})"),
+            }
+        }
+        panic!("{path}: the page stalled twice");
+    }
+
+    /// Calls a server fn that takes JSON (the plan and form builders).
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        body: &Value,
+    ) -> Response {
+        let response = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        Response::read(response).await
+    }
+
+    /// Like [`Self::call_json`] but insists on success.
+    pub async fn ok_json(&self, client: &reqwest::Client, endpoint: &str, body: &Value) -> Value {
+        let response = self.call_json(client, endpoint, body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "{endpoint} failed: {}",
+            response.body
+        );
+        response.body
+    }
+
+    /// Downloads a PDF and returns its text, read by a real PDF parser.
+    pub async fn pdf_text(&self, client: &reqwest::Client, path: &str) -> String {
+        let response = client.get(self.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        pdf_text(&response.bytes().await.expect("body"))
+    }
+
+    /// Sets the coach's brand name (shown on exports).
+    pub async fn set_brand(&self, coach: &reqwest::Client, name: &str, brand: &str) {
+        let me = self.ok(coach, "auth/me", &[]).await;
+        let email = me["email"].as_str().unwrap_or_default().to_owned();
+        self.ok(
+            coach,
+            "coach/profile/update",
+            &[
+                ("workspace_id", me["user_id"].as_str().unwrap()),
+                ("name", name),
+                ("email", &email),
+                ("brand_name", brand),
+                ("units", "metric"),
+                ("timezone", "UTC"),
+            ],
+        )
+        .await;
+    }
+
     /// Signs up a coach on `client`; returns their user (= workspace) id.
     pub async fn signup_coach(&self, client: &reqwest::Client, name: &str, email: &str) -> String {
         let me = self
@@ -272,6 +343,13 @@ impl Response {
     pub fn kind(&self) -> &str {
         self.body["kind"].as_str().unwrap_or_default()
     }
+}
+
+/// The text of a PDF, extracted by lopdf.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a parseable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("text")
 }
 
 /// The value of our session cookie in a response's Set-Cookie headers.

@@ -2,8 +2,9 @@
 //! coach or by the client); writes that only a coach may make take `OwnedCheckin`.
 
 use crate::domain::{
-    CheckinDetail, CheckinInput, CheckinReview, CheckinSummary, InboxItem, InboxPage, LongText,
-    Metric, MetricValues, PhotoCheckin, PhotoSlot, PhotoView, Point, Progress, Series, Units,
+    CheckinDetail, CheckinInput, CheckinReview, CheckinSummary, FilledForm, InboxItem, InboxPage,
+    LongText, Metric, MetricValues, PhotoCheckin, PhotoSlot, PhotoView, Point, Progress, Series,
+    Units,
 };
 use crate::server::authz::{CheckinScope, ClientScope, ClientSelf, OwnedCheckin, OwnedWorkspace};
 use crate::server::db::{bind_f64, expect_one, Db};
@@ -87,6 +88,17 @@ pub async fn create(
         .bind(i64::from(photo.height))
         .bind(photo.byte_size as i64)
         .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    }
+    if let Some(form) = &input.form {
+        sqlx::query(
+            "INSERT INTO checkin_form_answers (checkin_id, definition, answers) VALUES ($1, $2, $3)",
+        )
+        .bind(checkin_id)
+        .bind(serde_json::to_string(&form.definition).map_err(internal)?)
+        .bind(serde_json::to_string(&form.answers).map_err(internal)?)
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
@@ -183,6 +195,24 @@ async fn photos(
     Ok(views)
 }
 
+/// The check-in's form answers, with the definition they answered.
+async fn form_answers(db: &Db, checkin_id: &str) -> Result<Option<FilledForm>, AppError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT definition, answers FROM checkin_form_answers WHERE checkin_id = $1",
+    )
+    .bind(checkin_id)
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    row.map(|(definition, answers)| {
+        Ok(FilledForm {
+            definition: serde_json::from_str(&definition).map_err(internal)?,
+            answers: serde_json::from_str(&answers).map_err(internal)?,
+        })
+    })
+    .transpose()
+}
+
 /// One check-in of this client (ids already proven by the caller).
 async fn load_detail(
     db: &Db,
@@ -215,6 +245,7 @@ async fn load_detail(
         reviewed_at: row.try_get("reviewed_at").map_err(internal)?,
         photos: photos(db, storage, ttl, checkin_id).await?,
         units,
+        form: form_answers(db, checkin_id).await?,
     })
 }
 

@@ -4,11 +4,14 @@
 pub mod checkins;
 pub mod clients;
 pub mod coaches;
+pub mod forms;
 pub mod goals;
 pub mod invites;
 pub mod notes;
 pub mod object_deletions;
+pub mod plans;
 pub mod secrets;
+pub mod sessions;
 pub mod users;
 
 use super::authz::{ItemKind, OwnedItem};
