@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.COACHROOM_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 const binary = process.env.COACHROOM_E2E_BIN ?? 'target/debug/coachroom';
+// The app's AI goes to a local OpenAI-compatible stand-in started here too.
+const aiPort = Number(process.env.COACHROOM_E2E_AI_PORT ?? 3199);
 
 export default defineConfig({
   testDir: './tests',
@@ -32,7 +34,13 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [{
+    command: 'exec node fake-openai.mjs',
+    url: `http://127.0.0.1:${aiPort}/health`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    env: { FAKE_AI_PORT: String(aiPort) },
+  }, {
     command: `rm -rf end2end/.data && exec ${binary}`,
     cwd: '..',
     url: `${baseURL}/`,
@@ -45,8 +53,10 @@ export default defineConfig({
       COACHROOM_DATA_DIR: 'end2end/.data',
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? 'target/site',
       RUST_LOG: 'warn',
+      COACHROOM_AI_BASE_URL: `http://127.0.0.1:${aiPort}/v1`,
+      COACHROOM_AI_CHAT_MODEL: 'e2e-model',
       // Embedded SQLite in the data directory unless told otherwise.
       ...(process.env.COACHROOM_E2E_DATABASE_URL ? { DATABASE_URL: process.env.COACHROOM_E2E_DATABASE_URL } : {}),
     },
-  },
+  }],
 });

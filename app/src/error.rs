@@ -30,6 +30,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     /// 500: something broke on our side; details are in the server log only.
     Internal,
+    /// 502: a service we call (the AI server) failed; the message says how, for the user.
+    Upstream(String),
+    /// 503: a feature this server has not been set up for (e.g. AI); the message says how.
+    Unavailable(String),
 }
 
 impl AppError {
@@ -48,6 +52,8 @@ impl AppError {
             Self::TooLarge => 413,
             Self::TooManyRequests { .. } => 429,
             Self::Internal => 500,
+            Self::Upstream(_) => 502,
+            Self::Unavailable(_) => 503,
         }
     }
 }
@@ -74,6 +80,7 @@ impl fmt::Display for AppError {
                 )
             }
             Self::Internal => write!(f, "Something went wrong on our side. Please try again."),
+            Self::Upstream(msg) | Self::Unavailable(msg) => write!(f, "{msg}"),
         }
     }
 }

@@ -299,6 +299,26 @@ testids! {
     ACTION_ITEM_ADD = "action-item-add";
     MY_ACTION_ITEM = "my-action-item";
     MY_ACTION_ITEM_DONE = "my-action-item-done";
+    TRANSCRIPT_AUDIO = "transcript-audio";
+    AI_HELP = "ai-help";
+    INSIGHTS_CARD = "insights-card";
+    INSIGHTS_GENERATE = "insights-generate";
+    INSIGHTS_STATUS = "insights-status";
+    INSIGHTS_PROGRESS = "insights-progress";
+    INSIGHTS_ERROR = "insights-error";
+    INSIGHTS_SUMMARY = "insights-summary";
+    INSIGHTS_THEMES = "insights-themes";
+    INSIGHTS_SUGGESTION = "insights-suggestion";
+    INSIGHTS_SUGGESTION_PICK = "insights-suggestion-pick";
+    INSIGHTS_SAVE = "insights-save";
+    INSIGHTS_APPLY = "insights-apply";
+    INSIGHTS_APPLIED = "insights-applied";
+    REPLY_DRAFT = "reply-draft";
+    REPLY_DRAFT_ERROR = "reply-draft-error";
+    CLIENT_AI_TOGGLE = "client-ai-toggle";
+    AI_CALLS = "ai-calls";
+    AI_CALL_ROW = "ai-call-row";
+    NAV_AI = "nav-ai";
 }
 
 /// The TypeScript module the e2e tests import.

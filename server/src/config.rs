@@ -2,7 +2,7 @@
 //! line naming the variable, so an operator never has to guess.
 
 use app::server::mail::MailSettings;
-use app::server::settings::{LoginThrottle, Settings};
+use app::server::settings::{AiSettings, LoginThrottle, Settings};
 use app::server::storage::{S3Settings, StorageSettings};
 use clap::Parser;
 use std::net::SocketAddr;
@@ -89,6 +89,73 @@ pub struct Cli {
     /// Largest photo upload in bytes, 1024 to 52428800 [default: 10485760]
     #[arg(long, env = "COACHROOM_PHOTO_MAX_BYTES")]
     pub photo_max_bytes: Option<String>,
+    /// OpenAI-compatible AI server, e.g. http://127.0.0.1:11434/v1 for a local Ollama [default: https://api.openai.com/v1 when an API key is set; otherwise AI is off]
+    #[arg(long, env = "COACHROOM_AI_BASE_URL")]
+    pub ai_base_url: Option<String>,
+    /// API key for the AI server (not needed by most local servers)
+    #[arg(long, env = "COACHROOM_AI_API_KEY", hide_env_values = true)]
+    pub ai_api_key: Option<String>,
+    /// Chat model for insights and reply drafts [default: gpt-4o-mini]
+    #[arg(long, env = "COACHROOM_AI_CHAT_MODEL")]
+    pub ai_chat_model: Option<String>,
+    /// Speech-to-text model for session audio [default: whisper-1]
+    #[arg(long, env = "COACHROOM_AI_TRANSCRIPTION_MODEL")]
+    pub ai_transcription_model: Option<String>,
+    /// Seconds one AI request may take, 1 to 3600 [default: 120]
+    #[arg(long, env = "COACHROOM_AI_TIMEOUT_SECS")]
+    pub ai_timeout_secs: Option<String>,
+    /// Transcript characters sent per AI request; longer ones go in parts, 1000 to 1000000 [default: 24000]
+    #[arg(long, env = "COACHROOM_AI_CHUNK_CHARS")]
+    pub ai_chunk_chars: Option<String>,
+}
+
+pub const DEFAULT_AI_TIMEOUT_SECS: u64 = 120;
+pub const DEFAULT_AI_CHUNK_CHARS: u64 = 24_000;
+/// Saved replies a draft learns the coach's voice from.
+const AI_VOICE_EXAMPLES: usize = 5;
+
+/// AI settings: off unless a base URL or an API key is given.
+fn parse_ai(cli: &mut Cli) -> Result<Option<AiSettings>, String> {
+    let base_url = non_empty("COACHROOM_AI_BASE_URL", cli.ai_base_url.take())?;
+    let api_key = non_empty("COACHROOM_AI_API_KEY", cli.ai_api_key.take())?;
+    let chat_model = non_empty("COACHROOM_AI_CHAT_MODEL", cli.ai_chat_model.take())?;
+    let transcription_model = non_empty(
+        "COACHROOM_AI_TRANSCRIPTION_MODEL",
+        cli.ai_transcription_model.take(),
+    )?;
+    let timeout = parse_in_range(
+        "COACHROOM_AI_TIMEOUT_SECS",
+        cli.ai_timeout_secs.take(),
+        DEFAULT_AI_TIMEOUT_SECS,
+        1,
+        3600,
+    )?;
+    let chunk_chars = parse_in_range(
+        "COACHROOM_AI_CHUNK_CHARS",
+        cli.ai_chunk_chars.take(),
+        DEFAULT_AI_CHUNK_CHARS,
+        1000,
+        1_000_000,
+    )?;
+    let base_url = match (base_url, &api_key) {
+        (Some(url), _) => url.trim_end_matches('/').to_owned(),
+        (None, Some(_)) => "https://api.openai.com/v1".to_owned(),
+        (None, None) => return Ok(None),
+    };
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(format!(
+            "COACHROOM_AI_BASE_URL: expected an http:// or https:// URL, got {base_url:?}"
+        ));
+    }
+    Ok(Some(AiSettings {
+        base_url,
+        api_key,
+        chat_model: chat_model.unwrap_or_else(|| "gpt-4o-mini".into()),
+        transcription_model: transcription_model.unwrap_or_else(|| "whisper-1".into()),
+        timeout: Duration::from_secs(timeout),
+        chunk_chars: chunk_chars as usize,
+        voice_examples: AI_VOICE_EXAMPLES,
+    }))
 }
 
 #[derive(Debug, Clone)]
@@ -145,7 +212,8 @@ fn non_empty(var: &str, raw: Option<String>) -> Result<Option<String>, String> {
 }
 
 impl Config {
-    pub fn from_cli(cli: Cli) -> Result<Self, String> {
+    pub fn from_cli(mut cli: Cli) -> Result<Self, String> {
+        let ai = parse_ai(&mut cli)?;
         let data_dir = PathBuf::from(
             non_empty("COACHROOM_DATA_DIR", cli.data_dir)?.unwrap_or_else(|| "data".into()),
         );
@@ -274,6 +342,7 @@ impl Config {
                 storage,
                 file_url_ttl,
                 photo_max_bytes,
+                ai,
             },
         })
     }
@@ -435,6 +504,58 @@ mod tests {
             ..Default::default()
         };
         assert!(err(https_insecure).starts_with("COACHROOM_SECURE_COOKIES:"));
+    }
+
+    #[test]
+    fn ai_is_off_until_a_server_or_key_is_given() {
+        assert!(Config::from_cli(Cli::default())
+            .unwrap()
+            .settings
+            .ai
+            .is_none());
+        let keyed = Config::from_cli(Cli {
+            ai_api_key: Some("sk-test".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let ai = keyed.settings.ai.unwrap();
+        assert_eq!(ai.base_url, "https://api.openai.com/v1");
+        assert_eq!(ai.chat_model, "gpt-4o-mini");
+        assert!(
+            !format!("{ai:?}").contains("sk-test"),
+            "the key stays out of logs"
+        );
+        let local = Config::from_cli(Cli {
+            ai_base_url: Some("http://127.0.0.1:11434/v1/".into()),
+            ai_chat_model: Some("llama3.2".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let ai = local.settings.ai.unwrap();
+        assert_eq!(ai.base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(ai.chat_model, "llama3.2");
+        assert!(ai.api_key.is_none());
+    }
+
+    #[test]
+    fn ai_errors_name_their_variable() {
+        assert!(err(Cli {
+            ai_base_url: Some("localhost:11434".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_AI_BASE_URL:"));
+        assert!(err(Cli {
+            ai_api_key: Some("k".into()),
+            ai_timeout_secs: Some("0".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_AI_TIMEOUT_SECS:"));
+        assert!(err(Cli {
+            ai_api_key: Some("k".into()),
+            ai_chunk_chars: Some("10".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_AI_CHUNK_CHARS:"));
     }
 
     fn s3_cli() -> Cli {

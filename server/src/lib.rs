@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod config;
 
+use app::server::ai::{jobs, Ai};
 use app::server::{db::Db, router, state::AppState, storage};
 use config::Config;
 use leptos::config::LeptosOptions;
@@ -36,26 +37,39 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         .await
         .map_err(|e| format!("DATABASE_URL: {}", config::redact_password(&e)))?;
     let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
+    let ai = config.settings.ai.as_ref().map(Ai::new).transpose()?;
     Ok(AppState {
         db,
         settings: Arc::new(config.settings.clone()),
         leptos_options: leptos_options(config),
         storage,
         file_signer,
+        ai,
     })
 }
 
-/// Serves the app on `listener` until `shutdown` completes.
+/// Serves the app on `listener` until `shutdown` completes; background AI jobs stop with it
+/// (a job in progress goes back to the queue for the next server).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let worker = state
+        .ai
+        .clone()
+        .map(|ai| jobs::spawn_worker(state.db.clone(), ai, jobs_stopped));
     let app = router::build(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    let _ = stop_jobs.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served
 }

@@ -45,6 +45,12 @@ const PUBLIC: Row = [200; 6];
 const SIGNED_IN: Row = [401, 200, 200, 200, 200, 200];
 /// A client-only call on one of the client's own objects.
 const THE_CLIENT_ONLY: Row = [401, 403, 404, 404, 200, 403];
+/// An AI call on one of the owner's objects: this matrix runs without AI, so the owner gets
+/// past authorization to the "AI is not set up" answer (`tests/ai.rs` covers AI itself).
+const OWNER_ONLY_NEEDS_AI: Row = [401, 404, 403, 403, 403, 503];
+/// Editing insights on one of the owner's sessions, which has none yet: past authorization,
+/// the owner is told to generate them first.
+const OWNER_ONLY_NEEDS_INSIGHTS: Row = [401, 404, 403, 403, 403, 400];
 
 /// The owning coach's world, fresh for each endpoint.
 struct World {
@@ -812,7 +818,58 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |w, _| pairs(&[("item_id", &w.action_item_id), ("done", "true")]),
             THE_CLIENT_ONLY,
         ),
+        ("ai/status", |_, _| none(), ANY_COACH),
+        ("ai/calls", |_, _| none(), ANY_COACH),
+        ("portal/ai_calls", |_, _| none(), ANY_CLIENT),
+        (
+            "clients/ai",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "clients/ai/set",
+            |w, _| pairs(&[("client_id", &w.client_id), ("enabled", "true")]),
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/insights",
+            |w, _| pairs(&[("session_id", &w.session_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "sessions/insights/generate",
+            |w, _| pairs(&[("session_id", &w.session_id)]),
+            OWNER_ONLY_NEEDS_AI,
+        ),
+        (
+            "checkins/reply_draft",
+            |w, _| pairs(&[("checkin_id", &w.checkin_id)]),
+            OWNER_ONLY_NEEDS_AI,
+        ),
+        (
+            "sessions/insights/save",
+            |w, _| {
+                Body::Json(
+                    serde_json::json!({ "session_id": w.session_id, "insights": insights_body() }),
+                )
+            },
+            OWNER_ONLY_NEEDS_INSIGHTS,
+        ),
+        (
+            "sessions/insights/apply",
+            |w, _| {
+                Body::Json(serde_json::json!({ "session_id": w.session_id,
+                "insights": insights_body(), "actions": [] }))
+            },
+            OWNER_ONLY_NEEDS_INSIGHTS,
+        ),
     ]
+}
+
+/// Edited insights as the review form sends them.
+fn insights_body() -> serde_json::Value {
+    serde_json::json!({ "summary": "Edited", "themes": [], "progress": [], "concerns": [],
+        "action_items": [] })
 }
 
 /// Calls an endpoint as a browser would: multipart for uploads, a form for everything else.

@@ -211,7 +211,7 @@ async fn bad_sessions_and_transcripts_store_nothing(app: &TestApp) {
         (file(&id, "call.txt", " \n \n"), "The transcript is empty."),
         (
             Form::new().text("session_id", id.clone()),
-            "Paste the transcript or choose a .txt, .vtt or .srt file.",
+            "Paste the transcript, or choose a .txt, .vtt or .srt file or an audio file.",
         ),
     ];
     for (form, message) in cases {

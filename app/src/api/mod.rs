@@ -4,6 +4,7 @@
 //! (`server::authz`), then parses its input into domain types, and only then touches the store.
 
 pub mod account;
+pub mod ai;
 pub mod auth;
 pub mod checkins;
 pub mod clients;

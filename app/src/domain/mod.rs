@@ -4,6 +4,7 @@ use crate::AppError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod ai;
 mod checkin;
 mod client;
 mod form;
@@ -12,6 +13,7 @@ mod measure;
 mod plan;
 mod session;
 mod transcript;
+pub use ai::*;
 pub use checkin::*;
 pub use client::*;
 pub use form::*;

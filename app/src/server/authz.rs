@@ -536,3 +536,87 @@ pub async fn my_action_item(
         item_id: item_id.to_owned(),
     })
 }
+
+/// Proof that AI may read this client's data for this coach: the caller's proof named the
+/// client, and the coach has not turned AI off for them. Every AI call takes one, so data of a
+/// client with AI off cannot reach a prompt. Carries the names a prompt must hide.
+#[derive(Debug, Clone)]
+pub struct AiSubject {
+    coach_id: String,
+    client_id: String,
+    client_name: String,
+    coach_name: String,
+}
+
+impl AiSubject {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    pub fn client_name(&self) -> &str {
+        &self.client_name
+    }
+    pub fn coach_name(&self) -> &str {
+        &self.coach_name
+    }
+}
+
+/// AI access to a client the caller already holds a proof for; a clear refusal when the coach
+/// turned AI off for them.
+pub async fn ai_subject(db: &Db, client: &impl ClientScope) -> Result<AiSubject, AppError> {
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT c.name, c.ai_enabled, u.name FROM clients c JOIN users u ON u.id = c.coach_id \
+         WHERE c.id = $1 AND c.coach_id = $2",
+    )
+    .bind(client.client_id())
+    .bind(client.coach_id())
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    let (client_name, ai_enabled, coach_name) = row.ok_or(AppError::NotFound)?;
+    if ai_enabled != 1 {
+        return Err(AppError::Conflict(
+            "AI is turned off for this client. Turn it on from their page to use it.".into(),
+        ));
+    }
+    Ok(AiSubject {
+        coach_id: client.coach_id().to_owned(),
+        client_id: client.client_id().to_owned(),
+        client_name,
+        coach_name,
+    })
+}
+
+/// The session an insights job belongs to, for the background worker (which acts for the
+/// coach who queued it): the job row itself names the coach.
+pub async fn queued_session(
+    db: &Db,
+    session_id: &str,
+    coach_id: &str,
+) -> Result<(OwnedSession, OwnedClient), AppError> {
+    let sql = "SELECT client_id FROM coaching_sessions WHERE id = $1 AND coach_id = $2";
+    let client_id = owning_client(db, sql, session_id, coach_id).await?;
+    Ok((
+        OwnedItem {
+            coach_id: coach_id.to_owned(),
+            item_id: session_id.to_owned(),
+            kind: PhantomData,
+        },
+        OwnedClient {
+            coach_id: coach_id.to_owned(),
+            client_id,
+        },
+    ))
+}
+
+/// The client a session the coach owns is with.
+pub async fn session_client(db: &Db, session: &OwnedSession) -> Result<OwnedClient, AppError> {
+    let sql = "SELECT client_id FROM coaching_sessions WHERE id = $1 AND coach_id = $2";
+    let client_id = owning_client(db, sql, session.item_id(), session.coach_id()).await?;
+    Ok(OwnedClient {
+        coach_id: session.coach_id().to_owned(),
+        client_id,
+    })
+}

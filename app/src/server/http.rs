@@ -216,14 +216,29 @@ pub async fn api_not_found() -> Response {
     error_response(&AppError::NotFound)
 }
 
-/// Endpoints that take file uploads: a larger body limit, and multipart only.
-pub const UPLOAD_PATHS: &[&str] = &["/api/portal/checkins/submit", "/api/sessions/transcript"];
+/// The check-in upload (photos).
+pub const CHECKIN_UPLOAD_PATH: &str = "/api/portal/checkins/submit";
+/// The session transcript upload (a transcript file or session audio).
+pub const TRANSCRIPT_UPLOAD_PATH: &str = "/api/sessions/transcript";
+/// Endpoints that take file uploads: their own body limit, and multipart only.
+pub const UPLOAD_PATHS: &[&str] = &[CHECKIN_UPLOAD_PATH, TRANSCRIPT_UPLOAD_PATH];
 
 /// Request body limits in bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimits {
     pub default: usize,
-    pub upload: usize,
+    pub checkin_upload: usize,
+    pub transcript_upload: usize,
+}
+
+impl BodyLimits {
+    fn for_path(&self, path: &str) -> usize {
+        match path {
+            CHECKIN_UPLOAD_PATH => self.checkin_upload,
+            TRANSCRIPT_UPLOAD_PATH => self.transcript_upload,
+            _ => self.default,
+        }
+    }
 }
 
 /// Bounds every request body (by Content-Length up front, and while streaming), with the larger
@@ -235,11 +250,7 @@ pub async fn limit_body(
     next: Next,
 ) -> Response {
     let is_upload = UPLOAD_PATHS.contains(&request.uri().path());
-    let limit = if is_upload {
-        limits.upload
-    } else {
-        limits.default
-    };
+    let limit = limits.for_path(request.uri().path());
     if is_upload && request.method() == Method::POST {
         let multipart = request
             .headers()
@@ -293,6 +304,7 @@ mod tests {
             },
             file_url_ttl: std::time::Duration::from_secs(300),
             photo_max_bytes: 10 * 1024 * 1024,
+            ai: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Server-only code: store, authentication, authorization and HTTP plumbing.
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM bundle.
 
+pub mod ai;
 pub mod authz;
 pub mod checkin_intake;
 pub mod cleanup;

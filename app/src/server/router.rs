@@ -42,10 +42,12 @@ pub fn build(state: AppState) -> Router {
         state.storage.clone(),
         Duration::from_secs(300),
     );
-    // Room for four photos at the limit plus the check-in's text fields.
+    // Room for four photos at the limit plus the check-in's text fields; for one session audio
+    // file (past which the intake's own limit gives the clearer message).
     let body_limits = http::BodyLimits {
         default: MAX_BODY_BYTES,
-        upload: 4 * state.settings.photo_max_bytes + 256 * 1024,
+        checkin_upload: 4 * state.settings.photo_max_bytes + 256 * 1024,
+        transcript_upload: super::transcript_intake::MAX_AUDIO_BYTES + 256 * 1024,
     };
 
     let routes = generate_route_list(crate::ui::App);

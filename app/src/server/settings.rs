@@ -23,6 +23,39 @@ pub struct Settings {
     pub file_url_ttl: Duration,
     /// The largest photo upload accepted, in bytes.
     pub photo_max_bytes: usize,
+    /// An OpenAI-compatible AI server; `None` turns every AI feature off (with an explanation).
+    pub ai: Option<AiSettings>,
+}
+
+/// Where AI requests go and which models they use.
+#[derive(Clone)]
+pub struct AiSettings {
+    /// e.g. `https://api.openai.com/v1` or a local `http://127.0.0.1:11434/v1`.
+    pub base_url: String,
+    /// Not needed by most local servers.
+    pub api_key: Option<String>,
+    pub chat_model: String,
+    pub transcription_model: String,
+    /// One AI request may take this long before it counts as failed.
+    pub timeout: Duration,
+    /// Transcripts longer than this many characters are sent in several parts.
+    pub chunk_chars: usize,
+    /// How many of the coach's saved replies a draft learns their voice from.
+    pub voice_examples: usize,
+}
+
+// The key stays out of logs and panics.
+impl std::fmt::Debug for AiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AiSettings")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<set>"))
+            .field("chat_model", &self.chat_model)
+            .field("transcription_model", &self.transcription_model)
+            .field("timeout", &self.timeout)
+            .field("chunk_chars", &self.chunk_chars)
+            .finish()
+    }
 }
 
 /// Failed-login limits within a sliding window.
@@ -75,6 +108,7 @@ mod tests {
             },
             file_url_ttl: Duration::from_secs(300),
             photo_max_bytes: 10 * 1024 * 1024,
+            ai: None,
         };
         assert_eq!(s.base_origin(), "https://coach.example.com");
         s.base_url = "http://127.0.0.1:3000".into();

@@ -18,6 +18,8 @@ pub struct AppState {
     pub storage: Storage,
     /// Signs and checks `/files/` links (used by local storage; shared through the database).
     pub file_signer: Arc<UrlSigner>,
+    /// The AI server, when one is configured.
+    pub ai: Option<super::ai::Ai>,
 }
 
 impl AppState {

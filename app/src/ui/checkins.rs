@@ -12,6 +12,7 @@ use crate::domain::{
     PhotoCheckin, PhotoSlot, PhotoView, Role, Units,
 };
 use crate::testids;
+use crate::ui::ai::DraftReplyButton;
 use crate::ui::auth::FormError;
 use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
@@ -579,7 +580,9 @@ pub fn ReviewPage() -> impl IntoView {
                         let client_href = format!("/coach/clients/{}", r.client_id);
                         let reviewed = r.current.reviewed_at.is_some();
                         let reply = r.current.reply.clone().unwrap_or_default();
+                        let reply_text = RwSignal::new(reply.clone());
                         let id = r.current.id.clone();
+                        let draft_id = id.clone();
                         let delete_id = id.clone();
                         view! {
                             <section data-testid=testids::REVIEW_PAGE>
@@ -623,8 +626,10 @@ pub fn ReviewPage() -> impl IntoView {
                                     <ActionForm action=review>
                                         <input type="hidden" name="checkin_id" value=id />
                                         <label>"The client sees this in their portal."
-                                            <textarea name="reply" rows="6" data-testid=testids::REVIEW_REPLY>{reply}</textarea>
+                                            <textarea name="reply" rows="6" data-testid=testids::REVIEW_REPLY prop:value=move || reply_text.get()
+                                                on:input=move |ev| reply_text.set(event_target_value(&ev))>{reply}</textarea>
                                         </label>
+                                        <DraftReplyButton checkin_id=draft_id reply=reply_text />
                                         <FormError message=Signal::derive(move || error_text(review.value().get())) />
                                         <button type="submit" disabled=move || review.pending().get() data-testid=testids::REVIEW_SUBMIT>
                                             "Send reply and mark reviewed"

@@ -8,6 +8,7 @@ use crate::api::profile::get_coach_profile;
 use crate::domain::Role;
 use crate::domain::{ClientForm, ClientProfile, Units, Weekday};
 use crate::testids;
+use crate::ui::ai::ClientAiToggle;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
@@ -217,6 +218,7 @@ fn ClientDetail() -> impl IntoView {
                 <ClientPlansPanel client_id=id.clone() />
                 <ClientFormsPanel client_id=id.clone() />
                 <ClientSessionsPanel client_id=id.clone() />
+                <section class="card"><h2>"AI"</h2><ClientAiToggle client_id=id.clone() /></section>
                 <ProgressSection viewer=Viewer::Coach client_id=id.clone() />
                 <div class="columns">
                     <TodosPanel client_id=Some(id.clone()) />

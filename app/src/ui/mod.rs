@@ -1,6 +1,7 @@
 //! Leptos components: the HTML shell, the router and the pages.
 
 mod account;
+mod ai;
 mod auth;
 mod builder;
 pub mod charts;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coach/forms/:id") view=forms::FormBuilderPage />
                     <Route path=path!("/portal/forms/:id") view=forms::FillFormPage />
                     <Route path=path!("/coach/sessions/:id") view=sessions::SessionPage />
+                    <Route path=path!("/coach/ai") view=ai::AiPage />
                     <Route path=path!("/coach/new-client") view=clients::NewClient />
                     <Route path=path!("/coach/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=portal::Join />
@@ -137,6 +139,7 @@ fn Header() -> impl IntoView {
                                     <A href="/coach/plans" attr:data-testid=testids::NAV_PLANS>"Plans"</A>
                                     <A href="/coach/forms" attr:data-testid=testids::NAV_FORMS>"Forms"</A>
                                     <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
+                                    <A href="/coach/ai" attr:data-testid=testids::NAV_AI>"AI"</A>
                                     <A href="/coach/settings" attr:data-testid=testids::NAV_SETTINGS>"Settings"</A>
                                 });
                                 let client_links = (me.role == Role::Client).then(|| view! {

@@ -4,6 +4,7 @@ use crate::api::invites::{check_invite, AcceptInvite};
 use crate::api::portal::{get_portal_home, UpdateContact};
 use crate::domain::{InviteStatus, NewPassword, Role};
 use crate::testids;
+use crate::ui::ai::MyAiCallsPanel;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
@@ -91,6 +92,7 @@ fn PortalHomeView() -> impl IntoView {
         <MySessionsPanel />
         <MyCheckinsPanel />
         <ProgressSection viewer=Viewer::Client />
+        <MyAiCallsPanel />
     }
 }
 

@@ -8,6 +8,7 @@ use crate::api::sessions::{
 };
 use crate::domain::{date_label, date_time_label, ActionItem, ActionOwner, Role, SessionDetail};
 use crate::testids;
+use crate::ui::ai::InsightsCard;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
 use crate::ui::{error_text, loaded, loaded_list};
@@ -83,6 +84,7 @@ pub fn SessionPage() -> impl IntoView {
     let update = ServerAction::<UpdateSession>::new();
     let share = ServerAction::<ShareSession>::new();
     let uploaded = RwSignal::new(0u32);
+    let applied = RwSignal::new(0u32);
     let items = ItemActions {
         add: ServerAction::new(),
         share: ServerAction::new(),
@@ -96,6 +98,7 @@ pub fn SessionPage() -> impl IntoView {
                     update.version().get(),
                     share.version().get(),
                     uploaded.get(),
+                    applied.get(),
                 ),
                 (
                     items.add.version().get(),
@@ -109,7 +112,7 @@ pub fn SessionPage() -> impl IntoView {
     view! {
         <Title text="Coaching session · Coachroom" />
         <RequireRole role=Role::Coach />
-        {loaded(session, move |s| view! { <SessionView s update share uploaded items /> })}
+        {loaded(session, move |s| view! { <SessionView s update share uploaded applied items /> })}
     }
 }
 
@@ -119,6 +122,7 @@ fn SessionView(
     update: ServerAction<UpdateSession>,
     share: ServerAction<ShareSession>,
     uploaded: RwSignal<u32>,
+    applied: RwSignal<u32>,
     items: ItemActions,
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteSession>::new();
@@ -200,6 +204,7 @@ fn SessionView(
                     </div>
                 </div>
             </div>
+            <InsightsCard session_id=id.clone() has_transcript=s.transcript.is_some() applied />
             <ActionItemsCard session_id=add_for items=action_items actions=items />
             <section class="card" data-testid=testids::SESSION_TRANSCRIPT>
                 <h2>"Transcript"</h2>
@@ -220,6 +225,9 @@ fn SessionView(
                     <input type="hidden" name="session_id" value=id />
                     <label>"Upload a transcript (.txt, .vtt or .srt; replaces the current one)"
                         <input type="file" name="file" accept=".txt,.vtt,.srt,text/plain,text/vtt" data-testid=testids::TRANSCRIPT_FILE />
+                    </label>
+                    <label>"…or an audio recording to transcribe with AI (mp3, wav, ogg, flac, m4a or webm; up to 25 MB; the audio is not kept)"
+                        <input type="file" name="audio" accept="audio/*,.mp3,.wav,.ogg,.flac,.m4a,.webm" data-testid=testids::TRANSCRIPT_AUDIO />
                     </label>
                     <p class="error" role="alert" data-testid=testids::TRANSCRIPT_ERROR>{move || upload_error.get()}</p>
                     <button type="submit" class="secondary" data-testid=testids::TRANSCRIPT_UPLOAD>"Upload transcript"</button>

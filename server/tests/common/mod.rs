@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod checkins;
+pub mod fake_ai;
 pub mod s3;
 pub mod smtp;
 
@@ -73,6 +74,35 @@ impl TestApp {
             Backend::Sqlite => None,
             Backend::Postgres => Some(create_pg_database().await?),
         };
+        Some(Self::launch(backend, data_dir, site_root, pg_database, configure).await)
+    }
+
+    /// Stops this server gracefully and starts a new one on the same database and files, as an
+    /// operator's restart would.
+    pub async fn restart(mut self, configure: impl FnOnce(&mut Cli)) -> Self {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.server).await;
+        self.db.close().await;
+        let pg_database = self.pg_database.take();
+        Self::launch(
+            self.backend,
+            self.data_dir,
+            self.site_root,
+            pg_database,
+            configure,
+        )
+        .await
+    }
+
+    async fn launch(
+        backend: Backend,
+        data_dir: TempDir,
+        site_root: TempDir,
+        pg_database: Option<String>,
+        configure: impl FnOnce(&mut Cli),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -95,7 +125,7 @@ impl TestApp {
         let server = tokio::spawn(coachroom_server::serve(listener, state, async {
             let _ = rx.await;
         }));
-        Some(Self {
+        Self {
             base: format!("http://{addr}"),
             db,
             backend,
@@ -106,7 +136,7 @@ impl TestApp {
             pg_database,
             shutdown: Some(tx),
             server,
-        })
+        }
     }
 
     /// Like [`Self::start_with`], but storing objects in a fresh in-process S3 stand-in.

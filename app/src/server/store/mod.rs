@@ -1,6 +1,7 @@
 //! SQL store. Functions that read or change workspace data take an ownership proof from
 //! [`super::authz`]; only account plumbing (sign-up, login, sessions) works on raw ids.
 
+pub mod ai;
 pub mod checkins;
 pub mod clients;
 pub mod coaches;
