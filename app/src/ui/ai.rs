@@ -7,7 +7,8 @@ use crate::api::ai::{
     my_ai_calls, ApplyInsights, GenerateInsights, SaveInsights, SetClientAi,
 };
 use crate::domain::{
-    date_time_label, AiCall, Insights, InsightsJob, JobStatus, Role, SuggestedAction, AI_SETUP_HELP,
+    date_time_label, AiCall, Insights, InsightsJob, JobStatus, Role, SessionInsights,
+    SuggestedAction, AI_SETUP_HELP,
 };
 use crate::testids;
 use crate::ui::auth::FormError;
@@ -79,52 +80,79 @@ pub fn InsightsCard(
             }
         }
     });
-    let generate_id = session_id.clone();
     view! {
         <section class="card" data-testid=testids::INSIGHTS_CARD>
             <h2>"AI insights"</h2>
             {loaded(status, move |status| {
-                let generate_id = generate_id.clone();
+                let session_id = session_id.clone();
                 if !status.configured {
                     return view! { <AiHelp /> }.into_any();
                 }
                 view! {
                     <p class="muted">{format!("Drawn from the transcript by {} on {}. Names and emails are replaced before anything is sent; nothing reaches the client until you apply and share it.", status.chat_model, status.server)}</p>
                     {(!has_transcript).then(|| view! { <p class="muted">"Add a transcript first."</p> })}
-                    <button type="button" data-testid=testids::INSIGHTS_GENERATE
-                        disabled=move || !has_transcript || generate.pending().get()
-                            || insights.get().and_then(Result::ok).and_then(|s| s.job).is_some_and(|j| j.status.is_pending())
-                        on:click=move |_| { generate.dispatch(GenerateInsights { session_id: generate_id.clone() }); }>
-                        {move || match insights.get().and_then(Result::ok).and_then(|s| s.job).map(|j| j.status) {
-                            Some(JobStatus::Failed) => "Retry",
-                            Some(JobStatus::Done) => "Generate again",
-                            _ => "Generate insights",
+                    // Everything that depends on the job renders from the loaded state, so the
+                    // server and the browser agree while hydrating.
+                    // A transition, so polling keeps the last state on screen.
+                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                        {move || {
+                            let session_id = session_id.clone();
+                            Suspend::new(async move {
+                                match insights.await {
+                                    Ok(state) => view! { <InsightsState session_id state has_transcript generate applied /> }.into_any(),
+                                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                                }
+                            })
                         }}
-                    </button>
-                    <FormError message=Signal::derive(move || error_text(generate.value().get())) />
+                    </Transition>
                 }.into_any()
             })}
-            {move || insights.get().and_then(Result::ok).and_then(|s| s.job).map(|job| {
-                let total = job.steps_total.max(1);
-                view! {
-                    <p data-testid=testids::INSIGHTS_STATUS data-status=job.status.as_str()>{job_line(&job)}</p>
-                    {job.status.is_pending().then(|| view! {
-                        <progress data-testid=testids::INSIGHTS_PROGRESS max=total.to_string() value=job.steps_done.to_string()
-                            aria-label="Insights progress"></progress>
-                    })}
-                    {job.error.clone().map(|error| view! { <p class="error" role="alert" data-testid=testids::INSIGHTS_ERROR>{error}</p> })}
-                }
-            })}
-            {loaded(insights, move |state| {
-                let pending = state.job.as_ref().is_some_and(|j| j.status.is_pending());
-                match state.insights {
-                    Some(found) if !pending => view! {
-                        <InsightsEditor session_id=session_id.clone() insights=found applied_at=state.applied_at applied />
-                    }.into_any(),
-                    _ => ().into_any(),
-                }
-            })}
         </section>
+    }
+    .into_any()
+}
+
+/// The generate/retry button, the job's status and progress, and the editor once ready.
+#[component]
+fn InsightsState(
+    session_id: String,
+    state: SessionInsights,
+    has_transcript: bool,
+    generate: ServerAction<GenerateInsights>,
+    applied: RwSignal<u32>,
+) -> impl IntoView {
+    let job = state.job.clone();
+    let pending = job.as_ref().is_some_and(|j| j.status.is_pending());
+    let label = match job.as_ref().map(|j| j.status) {
+        Some(JobStatus::Failed) => "Retry",
+        Some(JobStatus::Done) => "Generate again",
+        _ => "Generate insights",
+    };
+    let generate_id = session_id.clone();
+    view! {
+        <button type="button" data-testid=testids::INSIGHTS_GENERATE
+            disabled=move || !has_transcript || pending || generate.pending().get()
+            on:click=move |_| { generate.dispatch(GenerateInsights { session_id: generate_id.clone() }); }>
+            {label}
+        </button>
+        <FormError message=Signal::derive(move || error_text(generate.value().get())) />
+        {job.map(|job| {
+            let total = job.steps_total.max(1);
+            view! {
+                <p data-testid=testids::INSIGHTS_STATUS data-status=job.status.as_str()>{job_line(&job)}</p>
+                {job.status.is_pending().then(|| view! {
+                    <progress data-testid=testids::INSIGHTS_PROGRESS max=total.to_string() value=job.steps_done.to_string()
+                        aria-label="Insights progress"></progress>
+                })}
+                {job.error.clone().map(|error| view! { <p class="error" role="alert" data-testid=testids::INSIGHTS_ERROR>{error}</p> })}
+            }
+        })}
+        {match state.insights {
+            Some(found) if !pending => Some(view! {
+                <InsightsEditor session_id insights=found applied_at=state.applied_at applied />
+            }),
+            _ => None,
+        }}
     }
     .into_any()
 }
