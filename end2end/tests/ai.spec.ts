@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, joinAsClient, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
 
 // The app talks to the local OpenAI-compatible stand-in (end2end/fake-openai.mjs).
 
@@ -63,9 +63,7 @@ test('the coach turns a .vtt session into insights, edits and shares them; the c
 
   await coach.goto(clientPage);
   await hydrated(coach);
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-  const client = await joinAsClient(browser, link);
+  const client = await inviteAndJoin(coach, browser);
   const mine = client.getByTestId(id.MY_SESSIONS);
   await expect(mine.getByTestId(id.MY_SESSION_ROW)).toContainText('We agreed on a walk after lunch.');
   await expect(mine).not.toContainText('Knee pain');
@@ -87,9 +85,7 @@ test('the coach drafts a check-in reply with AI, edits it and sends it', async (
   await signUpCoach(coach, 'Blair Coach', uniqueEmail('blair'));
   await addClient(coach, 'Riley Client');
   await hydrated(coach);
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-  const client = await joinAsClient(browser, link);
+  const client = await inviteAndJoin(coach, browser);
   await client.goto('/portal/checkin');
   await hydrated(client);
   await client.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`).fill('80');

@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, joinAsClient, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
 
 const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
 const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
@@ -56,10 +56,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.GOAL_FORM_PER_WEEK).fill('4');
   await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(coach.getByTestId(id.GOAL_ROW)).toHaveCount(2);
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-
-  const client = await joinAsClient(browser, link);
+  const client = await inviteAndJoin(coach, browser);
   await expect(client.getByTestId(id.PROGRESS_EMPTY)).toBeVisible();
   const weightGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Wedding weight' });
   const habitGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Walk after dinner' });

@@ -60,6 +60,13 @@ export async function joinAsClient(browser: Browser, link: string): Promise<Page
   return client;
 }
 
+/** On the coach's (hydrated) client page: sends an invitation and joins through it as the client. */
+export async function inviteAndJoin(coach: Page, browser: Browser): Promise<Page> {
+  await coach.getByTestId(id.INVITE_SEND).click();
+  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
+  return joinAsClient(browser, link);
+}
+
 function crc32(bytes: Buffer): number {
   let crc = 0xffffffff;
   for (const byte of bytes) {

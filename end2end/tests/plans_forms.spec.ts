@@ -1,7 +1,7 @@
 import { expect, Locator, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, joinAsClient, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
 
 /** Clicks a PDF link and checks that a real PDF arrives. */
 async function downloadsPdf(page: Page, link: Locator, name: RegExp) {
@@ -132,10 +132,7 @@ test('the coach builds plans and an intake form from templates; the client follo
   await coach.getByTestId(id.GOAL_FORM_TARGET).fill('75');
   await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(coach.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-
-  const client = await joinAsClient(browser, link);
+  const client = await inviteAndJoin(coach, browser);
 
   // The plans, as the coach wrote them.
   await client.getByTestId(id.PORTAL_PLANS_LINK).click();

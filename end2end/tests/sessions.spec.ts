@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, joinAsClient, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
 
 const VTT = `WEBVTT
 
@@ -56,9 +56,7 @@ test('the coach records a session from a .vtt transcript and shares its summary;
 
   await coach.goto(clientPage);
   await hydrated(coach);
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-  const client = await joinAsClient(browser, link);
+  const client = await inviteAndJoin(coach, browser);
   const mine = client.getByTestId(id.MY_SESSIONS);
   await expect(mine.getByTestId(id.MY_SESSION_ROW)).toContainText('We agreed on a fixed bedtime of 22:30.');
   await expect(mine).not.toContainText('Seems tired');

@@ -126,11 +126,7 @@ async fn without_ai_the_buttons_explain_and_everything_else_works(backend: Backe
     let refused = app
         .call(&coach, "sessions/insights/generate", &[("session_id", &id)])
         .await;
-    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(refused.body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("COACHROOM_AI_BASE_URL"));
+    refused.assert_refused(StatusCode::SERVICE_UNAVAILABLE, "COACHROOM_AI_BASE_URL");
     // Sessions, transcripts and insights state still work.
     let state = app
         .ok(&coach, "sessions/insights", &[("session_id", &id)])
@@ -385,8 +381,7 @@ async fn failures_say_why_keep_the_transcript_and_can_be_retried(backend: Backen
     let refused = app
         .call(&coach, "checkins/reply_draft", &[("checkin_id", &checkin)])
         .await;
-    assert_eq!(refused.status, StatusCode::BAD_GATEWAY);
-    assert!(refused.body["detail"].as_str().unwrap().contains("429"));
+    refused.assert_refused(StatusCode::BAD_GATEWAY, "429");
     app.stop().await;
 }
 
@@ -499,16 +494,6 @@ fn audio_form(session_id: &str, bytes: Vec<u8>, name: &str) -> Form {
         .part("audio", Part::bytes(bytes).file_name(name.to_owned()))
 }
 
-async fn upload(app: &TestApp, coach: &reqwest::Client, form: Form) -> common::Response {
-    let response = coach
-        .post(app.url("/api/sessions/transcript"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    common::Response::read(response).await
-}
-
 async fn audio_is_transcribed_and_bad_audio_refused(backend: Backend) {
     let fake = FakeAi::start().await;
     let Some(app) = start(backend, &fake).await else {
@@ -518,7 +503,9 @@ async fn audio_is_transcribed_and_bad_audio_refused(backend: Backend) {
     let id = session(&app, &coach, &client_id, "").await;
     let mut mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
     mp3.extend(std::iter::repeat_n(0x55u8, 4096));
-    let done = upload(&app, &coach, audio_form(&id, mp3, "call.mp3")).await;
+    let done = app
+        .upload_transcript(&coach, audio_form(&id, mp3, "call.mp3"))
+        .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let turns = done.body["transcript"]["turns"].as_array().unwrap();
     assert_eq!(turns.len(), CANNED_TRANSCRIPTION.lines().count());
@@ -531,22 +518,15 @@ async fn audio_is_transcribed_and_bad_audio_refused(backend: Backend) {
     assert!(request.raw.contains("session.mp3"));
 
     // Not audio, or too big: a clear 400, and the transcript stays as it was.
-    let pdf = upload(
-        &app,
-        &coach,
-        audio_form(&id, b"%PDF-1.7 not audio".to_vec(), "a.mp3"),
-    )
-    .await;
-    assert_eq!(pdf.status, StatusCode::BAD_REQUEST);
-    assert!(pdf.body["detail"].as_str().unwrap().contains("not audio"));
+    let not_audio = audio_form(&id, b"%PDF-1.7 not audio".to_vec(), "a.mp3");
+    let pdf = app.upload_transcript(&coach, not_audio).await;
+    pdf.assert_refused(StatusCode::BAD_REQUEST, "not audio");
     let mut huge = b"ID3".to_vec();
     huge.resize(25 * 1024 * 1024 + 1, 0);
-    let too_big = upload(&app, &coach, audio_form(&id, huge, "long.mp3")).await;
-    assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
-    assert!(too_big.body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("too large"));
+    let too_big = app
+        .upload_transcript(&coach, audio_form(&id, huge, "long.mp3"))
+        .await;
+    too_big.assert_refused(StatusCode::BAD_REQUEST, "too large");
     let detail = app.ok(&coach, "sessions/get", &[("session_id", &id)]).await;
     assert_eq!(detail["transcript"], done.body["transcript"]);
     assert_eq!(fake.requests().len(), 1, "refused audio is never sent");
@@ -554,8 +534,10 @@ async fn audio_is_transcribed_and_bad_audio_refused(backend: Backend) {
     // A transcription failure keeps the earlier transcript too.
     fake.script([Scripted::Status(500)]);
     let mp3 = b"ID3\x04\x00\x00".to_vec();
-    let failed = upload(&app, &coach, audio_form(&id, mp3, "call.mp3")).await;
-    assert_eq!(failed.status, StatusCode::BAD_GATEWAY);
+    let failed = app
+        .upload_transcript(&coach, audio_form(&id, mp3, "call.mp3"))
+        .await;
+    failed.assert_refused(StatusCode::BAD_GATEWAY, "HTTP 500");
     let detail = app.ok(&coach, "sessions/get", &[("session_id", &id)]).await;
     assert_eq!(detail["transcript"], done.body["transcript"]);
     app.stop().await;
@@ -597,15 +579,11 @@ async fn ai_can_be_turned_off_for_one_client(backend: Backend) {
     let refused = app
         .call(&coach, "sessions/insights/generate", &[("session_id", &id)])
         .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("turned off"));
+    refused.assert_refused(StatusCode::CONFLICT, "turned off");
     let refused = app
         .call(&coach, "checkins/reply_draft", &[("checkin_id", &first)])
         .await;
-    assert_eq!(refused.status, StatusCode::CONFLICT);
+    refused.assert_refused(StatusCode::CONFLICT, "turned off");
 
     // Another client's draft does not learn from the opted-out client's replies.
     let other_id = app

@@ -45,16 +45,6 @@ async fn create(app: &TestApp, coach: &reqwest::Client, client_id: &str) -> Stri
     id.as_str().unwrap().to_owned()
 }
 
-async fn upload(app: &TestApp, coach: &reqwest::Client, form: Form) -> common::Response {
-    let response = coach
-        .post(app.url("/api/sessions/transcript"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    common::Response::read(response).await
-}
-
 fn file(session_id: &str, name: &str, body: &str) -> Form {
     Form::new().text("session_id", session_id.to_owned()).part(
         "file",
@@ -148,7 +138,9 @@ async fn transcripts_come_from_text_vtt_and_srt(app: &TestApp) {
     assert_eq!(turns[1]["text"], "Hi! Ready.");
 
     let id = create(app, &coach, &client_id).await;
-    let from_vtt = upload(app, &coach, file(&id, "call.vtt", VTT)).await;
+    let from_vtt = app
+        .upload_transcript(&coach, file(&id, "call.vtt", VTT))
+        .await;
     assert_eq!(from_vtt.status, StatusCode::OK, "{}", from_vtt.body);
     let turns = &from_vtt.body["transcript"]["turns"];
     assert_eq!(turns[0]["speaker"], "Coach");
@@ -157,14 +149,16 @@ async fn transcripts_come_from_text_vtt_and_srt(app: &TestApp) {
     assert_eq!(from_vtt.body["summary"]["has_transcript"], true);
 
     let srt = "1\n00:00:01,000 --> 00:00:02,000\nCoach: Replaced\n";
-    let from_srt = upload(app, &coach, file(&id, "call.SRT", srt)).await;
+    let from_srt = app
+        .upload_transcript(&coach, file(&id, "call.SRT", srt))
+        .await;
     assert_eq!(from_srt.status, StatusCode::OK, "{}", from_srt.body);
     assert_eq!(from_srt.body["transcript"]["turns"][0]["text"], "Replaced");
 
     let text = Form::new()
         .text("session_id", id.clone())
         .text("text", "Just notes from memory");
-    let from_text = upload(app, &coach, text).await;
+    let from_text = app.upload_transcript(&coach, text).await;
     assert_eq!(
         from_text.body["transcript"]["turns"][0]["speaker"],
         Value::Null
@@ -215,12 +209,14 @@ async fn bad_sessions_and_transcripts_store_nothing(app: &TestApp) {
         ),
     ];
     for (form, message) in cases {
-        let response = upload(app, &coach, form).await;
+        let response = app.upload_transcript(&coach, form).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{message}");
         assert_eq!(response.body["detail"], message);
     }
     let too_big = "a".repeat(3 * 1024 * 1024 + 1);
-    let response = upload(app, &coach, file(&id, "call.txt", &too_big)).await;
+    let response = app
+        .upload_transcript(&coach, file(&id, "call.txt", &too_big))
+        .await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     let detail = app.ok(&coach, "sessions/get", &[("session_id", &id)]).await;
     assert_eq!(
@@ -232,9 +228,13 @@ async fn bad_sessions_and_transcripts_store_nothing(app: &TestApp) {
     // Another coach's session id, and a client, get nothing.
     let other = app.client();
     app.signup_coach(&other, "Other", "other@example.com").await;
-    let foreign = upload(app, &other, file(&id, "call.vtt", VTT)).await;
+    let foreign = app
+        .upload_transcript(&other, file(&id, "call.vtt", VTT))
+        .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    let as_client = upload(app, &client, file(&id, "call.vtt", VTT)).await;
+    let as_client = app
+        .upload_transcript(&client, file(&id, "call.vtt", VTT))
+        .await;
     assert_eq!(as_client.status, StatusCode::FORBIDDEN);
 }
 

@@ -242,6 +242,21 @@ impl TestApp {
         response.body
     }
 
+    /// POSTs a multipart body to `/api/sessions/transcript` (a transcript file, text or audio).
+    pub async fn upload_transcript(
+        &self,
+        coach: &reqwest::Client,
+        form: reqwest::multipart::Form,
+    ) -> Response {
+        let response = coach
+            .post(self.url("/api/sessions/transcript"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request");
+        Response::read(response).await
+    }
+
     /// Downloads a PDF and returns its text, read by a real PDF parser.
     pub async fn pdf_text(&self, client: &reqwest::Client, path: &str) -> String {
         let response = client.get(self.url(path)).send().await.expect("request");
@@ -357,6 +372,13 @@ pub struct Response {
 }
 
 impl Response {
+    /// Asserts a refusal with this status whose message mentions `says`.
+    pub fn assert_refused(&self, status: StatusCode, says: &str) {
+        assert_eq!(self.status, status, "{}", self.body);
+        let detail = self.body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(says), "{detail:?} does not say {says:?}");
+    }
+
     pub async fn read(response: reqwest::Response) -> Self {
         let status = response.status();
         let headers = response.headers().clone();
