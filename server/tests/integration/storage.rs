@@ -1,7 +1,7 @@
 //! Object storage, one suite run on both backends: local disk served by the app's own `/files/`
 //! route, and S3 against a real in-process S3-compatible server. Only SQLite is needed.
 
-mod common;
+use crate::common;
 
 use app::server::new_id;
 use app::server::storage::ObjectKey;

@@ -1,7 +1,7 @@
 //! Goals over HTTP on both databases: measurement goals follow check-ins, habit goals are logged
 //! by the client, bad input is refused and nothing is created.
 
-mod common;
+use crate::common;
 
 use common::checkins::Submission;
 use common::TestApp;

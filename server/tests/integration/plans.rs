@@ -1,7 +1,7 @@
 //! Meal and workout plans over HTTP on both databases: templates, copies that stay independent,
 //! the client's active plan, reordering, PDFs, and bad input that changes nothing.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! owning coach's objects, with the expected outcome each time. A server fn that this matrix does
 //! not cover fails the test, so new endpoints cannot skip it.
 
-mod common;
+use crate::common;
 
 use app::server::photos::fixtures;
 use common::checkins::Submission;

@@ -1,7 +1,7 @@
 //! Forms over HTTP on both databases: the builder, giving forms to clients, filling them with
 //! validation, reading the answers, and a form answered with every check-in.
 
-mod common;
+use crate::common;
 
 use common::checkins::Submission;
 use common::TestApp;

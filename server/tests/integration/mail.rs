@@ -1,6 +1,6 @@
 //! Invitation emails through a real (fake) SMTP server, and no failure without one.
 
-mod common;
+use crate::common;
 
 use common::smtp::FakeSmtp;
 use common::{Backend, TestApp};

@@ -1,6 +1,6 @@
 //! Clients, invitations, the portal, private notes and account settings, over HTTP.
 
-mod common;
+use crate::common;
 
 use common::{client_form, with, TestApp, PASSWORD};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! replies, progress, photo safety, bad input, and deletion of stored objects. Both databases;
 //! photo storage on local disk, and on a real S3-compatible stand-in.
 
-mod common;
+use crate::common;
 
 use app::server::photos::fixtures;
 use common::checkins::Submission;

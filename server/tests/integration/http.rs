@@ -1,6 +1,6 @@
 //! HTTP behaviour: cross-site refusal, bad input, body limits, page guards, static assets.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, PASSWORD};
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! retries, a restart mid-job), review and apply, reply drafts that are never stored, audio
 //! transcription, privacy of prompts, the per-client switch and the call log.
 
-mod common;
+use crate::common;
 
 use common::checkins::Submission;
 use common::fake_ai::{canned_insights, FakeAi, Scripted, CANNED_TRANSCRIPTION};

@@ -1,7 +1,7 @@
 //! The first owned resource: a coach's profile. Another coach gets the same not-found as a
 //! missing id, and nothing is changed.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! Accounts and sessions over HTTP: sign-up, login, logout, who-am-I, throttling.
 
-mod common;
+use crate::common;
 
 use common::{session_cookie, Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;

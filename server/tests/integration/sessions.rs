@@ -1,7 +1,7 @@
 //! Coaching sessions over HTTP on both databases: recording, transcripts from pasted text and
 //! .vtt/.srt files, editing, sharing the summary with the client, deleting, and bad input.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::multipart::{Form, Part};

@@ -1,0 +1,21 @@
+//! The integration suite, as one test binary: each module drives the real server (or the real
+//! binary) over HTTP. One binary links the app once; a test binary per file took about 1.4 GB
+//! of disk each and most of the suite's link time.
+
+#[macro_use]
+mod common;
+
+mod ai;
+mod auth;
+mod authz_matrix;
+mod checkins;
+mod clients;
+mod forms;
+mod goals;
+mod http;
+mod mail;
+mod plans;
+mod profile;
+mod sessions;
+mod startup;
+mod storage;
