@@ -67,20 +67,22 @@ pub async fn record_call(
 const CALL_COLUMNS: &str = "a.created_at, a.purpose, a.client_id, c.name AS client_name, \
      a.model, a.prompt_tokens, a.completion_tokens, a.error";
 
+/// A count column (BIGINT in the store) as the u32 the views use.
+fn count(row: &AnyRow, column: &str) -> Result<u32, AppError> {
+    let n: i64 = row.try_get(column).map_err(internal)?;
+    u32::try_from(n).map_err(internal)
+}
+
 fn call(row: &AnyRow) -> Result<AiCall, AppError> {
     let purpose: String = row.try_get("purpose").map_err(internal)?;
-    let tokens = |column: &str| -> Result<u32, AppError> {
-        let n: i64 = row.try_get(column).map_err(internal)?;
-        u32::try_from(n).map_err(internal)
-    };
     Ok(AiCall {
         at: row.try_get("created_at").map_err(internal)?,
         purpose: AiPurpose::parse(&purpose).ok_or_else(|| internal(purpose))?,
         client_id: row.try_get("client_id").map_err(internal)?,
         client_name: row.try_get("client_name").map_err(internal)?,
         model: row.try_get("model").map_err(internal)?,
-        prompt_tokens: tokens("prompt_tokens")?,
-        completion_tokens: tokens("completion_tokens")?,
+        prompt_tokens: count(row, "prompt_tokens")?,
+        completion_tokens: count(row, "completion_tokens")?,
         error: row.try_get("error").map_err(internal)?,
     })
 }
@@ -126,15 +128,11 @@ pub async fn calls_about(
 
 fn job(row: &AnyRow) -> Result<InsightsJob, AppError> {
     let status: String = row.try_get("status").map_err(internal)?;
-    let count = |column: &str| -> Result<u32, AppError> {
-        let n: i64 = row.try_get(column).map_err(internal)?;
-        u32::try_from(n).map_err(internal)
-    };
     Ok(InsightsJob {
         status: JobStatus::parse(&status).ok_or_else(|| internal(status))?,
-        steps_done: count("steps_done")?,
-        steps_total: count("steps_total")?,
-        attempts: count("attempts")?,
+        steps_done: count(row, "steps_done")?,
+        steps_total: count(row, "steps_total")?,
+        attempts: count(row, "attempts")?,
         error: row.try_get("error").map_err(internal)?,
         updated_at: row.try_get("updated_at").map_err(internal)?,
     })
@@ -212,22 +210,7 @@ pub async fn apply_insights(
     .map_err(internal)?;
     expect_one(result).map_err(|_| AppError::invalid("Generate insights first."))?;
     for action in actions {
-        sqlx::query(
-            "INSERT INTO action_items (id, coach_id, client_id, session_id, owner, body, \
-             due_date, shared, created_at) \
-             SELECT $1, coach_id, client_id, id, $2, $3, $4, 0, $5 FROM coaching_sessions \
-             WHERE id = $6 AND coach_id = $7",
-        )
-        .bind(new_id())
-        .bind(action.owner.as_str())
-        .bind(&action.text)
-        .bind(action.due_date.as_ref().map(|d| d.as_str()))
-        .bind(now)
-        .bind(session.item_id())
-        .bind(session.coach_id())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        super::sessions::add_action_item(&mut *tx, session, action, false).await?;
     }
     tx.commit().await.map_err(internal)
 }

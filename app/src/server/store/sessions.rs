@@ -254,9 +254,10 @@ async fn action_items(db: &Db, session: &OwnedSession) -> Result<Vec<ActionItem>
     rows.iter().map(action_item).collect()
 }
 
-/// Adds an action item to a session, shared with the client or not.
-pub async fn add_action_item(
-    db: &Db,
+/// Adds an action item to a session, shared with the client or not: on the writer pool, or
+/// inside a caller's transaction.
+pub async fn add_action_item<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     session: &OwnedSession,
     input: &ActionItemInput,
     shared: bool,
@@ -276,7 +277,7 @@ pub async fn add_action_item(
     .bind(now_millis())
     .bind(session.item_id())
     .bind(session.coach_id())
-    .execute(db.writer())
+    .execute(executor)
     .await
     .map_err(internal)?;
     expect_one(result)
