@@ -28,17 +28,32 @@ pub enum AppError {
     TooLarge,
     /// 429: slow down; retry after this many seconds.
     TooManyRequests { retry_after_secs: u64 },
+    /// 429: an allowance is used up (e.g. the workspace's daily AI calls); the message says which.
+    QuotaExceeded(String),
     /// 500: something broke on our side; details are in the server log only.
     Internal,
     /// 502: a service we call (the AI server) failed; the message says how, for the user.
     Upstream(String),
     /// 503: a feature this server has not been set up for (e.g. AI); the message says how.
     Unavailable(String),
+    /// 503: the server is at capacity for this kind of work (e.g. password hashing); retry soon.
+    Busy,
+    /// 405: this path exists but not for this HTTP method.
+    MethodNotAllowed,
 }
 
 impl AppError {
     pub fn invalid(msg: impl Into<String>) -> Self {
         Self::Invalid(msg.into())
+    }
+
+    /// Seconds a client should wait before retrying, sent as `Retry-After`.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+            Self::Busy => Some(1),
+            _ => None,
+        }
     }
 
     pub fn status(&self) -> u16 {
@@ -47,13 +62,14 @@ impl AppError {
             Self::Unauthenticated | Self::BadCredentials => 401,
             Self::Forbidden | Self::CrossSite => 403,
             Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
             Self::Conflict(_) => 409,
             Self::LinkExpired => 410,
             Self::TooLarge => 413,
-            Self::TooManyRequests { .. } => 429,
+            Self::TooManyRequests { .. } | Self::QuotaExceeded(_) => 429,
             Self::Internal => 500,
             Self::Upstream(_) => 502,
-            Self::Unavailable(_) => 503,
+            Self::Unavailable(_) | Self::Busy => 503,
         }
     }
 }
@@ -67,6 +83,8 @@ impl fmt::Display for AppError {
             Self::Forbidden => write!(f, "Your account cannot do that."),
             Self::CrossSite => write!(f, "Cross-site request refused."),
             Self::NotFound => write!(f, "Not found."),
+            Self::MethodNotAllowed => write!(f, "This path does not take that HTTP method."),
+            Self::Busy => write!(f, "The server is busy. Try again in a moment."),
             Self::Conflict(msg) => write!(f, "{msg}"),
             Self::LinkExpired => write!(
                 f,
@@ -80,7 +98,9 @@ impl fmt::Display for AppError {
                 )
             }
             Self::Internal => write!(f, "Something went wrong on our side. Please try again."),
-            Self::Upstream(msg) | Self::Unavailable(msg) => write!(f, "{msg}"),
+            Self::Upstream(msg) | Self::Unavailable(msg) | Self::QuotaExceeded(msg) => {
+                write!(f, "{msg}")
+            }
         }
     }
 }
@@ -91,6 +111,11 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // A body cut off by the size limit surfaces as whatever step was reading it (the
+        // request, the arguments' decoding): it is a 413 whichever.
+        if value.to_string().to_ascii_lowercase().contains("length limit") {
+            return Self::TooLarge;
+        }
         match value {
             // Arguments that fail to deserialize are the caller's fault.
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
@@ -98,9 +123,6 @@ impl FromServerFnError for AppError {
             }
             ServerFnErrorErr::MissingArg(msg) => Self::Invalid(format!("Missing field: {msg}")),
             ServerFnErrorErr::UnsupportedRequestMethod(msg) => Self::Invalid(msg),
-            ServerFnErrorErr::Request(msg) if msg.to_ascii_lowercase().contains("length limit") => {
-                Self::TooLarge
-            }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
                 // On the client this is a network failure; keep it generic.
                 Self::Internal

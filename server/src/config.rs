@@ -2,7 +2,7 @@
 //! line naming the variable, so an operator never has to guess.
 
 use app::server::mail::MailSettings;
-use app::server::settings::{AiSettings, LoginThrottle, Settings};
+use app::server::settings::{AiSettings, Settings, ThrottleLimits};
 use app::server::storage::{S3Settings, StorageSettings};
 use clap::Parser;
 use std::net::SocketAddr;
@@ -47,13 +47,28 @@ pub struct Cli {
     /// Built site (WASM, JS, CSS, public files) [default: target/site]
     #[arg(long, env = "LEPTOS_SITE_ROOT")]
     pub site_root: Option<String>,
-    /// Failed logins allowed per account within the window [default: 5]
+    /// Failed logins allowed per account from one IP within the window; also wrong current passwords per account [default: 5]
     #[arg(long, env = "COACHROOM_LOGIN_MAX_PER_ACCOUNT")]
     pub login_max_per_account: Option<String>,
+    /// Failed logins allowed per account from all IPs together within the window [default: 50]
+    #[arg(long, env = "COACHROOM_LOGIN_MAX_PER_ACCOUNT_ALL_IPS")]
+    pub login_max_per_account_all_ips: Option<String>,
+    /// Sign-ups and invitation acceptances allowed per IP within the window [default: 10]
+    #[arg(long, env = "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP")]
+    pub new_accounts_max_per_ip: Option<String>,
+    /// Uploads (check-ins with photos, session transcripts and audio) in flight at once; more are refused with 429 [default: 8]
+    #[arg(long, env = "COACHROOM_UPLOADS_MAX_IN_FLIGHT")]
+    pub uploads_max_in_flight: Option<String>,
+    /// Uploads in flight at once for one user [default: 2]
+    #[arg(long, env = "COACHROOM_UPLOADS_MAX_PER_USER")]
+    pub uploads_max_per_user: Option<String>,
+    /// Sessions end this many seconds after sign-in, however active, 1 to 31536000 [default: 2592000, 30 days]
+    #[arg(long, env = "COACHROOM_SESSION_MAX_AGE_SECS")]
+    pub session_max_age_secs: Option<String>,
     /// Failed logins allowed per IP within the window [default: 20]
     #[arg(long, env = "COACHROOM_LOGIN_MAX_PER_IP")]
     pub login_max_per_ip: Option<String>,
-    /// Login throttle window in seconds [default: 900]
+    /// Throttle window in seconds (logins, sign-ups, password checks) [default: 900]
     #[arg(long, env = "COACHROOM_LOGIN_WINDOW_SECS")]
     pub login_window_secs: Option<String>,
     /// SMTP server for invitation emails: smtp://[user:pass@]host[:port] [default: none, links are only shown]
@@ -107,6 +122,12 @@ pub struct Cli {
     /// Transcript characters sent per AI request; longer ones go in parts, 1000 to 1000000 [default: 24000]
     #[arg(long, env = "COACHROOM_AI_CHUNK_CHARS")]
     pub ai_chunk_chars: Option<String>,
+    /// Insights jobs this server runs at once, coaches taking turns, 1 to 64 [default: 2]
+    #[arg(long, env = "COACHROOM_AI_CONCURRENCY")]
+    pub ai_concurrency: Option<String>,
+    /// AI calls one coach's workspace may make in any 24 hours, 1 to 1000000 [default: 300]
+    #[arg(long, env = "COACHROOM_AI_DAILY_CALLS_PER_COACH")]
+    pub ai_daily_calls_per_coach: Option<String>,
 }
 
 pub const DEFAULT_AI_TIMEOUT_SECS: u64 = 120;
@@ -137,6 +158,14 @@ fn parse_ai(cli: &mut Cli) -> Result<Option<AiSettings>, String> {
         1000,
         1_000_000,
     )?;
+    let concurrency = parse_in_range("COACHROOM_AI_CONCURRENCY", cli.ai_concurrency.take(), 2, 1, 64)?;
+    let daily_calls = parse_in_range(
+        "COACHROOM_AI_DAILY_CALLS_PER_COACH",
+        cli.ai_daily_calls_per_coach.take(),
+        300,
+        1,
+        1_000_000,
+    )?;
     let base_url = match (base_url, &api_key) {
         (Some(url), _) => url.trim_end_matches('/').to_owned(),
         (None, Some(_)) => "https://api.openai.com/v1".to_owned(),
@@ -155,6 +184,8 @@ fn parse_ai(cli: &mut Cli) -> Result<Option<AiSettings>, String> {
         timeout: Duration::from_secs(timeout),
         chunk_chars: chunk_chars as usize,
         voice_examples: AI_VOICE_EXAMPLES,
+        concurrency: concurrency as usize,
+        daily_calls_per_coach: daily_calls as u32,
     }))
 }
 
@@ -265,17 +296,27 @@ impl Config {
             ));
         }
 
-        let defaults = LoginThrottle::default();
-        let login_throttle = LoginThrottle {
+        let defaults = ThrottleLimits::default();
+        let throttle = ThrottleLimits {
             max_per_account: parse_positive(
                 "COACHROOM_LOGIN_MAX_PER_ACCOUNT",
                 cli.login_max_per_account,
                 defaults.max_per_account.into(),
             )? as u32,
+            max_per_account_all_ips: parse_positive(
+                "COACHROOM_LOGIN_MAX_PER_ACCOUNT_ALL_IPS",
+                cli.login_max_per_account_all_ips,
+                defaults.max_per_account_all_ips.into(),
+            )? as u32,
             max_per_ip: parse_positive(
                 "COACHROOM_LOGIN_MAX_PER_IP",
                 cli.login_max_per_ip,
                 defaults.max_per_ip.into(),
+            )? as u32,
+            max_new_accounts_per_ip: parse_positive(
+                "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP",
+                cli.new_accounts_max_per_ip,
+                defaults.max_new_accounts_per_ip.into(),
             )? as u32,
             window_secs: parse_positive(
                 "COACHROOM_LOGIN_WINDOW_SECS",
@@ -283,6 +324,26 @@ impl Config {
                 defaults.window_secs,
             )?,
         };
+        let upload_defaults = app::server::upload_gate::UploadLimits::default();
+        let uploads = app::server::upload_gate::UploadLimits {
+            max_in_flight: parse_positive(
+                "COACHROOM_UPLOADS_MAX_IN_FLIGHT",
+                cli.uploads_max_in_flight,
+                upload_defaults.max_in_flight as u64,
+            )? as usize,
+            max_per_user: parse_positive(
+                "COACHROOM_UPLOADS_MAX_PER_USER",
+                cli.uploads_max_per_user,
+                upload_defaults.max_per_user as u64,
+            )? as usize,
+        };
+        let session_max_age = Duration::from_secs(parse_in_range(
+            "COACHROOM_SESSION_MAX_AGE_SECS",
+            cli.session_max_age_secs,
+            app::server::settings::DEFAULT_SESSION_MAX_AGE.as_secs(),
+            1,
+            365 * 24 * 60 * 60,
+        )?);
 
         let mail = match (
             non_empty("COACHROOM_SMTP_URL", cli.smtp_url)?,
@@ -337,7 +398,9 @@ impl Config {
                 data_dir,
                 secure_cookies,
                 trust_forwarded_for,
-                login_throttle,
+                throttle,
+                session_max_age,
+                uploads,
                 mail,
                 storage,
                 file_url_ttl,

@@ -38,6 +38,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         .map_err(|e| format!("DATABASE_URL: {}", config::redact_password(&e)))?;
     let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
     let ai = config.settings.ai.as_ref().map(Ai::new).transpose()?;
+    let photo_origin = storage::photo_origin(&storage).await?;
     Ok(AppState {
         db,
         settings: Arc::new(config.settings.clone()),
@@ -45,6 +46,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         storage,
         file_signer,
         ai,
+        photo_origin,
     })
 }
 
@@ -59,7 +61,7 @@ pub async fn serve(
     let worker = state
         .ai
         .clone()
-        .map(|ai| jobs::spawn_worker(state.db.clone(), ai, jobs_stopped));
+        .map(|ai| jobs::spawn_workers(state.db.clone(), ai, jobs_stopped));
     let app = router::build(state);
     let served = axum::serve(
         listener,

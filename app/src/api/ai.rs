@@ -70,7 +70,10 @@ pub async fn generate_insights(session_id: String) -> Result<SessionInsights, Ap
     let session = authz::item::<SessionItem>(&state.db, &coach, &session_id).await?;
     ai::configured(state.ai.as_ref())?;
     let client = authz::session_client(&state.db, &session).await?;
-    authz::ai_subject(&state.db, &client).await?;
+    let subject = authz::ai_subject(&state.db, &client).await?;
+    ai::configured(state.ai.as_ref())?
+        .within_budget(&state.db, &subject)
+        .await?;
     let detail = store::sessions::get(&state.db, &session).await?;
     if detail.transcript.is_none_or(|t| t.turns.is_empty()) {
         return Err(AppError::invalid(

@@ -8,13 +8,18 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "auth/signup")]
 pub async fn signup(name: String, email: String, password: String) -> Result<Me, AppError> {
     use crate::domain::{Email, NewPassword, PersonName, Role};
-    use crate::server::{internal, password, principal, state::AppState, store};
+    use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
 
     let state = AppState::current()?;
     let session = principal::session().await?;
     let name = PersonName::parse(&name)?;
     let email = Email::parse(&email)?;
     let password = NewPassword::parse(&password)?;
+    let ip = http::request_ip(&state.settings).await;
+    // Every sign-up counts, successful or not: each one hashes a password and makes an account.
+    throttle::new_account(&state.db, state.settings.throttle, ip)
+        .await?
+        .keep_counted();
 
     let hash = password::hash(&password).await?;
     let mut tx = state.db.begin().await?;
@@ -35,24 +40,23 @@ pub async fn signup(name: String, email: String, password: String) -> Result<Me,
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     use crate::domain::Email;
-    use crate::server::throttle::{self, LoginKeys};
-    use crate::server::{http, internal, password, principal, state::AppState, store};
+    use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
 
     let state = AppState::current()?;
     let session = principal::session().await?;
     let email = Email::parse(&email)?;
-    let limits = state.settings.login_throttle;
-    let keys = LoginKeys::new(http::request_ip(&state.settings).await, &email);
-    throttle::check(&state.db, limits, &keys).await?;
+    let ip = http::request_ip(&state.settings).await;
+    // Counted before the verify, so parallel guesses cannot all pass the limit.
+    let attempt = throttle::login(&state.db, state.settings.throttle, ip, &email).await?;
 
     let credentials = store::users::credentials(&state.db, &email).await?;
     let (user_id, stored_hash) = credentials.unzip();
     if !password::verify(&password, stored_hash).await? {
-        throttle::record_failure(&state.db, limits, &keys).await?;
+        attempt.keep_counted();
         return Err(AppError::BadCredentials);
     }
     let user_id = user_id.ok_or_else(|| internal("verified without an account"))?;
-    throttle::clear_account(&state.db, &keys).await?;
+    attempt.succeeded(&state.db).await?;
     principal::sign_in(&session, &user_id).await?;
     store::users::me(&state.db, &user_id)
         .await?

@@ -18,11 +18,7 @@ pub async fn list_clients(
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::own_workspace(&coach);
-    if query.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "Search is too long (100 characters at most).",
-        ));
-    }
+    let query = crate::domain::bounded_text(&query, "Search", false, 100)?;
     store::clients::list(&state.db, &workspace, &query, archived, page).await
 }
 

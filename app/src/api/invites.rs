@@ -72,14 +72,24 @@ pub async fn check_invite(token: String) -> Result<InviteStatus, AppError> {
 #[server(prefix = "/api", endpoint = "invites/accept")]
 pub async fn accept_invite(token: String, password: String) -> Result<Me, AppError> {
     use crate::domain::NewPassword;
-    use crate::server::{password, principal, state::AppState, store};
+    use crate::server::{http, password, principal, state::AppState, store, throttle};
     let state = AppState::current()?;
     let session = principal::session().await?;
     let password = NewPassword::parse(&password)?;
+    let unusable = |status: &InviteStatus| {
+        AppError::Conflict(store::invites::unusable_message(status).into())
+    };
     if token.len() > 128 {
-        return Err(AppError::Conflict(
-            store::invites::unusable_message(&InviteStatus::Unknown).into(),
-        ));
+        return Err(unusable(&InviteStatus::Unknown));
+    }
+    let ip = http::request_ip(&state.settings).await;
+    throttle::new_account(&state.db, state.settings.throttle, ip)
+        .await?
+        .keep_counted();
+    // The cheap token check comes before the expensive hash; `accept` checks again atomically.
+    let status = store::invites::status(&state.db, &token).await?;
+    if !matches!(status, InviteStatus::Valid { .. }) {
+        return Err(unusable(&status));
     }
     let hash = password::hash(&password).await?;
     let user_id = store::invites::accept(&state.db, &token, &hash).await?;

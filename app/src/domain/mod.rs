@@ -22,6 +22,30 @@ pub use plan::*;
 pub use session::*;
 pub use transcript::*;
 
+/// The id of a stored object (client, check-in, plan, ...): 32 lower-case hex digits, 128 random
+/// bits. Anything else cannot name an object, so it is refused before it reaches SQL, with the
+/// same not-found a missing or foreign id gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectId(String);
+
+impl ObjectId {
+    pub const LEN: usize = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let well_formed = raw.len() == Self::LEN
+            && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if well_formed {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A trimmed, lower-cased, plausibly deliverable email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -7,7 +7,7 @@
 use super::db::Db;
 use super::internal;
 use super::principal::{ClientPrincipal, CoachPrincipal};
-use crate::domain::PlanKind;
+use crate::domain::{ObjectId, PlanKind};
 use crate::AppError;
 use std::marker::PhantomData;
 
@@ -135,8 +135,9 @@ async fn coach_owns(
     id: &str,
     coach: &CoachPrincipal,
 ) -> Result<bool, AppError> {
+    let id = ObjectId::parse(id)?;
     let row: Option<(String,)> = sqlx::query_as(sql)
-        .bind(id)
+        .bind(id.as_str())
         .bind(coach.user_id())
         .fetch_optional(db.reader())
         .await
@@ -277,8 +278,9 @@ checkin_scope!(OwnedCheckin, MyCheckin);
 
 /// The client id of the row `sql` (`$1` = row id, `$2` = owner id) finds.
 async fn owning_client(db: &Db, sql: &str, id: &str, owner: &str) -> Result<String, AppError> {
+    let id = ObjectId::parse(id)?;
     let row: Option<(String,)> = sqlx::query_as(sql)
-        .bind(id)
+        .bind(id.as_str())
         .bind(owner)
         .fetch_optional(db.reader())
         .await
@@ -364,6 +366,8 @@ pub async fn plan<K: PlanKind>(
     coach: &CoachPrincipal,
     plan_id: &str,
 ) -> Result<OwnedPlan<K>, AppError> {
+    let plan_id = ObjectId::parse(plan_id)?;
+    let plan_id = plan_id.as_str();
     let row: Option<(String,)> =
         sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND coach_id = $2 AND kind = $3")
             .bind(plan_id)

@@ -10,7 +10,7 @@ use super::store;
 use super::store::checkins::ExportHeader;
 use crate::domain::{date_label, CheckinDetail, PlanKind};
 use crate::AppError;
-use axum::extract::{Path, State};
+use axum::extract::{RawPathParams, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,9 +20,15 @@ use tower_sessions::Session;
 pub async fn checkin_pdf(
     State(state): State<AppState>,
     session: Session,
-    Path(checkin_id): Path<String>,
+    params: RawPathParams,
 ) -> Response {
-    pdf_response(render_checkin(&state, &session, &checkin_id).await)
+    pdf_response(render_checkin(&state, &session, id_param(&params)).await)
+}
+
+/// The id in a download path, as sent: a percent-encoded or otherwise malformed id is simply
+/// not an id (a 404 from `authz`), never an extractor's 400.
+fn id_param(params: &RawPathParams) -> &str {
+    params.iter().next().map_or("", |(_, value)| value)
 }
 
 /// `GET /api/meal_plans/{plan_id}/pdf` and `GET /api/workout_plans/{plan_id}/pdf`: a plan as a
@@ -30,12 +36,12 @@ pub async fn checkin_pdf(
 pub async fn plan_pdf<K: PlanKind>(
     State(state): State<AppState>,
     session: Session,
-    Path(plan_id): Path<String>,
+    params: RawPathParams,
 ) -> Response
 where
     K::Body: PlanPdf,
 {
-    pdf_response(render_plan::<K>(&state, &session, &plan_id).await)
+    pdf_response(render_plan::<K>(&state, &session, id_param(&params)).await)
 }
 
 async fn render_plan<K: PlanKind>(

@@ -6,11 +6,14 @@ use super::state::AppState;
 use crate::domain::Role;
 use crate::AppError;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION, ORIGIN, RETRY_AFTER};
+use axum::http::header::{
+    CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HOST, LOCATION, ORIGIN, RETRY_AFTER,
+};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tower_sessions::Session;
 
@@ -22,8 +25,8 @@ fn status_of(err: &AppError) -> StatusCode {
 pub fn apply_error_to_response(err: &AppError) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status_of(err));
-        if let AppError::TooManyRequests { retry_after_secs } = err {
-            response.insert_header(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        if let Some(secs) = err.retry_after_secs() {
+            response.insert_header(RETRY_AFTER, HeaderValue::from(secs));
         }
     }
 }
@@ -32,10 +35,10 @@ pub fn apply_error_to_response(err: &AppError) {
 pub fn error_response(err: &AppError) -> Response {
     let body = serde_json::to_string(err).unwrap_or_default();
     let mut response = (status_of(err), [(CONTENT_TYPE, "application/json")], body).into_response();
-    if let AppError::TooManyRequests { retry_after_secs } = err {
+    if let Some(secs) = err.retry_after_secs() {
         response
             .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }
@@ -177,6 +180,46 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The Content-Security-Policy of a page being rendered (called in the render's context):
+/// scripts only from this site, plus Leptos' inline hydration and data scripts, which carry
+/// this render's nonce; no inline script without it, no `unsafe-inline`. `wasm-unsafe-eval`
+/// lets the app's WebAssembly compile. Photos may come from the storage's own origin (S3).
+pub fn set_content_security_policy(photo_origin: Option<&str>) {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        return;
+    };
+    let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let photos = photo_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data: blob:{photos}; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// `Strict-Transport-Security` on every answer when the site is served over https, so browsers
+/// never try it over plain http again.
+pub async fn strict_transport_security(
+    State(is_https): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if is_https {
+        response.headers_mut().insert(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
 /// The caller's IP: the socket peer, or the last `X-Forwarded-For` hop when behind a trusted proxy.
 pub fn client_ip(
     headers: &HeaderMap,
@@ -277,11 +320,84 @@ pub async fn limit_body(
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Gives an over-limit body the same JSON error shape as everything else under `/api`.
-pub async fn explain_payload_too_large(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return error_response(&AppError::TooLarge);
+/// A request body that notes when it has been read to its end.
+struct NoteEnd {
+    inner: axum::body::Body,
+    ended: Arc<AtomicBool>,
+}
+
+impl axum::body::HttpBody for NoteEnd {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, std::task::Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.ended.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The error a bare status stands for, when something other than our code answered under `/api`
+/// (axum's 405 for another method, a path extractor's 400, a body limit's 413).
+fn error_for_status(status: StatusCode) -> AppError {
+    match status.as_u16() {
+        401 => AppError::Unauthenticated,
+        403 => AppError::Forbidden,
+        404 => AppError::NotFound,
+        405 => AppError::MethodNotAllowed,
+        413 => AppError::TooLarge,
+        429 => AppError::TooManyRequests {
+            retry_after_secs: 1,
+        },
+        500.. => AppError::Internal,
+        _ => AppError::invalid("Malformed request."),
+    }
+}
+
+/// Every error under `/api` is the documented JSON (`{"kind", "detail"}`), whoever produced it.
+/// And an error answer to a request whose body was not read to its end says
+/// `Connection: close` and closes: the unread rest would otherwise be taken for the next request.
+pub async fn api_errors_as_json(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let has_body = !axum::body::HttpBody::is_end_stream(request.body());
+    let ended = Arc::new(AtomicBool::new(!has_body));
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(NoteEnd {
+        inner: body,
+        ended: ended.clone(),
+    });
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    let mut response = if is_api && !is_json {
+        error_response(&error_for_status(status))
+    } else {
+        response
+    };
+    if !ended.load(Ordering::SeqCst) {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }
@@ -289,7 +405,7 @@ pub async fn explain_payload_too_large(request: Request, next: Next) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::settings::LoginThrottle;
+    use crate::server::settings::{ThrottleLimits, DEFAULT_SESSION_MAX_AGE};
 
     fn settings() -> Settings {
         Settings {
@@ -297,7 +413,9 @@ mod tests {
             data_dir: Default::default(),
             secure_cookies: true,
             trust_forwarded_for: false,
-            login_throttle: LoginThrottle::default(),
+            throttle: ThrottleLimits::default(),
+            session_max_age: DEFAULT_SESSION_MAX_AGE,
+            uploads: Default::default(),
             mail: None,
             storage: crate::server::storage::StorageSettings::Local {
                 dir: Default::default(),

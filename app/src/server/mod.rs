@@ -22,6 +22,7 @@ pub mod storage;
 pub mod store;
 pub mod throttle;
 pub mod transcript_intake;
+pub mod upload_gate;
 
 use crate::AppError;
 use std::fmt::Display;

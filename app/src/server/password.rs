@@ -1,4 +1,9 @@
 //! Password hashing with argon2id (the `argon2` crate's default parameters: 19 MiB, t=2, p=1).
+//!
+//! Every hash and verify goes through one bounded gate: at most one argon2 run per core at a
+//! time, a bounded number of callers waiting, and a bounded wait. Past that the caller gets a
+//! fast 503 instead of another 19 MiB on the blocking pool, so a flood of password requests
+//! cannot grow memory (it once reached 7 GB) or starve the rest of the server.
 
 use crate::domain::NewPassword;
 use crate::AppError;
@@ -6,27 +11,87 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Callers that may wait for a hashing slot, per slot.
+const WAITING_PER_SLOT: usize = 8;
+/// The longest a caller waits for a slot before it is told the server is busy.
+const MAX_WAIT: Duration = Duration::from_secs(3);
+
+/// The bound on concurrent argon2 work.
+struct HashGate {
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+fn gate() -> &'static HashGate {
+    static GATE: OnceLock<HashGate> = OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        HashGate {
+            slots: Arc::new(Semaphore::new(cores)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: cores * WAITING_PER_SLOT,
+        }
+    })
+}
+
+/// Counts a waiting caller for as long as it waits (also when its request is dropped).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free, or refuses with `Busy`.
+async fn gated<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let gate = gate();
+    let slot = match gate.slots.clone().try_acquire_owned() {
+        Ok(slot) => slot,
+        Err(_) => {
+            if gate.waiting.fetch_add(1, Ordering::SeqCst) >= gate.max_waiting {
+                gate.waiting.fetch_sub(1, Ordering::SeqCst);
+                return Err(AppError::Busy);
+            }
+            let _waiting = Waiting(&gate.waiting);
+            tokio::time::timeout(MAX_WAIT, gate.slots.clone().acquire_owned())
+                .await
+                .map_err(|_| AppError::Busy)?
+                .map_err(super::internal)?
+        }
+    };
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+    .map_err(super::internal)
+}
 
 /// Hashes off the async runtime: argon2 is deliberately CPU-heavy.
 pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || {
+    gated(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(super::internal)
     })
-    .await
-    .map_err(super::internal)?
+    .await?
 }
 
 /// Checks a password against a stored hash. With no stored hash (unknown account) it checks a
 /// dummy hash instead, so both cases take about the same time, and returns false.
 pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    gated(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
         let parsed = PasswordHash::new(&phc).map_err(super::internal)?;
@@ -35,8 +100,7 @@ pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, AppE
             .is_ok();
         Ok(known && ok)
     })
-    .await
-    .map_err(super::internal)?
+    .await?
 }
 
 fn dummy_hash() -> &'static str {
@@ -53,6 +117,25 @@ fn dummy_hash() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_gate_refuses_callers_past_its_bound_instead_of_queueing_them() {
+        let gate = gate();
+        let callers = gate.max_waiting + 3 * gate.slots.available_permits() + 8;
+        let runs: Vec<_> = (0..callers)
+            .map(|_| tokio::spawn(gated(|| std::thread::sleep(Duration::from_millis(300)))))
+            .collect();
+        let mut busy = 0;
+        for run in runs {
+            match run.await.unwrap() {
+                Ok(()) => {}
+                Err(AppError::Busy) => busy += 1,
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(busy > 0, "{callers} callers and none refused");
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0, "waiters all counted out");
+    }
 
     #[tokio::test]
     async fn hashes_verify_and_unknown_accounts_never_match() {

@@ -27,7 +27,7 @@ pub const SESSION_COOKIE: &str = "coachroom_session";
 const SESSION_IDLE: time::Duration = time::Duration::days(14);
 
 pub fn build(state: AppState) -> Router {
-    let store = SqlSessionStore::new(state.db.clone());
+    let store = SqlSessionStore::new(state.db.clone(), state.settings.session_max_age);
     store.spawn_cleanup(Duration::from_secs(3600));
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
@@ -52,6 +52,11 @@ pub fn build(state: AppState) -> Router {
 
     let routes = generate_route_list(crate::ui::App);
     let shell_options = state.leptos_options.clone();
+    let page_context = {
+        let photo_origin = state.photo_origin.clone();
+        move || http::set_content_security_policy(photo_origin.as_deref())
+    };
+    let is_https = state.settings.base_url.starts_with("https://");
     Router::new()
         .route("/api/{*rest}", any(http::api_not_found))
         .route("/files/{*key}", get(super::storage::local::serve_file))
@@ -67,23 +72,25 @@ pub fn build(state: AppState) -> Router {
             "/api/workout_plans/{plan_id}/pdf",
             get(super::exports::plan_pdf::<WorkoutPlanKind>),
         )
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            || (),
-            move || crate::ui::shell(shell_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            crate::ui::shell,
-        ))
+        .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
+            crate::ui::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, crate::ui::shell))
         .layer(from_fn_with_state(state.clone(), http::guard_pages))
+        .layer(from_fn_with_state(
+            super::upload_gate::UploadGate::new(state.settings.uploads),
+            super::upload_gate::limit_uploads,
+        ))
         .layer(from_fn_with_state(
             state.settings.clone(),
             http::reject_cross_site,
         ))
         .layer(sessions)
         .layer(from_fn_with_state(body_limits, http::limit_body))
-        .layer(from_fn(http::explain_payload_too_large))
+        .layer(from_fn(http::api_errors_as_json))
         .layer(from_fn(http::cache_headers))
         .layer(SetResponseHeaderLayer::if_not_present(
             X_CONTENT_TYPE_OPTIONS,
@@ -101,6 +108,7 @@ pub fn build(state: AppState) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(from_fn_with_state(is_https, http::strict_transport_security))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -1,6 +1,10 @@
 //! tower-sessions store on the app's own database, so several app servers can share sessions
 //! through one PostgreSQL. It also records the session's user, so all of a user's sessions can be
 //! ended at once (password change, account deletion).
+//!
+//! Only a hash of each session id is stored, so a copy of the database holds no usable session.
+//! Besides the idle expiry that tower-sessions manages, every session has an absolute lifetime
+//! counted from its creation (a sign-in always creates a new session, see `principal::sign_in`).
 
 use super::db::Db;
 use super::now_millis;
@@ -16,23 +20,41 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Debug, Clone)]
 pub struct SqlSessionStore {
     db: Db,
+    /// Sessions older than this are never loaded, however recently used.
+    max_age_ms: i64,
+}
+
+/// The stored form of a session id: its hash.
+pub fn stored_id(id: &Id) -> String {
+    use blake2::{Blake2s256, Digest};
+    Blake2s256::digest(id.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl SqlSessionStore {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, max_age: Duration) -> Self {
+        Self {
+            db,
+            max_age_ms: i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX / 2),
+        }
     }
 
     /// Deletes expired sessions every `period`, forever.
     pub fn spawn_cleanup(&self, period: Duration) -> tokio::task::JoinHandle<()> {
         let db = self.db.clone();
+        let max_age_ms = self.max_age_ms;
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(period);
             loop {
                 ticker.tick().await;
-                let result = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-                    .bind(now_millis())
-                    .execute(db.writer())
+                let now = now_millis();
+                let result =
+                    sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR created_at < $2")
+                        .bind(now)
+                        .bind(now - max_age_ms)
+                        .execute(db.writer())
                     .await;
                 if let Err(err) = result {
                     tracing::warn!(%err, "session cleanup failed");
@@ -54,7 +76,7 @@ fn columns(record: &Record) -> StoreResult<(String, String, Option<String>, i64)
         .and_then(|v| v.as_str())
         .map(str::to_owned);
     let expires_at = (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64;
-    Ok((record.id.to_string(), data, user_id, expires_at))
+    Ok((stored_id(&record.id), data, user_id, expires_at))
 }
 
 #[async_trait]
@@ -64,13 +86,14 @@ impl SessionStore for SqlSessionStore {
         loop {
             let (id, data, user_id, expires_at) = columns(record)?;
             let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, user_id, expires_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO sessions (id, data, user_id, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
             )
             .bind(id)
             .bind(data)
             .bind(user_id)
             .bind(expires_at)
+            .bind(now_millis())
             .execute(self.db.writer())
             .await
             .map_err(backend)?;
@@ -83,8 +106,10 @@ impl SessionStore for SqlSessionStore {
 
     async fn save(&self, record: &Record) -> StoreResult<()> {
         let (id, data, user_id, expires_at) = columns(record)?;
+        // created_at is kept on update: saving never extends the absolute lifetime.
         sqlx::query(
-            "INSERT INTO sessions (id, data, user_id, expires_at) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO sessions (id, data, user_id, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, user_id = excluded.user_id, \
              expires_at = excluded.expires_at",
         )
@@ -92,6 +117,7 @@ impl SessionStore for SqlSessionStore {
         .bind(data)
         .bind(user_id)
         .bind(expires_at)
+        .bind(now_millis())
         .execute(self.db.writer())
         .await
         .map_err(backend)?;
@@ -99,11 +125,14 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn load(&self, session_id: &Id) -> StoreResult<Option<Record>> {
+        let now = now_millis();
         let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+            "SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2 \
+             AND created_at > $3",
         )
-        .bind(session_id.to_string())
-        .bind(now_millis())
+        .bind(stored_id(session_id))
+        .bind(now)
+        .bind(now - self.max_age_ms)
         .fetch_optional(self.db.reader())
         .await
         .map_err(backend)?;
@@ -123,7 +152,7 @@ impl SessionStore for SqlSessionStore {
 
     async fn delete(&self, session_id: &Id) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(session_id.to_string())
+            .bind(stored_id(session_id))
             .execute(self.db.writer())
             .await
             .map_err(backend)?;

@@ -14,7 +14,11 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
-    pub login_throttle: LoginThrottle,
+    pub throttle: ThrottleLimits,
+    /// Uploads in flight, overall and per user.
+    pub uploads: super::upload_gate::UploadLimits,
+    /// Sessions end this long after sign-in, however active.
+    pub session_max_age: Duration,
     /// SMTP for invitation emails; `None` means links are only shown to the coach.
     pub mail: Option<super::mail::MailSettings>,
     /// Local disk or S3-compatible object storage.
@@ -42,6 +46,10 @@ pub struct AiSettings {
     pub chunk_chars: usize,
     /// How many of the coach's saved replies a draft learns their voice from.
     pub voice_examples: usize,
+    /// Insights jobs run at once (by this server), coaches taking turns.
+    pub concurrency: usize,
+    /// AI calls one coach's workspace may make in any 24 hours.
+    pub daily_calls_per_coach: u32,
 }
 
 // The key stays out of logs and panics.
@@ -54,27 +62,41 @@ impl std::fmt::Debug for AiSettings {
             .field("transcription_model", &self.transcription_model)
             .field("timeout", &self.timeout)
             .field("chunk_chars", &self.chunk_chars)
+            .field("concurrency", &self.concurrency)
+            .field("daily_calls_per_coach", &self.daily_calls_per_coach)
             .finish()
     }
 }
 
-/// Failed-login limits within a sliding window.
+/// Attempt limits per fixed window (see `throttle`).
 #[derive(Debug, Clone, Copy)]
-pub struct LoginThrottle {
+pub struct ThrottleLimits {
+    /// Failed logins for one account from one IP; also wrong current passwords per account.
     pub max_per_account: u32,
+    /// Failed logins for one account from all IPs together: the ceiling against a guesser with
+    /// many addresses, high enough that one stranger cannot lock the owner out.
+    pub max_per_account_all_ips: u32,
+    /// Failed logins from one IP, whatever the account.
     pub max_per_ip: u32,
+    /// Sign-ups and invitation acceptances from one IP.
+    pub max_new_accounts_per_ip: u32,
     pub window_secs: u64,
 }
 
-impl Default for LoginThrottle {
+impl Default for ThrottleLimits {
     fn default() -> Self {
         Self {
             max_per_account: 5,
+            max_per_account_all_ips: 50,
             max_per_ip: 20,
+            max_new_accounts_per_ip: 10,
             window_secs: 900,
         }
     }
 }
+
+/// Sessions end after this long, however active (the idle limit is shorter).
+pub const DEFAULT_SESSION_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 impl Settings {
     /// The scheme://host[:port] part of the base URL, for comparing with `Origin`.
@@ -101,7 +123,9 @@ mod tests {
             data_dir: PathBuf::new(),
             secure_cookies: true,
             trust_forwarded_for: false,
-            login_throttle: LoginThrottle::default(),
+            throttle: ThrottleLimits::default(),
+            session_max_age: DEFAULT_SESSION_MAX_AGE,
+            uploads: Default::default(),
             mail: None,
             storage: StorageSettings::Local {
                 dir: PathBuf::new(),

@@ -20,6 +20,9 @@ pub struct AppState {
     pub file_signer: Arc<UrlSigner>,
     /// The AI server, when one is configured.
     pub ai: Option<super::ai::Ai>,
+    /// Where photo links point when that is not this site (S3's origin), for the
+    /// Content-Security-Policy's `img-src`.
+    pub photo_origin: Option<String>,
 }
 
 impl AppState {

@@ -8,12 +8,22 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// A `next` target that can only be a path on this site. Browsers drop tabs and newlines
+/// inside URLs and read `\` as `/`, so `/%09/evil.example` (a tab) or `/\evil.example` become
+/// `//evil.example`, another site: anything with a control character, white space or a
+/// backslash is refused, as is a leading `//`.
+fn is_same_origin_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+}
+
 /// Where to go after signing in: a same-site `next` path, else the user's home.
 fn landing_path(me: &Me, next: Option<String>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
+        Some(path) if is_same_origin_path(&path) => path,
         _ => me.role.home_path().into(),
     }
 }
@@ -116,5 +126,19 @@ mod tests {
             "/coach"
         );
         assert_eq!(landing_path(&me, None), "/coach");
+        for trick in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "//evil.example/",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(landing_path(&me, Some(trick.into())), "/coach", "{trick:?}");
+        }
     }
 }

@@ -300,7 +300,7 @@ async fn throttle_case(backend: Backend) {
             StatusCode::UNAUTHORIZED
         );
     }
-    // The account is locked for a while, even with the right password.
+    // From this address the account is locked for a while, even with the right password.
     let locked = attempt("ann@example.com", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(locked.kind(), "too_many_requests");

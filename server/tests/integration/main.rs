@@ -12,6 +12,7 @@ mod checkins;
 mod clients;
 mod forms;
 mod goals;
+mod hardening;
 mod http;
 mod mail;
 mod plans;

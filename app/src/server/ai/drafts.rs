@@ -1,8 +1,9 @@
 //! A first draft of the coach's reply to a check-in, in the coach's own voice. Built from the
 //! check-in beside the previous one, the client's goals and current plans, and the coach's last
-//! saved replies as examples. The draft is returned, never stored.
+//! saved replies to this same client as examples: nothing of another client's ever goes into
+//! the prompt. The draft is returned, never stored.
 
-use super::redact::Redactor;
+use super::redact::{as_data, Redactor, DATA_RULE};
 use super::Ai;
 use crate::domain::{AiPurpose, CheckinReview, Goal, GoalStatus, GoalTarget, Metric, PlanSummary};
 use crate::server::authz::AiSubject;
@@ -15,14 +16,17 @@ const SYSTEM: &str = "You draft a professional coach's reply to their client's w
      what went well, and give one or two clear next steps. Plain text only, no subject line. \
      The client is called [CLIENT] and the coach [COACH]; keep those placeholders as they are.";
 
+fn system_prompt() -> String {
+    format!("{SYSTEM} {DATA_RULE}")
+}
+
 /// What the draft is built from, gathered by the caller under its proofs.
 pub struct DraftContext<'a> {
     pub review: &'a CheckinReview,
     pub goals: &'a [Goal],
     pub plans: &'a [PlanSummary],
-    /// The coach's recent replies (to clients with AI on), newest first, each with the name of
-    /// the client it went to (hidden before sending).
-    pub examples: &'a [(String, String)],
+    /// The coach's recent replies to this client, newest first.
+    pub examples: &'a [String],
 }
 
 /// The user message: everything the model needs and nothing else (no emails, no names).
@@ -49,7 +53,7 @@ fn prompt(context: &DraftContext<'_>, redactor: &Redactor) -> String {
         }
     }
     if !current.feedback.is_empty() {
-        text.push_str(&format!("Client's notes: {}\n", current.feedback));
+        text.push_str(&format!("Client's notes:\n{}\n", as_data(&current.feedback)));
     }
     if let Some(form) = &current.form {
         text.push_str(&format!(
@@ -97,21 +101,13 @@ fn prompt(context: &DraftContext<'_>, redactor: &Redactor) -> String {
     if !plans.is_empty() {
         text.push_str(&format!("\nCurrent plans: {}\n", plans.join(", ")));
     }
-    let mut text = redactor.hide(&text);
     if !context.examples.is_empty() {
-        text.push_str("\nThe coach's recent replies, as examples of their voice:\n");
-        for (reply, client_name) in context.examples {
-            // Other clients' names become a neutral placeholder too.
-            let other = Redactor::new(client_name, "");
-            let example = other
-                .hide(reply)
-                .replace(super::redact::CLIENT, super::redact::NAME);
-            let example = redactor.hide(&example);
-            text.push_str(&format!("---\n{example}\n"));
+        text.push_str("\nThe coach's earlier replies to this client, as examples of their voice:\n");
+        for reply in context.examples {
+            text.push_str(&format!("{}\n", as_data(reply)));
         }
-        text.push_str("---\n");
     }
-    text
+    redactor.hide(&text)
 }
 
 /// The draft, with names restored.
@@ -124,7 +120,7 @@ pub async fn draft_reply(
     let redactor = Redactor::for_subject(subject);
     let user = prompt(context, &redactor);
     let raw = ai
-        .chat(db, subject, AiPurpose::ReplyDraft, SYSTEM, &user, None)
+        .chat(db, subject, AiPurpose::ReplyDraft, &system_prompt(), &user, None)
         .await?;
     let draft: String = redactor
         .restore(raw.trim())

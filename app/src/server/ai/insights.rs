@@ -1,7 +1,7 @@
 //! Session insights from a transcript: the prompt, the JSON schema the answer must follow, and
 //! chunking, so a long transcript is read in parts (then merged) and never silently cut off.
 
-use super::redact::Redactor;
+use super::redact::{as_data, Redactor, DATA_RULE};
 use super::{Ai, AiFailure, JsonSchema};
 use crate::domain::AiPurpose;
 use crate::domain::{ActionOwner, Insights, SuggestedAction, Transcript};
@@ -201,10 +201,20 @@ impl<'a> Generation<'a> {
         transcript: &Transcript,
     ) -> Self {
         let redactor = Redactor::for_subject(subject);
-        let parts = chunks(transcript, ai.settings().chunk_chars)
-            .iter()
-            .map(|part| redactor.hide(part))
-            .collect();
+        // Hidden turn by turn before the split into parts, so no name, email or number is cut
+        // in two at a part's edge and sent whole-but-split.
+        let hidden = Transcript {
+            turns: transcript
+                .turns
+                .iter()
+                .map(|turn| crate::domain::Turn {
+                    speaker: turn.speaker.as_deref().map(|s| redactor.hide(s)),
+                    start_ms: turn.start_ms,
+                    text: redactor.hide(&turn.text),
+                })
+                .collect(),
+        };
+        let parts = chunks(&hidden, ai.settings().chunk_chars);
         Self {
             context: redactor.hide(&format!("Session title: {title}")),
             redactor,
@@ -234,7 +244,11 @@ impl<'a> Generation<'a> {
             } else {
                 format!("Transcript, part {} of {total_parts}:", index + 1)
             };
-            let user = format!("{}\n\n{heading}\n{}", self.context, self.parts[index]);
+            let user = format!(
+                "{}\n\n{heading}\n{}",
+                self.context,
+                as_data(&self.parts[index])
+            );
             let answer = self.call(SYSTEM, &user).await?;
             if total_parts == 1 {
                 return answer.into_insights(&self.redactor).map(Some);
@@ -259,7 +273,7 @@ impl<'a> Generation<'a> {
                 self.db,
                 self.subject,
                 AiPurpose::SessionInsights,
-                system,
+                &format!("{system} {DATA_RULE}"),
                 user,
                 Some(schema()),
             )

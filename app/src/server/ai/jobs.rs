@@ -4,7 +4,7 @@
 //! that the job shows the reason and waits for the coach's retry.
 
 use super::insights::Generation;
-use super::Ai;
+use super::{Ai, AiFailure};
 use crate::server::authz;
 use crate::server::db::Db;
 use crate::server::store::{self, ai::ClaimedJob};
@@ -18,8 +18,24 @@ const AUTO_ATTEMPTS: u32 = 2;
 const RETRY_DELAY_MS: i64 = 2_000;
 const POLL: Duration = Duration::from_millis(500);
 
-/// Runs queued jobs until `shutdown` turns true.
-pub fn spawn_worker(
+/// Runs queued jobs until `shutdown` turns true: `concurrency` workers, each taking the next
+/// job in turn order (see `store::ai::claim_next`). The handle finishes when all have stopped.
+pub fn spawn_workers(
+    db: Db,
+    ai: Ai,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let workers: Vec<_> = (0..ai.settings().concurrency.max(1))
+        .map(|_| spawn_worker(db.clone(), ai.clone(), shutdown.clone()))
+        .collect();
+    tokio::spawn(async move {
+        for worker in workers {
+            let _ = worker.await;
+        }
+    })
+}
+
+fn spawn_worker(
     db: Db,
     ai: Ai,
     mut shutdown: watch::Receiver<bool>,
@@ -119,10 +135,11 @@ async fn generate(db: &Db, ai: &Ai, job: &ClaimedJob, lease_ms: i64) -> Result<(
         return Err(JobError::Gone);
     }
     for done in 1..=total {
-        let step = generation
-            .step()
-            .await
-            .map_err(|failure| JobError::Retryable(failure.message()))?;
+        let step = generation.step().await.map_err(|failure| match failure {
+            // Retrying cannot help until the day's calls free up; the coach retries then.
+            AiFailure::OverBudget(_) => JobError::Final(failure.message()),
+            other => JobError::Retryable(other.message()),
+        })?;
         if let Some(insights) = step {
             store::ai::finish(db, job, &insights).await?;
             return Ok(());

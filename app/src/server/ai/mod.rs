@@ -43,6 +43,8 @@ pub enum AiFailure {
     Unreachable,
     /// The answer was not what was asked for (not JSON, wrong shape, empty).
     Malformed,
+    /// The coach's workspace used its daily allowance of this many calls; nothing was sent.
+    OverBudget(u32),
 }
 
 impl AiFailure {
@@ -69,6 +71,10 @@ impl AiFailure {
                  model that supports structured output."
                     .into()
             }
+            Self::OverBudget(calls) => format!(
+                "Your workspace has used its {calls} AI calls for the last 24 hours. Calls \
+                 free up again as the day goes on."
+            ),
         }
     }
 
@@ -80,6 +86,7 @@ impl AiFailure {
             Self::Status(status) => format!("http_{status}"),
             Self::Unreachable => "unreachable".into(),
             Self::Malformed => "malformed".into(),
+            Self::OverBudget(_) => "over_budget".into(),
         }
     }
 
@@ -100,7 +107,10 @@ impl AiFailure {
 
 impl From<AiFailure> for AppError {
     fn from(failure: AiFailure) -> Self {
-        AppError::Upstream(failure.message())
+        match failure {
+            AiFailure::OverBudget(_) => AppError::QuotaExceeded(failure.message()),
+            _ => AppError::Upstream(failure.message()),
+        }
     }
 }
 
@@ -162,6 +172,7 @@ impl Ai {
         user: &str,
         schema: Option<JsonSchema>,
     ) -> Result<String, AiFailure> {
+        self.within_budget(db, subject).await?;
         let result = self.chat_inner(system, user, schema).await;
         let (outcome, usage) = match &result {
             Ok((_, usage)) => (Ok(()), *usage),
@@ -190,9 +201,11 @@ impl Ai {
             ChatCompletionRequestUserMessage::from(user).into(),
         ];
         let mut request = CreateChatCompletionRequestArgs::default();
+        // `store: false`: the AI provider must not keep the conversation.
         request
             .model(self.settings.chat_model.clone())
-            .messages(messages);
+            .messages(messages)
+            .store(false);
         if let Some(schema) = schema {
             request.response_format(ResponseFormat::JsonSchema {
                 json_schema: ResponseFormatJsonSchema {
@@ -237,6 +250,7 @@ impl Ai {
         file_name: &str,
         audio: Vec<u8>,
     ) -> Result<String, AiFailure> {
+        self.within_budget(db, subject).await?;
         let request = CreateTranscriptionRequestArgs::default()
             .file(AudioInput::from_vec_u8(file_name.to_owned(), audio))
             .model(self.settings.transcription_model.clone())
@@ -277,6 +291,19 @@ impl Ai {
         )
         .await;
         result
+    }
+
+    /// Refuses (before anything is sent) once the coach's workspace has used its daily calls.
+    pub async fn within_budget(&self, db: &Db, subject: &AiSubject) -> Result<(), AiFailure> {
+        let budget = self.settings.daily_calls_per_coach;
+        match store::ai::calls_in_last_day(db, subject.coach_id()).await {
+            Ok(calls) if calls >= budget => Err(AiFailure::OverBudget(budget)),
+            Ok(_) => Ok(()),
+            Err(err) => {
+                tracing::error!(?err, "AI budget not checked");
+                Err(AiFailure::Status(0))
+            }
+        }
     }
 
     /// The call log row. A failure to log is itself logged, never shown: the call happened.

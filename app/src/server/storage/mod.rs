@@ -96,6 +96,20 @@ pub trait ObjectStore: Send + Sync + 'static {
 
 pub type Storage = Arc<dyn ObjectStore>;
 
+/// The origin (`scheme://host[:port]`) photo links point at when it is not this site, read off
+/// a link the storage signs; `None` for local storage, whose links are this site's `/files/`.
+pub async fn photo_origin(storage: &Storage) -> Result<Option<String>, String> {
+    let probe = ObjectKey::parse("origin-probe.jpg").ok_or("storage: bad probe key")?;
+    let url = storage
+        .signed_url(&probe, Duration::from_secs(60))
+        .await
+        .map_err(|e| format!("storage: cannot sign a link: {e}"))?;
+    Ok(url.split_once("://").map(|(scheme, rest)| {
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        format!("{scheme}://{host}")
+    }))
+}
+
 /// S3-compatible storage settings.
 #[derive(Clone)]
 pub struct S3Settings {

@@ -36,6 +36,19 @@ pub async fn set_ai_enabled(db: &Db, client: &OwnedClient, enabled: bool) -> Res
 
 // ---- The call log ----
 
+/// How many AI calls the coach's workspace made in the last 24 hours (the daily budget counts
+/// these).
+pub async fn calls_in_last_day(db: &Db, coach_id: &str) -> Result<u32, AppError> {
+    let (calls,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM ai_calls WHERE coach_id = $1 AND created_at > $2")
+            .bind(coach_id)
+            .bind(now_millis() - 24 * 60 * 60 * 1000)
+            .fetch_one(db.reader())
+            .await
+            .map_err(internal)?;
+    u32::try_from(calls).map_err(internal)
+}
+
 /// Records one AI call: never its content.
 pub async fn record_call(
     db: &Db,
@@ -250,14 +263,17 @@ pub async fn enqueue(db: &Db, session: &OwnedSession) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Takes the oldest job that is queued (and due) or whose worker's lease ran out. Safe with
-/// several servers: the update only wins if the job is still claimable.
+/// Takes the next job that is queued (and due) or whose worker's lease ran out: the oldest job
+/// of the coach whose turn it is (the coach served longest ago), so coaches take turns. Safe
+/// with several servers: the update only wins if the job is still claimable.
 pub async fn claim_next(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, AppError> {
     let now = now_millis();
     let candidates: Vec<(String, String)> = sqlx::query_as(
-        "SELECT session_id, coach_id FROM ai_jobs WHERE \
-         (status = 'queued' AND (lease_until IS NULL OR lease_until <= $1)) \
-         OR (status = 'running' AND lease_until <= $1) ORDER BY updated_at LIMIT 5",
+        "SELECT j.session_id, j.coach_id FROM ai_jobs j \
+         LEFT JOIN ai_coach_turns t ON t.coach_id = j.coach_id WHERE \
+         (j.status = 'queued' AND (j.lease_until IS NULL OR j.lease_until <= $1)) \
+         OR (j.status = 'running' AND j.lease_until <= $1) \
+         ORDER BY COALESCE(t.last_claimed_at, 0), j.updated_at, j.session_id LIMIT 5",
     )
     .bind(now)
     .fetch_all(db.writer())
@@ -277,6 +293,15 @@ pub async fn claim_next(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, Ap
         .await
         .map_err(internal)?;
         if claimed.rows_affected() == 1 {
+            sqlx::query(
+                "INSERT INTO ai_coach_turns (coach_id, last_claimed_at) VALUES ($1, $2) \
+                 ON CONFLICT (coach_id) DO UPDATE SET last_claimed_at = excluded.last_claimed_at",
+            )
+            .bind(&coach_id)
+            .bind(now)
+            .execute(db.writer())
+            .await
+            .map_err(internal)?;
             let (attempts,): (i64,) =
                 sqlx::query_as("SELECT attempts FROM ai_jobs WHERE session_id = $1")
                     .bind(&session_id)
@@ -388,21 +413,22 @@ pub async fn release(db: &Db, job: &ClaimedJob) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The coach's newest saved check-in replies to clients with AI on, with each client's name (so
-/// it can be hidden): examples of the coach's voice for a draft.
+/// The coach's newest saved check-in replies to this one client: examples of the coach's voice
+/// for a draft. Only the subject's own replies, so no other client's data reaches the prompt.
 pub async fn voice_examples(
     db: &Db,
     subject: &AiSubject,
     limit: usize,
-) -> Result<Vec<(String, String)>, AppError> {
-    sqlx::query_as(
-        "SELECT k.reply, c.name FROM checkins k JOIN clients c ON c.id = k.client_id \
-         WHERE k.coach_id = $1 AND c.coach_id = $1 AND c.ai_enabled = 1 AND k.reply IS NOT NULL \
-         AND k.reply <> '' ORDER BY k.replied_at DESC, k.id LIMIT $2",
+) -> Result<Vec<String>, AppError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT reply FROM checkins WHERE coach_id = $1 AND client_id = $2 \
+         AND reply IS NOT NULL AND reply <> '' ORDER BY replied_at DESC, id LIMIT $3",
     )
     .bind(subject.coach_id())
+    .bind(subject.client_id())
     .bind(i64::try_from(limit).map_err(internal)?)
     .fetch_all(db.reader())
     .await
-    .map_err(internal)
+    .map_err(internal)?;
+    Ok(rows.into_iter().map(|(reply,)| reply).collect())
 }

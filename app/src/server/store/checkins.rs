@@ -132,10 +132,11 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<CheckinSummar
         "SELECT c.id, c.submitted_at, c.reviewed_at, c.reply, \
          (SELECT COUNT(*) FROM checkin_photos p WHERE p.checkin_id = c.id) \
          FROM checkins c WHERE c.client_id = $1 AND c.coach_id = $2 \
-         ORDER BY c.submitted_at DESC, c.id",
+         ORDER BY c.submitted_at DESC, c.id LIMIT $3",
     )
     .bind(scope.client_id())
     .bind(scope.coach_id())
+    .bind(super::LIST_CAP)
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
@@ -421,14 +422,17 @@ pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<Vec<ObjectKey>, A
 /// Every metric over time and the check-ins that have photos, for one client.
 pub async fn progress(db: &Db, scope: &impl ClientScope) -> Result<Progress, AppError> {
     let units = units(db, scope).await?;
+    // The newest check-ins, put back in time order.
     let sql = format!(
-        "SELECT id, submitted_at, {} FROM checkins WHERE client_id = $1 AND coach_id = $2 \
-         ORDER BY submitted_at, id",
+        "SELECT * FROM (SELECT id, submitted_at, {} FROM checkins \
+         WHERE client_id = $1 AND coach_id = $2 ORDER BY submitted_at DESC, id DESC LIMIT $3) \
+         recent ORDER BY submitted_at, id",
         metric_columns()
     );
     let rows = sqlx::query(&sql)
         .bind(scope.client_id())
         .bind(scope.coach_id())
+        .bind(super::SERIES_CAP)
         .fetch_all(db.reader())
         .await
         .map_err(internal)?;
@@ -449,12 +453,14 @@ pub async fn progress(db: &Db, scope: &impl ClientScope) -> Result<Progress, App
         .collect();
 
     let photo_rows: Vec<(String, i64, String)> = sqlx::query_as(
-        "SELECT c.id, c.submitted_at, p.slot FROM checkin_photos p \
+        "SELECT * FROM (SELECT c.id, c.submitted_at, p.slot FROM checkin_photos p \
          JOIN checkins c ON c.id = p.checkin_id \
-         WHERE p.client_id = $1 AND p.coach_id = $2 ORDER BY c.submitted_at, c.id",
+         WHERE p.client_id = $1 AND p.coach_id = $2 \
+         ORDER BY c.submitted_at DESC, c.id DESC LIMIT $3) recent ORDER BY submitted_at, id",
     )
     .bind(scope.client_id())
     .bind(scope.coach_id())
+    .bind(super::SERIES_CAP * PhotoSlot::ALL.len() as i64)
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;

@@ -25,9 +25,10 @@ fn parse_definition(json: &str) -> Result<FormDefinition, AppError> {
 pub async fn list(db: &Db, workspace: &OwnedWorkspace) -> Result<Vec<FormSummary>, AppError> {
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT id, definition, updated_at FROM forms WHERE coach_id = $1 \
-         ORDER BY updated_at DESC, id",
+         ORDER BY updated_at DESC, id LIMIT $2",
     )
     .bind(workspace.coach_id())
+    .bind(super::LIST_CAP)
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
@@ -210,7 +211,10 @@ pub async fn responses(
         n += 1;
         sql.push_str(&format!(" AND a.form_id = ${n}"));
     }
-    sql.push_str(" ORDER BY a.assigned_at DESC, a.id");
+    sql.push_str(&format!(
+        " ORDER BY a.assigned_at DESC, a.id LIMIT {}",
+        super::LIST_CAP
+    ));
     let mut query = sqlx::query(&sql).bind(workspace.coach_id());
     if let Some(client) = client {
         query = query.bind(client.client_id());
@@ -227,7 +231,9 @@ pub async fn mine(db: &Db, me: &ClientSelf) -> Result<Vec<FormResponse>, AppErro
     let sql = format!(
         "SELECT {RESPONSE_COLUMNS} FROM form_assignments a JOIN clients k ON k.id = a.client_id \
          WHERE a.client_id = $1 AND a.coach_id = $2 \
-         ORDER BY CASE a.status WHEN 'pending' THEN 0 ELSE 1 END, a.assigned_at DESC, a.id"
+         ORDER BY CASE a.status WHEN 'pending' THEN 0 ELSE 1 END, a.assigned_at DESC, a.id \
+         LIMIT {}",
+        super::LIST_CAP
     );
     let rows = sqlx::query(&sql)
         .bind(me.client_id())

@@ -88,7 +88,8 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
     let units = checkins::units(db, scope).await?;
     let sql = format!(
         "SELECT {GOAL_COLUMNS} FROM goals WHERE client_id = $1 AND coach_id = $2 \
-         ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END, created_at, id"
+         ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END, created_at, id LIMIT {}",
+        super::LIST_CAP
     );
     let rows = sqlx::query(&sql)
         .bind(scope.client_id())

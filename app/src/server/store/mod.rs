@@ -16,6 +16,12 @@ pub mod sessions;
 pub mod users;
 
 use super::authz::{ItemKind, OwnedItem};
+
+/// The most rows a list that is not paged returns: the newest, or the first in the list's own
+/// order (API.md names the order of each). Pages and caps keep every answer bounded.
+pub const LIST_CAP: i64 = 200;
+/// The most check-ins a progress series covers (the newest; ten years of weekly check-ins).
+pub const SERIES_CAP: i64 = 520;
 use super::db::{expect_one, Db};
 use crate::AppError;
 

@@ -14,15 +14,17 @@ pub async fn list_notes(
     let rows: Vec<(String, Option<String>, String, i64)> = match client {
         Some(client) => sqlx::query_as(
             "SELECT id, client_id, body, created_at FROM notes WHERE coach_id = $1 AND client_id = $2 \
-             ORDER BY created_at DESC, id",
+             ORDER BY created_at DESC, id LIMIT $3",
         )
         .bind(workspace.coach_id())
-        .bind(client.client_id()),
+        .bind(client.client_id())
+        .bind(super::LIST_CAP),
         None => sqlx::query_as(
             "SELECT id, client_id, body, created_at FROM notes WHERE coach_id = $1 AND client_id IS NULL \
-             ORDER BY created_at DESC, id",
+             ORDER BY created_at DESC, id LIMIT $2",
         )
-        .bind(workspace.coach_id()),
+        .bind(workspace.coach_id())
+        .bind(super::LIST_CAP),
     }
     .fetch_all(db.reader())
     .await
@@ -75,10 +77,13 @@ pub async fn list_todos(
 ) -> Result<Vec<Todo>, AppError> {
     const COLUMNS: &str =
         "SELECT id, client_id, title, due_date, done FROM todos WHERE coach_id = $1";
-    const ORDER: &str =
-        " ORDER BY done, CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, created_at";
-    let sql_all = format!("{COLUMNS}{ORDER}");
-    let sql_client = format!("{COLUMNS} AND client_id = $2{ORDER}");
+    let order = format!(
+        " ORDER BY done, CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, created_at \
+         LIMIT {}",
+        super::LIST_CAP
+    );
+    let sql_all = format!("{COLUMNS}{order}");
+    let sql_client = format!("{COLUMNS} AND client_id = $2{order}");
     let query = match client {
         Some(client) => sqlx::query_as(&sql_client)
             .bind(workspace.coach_id())

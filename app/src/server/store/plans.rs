@@ -43,7 +43,8 @@ pub async fn list<K: PlanKind>(
     };
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} {FROM_PLANS} WHERE p.coach_id = $1 AND p.kind = $2 AND \
-         {client_filter} ORDER BY p.active DESC, p.updated_at DESC, p.id"
+         {client_filter} ORDER BY p.active DESC, p.updated_at DESC, p.id LIMIT {}",
+        super::LIST_CAP
     );
     let mut query = sqlx::query(&sql).bind(workspace.coach_id()).bind(K::KEY);
     if let Some(client) = client {
@@ -176,8 +177,14 @@ pub async fn get<K: PlanKind>(
         .ok_or(AppError::NotFound)?;
     let body: String = row.try_get("body").map_err(internal)?;
     let brand: String = row.try_get("brand_name").map_err(internal)?;
+    let mut summary = summary(&row)?;
+    if column != "coach_id" {
+        // Which template a plan came from is the coach's own bookkeeping: its name (often
+        // something like "Cut, low budget") never reaches the client.
+        summary.template_name = None;
+    }
     Ok(PlanDoc {
-        summary: summary(&row)?,
+        summary,
         brand: if brand.is_empty() {
             row.try_get("coach_name").map_err(internal)?
         } else {

@@ -32,7 +32,8 @@ fn summary(row: &AnyRow) -> Result<SessionSummary, AppError> {
 pub async fn list(db: &Db, client: &OwnedClient) -> Result<Vec<SessionSummary>, AppError> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM coaching_sessions WHERE client_id = $1 AND coach_id = $2 \
-         ORDER BY held_at DESC, id"
+         ORDER BY held_at DESC, id LIMIT {}",
+        super::LIST_CAP
     );
     let rows = sqlx::query(&sql)
         .bind(client.client_id())
@@ -188,17 +189,20 @@ pub async fn shared(db: &Db, me: &ClientSelf) -> Result<Vec<SharedSession>, AppE
          CASE WHEN s.summary_shared = 1 THEN s.summary ELSE '' END FROM coaching_sessions s \
          WHERE s.client_id = $1 AND s.coach_id = $2 AND (s.summary_shared = 1 OR EXISTS \
          (SELECT 1 FROM action_items a WHERE a.session_id = s.id AND a.shared = 1)) \
-         ORDER BY s.held_at DESC, s.id",
+         ORDER BY s.held_at DESC, s.id LIMIT $3",
     )
     .bind(me.client_id())
     .bind(me.coach_id())
+    .bind(super::LIST_CAP)
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
     // All of the client's shared items in one query, then handed to their sessions.
     let item_rows = sqlx::query(&format!(
-        "SELECT {ITEM_COLUMNS} FROM action_items WHERE client_id = $1 AND coach_id = $2 \
-         AND shared = 1 ORDER BY created_at, id"
+        "SELECT * FROM (SELECT {ITEM_COLUMNS}, created_at FROM action_items WHERE client_id = $1 \
+         AND coach_id = $2 AND shared = 1 ORDER BY created_at DESC, id DESC LIMIT {}) recent \
+         ORDER BY created_at, id",
+        super::LIST_CAP * 10
     ))
     .bind(me.client_id())
     .bind(me.coach_id())
@@ -244,7 +248,8 @@ fn action_item(row: &AnyRow) -> Result<ActionItem, AppError> {
 async fn action_items(db: &Db, session: &OwnedSession) -> Result<Vec<ActionItem>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT {ITEM_COLUMNS} FROM action_items WHERE session_id = $1 AND coach_id = $2 \
-         ORDER BY created_at, id"
+         ORDER BY created_at, id LIMIT {}",
+        super::LIST_CAP
     ))
     .bind(session.item_id())
     .bind(session.coach_id())

@@ -41,6 +41,8 @@ struct Inner {
     script: VecDeque<Scripted>,
     /// When set, every request hangs (a server that stopped answering).
     always_hang: bool,
+    /// How long every answer takes (a slow model).
+    delay: Duration,
 }
 
 #[derive(Clone)]
@@ -89,6 +91,11 @@ impl FakeAi {
     /// The next requests get these answers, in order; then the canned ones again.
     pub fn script(&self, replies: impl IntoIterator<Item = Scripted>) {
         self.inner.lock().unwrap().script.extend(replies);
+    }
+
+    /// Every answer from now on takes this long.
+    pub fn set_delay(&self, delay: Duration) {
+        self.inner.lock().unwrap().delay = delay;
     }
 
     pub fn hang_always(&self, hang: bool) {
@@ -167,6 +174,8 @@ fn completion(model: &str, content: &str) -> Response {
 
 async fn chat(State(inner): State<Arc<Mutex<Inner>>>, headers: HeaderMap, body: Bytes) -> Response {
     let scripted = record(&inner, "/chat/completions", &headers, &body);
+    let delay = inner.lock().unwrap().delay;
+    tokio::time::sleep(delay).await;
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let model = request["model"].as_str().unwrap_or("unknown").to_owned();
     match scripted {

@@ -508,6 +508,30 @@ fn uuid_like() -> String {
     )
 }
 
+/// Runs each listed `async fn(Backend)` twice, once per backend: for cases that start their own
+/// app (with their own configuration).
+#[macro_export]
+macro_rules! cases_on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
 /// Runs each listed `async fn(&TestApp)` twice: on a fresh SQLite and on a fresh PostgreSQL.
 #[macro_export]
 macro_rules! on_both_backends {

@@ -1,0 +1,598 @@
+//! Hardening, as an attacker would try it, on both databases: throttles that hold under
+//! concurrency and cannot lock the owner out, sessions stored as hashes with an absolute
+//! lifetime, ids that never reach SQL, the JSON error shape everywhere under `/api`,
+//! `Connection: close` after refusals, upload admission, bounded lists, security headers, what
+//! the portal never shows, and SMTP that insists on TLS when told to.
+
+use crate::common;
+
+use common::smtp::FakeSmtp;
+use common::{session_cookie, Backend, TestApp, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+cases_on_both_backends!(
+    new_accounts_are_throttled_per_ip_before_any_password_is_hashed,
+    parallel_wrong_logins_get_at_most_the_limit_of_tries,
+    a_stranger_cannot_lock_the_owner_out,
+    wrong_current_passwords_are_throttled,
+    sessions_are_stored_as_hashes_and_end_after_their_absolute_lifetime,
+    malformed_ids_are_not_found_and_never_reach_sql,
+    every_api_error_is_json_and_unread_bodies_close_the_connection,
+    uploads_are_admitted_per_user_and_refused_early,
+    lists_are_capped,
+    pages_carry_a_nonce_csp_and_https_sites_hsts,
+    the_portal_never_shows_template_names,
+    smtp_with_tls_required_never_sends_in_plaintext,
+);
+
+/// One raw HTTP/1.1 exchange: writes `request` and reads until the server closes (or 10 s).
+/// Returns what was read and whether the server closed the connection.
+async fn raw_exchange(app: &TestApp, request: &[u8]) -> (String, bool) {
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    // A refusal may come before the whole body is written; the server may then close.
+    let _ = stream.write_all(request).await;
+    let mut read = Vec::new();
+    let mut buf = [0u8; 8192];
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break true,
+            Ok(Ok(n)) => read.extend_from_slice(&buf[..n]),
+            Err(_) => break false,
+        }
+    };
+    (String::from_utf8_lossy(&read).into_owned(), closed)
+}
+
+/// The `name=value` part of a fresh session cookie for this account.
+async fn session_for(app: &TestApp, email: &str) -> String {
+    let response = app
+        .client()
+        .post(app.url("/api/auth/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(response.headers()).expect("session cookie");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+async fn new_accounts_are_throttled_per_ip_before_any_password_is_hashed(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.new_accounts_max_per_ip = Some("3".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let stranger = app.client();
+    for _ in 0..3 {
+        let bogus = app
+            .call(
+                &stranger,
+                "invites/accept",
+                &[("token", "not-a-real-token"), ("password", PASSWORD)],
+            )
+            .await;
+        bogus.assert_refused(StatusCode::CONFLICT, "not valid");
+    }
+    let throttled = app
+        .call(
+            &stranger,
+            "invites/accept",
+            &[("token", "not-a-real-token"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.headers.contains_key("retry-after"));
+    // Sign-ups from the same address share the allowance.
+    let signup = app
+        .call(
+            &stranger,
+            "auth/signup",
+            &[
+                ("name", "Flood"),
+                ("email", "flood@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(signup.status, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+async fn parallel_wrong_logins_get_at_most_the_limit_of_tries(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
+    let guesses: Vec<_> = (0..100)
+        .map(|i| {
+            let client = app.client();
+            let url = app.url("/api/auth/login");
+            tokio::spawn(async move {
+                let password = format!("wrong password {i}");
+                let response = client
+                    .post(url)
+                    .form(&[("email", "ann@example.com"), ("password", password.as_str())])
+                    .send()
+                    .await
+                    .expect("login");
+                response.status()
+            })
+        })
+        .collect();
+    let mut wrong = 0;
+    let mut throttled = 0;
+    for guess in guesses {
+        match guess.await.expect("task") {
+            StatusCode::UNAUTHORIZED => wrong += 1,
+            StatusCode::TOO_MANY_REQUESTS => throttled += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // The default limit is 5 failures per account from one address.
+    assert!(wrong <= 5, "{wrong} guesses were checked");
+    assert_eq!(wrong + throttled, 100);
+    app.stop().await;
+}
+
+async fn a_stranger_cannot_lock_the_owner_out(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.trust_forwarded_for = Some("true".into());
+    })
+    .await
+    else {
+        return;
+    };
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
+    let login_from = |ip: &'static str, password: &'static str| {
+        let client = app.client();
+        let url = app.url("/api/auth/login");
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", ip)
+                .form(&[("email", "ann@example.com"), ("password", password)])
+                .send()
+                .await
+                .expect("login")
+                .status()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            login_from("203.0.113.7", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The stranger's address is done, even with the right password...
+    assert_eq!(
+        login_from("203.0.113.7", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...but the owner, elsewhere, signs in.
+    assert_eq!(login_from("198.51.100.2", PASSWORD).await, StatusCode::OK);
+    app.stop().await;
+}
+
+async fn wrong_current_passwords_are_throttled(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Ann", "ann@example.com").await;
+    let change = |current: &'static str| {
+        let coach = coach.clone();
+        let app = &app;
+        async move {
+            app.call(
+                &coach,
+                "account/password",
+                &[
+                    ("current_password", current),
+                    ("new_password", "a brand new password"),
+                ],
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        change("not my password")
+            .await
+            .assert_refused(StatusCode::BAD_REQUEST, "Current password is incorrect");
+    }
+    assert_eq!(
+        change("not my password").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(change(PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    app.stop().await;
+}
+
+async fn sessions_are_stored_as_hashes_and_end_after_their_absolute_lifetime(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.session_max_age_secs = Some("2".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Ann", "ann@example.com").await;
+    let cookie = session_for(&app, "ann@example.com").await;
+    let session_id = cookie.split_once('=').map(|(_, v)| v).unwrap_or_default();
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT id FROM sessions")
+        .fetch_all(app.db.reader())
+        .await
+        .expect("sessions");
+    assert!(!stored.is_empty());
+    for (id,) in &stored {
+        assert_ne!(id, session_id, "a session id is stored in the clear");
+        assert!(!id.contains(session_id));
+    }
+
+    // Active all along, the session still ends when its absolute lifetime is over.
+    let me = app.ok(&coach, "auth/me", &[]).await;
+    assert_eq!(me["email"], "ann@example.com");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        app.ok(&coach, "auth/me", &[]).await["email"],
+        "ann@example.com"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(app.ok(&coach, "auth/me", &[]).await, Value::Null);
+    app.stop().await;
+}
+
+async fn malformed_ids_are_not_found_and_never_reach_sql(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (coach, client, _client_id) = app.coach_and_client().await;
+    let hostile = [
+        "abc\0def",
+        "\0",
+        "00000000000000000000000000000000\0",
+        "%00",
+        "' OR 1=1 --",
+        "0123456789ABCDEF0123456789ABCDEF",
+        &"a".repeat(5000),
+    ];
+    let as_coach = [
+        ("clients/get", "client_id"),
+        ("checkins/get", "checkin_id"),
+        ("checkins/list", "client_id"),
+        ("notes/delete", "note_id"),
+        ("todos/delete", "todo_id"),
+        ("goals/delete", "goal_id"),
+        ("meal_plans/get", "plan_id"),
+        ("workout_plans/delete", "plan_id"),
+        ("forms/get", "form_id"),
+        ("sessions/get", "session_id"),
+        ("sessions/insights", "session_id"),
+        ("invites/send", "client_id"),
+    ];
+    let as_client = [
+        ("portal/checkins/get", "checkin_id"),
+        ("portal/forms/get", "assignment_id"),
+    ];
+    for id in hostile {
+        for (endpoint, arg) in as_coach {
+            let response = app.call(&coach, endpoint, &[(arg, id)]).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{endpoint} {id:?}");
+            assert_eq!(response.kind(), "not_found", "{endpoint}");
+        }
+        for (endpoint, arg) in as_client {
+            let response = app.call(&client, endpoint, &[(arg, id)]).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{endpoint} {id:?}");
+        }
+        let response = app
+            .call(&client, "portal/goals/log", &[("goal_id", id), ("times_done", "1")])
+            .await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "goals/log {id:?}");
+    }
+    // Ids in download paths, including bytes that are not UTF-8.
+    for path in [
+        "/api/checkins/%00/pdf",
+        "/api/checkins/%ff/pdf",
+        "/api/meal_plans/abc%00/pdf",
+        "/api/workout_plans/%c3%28/pdf",
+    ] {
+        let response = coach.get(app.url(path)).send().await.expect("get");
+        let response = common::Response::read(response).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.kind(), "not_found", "{path}");
+    }
+    // The roster search is free text: a control character is a clear 400, never a 500.
+    let search = app
+        .call(
+            &coach,
+            "clients/list",
+            &[("query", "ri\0ley"), ("archived", "false"), ("page", "0")],
+        )
+        .await;
+    search.assert_refused(StatusCode::BAD_REQUEST, "Search");
+    app.stop().await;
+}
+
+async fn every_api_error_is_json_and_unread_bodies_close_the_connection(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let http = app.client();
+    for method in ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = http
+            .request(method.clone(), app.url("/api/auth/me"))
+            .send()
+            .await
+            .expect("request");
+        let response = common::Response::read(response).await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(response.kind(), "method_not_allowed", "{method}");
+        assert_eq!(
+            response.headers["content-type"], "application/json",
+            "{method}"
+        );
+    }
+
+    // A chunked body past the 64 KiB limit: 413 in JSON, and the connection closes.
+    let chunk = vec![b'a'; 16 * 1024];
+    let mut request = b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\n\
+        Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+        .to_vec();
+    for _ in 0..8 {
+        request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        request.extend_from_slice(&chunk);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let (answer, closed) = raw_exchange(&app, &request).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("\"kind\":\"too_large\""), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(closed, "the server kept the connection after a 413");
+
+    // A declared length over the limit is refused before the body is read: the same.
+    let declared = b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\n\
+        Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\nemail=a";
+    let (answer, closed) = raw_exchange(&app, declared).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(closed);
+
+    // A cross-site POST is refused before its body is read: closed too.
+    let body = "email=a%40b.co&password=x";
+    let cross_site = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nSec-Fetch-Site: cross-site\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len() + 100
+    );
+    let (answer, closed) = raw_exchange(&app, cross_site.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("\"kind\":\"cross_site\""), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(closed);
+
+    // A refusal whose (small) body was read keeps the connection: it is a normal answer.
+    let read = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let (answer, _) = raw_exchange(&app, read.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(
+        !answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    app.stop().await;
+}
+
+async fn uploads_are_admitted_per_user_and_refused_early(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.uploads_max_per_user = Some("1".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let (_coach, client, _client_id) = app.coach_and_client().await;
+    let cookie = session_for(&app, "riley@example.com").await;
+    let path = "/api/portal/checkins/submit";
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 5000000\r\n\r\n\
+         --XYZ\r\nContent-Disposition: form-data; name=\"weight\"\r\n\r\n80\r\n"
+    );
+    // An upload in flight: its body is never finished.
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    slow.write_all(head.as_bytes()).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The same user's second upload is refused at once, without reading its body.
+    let second = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 5000000\r\n\r\n--XYZ\r\n"
+    );
+    let (answer, closed) = raw_exchange(&app, second.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(answer.contains("\"kind\":\"too_many_requests\""), "{answer}");
+    assert!(closed, "an unread upload body closes the connection");
+
+    // Anonymous uploads never get in.
+    let anonymous = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 5000000\r\n\r\n--XYZ\r\n"
+    );
+    let (answer, closed) = raw_exchange(&app, anonymous.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(closed);
+
+    // When the slow upload goes away, its place comes back.
+    drop(slow);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let submission = common::checkins::Submission::default().field("weight", "80");
+    let response = app.submit_checkin(&client, &submission).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    app.stop().await;
+}
+
+async fn lists_are_capped(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Ann", "ann@example.com").await;
+    for i in 0..201 {
+        app.ok(
+            &coach,
+            "notes/create",
+            &[("client_id", ""), ("body", &format!("note {i}"))],
+        )
+        .await;
+    }
+    let notes = app.ok(&coach, "notes/list", &[("client_id", "")]).await;
+    let notes = notes.as_array().expect("list");
+    assert_eq!(notes.len(), 200);
+    assert_eq!(notes[0]["body"], "note 200", "newest first");
+    app.stop().await;
+}
+
+async fn pages_carry_a_nonce_csp_and_https_sites_hsts(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    for path in ["/", "/login", "/no-such-page"] {
+        let response = app.client().get(app.url(path)).send().await.expect("page");
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .to_owned();
+        assert!(response.headers().get("strict-transport-security").is_none());
+        let html = response.text().await.expect("html");
+        let script_src = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .expect("script-src");
+        assert!(!script_src.contains("unsafe-inline"), "{policy}");
+        let nonce = script_src
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce");
+        assert!(nonce.len() >= 16, "{nonce}");
+        // Every inline script of the page carries this response's nonce.
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{path}");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{path}: {html}"
+        );
+    }
+    // Two renders get two nonces.
+    let policy = |app: &TestApp| {
+        let url = app.url("/login");
+        async move {
+            reqwest::get(url).await.expect("page").headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_ne!(policy(&app).await, policy(&app).await);
+    app.stop().await;
+
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.base_url = Some("https://coach.example.test".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let response = app.client().get(app.url("/")).send().await.expect("page");
+    let hsts = response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap();
+    assert!(hsts.starts_with("max-age=31536000"), "{hsts}");
+    app.stop().await;
+}
+
+async fn the_portal_never_shows_template_names(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (coach, client, client_id) = app.coach_and_client().await;
+    let template = app
+        .ok(
+            &coach,
+            "meal_plans/create",
+            &[("name", "Cheap bulk for picky eaters"), ("client_id", "")],
+        )
+        .await;
+    let copy = app
+        .ok(
+            &coach,
+            "meal_plans/copy",
+            &[
+                ("plan_id", template.as_str().unwrap()),
+                ("client_id", &client_id),
+            ],
+        )
+        .await;
+    let copy = copy.as_str().unwrap();
+    app.ok(
+        &coach,
+        "meal_plans/activate",
+        &[("plan_id", copy), ("active", "true")],
+    )
+    .await;
+    // The coach still sees where the plan came from.
+    let theirs = app.ok(&coach, "meal_plans/get", &[("plan_id", copy)]).await;
+    assert_eq!(
+        theirs["summary"]["template_name"],
+        "Cheap bulk for picky eaters"
+    );
+    let mine = app.ok(&client, "portal/meal_plan", &[]).await;
+    assert_eq!(mine["summary"]["template_name"], Value::Null, "{mine}");
+    assert!(!mine.to_string().contains("picky eaters"), "{mine}");
+    let (_, page) = app.page(&client, "/portal/plans").await;
+    assert!(!page.contains("picky eaters"));
+    app.stop().await;
+}
+
+async fn smtp_with_tls_required_never_sends_in_plaintext(backend: Backend) {
+    // The stand-in speaks plain SMTP only: it does not offer STARTTLS.
+    let smtp = FakeSmtp::start().await;
+    let url = format!("{}?tls=required", smtp.url());
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.smtp_url = Some(url);
+        cli.smtp_from = Some("Coachroom <no-reply@coachroom.test>".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    let client_id = app
+        .create_client(&coach, "Riley", "riley@example.com")
+        .await;
+    let link = app
+        .ok(&coach, "invites/send", &[("client_id", &client_id)])
+        .await;
+    assert_eq!(link["emailed"], false, "{link}");
+    assert!(smtp.received().is_empty(), "a message went out in plaintext");
+    assert_eq!(json!(link["url"].is_string()), json!(true));
+    app.stop().await;
+}
