@@ -53,6 +53,8 @@ export default defineConfig({
       COACHROOM_DATA_DIR: 'end2end/.data',
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? 'target/site',
       RUST_LOG: 'warn',
+      // Every test signs up from 127.0.0.1; the per-IP limit on new accounts is tested apart.
+      COACHROOM_NEW_ACCOUNTS_MAX_PER_IP: '1000',
       COACHROOM_AI_BASE_URL: `http://127.0.0.1:${aiPort}/v1`,
       COACHROOM_AI_CHAT_MODEL: 'e2e-model',
       // Embedded SQLite in the data directory unless told otherwise.

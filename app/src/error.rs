@@ -113,7 +113,11 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // A body cut off by the size limit surfaces as whatever step was reading it (the
         // request, the arguments' decoding): it is a 413 whichever.
-        if value.to_string().to_ascii_lowercase().contains("length limit") {
+        if value
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("length limit")
+        {
             return Self::TooLarge;
         }
         match value {

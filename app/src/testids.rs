@@ -21,6 +21,8 @@ testids! {
     SIGNUP_EMAIL = "signup-email";
     SIGNUP_PASSWORD = "signup-password";
     SIGNUP_SUBMIT = "signup-submit";
+    SIGNUP_CHECK_EMAIL = "signup-check-email";
+    SIGNUP_CONFIRM_SUBMIT = "signup-confirm-submit";
     LOGIN_EMAIL = "login-email";
     LOGIN_PASSWORD = "login-password";
     LOGIN_SUBMIT = "login-submit";
@@ -104,6 +106,12 @@ testids! {
     ACCOUNT_NEW = "account-new";
     ACCOUNT_SUBMIT = "account-submit";
     ACCOUNT_SAVED = "account-saved";
+    ACCOUNT_EMAIL_NEW = "account-email-new";
+    ACCOUNT_EMAIL_PASSWORD = "account-email-password";
+    ACCOUNT_EMAIL_SUBMIT = "account-email-submit";
+    ACCOUNT_EMAIL_SENT = "account-email-sent";
+    CONFIRM_EMAIL_SUBMIT = "confirm-email-submit";
+    CONFIRM_EMAIL_DONE = "confirm-email-done";
     NAV_INBOX = "nav-inbox";
     NAV_CHECKIN = "nav-checkin";
     CHECKIN_FORM = "checkin-form";

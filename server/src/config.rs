@@ -158,7 +158,13 @@ fn parse_ai(cli: &mut Cli) -> Result<Option<AiSettings>, String> {
         1000,
         1_000_000,
     )?;
-    let concurrency = parse_in_range("COACHROOM_AI_CONCURRENCY", cli.ai_concurrency.take(), 2, 1, 64)?;
+    let concurrency = parse_in_range(
+        "COACHROOM_AI_CONCURRENCY",
+        cli.ai_concurrency.take(),
+        2,
+        1,
+        64,
+    )?;
     let daily_calls = parse_in_range(
         "COACHROOM_AI_DAILY_CALLS_PER_COACH",
         cli.ai_daily_calls_per_coach.take(),

@@ -19,3 +19,19 @@ CREATE TABLE ai_coach_turns (
     coach_id        TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     last_claimed_at INTEGER NOT NULL
 );
+
+-- Links sent by email to prove an address: finishing a sign-up, confirming a new login email.
+-- Only a hash of each token is kept. Answers never depend on whether an address is in use: the
+-- difference goes only to the address itself, by email.
+CREATE TABLE email_links (
+    token_hash    TEXT PRIMARY KEY,
+    purpose       TEXT NOT NULL CHECK (purpose IN ('signup', 'email_change')),
+    email         TEXT NOT NULL,
+    user_id       TEXT REFERENCES users (id) ON DELETE CASCADE,
+    name          TEXT,
+    password_hash TEXT,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    used_at       INTEGER
+);
+CREATE INDEX email_links_expiry ON email_links (expires_at);

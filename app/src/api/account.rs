@@ -1,4 +1,4 @@
-//! Account settings for every kind of user.
+//! Account settings for every kind of user: password and login email.
 
 use crate::AppError;
 use leptos::prelude::*;
@@ -14,7 +14,8 @@ pub async fn change_password(
     let state = AppState::current()?;
     let who = principal::require_principal(&state).await?;
     let new_password = NewPassword::parse(&new_password)?;
-    let attempt = throttle::reauthenticate(&state.db, state.settings.throttle, who.user_id()).await?;
+    let attempt =
+        throttle::reauthenticate(&state.db, state.settings.throttle, who.user_id()).await?;
     let stored = store::users::password_hash(&state.db, who.user_id()).await?;
     if !password::verify(&current_password, Some(stored)).await? {
         attempt.keep_counted();
@@ -27,4 +28,85 @@ pub async fn change_password(
         .id()
         .map(|id| crate::server::session_store::stored_id(&id));
     store::users::change_password(&state.db, who.user_id(), &hash, keep.as_deref()).await
+}
+
+/// Starts a change of the signed-in user's login email: with the current password, a link goes
+/// to the new address, and the change happens when it is opened. The answer is the same whether
+/// or not the address is in use (its owner is told by email instead).
+#[server(prefix = "/api", endpoint = "account/email")]
+pub async fn change_email(new_email: String, current_password: String) -> Result<(), AppError> {
+    use crate::domain::{Email, EMAIL_CHANGE_NEEDS_SMTP};
+    use crate::server::{mail, password, principal, state::AppState, store, throttle};
+    let state = AppState::current()?;
+    let who = principal::require_principal(&state).await?;
+    let email = Email::parse(&new_email)?;
+    let Some(mail_settings) = &state.settings.mail else {
+        return Err(AppError::Unavailable(EMAIL_CHANGE_NEEDS_SMTP.into()));
+    };
+    let attempt =
+        throttle::reauthenticate(&state.db, state.settings.throttle, who.user_id()).await?;
+    let stored = store::users::password_hash(&state.db, who.user_id()).await?;
+    if !password::verify(&current_password, Some(stored)).await? {
+        attempt.keep_counted();
+        return Err(AppError::invalid("Current password is incorrect."));
+    }
+    attempt.succeeded(&state.db).await?;
+    let base = &state.settings.base_url;
+    let (subject, body) =
+        if store::users::email_taken(&state.db, &email, Some(who.user_id())).await? {
+            (
+                "Your Coachroom account".to_owned(),
+                format!(
+                    "Someone asked to make this address the login of a Coachroom account, but it \
+                     already belongs to one. Nothing was changed. If it was you, log in at \
+                     {base}/login with this address.\n"
+                ),
+            )
+        } else {
+            let token =
+                store::email_links::create_email_change(&state.db, who.user_id(), &email).await?;
+            (
+                "Confirm your new Coachroom login email".to_owned(),
+                format!(
+                    "Open this link to make this address your Coachroom login (it works once, \
+                     for 24 hours):\n{base}/confirm-email/{token}\n\nIf you did not ask for \
+                     this, ignore this email: nothing changes.\n"
+                ),
+            )
+        };
+    if let Err(err) = mail::send(mail_settings, email.as_str(), &subject, body).await {
+        tracing::warn!(%err, "email-change email not sent");
+    }
+    Ok(())
+}
+
+/// Confirms a login email change from the emailed link: the address becomes the login (and, for
+/// a client, their email on file) and every other session of the account ends.
+#[server(prefix = "/api", endpoint = "account/email/confirm")]
+pub async fn confirm_email(token: String) -> Result<String, AppError> {
+    use crate::server::{internal, principal, session_store, state::AppState, store};
+    let state = AppState::current()?;
+    let session = principal::session().await?;
+    let unusable = || AppError::Conflict("This link is no longer valid.".into());
+    if token.len() > 128 {
+        return Err(unusable());
+    }
+    let mut tx = state.db.begin().await?;
+    let (user_id, email) = store::email_links::claim_email_change(&mut tx, &token)
+        .await?
+        .ok_or_else(unusable)?;
+    // The browser that opens the link stays signed in if it is the same account's.
+    let signed_in_as: Option<String> = session
+        .get(session_store::USER_ID_KEY)
+        .await
+        .map_err(internal)?;
+    let keep = session
+        .id()
+        .filter(|_| signed_in_as.as_deref() == Some(user_id.as_str()))
+        .map(|id| session_store::stored_id(&id));
+    store::users::change_login_email(&mut tx, &user_id, &email, keep.as_deref())
+        .await?
+        .ok_or_else(unusable)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(email.to_string())
 }

@@ -1,12 +1,17 @@
 //! Sign-up, login, logout and "who am I".
 
-use crate::domain::Me;
+use crate::domain::{Me, SignupOutcome};
 use crate::AppError;
 use leptos::prelude::*;
 
-/// Creates a coach account with its workspace and signs it in.
+/// Creates a coach account with its workspace and signs it in; with email set up, sends a link
+/// that does so instead, and answers the same whether or not the address is taken.
 #[server(prefix = "/api", endpoint = "auth/signup")]
-pub async fn signup(name: String, email: String, password: String) -> Result<Me, AppError> {
+pub async fn signup(
+    name: String,
+    email: String,
+    password: String,
+) -> Result<SignupOutcome, AppError> {
     use crate::domain::{Email, NewPassword, PersonName, Role};
     use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
 
@@ -22,18 +27,92 @@ pub async fn signup(name: String, email: String, password: String) -> Result<Me,
         .keep_counted();
 
     let hash = password::hash(&password).await?;
+    if let Some(mail) = &state.settings.mail {
+        // Both branches hash and send one email, so neither answer nor timing tells them apart.
+        let base = &state.settings.base_url;
+        let (subject, body) = if store::users::email_taken(&state.db, &email, None).await? {
+            (
+                "Your Coachroom account".to_owned(),
+                format!(
+                    "Someone tried to create a Coachroom account with this address, which \
+                     already has one. If it was you, log in at {base}/login. If not, you can \
+                     ignore this email.\n"
+                ),
+            )
+        } else {
+            let token = store::email_links::create_signup(&state.db, &email, &name, &hash).await?;
+            (
+                "Finish creating your Coachroom account".to_owned(),
+                format!(
+                    "Hello {},\n\nOpen this link to finish creating your coach account (it \
+                     works once, for 24 hours):\n{base}/signup/confirm/{token}\n",
+                    name.as_str()
+                ),
+            )
+        };
+        if let Err(err) = crate::server::mail::send(mail, email.as_str(), &subject, body).await {
+            tracing::warn!(%err, "sign-up email not sent");
+        }
+        return Ok(SignupOutcome::CheckEmail {
+            email: email.to_string(),
+        });
+    }
     let mut tx = state.db.begin().await?;
     let user_id = store::users::insert(&mut tx, &email, &name, Role::Coach, &hash).await?;
     store::coaches::create_workspace(&mut tx, &user_id).await?;
     tx.commit().await.map_err(internal)?;
 
     principal::sign_in(&session, &user_id).await?;
-    Ok(Me {
-        user_id,
-        email: email.to_string(),
-        name: name.as_str().to_owned(),
-        role: Role::Coach,
+    Ok(SignupOutcome::SignedIn {
+        me: Me {
+            user_id,
+            email: email.to_string(),
+            name: name.as_str().to_owned(),
+            role: Role::Coach,
+        },
     })
+}
+
+/// Finishes a sign-up from the link it emailed: creates the account and signs it in.
+#[server(prefix = "/api", endpoint = "auth/signup/confirm")]
+pub async fn confirm_signup(token: String) -> Result<Me, AppError> {
+    use crate::domain::Role;
+    use crate::server::{http, internal, principal, state::AppState, store, throttle};
+    let state = AppState::current()?;
+    let session = principal::session().await?;
+    let ip = http::request_ip(&state.settings).await;
+    throttle::new_account(&state.db, state.settings.throttle, ip)
+        .await?
+        .keep_counted();
+    let unusable = || {
+        AppError::Conflict("This link is no longer valid. Sign up again to get a new one.".into())
+    };
+    if token.len() > 128 {
+        return Err(unusable());
+    }
+    let mut tx = state.db.begin().await?;
+    let pending = store::email_links::claim_signup(&mut tx, &token)
+        .await?
+        .ok_or_else(unusable)?;
+    let user_id = store::users::insert(
+        &mut tx,
+        &pending.email,
+        &pending.name,
+        Role::Coach,
+        &pending.password_hash,
+    )
+    .await
+    .map_err(|err| match err {
+        // Taken meanwhile (e.g. the same address signed up twice): the link is spent.
+        AppError::Conflict(_) => unusable(),
+        other => other,
+    })?;
+    store::coaches::create_workspace(&mut tx, &user_id).await?;
+    tx.commit().await.map_err(internal)?;
+    principal::sign_in(&session, &user_id).await?;
+    store::users::me(&state.db, &user_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Signs in. Unknown email and wrong password get the same 401 after the same work.

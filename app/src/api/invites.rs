@@ -76,9 +76,8 @@ pub async fn accept_invite(token: String, password: String) -> Result<Me, AppErr
     let state = AppState::current()?;
     let session = principal::session().await?;
     let password = NewPassword::parse(&password)?;
-    let unusable = |status: &InviteStatus| {
-        AppError::Conflict(store::invites::unusable_message(status).into())
-    };
+    let unusable =
+        |status: &InviteStatus| AppError::Conflict(store::invites::unusable_message(status).into());
     if token.len() > 128 {
         return Err(unusable(&InviteStatus::Unknown));
     }

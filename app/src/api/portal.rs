@@ -20,16 +20,16 @@ pub async fn get_portal_home() -> Result<PortalHome, AppError> {
     })
 }
 
-/// The client's contact details: the only part of their profile they edit themselves.
+/// The client's phone number: the part of their profile they edit themselves here (their
+/// login email changes through `account/email`).
 #[server(prefix = "/api", endpoint = "portal/contact/update")]
-pub async fn update_contact(email: String, phone: String) -> Result<PortalHome, AppError> {
-    use crate::domain::{parse_phone, Email};
+pub async fn update_contact(phone: String) -> Result<PortalHome, AppError> {
+    use crate::domain::parse_phone;
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let client = principal::require_client(&state).await?;
     let me = authz::client_self(&state.db, &client).await?;
-    let email = Email::parse(&email)?;
     let phone = parse_phone(&phone)?;
-    store::clients::update_contact(&state.db, &me, &email, &phone).await?;
+    store::clients::update_phone(&state.db, &me, &phone).await?;
     get_portal_home().await
 }

@@ -18,12 +18,11 @@ pub async fn get_coach_profile(workspace_id: String) -> Result<CoachProfile, App
 pub async fn update_coach_profile(
     workspace_id: String,
     name: String,
-    email: String,
     brand_name: String,
     units: String,
     timezone: String,
 ) -> Result<CoachProfile, AppError> {
-    use crate::domain::{BrandName, Email, PersonName, Timezone, Units};
+    use crate::domain::{BrandName, PersonName, Timezone, Units};
     use crate::server::store::coaches::{self, ProfileUpdate};
     use crate::server::{authz, principal, state::AppState};
     let state = AppState::current()?;
@@ -31,7 +30,6 @@ pub async fn update_coach_profile(
     let workspace = authz::workspace(&coach, &workspace_id)?;
     let update = ProfileUpdate {
         name: PersonName::parse(&name)?,
-        email: Email::parse(&email)?,
         brand_name: BrandName::parse(&brand_name)?,
         units: Units::parse(&units)?,
         timezone: Timezone::parse(&timezone)?,

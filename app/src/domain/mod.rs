@@ -32,8 +32,8 @@ impl ObjectId {
     pub const LEN: usize = 32;
 
     pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let well_formed = raw.len() == Self::LEN
-            && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let well_formed =
+            raw.len() == Self::LEN && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if well_formed {
             Ok(Self(raw.to_owned()))
         } else {
@@ -315,6 +315,20 @@ pub struct Me {
     pub name: String,
     pub role: Role,
 }
+
+/// What a sign-up led to. With email set up on the server, every sign-up answers `CheckEmail`,
+/// whether or not the address already has an account: only the address's owner learns which,
+/// from the email. Without email, the account is created at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum SignupOutcome {
+    SignedIn { me: Me },
+    CheckEmail { email: String },
+}
+
+/// Why a login email cannot be changed on a server without outgoing email.
+pub const EMAIL_CHANGE_NEEDS_SMTP: &str = "Changing a login email needs a confirmation email, \
+     and this server has no outgoing email set up. Ask the server's operator to set up SMTP.";
 
 /// A coach's own profile and workspace settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

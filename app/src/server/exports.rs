@@ -10,25 +10,22 @@ use super::store;
 use super::store::checkins::ExportHeader;
 use crate::domain::{date_label, CheckinDetail, PlanKind};
 use crate::AppError;
-use axum::extract::{RawPathParams, State};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 /// `GET /api/checkins/{checkin_id}/pdf`: the check-in as a PDF, for its coach or its client.
-pub async fn checkin_pdf(
-    State(state): State<AppState>,
-    session: Session,
-    params: RawPathParams,
-) -> Response {
-    pdf_response(render_checkin(&state, &session, id_param(&params)).await)
+pub async fn checkin_pdf(State(state): State<AppState>, session: Session, uri: Uri) -> Response {
+    pdf_response(render_checkin(&state, &session, id_segment(&uri)).await)
 }
 
-/// The id in a download path, as sent: a percent-encoded or otherwise malformed id is simply
-/// not an id (a 404 from `authz`), never an extractor's 400.
-fn id_param(params: &RawPathParams) -> &str {
-    params.iter().next().map_or("", |(_, value)| value)
+/// The id in a download path (`/api/<kind>/<id>/pdf`), as sent: a percent-encoded or otherwise
+/// malformed id is simply not an id (a 404 from `authz`), never a path extractor's 400.
+fn id_segment(uri: &Uri) -> &str {
+    uri.path().rsplit('/').nth(1).unwrap_or_default()
 }
 
 /// `GET /api/meal_plans/{plan_id}/pdf` and `GET /api/workout_plans/{plan_id}/pdf`: a plan as a
@@ -36,12 +33,12 @@ fn id_param(params: &RawPathParams) -> &str {
 pub async fn plan_pdf<K: PlanKind>(
     State(state): State<AppState>,
     session: Session,
-    params: RawPathParams,
+    uri: Uri,
 ) -> Response
 where
     K::Body: PlanPdf,
 {
-    pdf_response(render_plan::<K>(&state, &session, id_param(&params)).await)
+    pdf_response(render_plan::<K>(&state, &session, id_segment(&uri)).await)
 }
 
 async fn render_plan<K: PlanKind>(

@@ -38,6 +38,21 @@ pub fn now_millis() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 
+/// A one-way digest of a secret (a token, a session id) or of a throttle key, as hex: what the
+/// store keeps instead of the value itself.
+pub fn digest_hex(text: &str) -> String {
+    use blake2::{Blake2s256, Digest};
+    Blake2s256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A fresh secret for a link (invitation, email confirmation): 256 random bits, hex.
+pub fn new_link_token() -> String {
+    format!("{}{}", new_id(), new_id())
+}
+
 /// A new random identifier: 128 bits, hex.
 pub fn new_id() -> String {
     use rand::RngCore;

@@ -50,7 +50,9 @@ impl Drop for Waiting<'_> {
 }
 
 /// Runs `work` on the blocking pool once a hashing slot is free, or refuses with `Busy`.
-async fn gated<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+async fn gated<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     let gate = gate();
     let slot = match gate.slots.clone().try_acquire_owned() {
         Ok(slot) => slot,
@@ -134,7 +136,11 @@ mod tests {
             }
         }
         assert!(busy > 0, "{callers} callers and none refused");
-        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0, "waiters all counted out");
+        assert_eq!(
+            gate.waiting.load(Ordering::SeqCst),
+            0,
+            "waiters all counted out"
+        );
     }
 
     #[tokio::test]

@@ -108,7 +108,10 @@ pub fn build(state: AppState) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(from_fn_with_state(is_https, http::strict_transport_security))
+        .layer(from_fn_with_state(
+            is_https,
+            http::strict_transport_security,
+        ))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -26,11 +26,7 @@ pub struct SqlSessionStore {
 
 /// The stored form of a session id: its hash.
 pub fn stored_id(id: &Id) -> String {
-    use blake2::{Blake2s256, Digest};
-    Blake2s256::digest(id.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::digest_hex(&id.to_string())
 }
 
 impl SqlSessionStore {
@@ -55,7 +51,7 @@ impl SqlSessionStore {
                         .bind(now)
                         .bind(now - max_age_ms)
                         .execute(db.writer())
-                    .await;
+                        .await;
                 if let Err(err) = result {
                     tracing::warn!(%err, "session cleanup failed");
                 }

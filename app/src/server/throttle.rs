@@ -11,7 +11,6 @@ use super::settings::ThrottleLimits;
 use super::{internal, now_millis};
 use crate::domain::Email;
 use crate::AppError;
-use blake2::{Blake2s256, Digest};
 use std::net::IpAddr;
 
 /// One counter: at most `max` hits per window.
@@ -22,11 +21,10 @@ struct Bucket {
 
 impl Bucket {
     fn new(what: &str, max: u32) -> Self {
-        let key = Blake2s256::digest(what.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Self { key, max }
+        Self {
+            key: super::digest_hex(what),
+            max,
+        }
     }
 }
 

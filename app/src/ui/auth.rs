@@ -1,12 +1,12 @@
 //! Sign-up and login pages.
 
-use crate::api::auth::{Login as LoginFn, Signup as SignupFn};
-use crate::domain::{Me, NewPassword};
+use crate::api::auth::{ConfirmSignup, Login as LoginFn, Signup as SignupFn};
+use crate::domain::{Me, NewPassword, SignupOutcome};
 use crate::testids;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// A `next` target that can only be a path on this site. Browsers drop tabs and newlines
 /// inside URLs and read `\` as `/`, so `/%09/evil.example` (a tab) or `/\evil.example` become
@@ -32,10 +32,14 @@ fn landing_path(me: &Me, next: Option<String>) -> String {
 pub fn Signup() -> impl IntoView {
     let signup = ServerAction::<SignupFn>::new();
     Effect::new(move |_| {
-        if let Some(Ok(me)) = signup.value().get() {
+        if let Some(Ok(SignupOutcome::SignedIn { me })) = signup.value().get() {
             hard_navigate(&landing_path(&me, None));
         }
     });
+    let check_email = move || match signup.value().get() {
+        Some(Ok(SignupOutcome::CheckEmail { email })) => Some(email),
+        _ => None,
+    };
     view! {
         <Title text="Create your account · Coachroom" />
         <section class="card narrow">
@@ -56,8 +60,40 @@ pub fn Signup() -> impl IntoView {
                 <button type="submit" disabled=move || signup.pending().get() data-testid=testids::SIGNUP_SUBMIT>
                     "Create account"
                 </button>
+                {move || check_email().map(|email| view! {
+                    <p class="ok" role="status" data-testid=testids::SIGNUP_CHECK_EMAIL>
+                        {format!("We sent a link to {email}. Open it to finish creating your account.")}
+                    </p>
+                })}
             </ActionForm>
             <p>"Already have an account? " <a href="/login">"Log in"</a></p>
+        </section>
+    }
+}
+
+/// The page a sign-up email links to. Opening it changes nothing (mail scanners open links);
+/// the button finishes the sign-up.
+#[component]
+pub fn ConfirmSignupPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let confirm = ServerAction::<ConfirmSignup>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = confirm.value().get() {
+            hard_navigate(&landing_path(&me, None));
+        }
+    });
+    view! {
+        <Title text="Finish creating your account · Coachroom" />
+        <section class="card narrow">
+            <h1>"Finish creating your account"</h1>
+            <ActionForm action=confirm>
+                <input type="hidden" name="token" prop:value=token />
+                <FormError message=Signal::derive(move || error_text(confirm.value().get())) />
+                <button type="submit" disabled=move || confirm.pending().get() data-testid=testids::SIGNUP_CONFIRM_SUBMIT>
+                    "Create my account"
+                </button>
+            </ActionForm>
         </section>
     }
 }

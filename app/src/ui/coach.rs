@@ -96,8 +96,9 @@ fn SettingsForm() -> impl IntoView {
                                     <label>"Your name"
                                         <input name="name" required maxlength="100" value=p.name data-testid=testids::SETTINGS_NAME />
                                     </label>
-                                    <label>"Email"
-                                        <input name="email" type="email" required value=p.email data-testid=testids::SETTINGS_EMAIL />
+                                    <label>"Login email"
+                                        <input type="email" readonly value=p.email data-testid=testids::SETTINGS_EMAIL />
+                                        <small><a href="/account">"Change it in your account"</a>" (a link confirms the new address)."</small>
                                     </label>
                                     <label>"Brand name (shown to clients)"
                                         <input name="brand_name" maxlength="100" value=p.brand_name data-testid=testids::SETTINGS_BRAND />

@@ -83,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::Home />
                     <Route path=path!("/signup") view=auth::Signup />
                     <Route path=path!("/login") view=auth::Login />
+                    <Route path=path!("/signup/confirm/:token") view=auth::ConfirmSignupPage />
+                    <Route path=path!("/confirm-email/:token") view=account::ConfirmEmailPage />
                     <Route path=path!("/coach") view=coach::Dashboard />
                     <Route path=path!("/coach/settings") view=coach::Settings />
                     <Route path=path!("/coach/notes") view=notes::NotesPage />

@@ -136,7 +136,10 @@ fn PortalProfile() -> impl IntoView {
                                         <div class="card">
                                             <h2>"Contact details"</h2>
                                             <ActionForm action=save>
-                                                <label>"Email" <input name="email" type="email" required value=p.email data-testid=testids::PORTAL_EMAIL /></label>
+                                                <label>"Login email"
+                                                    <input type="email" readonly value=p.email data-testid=testids::PORTAL_EMAIL />
+                                                    <small><a href="/account">"Change it in your account"</a></small>
+                                                </label>
                                                 <label>"Phone" <input name="phone" type="tel" value=p.phone data-testid=testids::PORTAL_PHONE /></label>
                                                 <FormError message=Signal::derive(move || error_text(save.value().get())) />
                                                 <button type="submit" data-testid=testids::PORTAL_CONTACT_SAVE>"Save"</button>

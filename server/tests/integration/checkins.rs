@@ -223,7 +223,6 @@ async fn imperial_units(app: &TestApp) {
         &[
             ("workspace_id", workspace),
             ("name", "Casey Coach"),
-            ("email", "casey@example.com"),
             ("brand_name", ""),
             ("units", "imperial"),
             ("timezone", "UTC"),

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::smtp::FakeSmtp;
+use common::smtp::{link_token, FakeSmtp};
 use common::{session_cookie, Backend, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -26,11 +26,19 @@ cases_on_both_backends!(
     pages_carry_a_nonce_csp_and_https_sites_hsts,
     the_portal_never_shows_template_names,
     smtp_with_tls_required_never_sends_in_plaintext,
+    signup_answers_alike_for_taken_and_fresh_addresses,
+    login_email_changes_answer_alike_and_need_the_link,
+    a_coach_learns_nothing_about_other_workspaces_from_emails,
 );
 
 /// One raw HTTP/1.1 exchange: writes `request` and reads until the server closes (or 10 s).
 /// Returns what was read and whether the server closed the connection.
 async fn raw_exchange(app: &TestApp, request: &[u8]) -> (String, bool) {
+    raw_exchange_within(app, request, Duration::from_secs(10)).await
+}
+
+/// [`raw_exchange`], waiting at most `patience` for the server to close.
+async fn raw_exchange_within(app: &TestApp, request: &[u8], patience: Duration) -> (String, bool) {
     let addr = app.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     // A refusal may come before the whole body is written; the server may then close.
@@ -38,7 +46,7 @@ async fn raw_exchange(app: &TestApp, request: &[u8]) -> (String, bool) {
     let mut read = Vec::new();
     let mut buf = [0u8; 8192];
     let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+        match tokio::time::timeout(patience, stream.read(&mut buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) => break true,
             Ok(Ok(n)) => read.extend_from_slice(&buf[..n]),
             Err(_) => break false,
@@ -119,7 +127,10 @@ async fn parallel_wrong_logins_get_at_most_the_limit_of_tries(backend: Backend) 
                 let password = format!("wrong password {i}");
                 let response = client
                     .post(url)
-                    .form(&[("email", "ann@example.com"), ("password", password.as_str())])
+                    .form(&[
+                        ("email", "ann@example.com"),
+                        ("password", password.as_str()),
+                    ])
                     .send()
                     .await
                     .expect("login");
@@ -294,7 +305,11 @@ async fn malformed_ids_are_not_found_and_never_reach_sql(backend: Backend) {
             assert_eq!(response.status, StatusCode::NOT_FOUND, "{endpoint} {id:?}");
         }
         let response = app
-            .call(&client, "portal/goals/log", &[("goal_id", id), ("times_done", "1")])
+            .call(
+                &client,
+                "portal/goals/log",
+                &[("goal_id", id), ("times_done", "1")],
+            )
             .await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "goals/log {id:?}");
     }
@@ -357,7 +372,10 @@ async fn every_api_error_is_json_and_unread_bodies_close_the_connection(backend:
     let (answer, closed) = raw_exchange(&app, &request).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("\"kind\":\"too_large\""), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     assert!(closed, "the server kept the connection after a 413");
 
     // A declared length over the limit is refused before the body is read: the same.
@@ -365,7 +383,10 @@ async fn every_api_error_is_json_and_unread_bodies_close_the_connection(backend:
         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\nemail=a";
     let (answer, closed) = raw_exchange(&app, declared).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     assert!(closed);
 
     // A cross-site POST is refused before its body is read: closed too.
@@ -378,7 +399,10 @@ async fn every_api_error_is_json_and_unread_bodies_close_the_connection(backend:
     let (answer, closed) = raw_exchange(&app, cross_site.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
     assert!(answer.contains("\"kind\":\"cross_site\""), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     assert!(closed);
 
     // A refusal whose (small) body was read keeps the connection: it is a normal answer.
@@ -387,7 +411,7 @@ async fn every_api_error_is_json_and_unread_bodies_close_the_connection(backend:
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let (answer, _) = raw_exchange(&app, read.as_bytes()).await;
+    let (answer, _) = raw_exchange_within(&app, read.as_bytes(), Duration::from_millis(500)).await;
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(
         !answer.to_ascii_lowercase().contains("connection: close"),
@@ -414,7 +438,9 @@ async fn uploads_are_admitted_per_user_and_refused_early(backend: Backend) {
     );
     // An upload in flight: its body is never finished.
     let addr = app.base.trim_start_matches("http://").to_owned();
-    let mut slow = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     slow.write_all(head.as_bytes()).await.expect("write");
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -425,7 +451,10 @@ async fn uploads_are_admitted_per_user_and_refused_early(backend: Backend) {
     );
     let (answer, closed) = raw_exchange(&app, second.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
-    assert!(answer.contains("\"kind\":\"too_many_requests\""), "{answer}");
+    assert!(
+        answer.contains("\"kind\":\"too_many_requests\""),
+        "{answer}"
+    );
     assert!(closed, "an unread upload body closes the connection");
 
     // Anonymous uploads never get in.
@@ -477,7 +506,10 @@ async fn pages_carry_a_nonce_csp_and_https_sites_hsts(backend: Backend) {
             .to_str()
             .expect("csp")
             .to_owned();
-        assert!(response.headers().get("strict-transport-security").is_none());
+        assert!(response
+            .headers()
+            .get("strict-transport-security")
+            .is_none());
         let html = response.text().await.expect("html");
         let script_src = policy
             .split(';')
@@ -556,17 +588,22 @@ async fn the_portal_never_shows_template_names(backend: Backend) {
         &[("plan_id", copy), ("active", "true")],
     )
     .await;
+    // The coach renames the template for their own filing; the client's copy keeps its name.
+    app.ok_json(
+        &coach,
+        "meal_plans/save",
+        &json!({ "plan_id": template, "name": "INTERNAL picky eaters", "plan": {} }),
+    )
+    .await;
     // The coach still sees where the plan came from.
     let theirs = app.ok(&coach, "meal_plans/get", &[("plan_id", copy)]).await;
-    assert_eq!(
-        theirs["summary"]["template_name"],
-        "Cheap bulk for picky eaters"
-    );
+    assert_eq!(theirs["summary"]["template_name"], "INTERNAL picky eaters");
     let mine = app.ok(&client, "portal/meal_plan", &[]).await;
+    assert_eq!(mine["summary"]["name"], "Cheap bulk for picky eaters");
     assert_eq!(mine["summary"]["template_name"], Value::Null, "{mine}");
-    assert!(!mine.to_string().contains("picky eaters"), "{mine}");
+    assert!(!mine.to_string().contains("INTERNAL"), "{mine}");
     let (_, page) = app.page(&client, "/portal/plans").await;
-    assert!(!page.contains("picky eaters"));
+    assert!(!page.contains("INTERNAL"));
     app.stop().await;
 }
 
@@ -582,17 +619,178 @@ async fn smtp_with_tls_required_never_sends_in_plaintext(backend: Backend) {
     else {
         return;
     };
-    let coach = app.client();
-    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+    // A sign-up sends its link by email: here it cannot go, and the answer is the same.
+    let started = app
+        .ok(
+            &app.client(),
+            "auth/signup",
+            &[
+                ("name", "Casey Coach"),
+                ("email", "casey@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
-    let client_id = app
-        .create_client(&coach, "Riley", "riley@example.com")
+    assert_eq!(started["outcome"], "check_email");
+    assert!(
+        smtp.received().is_empty(),
+        "a message went out in plaintext"
+    );
+    app.stop().await;
+}
+
+async fn signup_answers_alike_for_taken_and_fresh_addresses(backend: Backend) {
+    let Some((app, smtp)) = TestApp::start_with_mail(backend).await else {
+        return;
+    };
+    app.signup_coach_by_link(&smtp, "Ann", "ann@example.com")
         .await;
-    let link = app
-        .ok(&coach, "invites/send", &[("client_id", &client_id)])
+    let attempt = |email: &'static str| {
+        let browser = app.client();
+        let app = &app;
+        async move {
+            let response = app
+                .call(
+                    &browser,
+                    "auth/signup",
+                    &[
+                        ("name", "Someone"),
+                        ("email", email),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await;
+            let signed_in = app.ok(&browser, "auth/me", &[]).await;
+            (response, signed_in)
+        }
+    };
+    let (taken, taken_session) = attempt("ann@example.com").await;
+    let (fresh, fresh_session) = attempt("zed@example.com").await;
+    assert_eq!(taken.status, fresh.status);
+    assert_eq!(taken.status, StatusCode::OK);
+    assert_eq!(taken.body["outcome"], fresh.body["outcome"]);
+    assert_eq!(taken.body["email"], "ann@example.com");
+    assert_eq!(taken_session, Value::Null);
+    assert_eq!(fresh_session, Value::Null);
+    // Only the addresses learn the difference.
+    let to_ann = smtp.mail_to("ann@example.com");
+    assert!(to_ann.last().unwrap().contains("already has one"));
+    assert!(link_token(to_ann.last().unwrap(), "/signup/confirm/").is_none());
+    let to_zed = smtp.mail_to("zed@example.com");
+    let token = link_token(&to_zed[0], "/signup/confirm/").expect("a link");
+    // The link works once.
+    let browser = app.client();
+    app.ok(&browser, "auth/signup/confirm", &[("token", &token)])
         .await;
-    assert_eq!(link["emailed"], false, "{link}");
-    assert!(smtp.received().is_empty(), "a message went out in plaintext");
-    assert_eq!(json!(link["url"].is_string()), json!(true));
+    app.call(&app.client(), "auth/signup/confirm", &[("token", &token)])
+        .await
+        .assert_refused(StatusCode::CONFLICT, "no longer valid");
+    // The original account is untouched: its own password still works.
+    app.login("ann@example.com", PASSWORD).await;
+    app.stop().await;
+}
+
+async fn login_email_changes_answer_alike_and_need_the_link(backend: Backend) {
+    let Some((app, smtp)) = TestApp::start_with_mail(backend).await else {
+        return;
+    };
+    let coach = app
+        .signup_coach_by_link(&smtp, "Casey Coach", "casey@example.com")
+        .await;
+    let riley_id = app
+        .create_client(&coach, "Riley Client", "riley@example.com")
+        .await;
+    let riley = app.invite_and_join(&coach, &riley_id).await;
+    let sam_id = app
+        .create_client(&coach, "Sam Other", "sam@example.com")
+        .await;
+    app.invite_and_join(&coach, &sam_id).await;
+    let riley_elsewhere = app.login("riley@example.com", PASSWORD).await;
+
+    let change = |to: &'static str, password: &'static str| {
+        let riley = riley.clone();
+        let app = &app;
+        async move {
+            app.call(
+                &riley,
+                "account/email",
+                &[("new_email", to), ("current_password", password)],
+            )
+            .await
+        }
+    };
+    change("new.riley@example.com", "not my password")
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "Current password is incorrect");
+    // Another client's address (of the same coach) and a fresh one: the same answer.
+    let taken = change("sam@example.com", PASSWORD).await;
+    let fresh = change("new.riley@example.com", PASSWORD).await;
+    assert_eq!(taken.status, StatusCode::OK);
+    assert_eq!((taken.status, &taken.body), (fresh.status, &fresh.body));
+    // Nothing changed yet.
+    assert_eq!(
+        app.ok(&riley, "auth/me", &[]).await["email"],
+        "riley@example.com"
+    );
+    let to_sam = smtp.mail_to("sam@example.com");
+    assert!(to_sam.last().unwrap().contains("already belongs to one"));
+    assert!(link_token(to_sam.last().unwrap(), "/confirm-email/").is_none());
+
+    let message = smtp.mail_to("new.riley@example.com").pop().expect("a link");
+    let token = link_token(&message, "/confirm-email/").expect("a link");
+    let confirmed = app
+        .ok(&riley, "account/email/confirm", &[("token", &token)])
+        .await;
+    assert_eq!(confirmed, "new.riley@example.com");
+    // The browser that confirmed stays signed in; every other session ended.
+    assert_eq!(
+        app.ok(&riley, "auth/me", &[]).await["email"],
+        "new.riley@example.com"
+    );
+    assert_eq!(app.ok(&riley_elsewhere, "auth/me", &[]).await, Value::Null);
+    app.login("new.riley@example.com", PASSWORD).await;
+    // The coach sees the new address on file.
+    let profile = app
+        .ok(&coach, "clients/get", &[("client_id", &riley_id)])
+        .await;
+    assert_eq!(profile["email"], "new.riley@example.com");
+    // A link works once.
+    app.call(&riley, "account/email/confirm", &[("token", &token)])
+        .await
+        .assert_refused(StatusCode::CONFLICT, "no longer valid");
+    app.stop().await;
+}
+
+async fn a_coach_learns_nothing_about_other_workspaces_from_emails(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (coach, _client, riley_id) = app.coach_and_client().await;
+    let other = app.client();
+    app.signup_coach(&other, "Other Coach", "other@example.com")
+        .await;
+    // An address that has an account elsewhere is just an address to another coach.
+    let created = app
+        .call(
+            &other,
+            "clients/create",
+            &common::client_form("Riley Elsewhere", "riley@example.com"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let created = app
+        .call(
+            &other,
+            "clients/create",
+            &common::client_form("Casey Elsewhere", "casey@example.com"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    // A joined client's email is their login: the coach cannot repoint it.
+    let mut form = common::client_form("Riley Client", "other@example.com");
+    form.insert(0, ("client_id", riley_id.as_str()));
+    app.call(&coach, "clients/update", &form)
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "has joined");
     app.stop().await;
 }

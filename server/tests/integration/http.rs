@@ -22,7 +22,6 @@ async fn cross_site_writes_are_refused(app: &TestApp) {
     let form = [
         ("workspace_id", id.as_str()),
         ("name", "Evil"),
-        ("email", "evil@example.com"),
         ("brand_name", ""),
         ("units", "metric"),
         ("timezone", "UTC"),

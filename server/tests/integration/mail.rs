@@ -2,23 +2,15 @@
 
 use crate::common;
 
-use common::smtp::FakeSmtp;
 use common::{Backend, TestApp};
 use reqwest::StatusCode;
 
 async fn invitation_is_emailed_case(backend: Backend) {
-    let smtp = FakeSmtp::start().await;
-    let url = smtp.url();
-    let Some(app) = TestApp::start_with(backend, |cli| {
-        cli.smtp_url = Some(url);
-        cli.smtp_from = Some("Coachroom <no-reply@coachroom.test>".into());
-    })
-    .await
-    else {
+    let Some((app, smtp)) = TestApp::start_with_mail(backend).await else {
         return;
     };
-    let coach = app.client();
-    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+    let coach = app
+        .signup_coach_by_link(&smtp, "Casey Coach", "casey@example.com")
         .await;
     let client_id = app
         .create_client(&coach, "Riley", "riley@example.com")
@@ -27,13 +19,9 @@ async fn invitation_is_emailed_case(backend: Backend) {
         .ok(&coach, "invites/send", &[("client_id", &client_id)])
         .await;
     assert_eq!(link["emailed"], true);
-    let received = smtp.received();
+    let received = smtp.mail_to("riley@example.com");
     assert_eq!(received.len(), 1);
-    assert_eq!(
-        received[0].recipients,
-        vec!["riley@example.com".to_string()]
-    );
-    let data = received[0].data.replace("=\n", "");
+    let data = &received[0];
     assert!(
         data.contains("Subject: Casey Coach invited you to Coachroom"),
         "{data}"
@@ -48,17 +36,19 @@ async fn unreachable_smtp_still_gives_the_link_case(backend: Backend) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let Some(app) = TestApp::start_with(backend, |cli| {
-        cli.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
-        cli.smtp_from = Some("no-reply@coachroom.test".into());
-    })
-    .await
-    else {
+    let Some(app) = TestApp::start(backend).await else {
         return;
     };
-    let coach = app.client();
-    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+    app.signup_coach(&app.client(), "Casey Coach", "casey@example.com")
         .await;
+    // The same data, now with a mail server that is down.
+    let app = app
+        .restart(|cli| {
+            cli.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+            cli.smtp_from = Some("no-reply@coachroom.test".into());
+        })
+        .await;
+    let coach = app.login("casey@example.com", common::PASSWORD).await;
     let client_id = app
         .create_client(&coach, "Riley", "riley@example.com")
         .await;

@@ -53,7 +53,10 @@ fn prompt(context: &DraftContext<'_>, redactor: &Redactor) -> String {
         }
     }
     if !current.feedback.is_empty() {
-        text.push_str(&format!("Client's notes:\n{}\n", as_data(&current.feedback)));
+        text.push_str(&format!(
+            "Client's notes:\n{}\n",
+            as_data(&current.feedback)
+        ));
     }
     if let Some(form) = &current.form {
         text.push_str(&format!(
@@ -102,7 +105,9 @@ fn prompt(context: &DraftContext<'_>, redactor: &Redactor) -> String {
         text.push_str(&format!("\nCurrent plans: {}\n", plans.join(", ")));
     }
     if !context.examples.is_empty() {
-        text.push_str("\nThe coach's earlier replies to this client, as examples of their voice:\n");
+        text.push_str(
+            "\nThe coach's earlier replies to this client, as examples of their voice:\n",
+        );
         for reply in context.examples {
             text.push_str(&format!("{}\n", as_data(reply)));
         }
@@ -120,7 +125,14 @@ pub async fn draft_reply(
     let redactor = Redactor::for_subject(subject);
     let user = prompt(context, &redactor);
     let raw = ai
-        .chat(db, subject, AiPurpose::ReplyDraft, &system_prompt(), &user, None)
+        .chat(
+            db,
+            subject,
+            AiPurpose::ReplyDraft,
+            &system_prompt(),
+            &user,
+            None,
+        )
         .await?;
     let draft: String = redactor
         .restore(raw.trim())

@@ -161,10 +161,8 @@ fn hide_emails(text: &str) -> String {
             end -= 1;
         }
         let domain: String = chars[i + 1..end].iter().collect();
-        let is_address = start < i
-            && domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.contains("..");
+        let is_address =
+            start < i && domain.contains('.') && !domain.starts_with('.') && !domain.contains("..");
         if is_address {
             out.extend(&chars[copied..start]);
             out.push_str(EMAIL);
@@ -205,7 +203,8 @@ fn hide_phones(text: &str) -> String {
             end -= 1;
         }
         let run: String = chars[i..end].iter().collect();
-        if end > i && looks_like_phone(&run) && !chars.get(end).is_some_and(|c| c.is_alphanumeric()) {
+        if end > i && looks_like_phone(&run) && !chars.get(end).is_some_and(|c| c.is_alphanumeric())
+        {
             out.push_str(PHONE);
             i = end;
         } else {
@@ -225,7 +224,10 @@ fn looks_like_phone(run: &str) -> bool {
         .collect();
     let digits: usize = groups.iter().map(|group| group.len()).sum();
     let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
-    let is_date = matches!(lengths.as_slice(), [4, 2, 2] | [2, 2, 4] | [1 | 2, 1 | 2, 4]);
+    let is_date = matches!(
+        lengths.as_slice(),
+        [4, 2, 2] | [2, 2, 4] | [1 | 2, 1 | 2, 4]
+    );
     let has_decimal_like_group = groups.iter().skip(1).any(|group| group.len() < 2);
     (7..=15).contains(&digits) && !is_date && !has_decimal_like_group
 }
@@ -270,7 +272,10 @@ mod tests {
             ("07700900123", "[phone]"),
             ("tel:+33612345678", "tel:[phone]"),
             ("weighed 82.5 83.0 84.1 kg", "weighed 82.5 83.0 84.1 kg"),
-            ("on 2025-12-01 and 01-12-2025", "on 2025-12-01 and 01-12-2025"),
+            (
+                "on 2025-12-01 and 01-12-2025",
+                "on 2025-12-01 and 01-12-2025",
+            ),
             ("10000 steps, 7.5 h sleep", "10000 steps, 7.5 h sleep"),
             ("ID12345678 stays", "ID12345678 stays"),
             ("[phone] and [email] stay", "[phone] and [email] stay"),

@@ -11,9 +11,11 @@ use sqlx::{Any, Row, Transaction};
 
 pub const PER_PAGE: i64 = 25;
 
+/// Emails are unique within one coach's roster only, so this tells a coach about their own
+/// clients and nothing about anyone else's.
 fn duplicate_email(err: sqlx::Error) -> AppError {
     if is_unique_violation(&err) {
-        AppError::Conflict("Another client or account already uses this email.".into())
+        AppError::Conflict("Another of your clients already uses this email.".into())
     } else {
         internal(err)
     }
@@ -70,7 +72,8 @@ pub async fn create(
     Ok(id)
 }
 
-/// Updates the profile and, when the client has a login, its name and email, together.
+/// Updates the profile and, when the client has a login, its display name, together. The email
+/// of a client who has joined is their login email: only they change it (`account/email`).
 pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Result<(), AppError> {
     let assignments: Vec<String> = PROFILE_FIELDS
         .split(',')
@@ -82,6 +85,20 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
         assignments.join(", ")
     );
     let mut tx = db.begin().await?;
+    let (user_id, email): (Option<String>, String) =
+        sqlx::query_as("SELECT user_id, email FROM clients WHERE id = $1 AND coach_id = $2")
+            .bind(client.client_id())
+            .bind(client.coach_id())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+    if user_id.is_some() && email != input.email.as_str() {
+        return Err(AppError::invalid(
+            "This client has joined, so the email is their login: they change it themselves, \
+             in their account settings.",
+        ));
+    }
     let result = bind_profile(sqlx::query(&sql), input)
         .bind(now_millis())
         .bind(client.client_id())
@@ -90,34 +107,46 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
         .await
         .map_err(duplicate_email)?;
     expect_one(result)?;
-    sync_login(
-        &mut tx,
-        client.client_id(),
-        Some(input.name.as_str()),
-        input.email.as_str(),
+    sqlx::query(
+        "UPDATE users SET name = $1 WHERE id = (SELECT user_id FROM clients WHERE id = $2)",
     )
-    .await?;
+    .bind(input.name.as_str())
+    .bind(client.client_id())
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     tx.commit().await.map_err(internal)
 }
 
-/// Keeps a client's login (if any) in step with the profile's name and email.
-async fn sync_login(
+/// A client's confirmed new login email becomes their email on file with the coach too. `None`
+/// when another client of the same coach has it (the change is then abandoned).
+pub(super) async fn sync_login_email(
     tx: &mut Transaction<'static, Any>,
-    client_id: &str,
-    name: Option<&str>,
-    email: &str,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE users SET email = $1, name = COALESCE($2, name) \
-         WHERE id = (SELECT user_id FROM clients WHERE id = $3)",
+    user_id: &str,
+    email: &Email,
+) -> Result<Option<()>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM clients WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
+    let Some((name,)) = row else {
+        return Ok(Some(()));
+    };
+    let updated = sqlx::query(
+        "UPDATE clients SET email = $1, search_text = $2, updated_at = $3 WHERE user_id = $4",
     )
-    .bind(email)
-    .bind(name)
-    .bind(client_id)
+    .bind(email.as_str())
+    .bind(search_text(&name, email.as_str()))
+    .bind(now_millis())
+    .bind(user_id)
     .execute(&mut **tx)
-    .await
-    .map_err(duplicate_email)?;
-    Ok(())
+    .await;
+    match updated {
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(internal(e)),
+        Ok(_) => Ok(Some(())),
+    }
 }
 
 const PROFILE_COLUMNS: &str = "c.id, c.name, c.email, c.phone, c.date_of_birth, c.age_years, c.gender, c.height_cm, \
@@ -310,29 +339,15 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
     Ok(keys)
 }
 
-/// The client's own contact details (the only part of the profile a client edits).
-pub async fn update_contact(
-    db: &Db,
-    me: &ClientSelf,
-    email: &Email,
-    phone: &str,
-) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
-    let name: (String,) = sqlx::query_as("SELECT name FROM clients WHERE id = $1")
-        .bind(me.client_id())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(internal)?;
-    let result = sqlx::query("UPDATE clients SET email = $1, phone = $2, search_text = $3, updated_at = $4 WHERE id = $5")
-        .bind(email.as_str())
+/// The client's own phone number (the only part of the profile a client edits here; their
+/// login email changes through `account/email`).
+pub async fn update_phone(db: &Db, me: &ClientSelf, phone: &str) -> Result<(), AppError> {
+    let result = sqlx::query("UPDATE clients SET phone = $1, updated_at = $2 WHERE id = $3")
         .bind(phone)
-        .bind(search_text(&name.0, email.as_str()))
         .bind(now_millis())
         .bind(me.client_id())
-        .execute(&mut *tx)
+        .execute(db.writer())
         .await
-        .map_err(duplicate_email)?;
-    expect_one(result)?;
-    sync_login(&mut tx, me.client_id(), None, email.as_str()).await?;
-    tx.commit().await.map_err(internal)
+        .map_err(internal)?;
+    expect_one(result)
 }

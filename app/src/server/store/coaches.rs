@@ -1,8 +1,8 @@
 //! A coach's profile and workspace settings.
 
-use crate::domain::{BrandName, CoachProfile, Email, PersonName, Timezone, Units};
+use crate::domain::{BrandName, CoachProfile, PersonName, Timezone, Units};
 use crate::server::authz::OwnedWorkspace;
-use crate::server::db::{expect_one, is_unique_violation, Db};
+use crate::server::db::{expect_one, Db};
 use crate::server::internal;
 use crate::AppError;
 use sqlx::{Any, Transaction};
@@ -42,7 +42,6 @@ pub async fn profile(db: &Db, workspace: &OwnedWorkspace) -> Result<CoachProfile
 /// The parsed fields of a profile update.
 pub struct ProfileUpdate {
     pub name: PersonName,
-    pub email: Email,
     pub brand_name: BrandName,
     pub units: Units,
     pub timezone: Timezone,
@@ -55,19 +54,12 @@ pub async fn update_profile(
     update: &ProfileUpdate,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    let result = sqlx::query("UPDATE users SET name = $1, email = $2 WHERE id = $3")
+    let result = sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
         .bind(update.name.as_str())
-        .bind(update.email.as_str())
         .bind(workspace.coach_id())
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                AppError::Conflict("Another account already uses this email.".into())
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(internal)?;
     expect_one(result)?;
     let result = sqlx::query(
         "UPDATE coaches SET brand_name = $1, units = $2, timezone = $3 WHERE user_id = $4",

@@ -6,27 +6,18 @@ use crate::server::authz::OwnedClient;
 use crate::server::db::Db;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
-use blake2::{Blake2s256, Digest};
 
 /// How long an invitation link works.
 pub const INVITE_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 fn token_hash(token: &str) -> String {
-    Blake2s256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A fresh token: 256 random bits, hex.
-fn new_token() -> String {
-    format!("{}{}", new_id(), new_id())
+    crate::server::digest_hex(token)
 }
 
 /// Revokes the client's open invitations and issues a new one. Returns (token, expires_at).
 pub async fn issue(db: &Db, client: &OwnedClient) -> Result<(String, i64), AppError> {
     let now = now_millis();
-    let token = new_token();
+    let token = crate::server::new_link_token();
     let expires_at = now + INVITE_LIFETIME_MS;
     let mut tx = db.begin().await?;
     let (user_id,): (Option<String>,) =

@@ -5,6 +5,7 @@ pub mod ai;
 pub mod checkins;
 pub mod clients;
 pub mod coaches;
+pub mod email_links;
 pub mod forms;
 pub mod goals;
 pub mod invites;

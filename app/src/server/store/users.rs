@@ -98,3 +98,55 @@ pub async fn change_password(
         .map_err(internal)?;
     tx.commit().await.map_err(internal)
 }
+
+/// Whether `email` is taken for `user_id` (`None`: for a new account): another account logs in
+/// with it, or, for a client, another client of the same coach has it on file. Only ever used to
+/// decide what to email; callers answer the same either way.
+pub async fn email_taken(db: &Db, email: &Email, user_id: Option<&str>) -> Result<bool, AppError> {
+    let user_id = user_id.unwrap_or_default();
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM users WHERE email = $1 AND id <> $2 \
+         UNION ALL SELECT 1 FROM clients c JOIN clients me ON me.coach_id = c.coach_id \
+         WHERE me.user_id = $2 AND c.email = $1 AND c.id <> me.id LIMIT 1",
+    )
+    .bind(email.as_str())
+    .bind(user_id)
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(row.is_some())
+}
+
+/// Makes `email` the user's login email (and, for a client, their email on file with the
+/// coach) and ends every other session of theirs, together. A conflict (the address was taken
+/// meanwhile) changes nothing and is reported as `None`.
+pub async fn change_login_email(
+    tx: &mut Transaction<'static, Any>,
+    user_id: &str,
+    email: &Email,
+    keep_session: Option<&str>,
+) -> Result<Option<()>, AppError> {
+    let updated = sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+        .bind(email.as_str())
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await;
+    match updated {
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(internal(e)),
+        Ok(_) => {}
+    }
+    if super::clients::sync_login_email(tx, user_id, email)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep_session.unwrap_or_default())
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(Some(()))
+}

@@ -1,6 +1,7 @@
 //! A tiny real SMTP server for tests: it speaks enough of the protocol for lettre and keeps every
 //! message it receives.
 
+use super::{Backend, TestApp, PASSWORD};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -36,6 +37,66 @@ impl FakeSmtp {
 
     pub fn received(&self) -> Vec<Received> {
         self.messages.lock().expect("smtp lock").clone()
+    }
+
+    /// The messages sent to `to`, as text (quoted-printable soft line breaks undone).
+    pub fn mail_to(&self, to: &str) -> Vec<String> {
+        self.received()
+            .into_iter()
+            .filter(|m| m.recipients.iter().any(|r| r == to))
+            .map(|m| m.data.replace("=\r\n", "").replace("=\n", ""))
+            .collect()
+    }
+}
+
+/// The token of the first link under `path_prefix` in a message.
+pub fn link_token(message: &str, path_prefix: &str) -> Option<String> {
+    let start = message.find(path_prefix)? + path_prefix.len();
+    Some(
+        message[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .collect(),
+    )
+}
+
+impl TestApp {
+    /// An app that emails through a fresh SMTP stand-in.
+    pub async fn start_with_mail(backend: Backend) -> Option<(TestApp, FakeSmtp)> {
+        let smtp = FakeSmtp::start().await;
+        let url = smtp.url();
+        let app = TestApp::start_with(backend, |cli| {
+            cli.smtp_url = Some(url);
+            cli.smtp_from = Some("Coachroom <no-reply@coachroom.test>".into());
+        })
+        .await?;
+        Some((app, smtp))
+    }
+
+    /// Signs a coach up through the emailed link (how sign-up works once SMTP is set); returns
+    /// their signed-in client.
+    pub async fn signup_coach_by_link(
+        &self,
+        smtp: &FakeSmtp,
+        name: &str,
+        email: &str,
+    ) -> reqwest::Client {
+        let browser = self.client();
+        let started = self
+            .ok(
+                &browser,
+                "auth/signup",
+                &[("name", name), ("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(started["outcome"], "check_email", "{started}");
+        let message = smtp.mail_to(email).pop().expect("a sign-up email");
+        let token = link_token(&message, "/signup/confirm/").expect("a link");
+        let me = self
+            .ok(&browser, "auth/signup/confirm", &[("token", &token)])
+            .await;
+        assert_eq!(me["email"], email);
+        browser
     }
 }
 

@@ -1,0 +1,142 @@
+//! Links sent by email to prove the address: finishing a sign-up and confirming a new login
+//! email. Single-use, 24 hours, stored only as a hash of the token.
+
+use crate::domain::{Email, PersonName};
+use crate::server::db::Db;
+use crate::server::{digest_hex, internal, new_link_token, now_millis};
+use crate::AppError;
+
+/// How long a link sent by email works.
+pub const LINK_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A sign-up waiting for its address to be confirmed.
+pub struct PendingSignup {
+    pub email: Email,
+    pub name: PersonName,
+    pub password_hash: String,
+}
+
+async fn insert(
+    db: &Db,
+    purpose: &str,
+    email: &Email,
+    user_id: Option<&str>,
+    name: Option<&str>,
+    password_hash: Option<&str>,
+) -> Result<String, AppError> {
+    let token = new_link_token();
+    let now = now_millis();
+    let mut tx = db.begin().await?;
+    // Old links go with the next one made, so the table never grows past a day's worth.
+    sqlx::query("DELETE FROM email_links WHERE expires_at < $1")
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO email_links (token_hash, purpose, email, user_id, name, password_hash, \
+         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(digest_hex(&token))
+    .bind(purpose)
+    .bind(email.as_str())
+    .bind(user_id)
+    .bind(name)
+    .bind(password_hash)
+    .bind(now)
+    .bind(now + LINK_LIFETIME_MS)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(token)
+}
+
+/// A link that creates this coach account once opened. Returns the token to send.
+pub async fn create_signup(
+    db: &Db,
+    email: &Email,
+    name: &PersonName,
+    password_hash: &str,
+) -> Result<String, AppError> {
+    insert(
+        db,
+        "signup",
+        email,
+        None,
+        Some(name.as_str()),
+        Some(password_hash),
+    )
+    .await
+}
+
+/// A link that makes `email` this user's login email once opened. Returns the token to send.
+pub async fn create_email_change(
+    db: &Db,
+    user_id: &str,
+    email: &Email,
+) -> Result<String, AppError> {
+    insert(db, "email_change", email, Some(user_id), None, None).await
+}
+
+/// Marks a link used, once: true when this call claimed it (unused, unexpired, this purpose).
+async fn claim(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    token: &str,
+    purpose: &str,
+) -> Result<bool, AppError> {
+    let now = now_millis();
+    let claimed = sqlx::query(
+        "UPDATE email_links SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 \
+         AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(digest_hex(token))
+    .bind(purpose)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// Claims a sign-up link inside the caller's transaction (which then creates the account).
+pub async fn claim_signup(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    token: &str,
+) -> Result<Option<PendingSignup>, AppError> {
+    if !claim(tx, token, "signup").await? {
+        return Ok(None);
+    }
+    let (email, name, password_hash): (String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT email, name, password_hash FROM email_links WHERE token_hash = $1")
+            .bind(digest_hex(token))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal)?;
+    Ok(Some(PendingSignup {
+        email: Email::parse(&email).map_err(internal)?,
+        name: PersonName::parse(&name.unwrap_or_default()).map_err(internal)?,
+        password_hash: password_hash.ok_or_else(|| internal("sign-up link without a hash"))?,
+    }))
+}
+
+/// Claims an email-change link inside the caller's transaction: (user id, new email).
+pub async fn claim_email_change(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    token: &str,
+) -> Result<Option<(String, Email)>, AppError> {
+    if !claim(tx, token, "email_change").await? {
+        return Ok(None);
+    }
+    let (user_id, email): (Option<String>, String) =
+        sqlx::query_as("SELECT user_id, email FROM email_links WHERE token_hash = $1")
+            .bind(digest_hex(token))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal)?;
+    // The account may have been deleted since: then the link is simply no longer valid.
+    Ok(match user_id {
+        Some(user_id) => Some((user_id, Email::parse(&email).map_err(internal)?)),
+        None => None,
+    })
+}
