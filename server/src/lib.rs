@@ -47,6 +47,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         file_signer,
         ai,
         photo_origin,
+        full_buckets: Default::default(),
     })
 }
 

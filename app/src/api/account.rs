@@ -14,8 +14,7 @@ pub async fn change_password(
     let state = AppState::current()?;
     let who = principal::require_principal(&state).await?;
     let new_password = NewPassword::parse(&new_password)?;
-    let attempt =
-        throttle::reauthenticate(&state.db, state.settings.throttle, who.user_id()).await?;
+    let attempt = throttle::reauthenticate(&state, who.user_id()).await?;
     let stored = store::users::password_hash(&state.db, who.user_id()).await?;
     if !password::verify(&current_password, Some(stored)).await? {
         attempt.keep_counted();
@@ -43,8 +42,7 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
     let Some(mail_settings) = &state.settings.mail else {
         return Err(AppError::Unavailable(EMAIL_CHANGE_NEEDS_SMTP.into()));
     };
-    let attempt =
-        throttle::reauthenticate(&state.db, state.settings.throttle, who.user_id()).await?;
+    let attempt = throttle::reauthenticate(&state, who.user_id()).await?;
     let stored = store::users::password_hash(&state.db, who.user_id()).await?;
     if !password::verify(&current_password, Some(stored)).await? {
         attempt.keep_counted();

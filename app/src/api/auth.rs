@@ -22,9 +22,7 @@ pub async fn signup(
     let password = NewPassword::parse(&password)?;
     let ip = http::request_ip(&state.settings).await;
     // Every sign-up counts, successful or not: each one hashes a password and makes an account.
-    throttle::new_account(&state.db, state.settings.throttle, ip)
-        .await?
-        .keep_counted();
+    throttle::new_account(&state, ip).await?.keep_counted();
 
     let hash = password::hash(&password).await?;
     if let Some(mail) = &state.settings.mail {
@@ -81,9 +79,7 @@ pub async fn confirm_signup(token: String) -> Result<Me, AppError> {
     let state = AppState::current()?;
     let session = principal::session().await?;
     let ip = http::request_ip(&state.settings).await;
-    throttle::new_account(&state.db, state.settings.throttle, ip)
-        .await?
-        .keep_counted();
+    throttle::new_account(&state, ip).await?.keep_counted();
     let unusable = || {
         AppError::Conflict("This link is no longer valid. Sign up again to get a new one.".into())
     };
@@ -126,7 +122,7 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     let email = Email::parse(&email)?;
     let ip = http::request_ip(&state.settings).await;
     // Counted before the verify, so parallel guesses cannot all pass the limit.
-    let attempt = throttle::login(&state.db, state.settings.throttle, ip, &email).await?;
+    let attempt = throttle::login(&state, ip, &email).await?;
 
     let credentials = store::users::credentials(&state.db, &email).await?;
     let (user_id, stored_hash) = credentials.unzip();

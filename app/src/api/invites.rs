@@ -82,9 +82,7 @@ pub async fn accept_invite(token: String, password: String) -> Result<Me, AppErr
         return Err(unusable(&InviteStatus::Unknown));
     }
     let ip = http::request_ip(&state.settings).await;
-    throttle::new_account(&state.db, state.settings.throttle, ip)
-        .await?
-        .keep_counted();
+    throttle::new_account(&state, ip).await?.keep_counted();
     // The cheap token check comes before the expensive hash; `accept` checks again atomically.
     let status = store::invites::status(&state.db, &token).await?;
     if !matches!(status, InviteStatus::Valid { .. }) {

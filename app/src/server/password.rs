@@ -4,6 +4,11 @@
 //! time, a bounded number of callers waiting, and a bounded wait. Past that the caller gets a
 //! fast 503 instead of another 19 MiB on the blocking pool, so a flood of password requests
 //! cannot grow memory (it once reached 7 GB) or starve the rest of the server.
+//!
+//! The work runs on a few threads of its own (one per slot), not on tokio's blocking pool: the
+//! allocator keeps each thread's freed 19 MiB for reuse, so argon2 spread over dozens of pool
+//! threads held hundreds of megabytes long after a flood, while a fixed set of threads holds a
+//! fixed amount.
 
 use crate::domain::NewPassword;
 use crate::AppError;
@@ -12,7 +17,8 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -21,21 +27,49 @@ const WAITING_PER_SLOT: usize = 8;
 /// The longest a caller waits for a slot before it is told the server is busy.
 const MAX_WAIT: Duration = Duration::from_secs(3);
 
-/// The bound on concurrent argon2 work.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The bound on concurrent argon2 work, and the threads that do it.
 struct HashGate {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
+    jobs: SyncSender<Job>,
 }
 
 fn gate() -> &'static HashGate {
     static GATE: OnceLock<HashGate> = OnceLock::new();
     GATE.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Never more jobs than slots are in flight, so the channel never fills.
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(cores);
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..cores {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        // A panic fails that one job (its caller sees an error), not the thread.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                        Err(_) => return,
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!(%err, "cannot start a password-hashing thread");
+            }
+        }
         HashGate {
             slots: Arc::new(Semaphore::new(cores)),
             waiting: AtomicUsize::new(0),
             max_waiting: cores * WAITING_PER_SLOT,
+            jobs,
         }
     })
 }
@@ -49,7 +83,7 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// Runs `work` on the blocking pool once a hashing slot is free, or refuses with `Busy`.
+/// Runs `work` on a hashing thread once a slot is free, or refuses with `Busy`.
 async fn gated<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
@@ -68,12 +102,14 @@ async fn gated<T: Send + 'static>(
                 .map_err(super::internal)?
         }
     };
-    tokio::task::spawn_blocking(move || {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
         let _slot = slot;
-        work()
-    })
-    .await
-    .map_err(super::internal)
+        let _ = done.send(work());
+    });
+    gate.jobs.try_send(job).map_err(super::internal)?;
+    // An error here means the job panicked (its sender was dropped unsent).
+    result.await.map_err(super::internal)
 }
 
 /// Hashes off the async runtime: argon2 is deliberately CPU-heavy.

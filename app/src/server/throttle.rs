@@ -5,13 +5,55 @@
 //! so a hundred parallel guesses cannot all pass a check that runs before any of them is
 //! recorded. A success gives its hit back ([`Attempt::succeeded`]), so only failures use up a
 //! bucket. Buckets are fixed windows keyed by a hash of what they count.
+//!
+//! Each server also remembers, in memory, the buckets the database reported full and until
+//! when ([`FullBuckets`]): a flood against a full bucket is refused without touching the
+//! database, so it costs almost nothing and cannot queue up behind the database's writer.
 
 use super::db::Db;
 use super::settings::ThrottleLimits;
+use super::state::AppState;
 use super::{internal, now_millis};
 use crate::domain::Email;
 use crate::AppError;
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Mutex;
+
+/// Buckets this server has seen full, with the end of their window (ms). Bounded: past
+/// [`FullBuckets::MAX`] entries the ended ones go, then all (the database still decides).
+#[derive(Debug, Default)]
+pub struct FullBuckets(Mutex<HashMap<String, i64>>);
+
+impl FullBuckets {
+    const MAX: usize = 10_000;
+
+    /// When the first of these buckets known to be full frees up, if any is.
+    fn full_until(&self, buckets: &[Bucket], now: i64) -> Option<i64> {
+        let full = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        buckets
+            .iter()
+            .filter_map(|b| full.get(&b.key).copied())
+            .filter(|until| *until > now)
+            .max()
+    }
+
+    fn remember(&self, key: &str, until: i64, now: i64) {
+        let mut full = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if full.len() >= Self::MAX {
+            full.retain(|_, until| *until > now);
+            if full.len() >= Self::MAX {
+                full.clear();
+            }
+        }
+        full.insert(key.to_owned(), until);
+    }
+}
+
+fn too_many(retry_after_ms: i64) -> AppError {
+    let retry_after_secs = (retry_after_ms.max(0) as u64).div_ceil(1000).max(1);
+    AppError::TooManyRequests { retry_after_secs }
+}
 
 /// One counter: at most `max` hits per window.
 struct Bucket {
@@ -36,46 +78,44 @@ pub struct Attempt {
 
 /// Login: per (account, IP), so a stranger elsewhere cannot lock the owner out; per account over
 /// all IPs, with a higher ceiling, against a guesser with many addresses; and per IP.
-pub async fn login(
-    db: &Db,
-    limits: ThrottleLimits,
-    ip: IpAddr,
-    email: &Email,
-) -> Result<Attempt, AppError> {
+pub async fn login(state: &AppState, ip: IpAddr, email: &Email) -> Result<Attempt, AppError> {
+    let limits = state.settings.throttle;
     let buckets = vec![
         Bucket::new(&format!("login:{email}:{ip}"), limits.max_per_account),
         Bucket::new(&format!("login:{email}"), limits.max_per_account_all_ips),
         Bucket::new(&format!("login-ip:{ip}"), limits.max_per_ip),
     ];
-    count(db, limits, buckets).await
+    count(state, buckets).await
 }
 
 /// Sign-ups and invitation acceptances from one IP (each creates an account and hashes a
 /// password).
-pub async fn new_account(db: &Db, limits: ThrottleLimits, ip: IpAddr) -> Result<Attempt, AppError> {
+pub async fn new_account(state: &AppState, ip: IpAddr) -> Result<Attempt, AppError> {
+    let limits = state.settings.throttle;
     let buckets = vec![Bucket::new(
         &format!("new-account-ip:{ip}"),
         limits.max_new_accounts_per_ip,
     )];
-    count(db, limits, buckets).await
+    count(state, buckets).await
 }
 
 /// Wrong current passwords on a signed-in account (password and email changes).
-pub async fn reauthenticate(
-    db: &Db,
-    limits: ThrottleLimits,
-    user_id: &str,
-) -> Result<Attempt, AppError> {
+pub async fn reauthenticate(state: &AppState, user_id: &str) -> Result<Attempt, AppError> {
+    let limits = state.settings.throttle;
     let buckets = vec![Bucket::new(
         &format!("reauth:{user_id}"),
         limits.max_per_account,
     )];
-    count(db, limits, buckets).await
+    count(state, buckets).await
 }
 
 /// Counts a hit against every bucket; 429 with Retry-After when any is over its limit.
-async fn count(db: &Db, limits: ThrottleLimits, buckets: Vec<Bucket>) -> Result<Attempt, AppError> {
+async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppError> {
+    let (db, limits): (&Db, ThrottleLimits) = (&state.db, state.settings.throttle);
     let now = now_millis();
+    if let Some(until) = state.full_buckets.full_until(&buckets, now) {
+        return Err(too_many(until - now));
+    }
     let window_ms = i64::try_from(limits.window_secs)
         .unwrap_or(i64::MAX / 2_000)
         .saturating_mul(1000);
@@ -100,15 +140,16 @@ async fn count(db: &Db, limits: ThrottleLimits, buckets: Vec<Bucket>) -> Result<
         .await
         .map_err(internal)?;
         if hits > i64::from(bucket.max) {
-            retry_after_ms = retry_after_ms.max(window_start + window_ms - now);
+            let until = window_start + window_ms;
+            state.full_buckets.remember(&bucket.key, until, now);
+            retry_after_ms = retry_after_ms.max(until - now);
         }
     }
     if retry_after_ms > 0 {
         // A refused attempt did no work: it gives its hits back, so only real tries count
         // (and the refusal never extends a lock-out).
         give_back(db, &buckets).await?;
-        let retry_after_secs = (retry_after_ms as u64).div_ceil(1000).max(1);
-        return Err(AppError::TooManyRequests { retry_after_secs });
+        return Err(too_many(retry_after_ms));
     }
     // Forget windows that are over, so the table holds only live buckets.
     sqlx::query("DELETE FROM throttle_buckets WHERE window_start <= $1")

@@ -1,0 +1,340 @@
+"""Drives scripts/bench: starts the server on a free port with a fresh SQLite data directory,
+then measures, printing one table:
+
+1. A signed-in coach's `auth/me` latency (wrk, 4 connections) when idle.
+2. The same while 500 connections flood `invites/accept` (bogus token) and 500 flood
+   `auth/signup` (fresh emails), first with the default per-IP limits, then with them raised so
+   that every request reaches the password-hashing gate. The server's peak RSS throughout.
+3. 50 clients each sending a check-in with four ~1.5 MB photos at the same moment: how many
+   were taken and refused (429), and the server's peak RSS.
+"""
+
+import http.client
+import io
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+from PIL import Image
+
+PASSWORD = "correct horse battery staple"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, binary, env_extra):
+        self.port = free_port()
+        self.data = tempfile.mkdtemp(prefix="coachroom-bench-")
+        site = os.path.join(self.data, "site")
+        os.makedirs(os.path.join(site, "pkg"))
+        env = dict(os.environ)
+        env.update(
+            {
+                "COACHROOM_BIND": f"127.0.0.1:{self.port}",
+                "COACHROOM_DATA_DIR": self.data,
+                "LEPTOS_SITE_ROOT": site,
+                "RUST_LOG": "error",
+            }
+        )
+        env.update(env_extra)
+        self.proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.peak_kb = 0
+        self._sampling = False
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def sample(self):
+        """Samples RSS every 20 ms until stop_sampling; returns the thread."""
+        self.peak_kb = self.rss_kb()
+        self._sampling = True
+
+        def run():
+            while self._sampling:
+                self.peak_kb = max(self.peak_kb, self.rss_kb())
+                time.sleep(0.02)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def stop_sampling(self, thread):
+        self._sampling = False
+        thread.join()
+        return self.peak_kb
+
+    def call(self, endpoint, fields, cookie=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if cookie:
+            headers["Cookie"] = cookie
+        conn.request("POST", f"/api/{endpoint}", urllib.parse.urlencode(fields), headers)
+        response = conn.getresponse()
+        body = response.read()
+        set_cookie = response.getheader("Set-Cookie") or ""
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"{endpoint}: {response.status} {body[:200]!r}")
+        new_cookie = set_cookie.split(";")[0] if set_cookie else cookie
+        return json.loads(body), new_cookie
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def wrk(port, path, connections, seconds, script=None, cookie=None, latency=False):
+    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
+    if latency:
+        args.append("--latency")
+    if script:
+        args += ["-s", script]
+    if cookie:
+        args += ["-H", f"Cookie: {cookie}"]
+    args.append(f"http://127.0.0.1:{port}{path}")
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def p99_ms(wrk_output):
+    match = re.search(r"99%\s+([\d.]+)(us|ms|s)", wrk_output)
+    if not match:
+        return float("nan")
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def requests_per_sec(wrk_output):
+    match = re.search(r"Requests/sec:\s+([\d.]+)", wrk_output)
+    return float(match.group(1)) if match else float("nan")
+
+
+LUA_ME = 'wrk.method = "POST"\n'
+
+LUA_ACCEPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.body = "token=not-a-real-token&password=correct+horse+battery+staple"
+"""
+
+LUA_SIGNUP = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = "name=Flood&password=correct+horse+battery+staple&email=flood" ..
+    math.random(1, 1000000000) .. "-" .. counter .. "%40example.com"
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+def write_lua(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def flood(binary, scripts, env_extra, label):
+    server = Server(binary, env_extra)
+    try:
+        _, cookie = server.call(
+            "auth/signup",
+            {"name": "Bench Coach", "email": "bench@example.com", "password": PASSWORD},
+        )
+        idle = wrk(server.port, "/api/auth/me", 4, 5, scripts["me"], cookie, latency=True)
+        idle_out = idle.communicate()[0]
+        idle_rss = server.rss_kb()
+        sampler = server.sample()
+        floods = [
+            wrk(server.port, "/api/invites/accept", 500, 8, scripts["accept"]),
+            wrk(server.port, "/api/auth/signup", 500, 8, scripts["signup"]),
+        ]
+        time.sleep(1)
+        busy = wrk(server.port, "/api/auth/me", 4, 5, scripts["me"], cookie, latency=True)
+        busy_out = busy.communicate()[0]
+        flood_out = [f.communicate()[0] for f in floods]
+        peak = server.stop_sampling(sampler)
+        after_rss = server.rss_kb()
+        return {
+            "label": label,
+            "idle_p99": p99_ms(idle_out),
+            "idle_rps": requests_per_sec(idle_out),
+            "busy_p99": p99_ms(busy_out),
+            "busy_rps": requests_per_sec(busy_out),
+            "flood_rps": sum(requests_per_sec(o) for o in flood_out),
+            "idle_rss_mb": idle_rss / 1024,
+            "peak_rss_mb": peak / 1024,
+            "after_rss_mb": after_rss / 1024,
+        }
+    finally:
+        server.stop()
+
+
+def photo_bytes(seed):
+    random.seed(seed)
+    image = Image.effect_noise((1600, 1200), 60).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+def multipart(fields, files):
+    boundary = "----coachroombench%08x" % random.getrandbits(32)
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for name, data in files.items():
+        parts.append(
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{name}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def uploads(binary, clients=50):
+    server = Server(binary, {"COACHROOM_NEW_ACCOUNTS_MAX_PER_IP": "100000"})
+    try:
+        _, coach = server.call(
+            "auth/signup",
+            {"name": "Bench Coach", "email": "bench@example.com", "password": PASSWORD},
+        )
+        cookies = []
+        for i in range(clients):
+            fields = {
+                "name": f"Client {i}",
+                "email": f"client{i}@example.com",
+                "phone": "", "date_of_birth": "", "age": "", "gender": "", "height": "",
+                "weight": "", "goals": "", "medical_conditions": "",
+                "dietary_restrictions": "", "injuries": "", "medications": "",
+                "checkin_day": "",
+            }
+            client, _ = server.call("clients/create", fields, coach)
+            link, _ = server.call("invites/send", {"client_id": client["id"]}, coach)
+            token = link["url"].rsplit("/", 1)[1]
+            _, cookie = server.call("invites/accept", {"token": token, "password": PASSWORD})
+            cookies.append(cookie)
+        photos = {f"photo_{slot}": photo_bytes(n) for n, slot in
+                  enumerate(["front", "side", "back", "other"])}
+        body, content_type = multipart({"weight": "80", "feedback": "bench"}, photos)
+        statuses = []
+        gate = threading.Barrier(clients)
+        lock = threading.Lock()
+
+        def send(cookie):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+            gate.wait()
+            try:
+                conn.request(
+                    "POST",
+                    "/api/portal/checkins/submit",
+                    body,
+                    {"Content-Type": content_type, "Cookie": cookie},
+                )
+                status = conn.getresponse().status
+            except OSError:
+                # A refusal before the body was read closes the connection mid-send.
+                status = "closed"
+            with lock:
+                statuses.append(status)
+            conn.close()
+
+        idle_rss = server.rss_kb()
+        sampler = server.sample()
+        threads = [threading.Thread(target=send, args=(c,)) for c in cookies]
+        started = time.time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.time() - started
+        peak = server.stop_sampling(sampler)
+        return {
+            "clients": clients,
+            "body_mb": len(body) / 1024 / 1024,
+            "ok": statuses.count(200),
+            "refused": statuses.count(429) + statuses.count("closed"),
+            "other": len([s for s in statuses if s not in (200, 429, "closed")]),
+            "seconds": elapsed,
+            "idle_rss_mb": idle_rss / 1024,
+            "peak_rss_mb": peak / 1024,
+        }
+    finally:
+        server.stop()
+
+
+def main():
+    binary = sys.argv[1]
+    scripts_dir = tempfile.mkdtemp(prefix="coachroom-bench-lua-")
+    scripts = {
+        "me": write_lua(scripts_dir, "me.lua", LUA_ME),
+        "accept": write_lua(scripts_dir, "accept.lua", LUA_ACCEPT),
+        "signup": write_lua(scripts_dir, "signup.lua", LUA_SIGNUP),
+    }
+    raised = {
+        "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP": "100000000",
+        "COACHROOM_LOGIN_MAX_PER_IP": "100000000",
+    }
+    results = [
+        flood(binary, scripts, {}, "default limits"),
+        flood(binary, scripts, raised, "per-IP limits raised"),
+    ]
+    print()
+    print(f"Binary: {binary}; {os.cpu_count()} cores")
+    print()
+    print("| Flood: 500 + 500 connections, 8 s | auth/me p99 idle | auth/me p99 in flood | "
+          "flood req/s | RSS idle | RSS peak | RSS after |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['label']} | {r['idle_p99']:.1f} ms | {r['busy_p99']:.1f} ms | "
+            f"{r['flood_rps']:.0f} | {r['idle_rss_mb']:.0f} MB | {r['peak_rss_mb']:.0f} MB | "
+            f"{r['after_rss_mb']:.0f} MB |"
+        )
+    u = uploads(binary)
+    print()
+    print("| Uploads at once | body | taken | refused (429) | other | RSS idle | RSS peak | time |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {u['clients']} clients × 4 photos | {u['body_mb']:.1f} MB | {u['ok']} | "
+        f"{u['refused']} | {u['other']} | {u['idle_rss_mb']:.0f} MB | "
+        f"{u['peak_rss_mb']:.0f} MB | {u['seconds']:.1f} s |"
+    )
+    shutil.rmtree(scripts_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
