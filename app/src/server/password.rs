@@ -37,14 +37,18 @@ struct HashGate {
     jobs: SyncSender<Job>,
 }
 
+/// The server's gate: one slot (and thread) per core.
 fn gate() -> &'static HashGate {
     static GATE: OnceLock<HashGate> = OnceLock::new();
-    GATE.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    GATE.get_or_init(|| HashGate::new(std::thread::available_parallelism().map_or(1, |n| n.get())))
+}
+
+impl HashGate {
+    fn new(slots: usize) -> Self {
         // Never more jobs than slots are in flight, so the channel never fills.
-        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(cores);
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(slots);
         let queue = Arc::new(Mutex::new(queue));
-        for n in 0..cores {
+        for n in 0..slots {
             let queue = queue.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
@@ -66,12 +70,12 @@ fn gate() -> &'static HashGate {
             }
         }
         HashGate {
-            slots: Arc::new(Semaphore::new(cores)),
+            slots: Arc::new(Semaphore::new(slots)),
             waiting: AtomicUsize::new(0),
-            max_waiting: cores * WAITING_PER_SLOT,
+            max_waiting: slots * WAITING_PER_SLOT,
             jobs,
         }
-    })
+    }
 }
 
 /// Counts a waiting caller for as long as it waits (also when its request is dropped).
@@ -83,33 +87,43 @@ impl Drop for Waiting<'_> {
     }
 }
 
-/// Runs `work` on a hashing thread once a slot is free, or refuses with `Busy`.
+/// Runs `work` on one of the server's hashing threads once a slot is free, or refuses with
+/// `Busy`.
 async fn gated<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let gate = gate();
-    let slot = match gate.slots.clone().try_acquire_owned() {
-        Ok(slot) => slot,
-        Err(_) => {
-            if gate.waiting.fetch_add(1, Ordering::SeqCst) >= gate.max_waiting {
-                gate.waiting.fetch_sub(1, Ordering::SeqCst);
-                return Err(AppError::Busy);
+    gate().run(work).await
+}
+
+impl HashGate {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let gate = self;
+        let slot = match gate.slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if gate.waiting.fetch_add(1, Ordering::SeqCst) >= gate.max_waiting {
+                    gate.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(AppError::Busy);
+                }
+                let _waiting = Waiting(&gate.waiting);
+                tokio::time::timeout(MAX_WAIT, gate.slots.clone().acquire_owned())
+                    .await
+                    .map_err(|_| AppError::Busy)?
+                    .map_err(super::internal)?
             }
-            let _waiting = Waiting(&gate.waiting);
-            tokio::time::timeout(MAX_WAIT, gate.slots.clone().acquire_owned())
-                .await
-                .map_err(|_| AppError::Busy)?
-                .map_err(super::internal)?
-        }
-    };
-    let (done, result) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _slot = slot;
-        let _ = done.send(work());
-    });
-    gate.jobs.try_send(job).map_err(super::internal)?;
-    // An error here means the job panicked (its sender was dropped unsent).
-    result.await.map_err(super::internal)
+        };
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _slot = slot;
+            let _ = done.send(work());
+        });
+        gate.jobs.try_send(job).map_err(super::internal)?;
+        // An error here means the job panicked (its sender was dropped unsent).
+        result.await.map_err(super::internal)
+    }
 }
 
 /// Hashes off the async runtime: argon2 is deliberately CPU-heavy.
@@ -158,10 +172,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_gate_refuses_callers_past_its_bound_instead_of_queueing_them() {
-        let gate = gate();
+        // A gate of its own, so other tests' hashing is not refused meanwhile.
+        let gate: &'static HashGate = Box::leak(Box::new(HashGate::new(2)));
         let callers = gate.max_waiting + 3 * gate.slots.available_permits() + 8;
         let runs: Vec<_> = (0..callers)
-            .map(|_| tokio::spawn(gated(|| std::thread::sleep(Duration::from_millis(300)))))
+            .map(|_| tokio::spawn(gate.run(|| std::thread::sleep(Duration::from_millis(300)))))
             .collect();
         let mut busy = 0;
         for run in runs {
