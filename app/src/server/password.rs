@@ -100,16 +100,15 @@ impl HashGate {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let gate = self;
-        let slot = match gate.slots.clone().try_acquire_owned() {
+        let slot = match self.slots.clone().try_acquire_owned() {
             Ok(slot) => slot,
             Err(_) => {
-                if gate.waiting.fetch_add(1, Ordering::SeqCst) >= gate.max_waiting {
-                    gate.waiting.fetch_sub(1, Ordering::SeqCst);
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
                     return Err(AppError::Busy);
                 }
-                let _waiting = Waiting(&gate.waiting);
-                tokio::time::timeout(MAX_WAIT, gate.slots.clone().acquire_owned())
+                let _waiting = Waiting(&self.waiting);
+                tokio::time::timeout(MAX_WAIT, self.slots.clone().acquire_owned())
                     .await
                     .map_err(|_| AppError::Busy)?
                     .map_err(super::internal)?
@@ -120,7 +119,7 @@ impl HashGate {
             let _slot = slot;
             let _ = done.send(work());
         });
-        gate.jobs.try_send(job).map_err(super::internal)?;
+        self.jobs.try_send(job).map_err(super::internal)?;
         // An error here means the job panicked (its sender was dropped unsent).
         result.await.map_err(super::internal)
     }
