@@ -71,7 +71,7 @@ pub struct Cli {
     /// Throttle window in seconds (logins, sign-ups, password checks) [default: 900]
     #[arg(long, env = "COACHROOM_LOGIN_WINDOW_SECS")]
     pub login_window_secs: Option<String>,
-    /// SMTP server for invitation emails: smtp://[user:pass@]host[:port] [default: none, links are only shown]
+    /// SMTP for invitation, sign-up and email-change emails: smtps://[user:pass@]host[:port] (TLS), smtp://[user:pass@]host[:port]?tls=required (STARTTLS) or smtp://[user:pass@]host[:port] (plain, local relay only) [default: none]
     #[arg(long, env = "COACHROOM_SMTP_URL")]
     pub smtp_url: Option<String>,
     /// From address for emails, e.g. "Coachroom <no-reply@example.com>" (required with SMTP)
@@ -125,7 +125,7 @@ pub struct Cli {
     /// Insights jobs this server runs at once, coaches taking turns, 1 to 64 [default: 2]
     #[arg(long, env = "COACHROOM_AI_CONCURRENCY")]
     pub ai_concurrency: Option<String>,
-    /// AI calls one coach's workspace may make in any 24 hours, 1 to 1000000 [default: 300]
+    /// AI calls one coach's workspace may make per 24-hour window, 1 to 1000000 [default: 300]
     #[arg(long, env = "COACHROOM_AI_DAILY_CALLS_PER_COACH")]
     pub ai_daily_calls_per_coach: Option<String>,
 }

@@ -29,9 +29,16 @@ CREATE TABLE email_links (
     email         TEXT NOT NULL,
     user_id       TEXT REFERENCES users (id) ON DELETE CASCADE,
     name          TEXT,
-    password_hash TEXT,
     created_at    BIGINT NOT NULL,
     expires_at    BIGINT NOT NULL,
     used_at       BIGINT
 );
 CREATE INDEX email_links_expiry ON email_links (expires_at);
+
+-- Each workspace's AI calls in its current 24-hour window. A call is reserved here (one atomic
+-- upsert) before it is sent, so parallel requests cannot all slip under the daily budget.
+CREATE TABLE ai_budget (
+    coach_id     TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    window_start BIGINT NOT NULL,
+    calls        BIGINT NOT NULL
+);

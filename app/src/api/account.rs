@@ -14,13 +14,7 @@ pub async fn change_password(
     let state = AppState::current()?;
     let who = principal::require_principal(&state).await?;
     let new_password = NewPassword::parse(&new_password)?;
-    let attempt = throttle::reauthenticate(&state, who.user_id()).await?;
-    let stored = store::users::password_hash(&state.db, who.user_id()).await?;
-    if !password::verify(&current_password, Some(stored)).await? {
-        attempt.keep_counted();
-        return Err(AppError::invalid("Current password is incorrect."));
-    }
-    attempt.succeeded(&state.db).await?;
+    throttle::check_current_password(&state, who.user_id(), &current_password).await?;
     let hash = password::hash(&new_password).await?;
     let session = principal::session().await?;
     let keep = session
@@ -35,20 +29,14 @@ pub async fn change_password(
 #[server(prefix = "/api", endpoint = "account/email")]
 pub async fn change_email(new_email: String, current_password: String) -> Result<(), AppError> {
     use crate::domain::{Email, EMAIL_CHANGE_NEEDS_SMTP};
-    use crate::server::{mail, password, principal, state::AppState, store, throttle};
+    use crate::server::{mail, principal, state::AppState, store, throttle};
     let state = AppState::current()?;
     let who = principal::require_principal(&state).await?;
     let email = Email::parse(&new_email)?;
     let Some(mail_settings) = &state.settings.mail else {
         return Err(AppError::Unavailable(EMAIL_CHANGE_NEEDS_SMTP.into()));
     };
-    let attempt = throttle::reauthenticate(&state, who.user_id()).await?;
-    let stored = store::users::password_hash(&state.db, who.user_id()).await?;
-    if !password::verify(&current_password, Some(stored)).await? {
-        attempt.keep_counted();
-        return Err(AppError::invalid("Current password is incorrect."));
-    }
-    attempt.succeeded(&state.db).await?;
+    throttle::check_current_password(&state, who.user_id(), &current_password).await?;
     let base = &state.settings.base_url;
     let (subject, body) =
         if store::users::email_taken(&state.db, &email, Some(who.user_id())).await? {
@@ -72,9 +60,7 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
                 ),
             )
         };
-    if let Err(err) = mail::send(mail_settings, email.as_str(), &subject, body).await {
-        tracing::warn!(%err, "email-change email not sent");
-    }
+    mail::send_in_background(mail_settings.clone(), email.to_string(), subject, body);
     Ok(())
 }
 

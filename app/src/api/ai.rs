@@ -72,7 +72,7 @@ pub async fn generate_insights(session_id: String) -> Result<SessionInsights, Ap
     let client = authz::session_client(&state.db, &session).await?;
     let subject = authz::ai_subject(&state.db, &client).await?;
     ai::configured(state.ai.as_ref())?
-        .within_budget(&state.db, &subject)
+        .check_budget(&state.db, &subject)
         .await?;
     let detail = store::sessions::get(&state.db, &session).await?;
     if detail.transcript.is_none_or(|t| t.turns.is_empty()) {

@@ -24,10 +24,11 @@ pub async fn signup(
     // Every sign-up counts, successful or not: each one hashes a password and makes an account.
     throttle::new_account(&state, ip).await?.keep_counted();
 
-    let hash = password::hash(&password).await?;
     if let Some(mail) = &state.settings.mail {
-        // Both branches hash and send one email, so neither answer nor timing tells them apart.
+        // The same work whatever the address: a link row is made either way (one for a taken
+        // address can never complete), and the email goes out after the answer.
         let base = &state.settings.base_url;
+        let token = store::email_links::create_signup(&state.db, &email, &name).await?;
         let (subject, body) = if store::users::email_taken(&state.db, &email, None).await? {
             (
                 "Your Coachroom account".to_owned(),
@@ -38,23 +39,21 @@ pub async fn signup(
                 ),
             )
         } else {
-            let token = store::email_links::create_signup(&state.db, &email, &name, &hash).await?;
             (
                 "Finish creating your Coachroom account".to_owned(),
                 format!(
-                    "Hello {},\n\nOpen this link to finish creating your coach account (it \
-                     works once, for 24 hours):\n{base}/signup/confirm/{token}\n",
-                    name.as_str()
+                    "Open this link to choose your password and finish creating your coach \
+                     account (it works once, for 24 hours):\n{base}/signup/confirm/{token}\n\n\
+                     If you did not sign up, ignore this email: nothing is created.\n"
                 ),
             )
         };
-        if let Err(err) = crate::server::mail::send(mail, email.as_str(), &subject, body).await {
-            tracing::warn!(%err, "sign-up email not sent");
-        }
+        crate::server::mail::send_in_background(mail.clone(), email.to_string(), subject, body);
         return Ok(SignupOutcome::CheckEmail {
             email: email.to_string(),
         });
     }
+    let hash = password::hash(&password).await?;
     let mut tx = state.db.begin().await?;
     let user_id = store::users::insert(&mut tx, &email, &name, Role::Coach, &hash).await?;
     store::coaches::create_workspace(&mut tx, &user_id).await?;
@@ -71,11 +70,12 @@ pub async fn signup(
     })
 }
 
-/// Finishes a sign-up from the link it emailed: creates the account and signs it in.
+/// Finishes a sign-up from the link it emailed: the password is chosen here, by whoever holds
+/// the link; creates the account and signs it in.
 #[server(prefix = "/api", endpoint = "auth/signup/confirm")]
-pub async fn confirm_signup(token: String) -> Result<Me, AppError> {
-    use crate::domain::Role;
-    use crate::server::{http, internal, principal, state::AppState, store, throttle};
+pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppError> {
+    use crate::domain::{NewPassword, Role};
+    use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
     let state = AppState::current()?;
     let session = principal::session().await?;
     let ip = http::request_ip(&state.settings).await;
@@ -86,23 +86,19 @@ pub async fn confirm_signup(token: String) -> Result<Me, AppError> {
     if token.len() > 128 {
         return Err(unusable());
     }
+    let password = NewPassword::parse(&password)?;
+    let hash = password::hash(&password).await?;
     let mut tx = state.db.begin().await?;
     let pending = store::email_links::claim_signup(&mut tx, &token)
         .await?
         .ok_or_else(unusable)?;
-    let user_id = store::users::insert(
-        &mut tx,
-        &pending.email,
-        &pending.name,
-        Role::Coach,
-        &pending.password_hash,
-    )
-    .await
-    .map_err(|err| match err {
-        // Taken meanwhile (e.g. the same address signed up twice): the link is spent.
-        AppError::Conflict(_) => unusable(),
-        other => other,
-    })?;
+    let user_id = store::users::insert(&mut tx, &pending.email, &pending.name, Role::Coach, &hash)
+        .await
+        .map_err(|err| match err {
+            // Taken meanwhile (e.g. the same address signed up twice): the link is spent.
+            AppError::Conflict(_) => unusable(),
+            other => other,
+        })?;
     store::coaches::create_workspace(&mut tx, &user_id).await?;
     tx.commit().await.map_err(internal)?;
     principal::sign_in(&session, &user_id).await?;
@@ -124,12 +120,27 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     // Counted before the verify, so parallel guesses cannot all pass the limit.
     let attempt = throttle::login(&state, ip, &email).await?;
 
-    let credentials = store::users::credentials(&state.db, &email).await?;
-    let (user_id, stored_hash) = credentials.unzip();
-    if !password::verify(&password, stored_hash).await? {
-        attempt.keep_counted();
-        return Err(AppError::BadCredentials);
-    }
+    let checked = match store::users::credentials(&state.db, &email).await {
+        Ok(credentials) => {
+            let (user_id, stored_hash) = credentials.unzip();
+            password::verify(&password, stored_hash)
+                .await
+                .map(|ok| ok.then_some(user_id))
+        }
+        Err(err) => Err(err),
+    };
+    let user_id = match checked {
+        Ok(Some(user_id)) => user_id,
+        Ok(None) => {
+            attempt.keep_counted();
+            return Err(AppError::BadCredentials);
+        }
+        // Not a wrong password (e.g. 503 busy): it must not count as a failed try.
+        Err(err) => {
+            attempt.succeeded(&state.db).await?;
+            return Err(err);
+        }
+    };
     let user_id = user_id.ok_or_else(|| internal("verified without an account"))?;
     attempt.succeeded(&state.db).await?;
     principal::sign_in(&session, &user_id).await?;

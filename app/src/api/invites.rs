@@ -40,7 +40,7 @@ pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
         None => false,
     };
     Ok(InviteLink {
-        url,
+        url: (!emailed).then_some(url),
         expires_at_ms,
         emailed,
     })

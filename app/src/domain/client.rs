@@ -323,7 +323,9 @@ pub struct ClientPage {
 /// An invitation link for the coach to copy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InviteLink {
-    pub url: String,
+    /// The link to copy, or `None` when it was emailed: then only the client, who reads that
+    /// inbox, has it (a coach holding links could test whether any address has an account).
+    pub url: Option<String>,
     pub expires_at_ms: i64,
     pub emailed: bool,
 }

@@ -47,6 +47,17 @@ impl MailSettings {
     }
 }
 
+/// Sends one plain-text email after the request has been answered: the answer's timing then
+/// says nothing about which email went out (or whether the mail server was slow). Failures are
+/// logged.
+pub fn send_in_background(settings: MailSettings, to: String, subject: String, body: String) {
+    tokio::spawn(async move {
+        if let Err(err) = send(&settings, &to, &subject, body).await {
+            tracing::warn!(%err, %subject, "email not sent");
+        }
+    });
+}
+
 /// Sends one plain-text email.
 pub async fn send(
     settings: &MailSettings,

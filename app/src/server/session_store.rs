@@ -102,21 +102,18 @@ impl SessionStore for SqlSessionStore {
 
     async fn save(&self, record: &Record) -> StoreResult<()> {
         let (id, data, user_id, expires_at) = columns(record)?;
-        // created_at is kept on update: saving never extends the absolute lifetime.
-        sqlx::query(
-            "INSERT INTO sessions (id, data, user_id, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, user_id = excluded.user_id, \
-             expires_at = excluded.expires_at",
-        )
-        .bind(id)
-        .bind(data)
-        .bind(user_id)
-        .bind(expires_at)
-        .bind(now_millis())
-        .execute(self.db.writer())
-        .await
-        .map_err(backend)?;
+        // Only ever updates: a session deleted meanwhile (a password change, sign-out elsewhere)
+        // stays deleted even if a request that loaded it earlier saves it now. tower-sessions
+        // makes new sessions with `create`. created_at is never touched: saving does not extend
+        // the absolute lifetime.
+        sqlx::query("UPDATE sessions SET data = $1, user_id = $2, expires_at = $3 WHERE id = $4")
+            .bind(data)
+            .bind(user_id)
+            .bind(expires_at)
+            .bind(id)
+            .execute(self.db.writer())
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

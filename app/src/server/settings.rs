@@ -101,14 +101,19 @@ pub const DEFAULT_SESSION_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 60 *
 impl Settings {
     /// The scheme://host[:port] part of the base URL, for comparing with `Origin`.
     pub fn base_origin(&self) -> &str {
-        let url = self.base_url.trim_end_matches('/');
-        match url.find("://") {
-            Some(scheme_end) => match url[scheme_end + 3..].find('/') {
-                Some(path_start) => &url[..scheme_end + 3 + path_start],
-                None => url,
-            },
+        origin_of(&self.base_url)
+    }
+}
+
+/// The `scheme://host[:port]` part of a URL (the whole text when it has no scheme).
+pub fn origin_of(url: &str) -> &str {
+    let url = url.trim_end_matches('/');
+    match url.find("://") {
+        Some(scheme_end) => match url[scheme_end + 3..].find(['/', '?']) {
+            Some(path_start) => &url[..scheme_end + 3 + path_start],
             None => url,
-        }
+        },
+        None => url,
     }
 }
 

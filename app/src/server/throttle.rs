@@ -50,6 +50,22 @@ impl FullBuckets {
     }
 }
 
+/// The address a bucket counts: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+/// network, whose 2^64 addresses would otherwise each get their own allowance).
+fn address_block(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
+/// How long a server remembers a full bucket without asking the database again: long enough to
+/// absorb a flood, short enough that hits given back (successes, refusals) count soon.
+const REMEMBER_FULL_MS: i64 = 5_000;
+
 fn too_many(retry_after_ms: i64) -> AppError {
     let retry_after_secs = (retry_after_ms.max(0) as u64).div_ceil(1000).max(1);
     AppError::TooManyRequests { retry_after_secs }
@@ -80,10 +96,13 @@ pub struct Attempt {
 /// all IPs, with a higher ceiling, against a guesser with many addresses; and per IP.
 pub async fn login(state: &AppState, ip: IpAddr, email: &Email) -> Result<Attempt, AppError> {
     let limits = state.settings.throttle;
+    let ip = address_block(ip);
+    // Narrowest first: a refusal stops at the first full bucket, so one address's flood never
+    // reaches (and fills) the account's all-addresses bucket.
     let buckets = vec![
         Bucket::new(&format!("login:{email}:{ip}"), limits.max_per_account),
-        Bucket::new(&format!("login:{email}"), limits.max_per_account_all_ips),
         Bucket::new(&format!("login-ip:{ip}"), limits.max_per_ip),
+        Bucket::new(&format!("login:{email}"), limits.max_per_account_all_ips),
     ];
     count(state, buckets).await
 }
@@ -93,7 +112,7 @@ pub async fn login(state: &AppState, ip: IpAddr, email: &Email) -> Result<Attemp
 pub async fn new_account(state: &AppState, ip: IpAddr) -> Result<Attempt, AppError> {
     let limits = state.settings.throttle;
     let buckets = vec![Bucket::new(
-        &format!("new-account-ip:{ip}"),
+        &format!("new-account-ip:{}", address_block(ip)),
         limits.max_new_accounts_per_ip,
     )];
     count(state, buckets).await
@@ -109,6 +128,32 @@ pub async fn reauthenticate(state: &AppState, user_id: &str) -> Result<Attempt, 
     count(state, buckets).await
 }
 
+/// Checks a signed-in user's current password (before a password or email change): wrong ones
+/// are throttled per account and are a 400 naming the field.
+pub async fn check_current_password(
+    state: &AppState,
+    user_id: &str,
+    current_password: &str,
+) -> Result<(), AppError> {
+    let attempt = reauthenticate(state, user_id).await?;
+    let checked = match super::store::users::password_hash(&state.db, user_id).await {
+        Ok(stored) => super::password::verify(current_password, Some(stored)).await,
+        Err(err) => Err(err),
+    };
+    match checked {
+        Ok(true) => attempt.succeeded(&state.db).await,
+        Ok(false) => {
+            attempt.keep_counted();
+            Err(AppError::invalid("Current password is incorrect."))
+        }
+        // Not a wrong password (e.g. 503 busy): it must not count as a failed try.
+        Err(err) => {
+            attempt.succeeded(&state.db).await?;
+            Err(err)
+        }
+    }
+}
+
 /// Counts a hit against every bucket; 429 with Retry-After when any is over its limit.
 async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppError> {
     let (db, limits): (&Db, ThrottleLimits) = (&state.db, state.settings.throttle);
@@ -120,8 +165,7 @@ async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppErr
         .unwrap_or(i64::MAX / 2_000)
         .saturating_mul(1000);
     let expired_before = now - window_ms;
-    let mut retry_after_ms = 0;
-    for bucket in &buckets {
+    for (counted, bucket) in buckets.iter().enumerate() {
         // One statement per bucket: the row lock (PostgreSQL) or the single writer (SQLite)
         // makes the increment and the read of the new count one atomic step.
         let (window_start, hits): (i64, i64) = sqlx::query_as(
@@ -140,16 +184,15 @@ async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppErr
         .await
         .map_err(internal)?;
         if hits > i64::from(bucket.max) {
+            // A refused attempt did no work: it gives back the hits it added, so only real
+            // tries count (and a refusal never extends a lock-out).
+            give_back(db, &buckets[..=counted]).await?;
             let until = window_start + window_ms;
-            state.full_buckets.remember(&bucket.key, until, now);
-            retry_after_ms = retry_after_ms.max(until - now);
+            state
+                .full_buckets
+                .remember(&bucket.key, until.min(now + REMEMBER_FULL_MS), now);
+            return Err(too_many(until - now));
         }
-    }
-    if retry_after_ms > 0 {
-        // A refused attempt did no work: it gives its hits back, so only real tries count
-        // (and the refusal never extends a lock-out).
-        give_back(db, &buckets).await?;
-        return Err(too_many(retry_after_ms));
     }
     // Forget windows that are over, so the table holds only live buckets.
     sqlx::query("DELETE FROM throttle_buckets WHERE window_start <= $1")

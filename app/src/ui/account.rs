@@ -82,7 +82,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Confirm your new login email"</h1>
             <ActionForm action=confirm>
-                <input type="hidden" name="token" prop:value=token />
+                <input type="hidden" name="token" value=token />
                 <FormError message=Signal::derive(move || error_text(confirm.value().get())) />
                 <button type="submit" disabled=move || confirm.pending().get() data-testid=testids::CONFIRM_EMAIL_SUBMIT>"Confirm"</button>
                 {move || done().map(|email| view! {

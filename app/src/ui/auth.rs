@@ -88,7 +88,12 @@ pub fn ConfirmSignupPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Finish creating your account"</h1>
             <ActionForm action=confirm>
-                <input type="hidden" name="token" prop:value=token />
+                <input type="hidden" name="token" value=token />
+                <label>"Choose your password"
+                    <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
+                        autocomplete="new-password" data-testid=testids::SIGNUP_PASSWORD />
+                    <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
+                </label>
                 <FormError message=Signal::derive(move || error_text(confirm.value().get())) />
                 <button type="submit" disabled=move || confirm.pending().get() data-testid=testids::SIGNUP_CONFIRM_SUBMIT>
                     "Create my account"

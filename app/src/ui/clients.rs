@@ -308,13 +308,13 @@ fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
                         </button>
                     </div>
                     <FormError message=Signal::derive(move || error_text(send.value().get())) />
-                    <Show when=move || link().is_some()>
+                    <Show when=move || link().is_some_and(|l| l.url.is_some())>
                         <label>"Copy this link and send it to your client"
-                            <input readonly value=move || link().map(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
+                            <input readonly value=move || link().and_then(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
                         </label>
                     </Show>
                     <Show when=move || link().is_some_and(|l| l.emailed)>
-                        <p class="muted" role="status">"We also emailed it to your client."</p>
+                        <p class="muted" role="status">"We emailed the link to your client. It is not shown here, so only they can use it."</p>
                     </Show>
                     <Show when=move || revoked.get()>
                         <p role="status" data-testid=testids::INVITE_STATE>"Any open link was withdrawn."</p>

@@ -763,7 +763,7 @@ async fn the_daily_budget_stops_calls_with_a_clear_message(backend: Backend) {
     let id = session(&app, &coach, &client_id, TRANSCRIPT).await;
     app.call(&coach, "sessions/insights/generate", &[("session_id", &id)])
         .await
-        .assert_refused(StatusCode::TOO_MANY_REQUESTS, "24 hours");
+        .assert_refused(StatusCode::TOO_MANY_REQUESTS, "24-hour window");
     // Nothing past the budget reached the AI server.
     assert_eq!(fake.requests().len(), 2);
     app.stop().await;

@@ -382,7 +382,7 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
         // Without outgoing email (this matrix) a sign-up needs no link; any link is unknown.
         (
             "auth/signup/confirm",
-            |_, _| pairs(&[("token", "no-such-link")]),
+            |_, _| pairs(&[("token", "no-such-link"), ("password", PASSWORD)]),
             [409; 6],
         ),
         ("auth/logout", |_, _| none(), PUBLIC),

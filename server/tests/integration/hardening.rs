@@ -632,6 +632,8 @@ async fn smtp_with_tls_required_never_sends_in_plaintext(backend: Backend) {
         )
         .await;
     assert_eq!(started["outcome"], "check_email");
+    // The email is sent after the answer; give the attempt time to fail.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(
         smtp.received().is_empty(),
         "a message went out in plaintext"
@@ -673,16 +675,16 @@ async fn signup_answers_alike_for_taken_and_fresh_addresses(backend: Backend) {
     assert_eq!(taken_session, Value::Null);
     assert_eq!(fresh_session, Value::Null);
     // Only the addresses learn the difference.
-    let to_ann = smtp.mail_to("ann@example.com");
+    let to_ann = smtp.wait_for_mail("ann@example.com", 2).await;
     assert!(to_ann.last().unwrap().contains("already has one"));
     assert!(link_token(to_ann.last().unwrap(), "/signup/confirm/").is_none());
-    let to_zed = smtp.mail_to("zed@example.com");
+    let to_zed = smtp.wait_for_mail("zed@example.com", 1).await;
     let token = link_token(&to_zed[0], "/signup/confirm/").expect("a link");
     // The link works once.
     let browser = app.client();
-    app.ok(&browser, "auth/signup/confirm", &[("token", &token)])
-        .await;
-    app.call(&app.client(), "auth/signup/confirm", &[("token", &token)])
+    let confirm = [("token", token.as_str()), ("password", PASSWORD)];
+    app.ok(&browser, "auth/signup/confirm", &confirm).await;
+    app.call(&app.client(), "auth/signup/confirm", &confirm)
         .await
         .assert_refused(StatusCode::CONFLICT, "no longer valid");
     // The original account is untouched: its own password still works.
@@ -700,11 +702,14 @@ async fn login_email_changes_answer_alike_and_need_the_link(backend: Backend) {
     let riley_id = app
         .create_client(&coach, "Riley Client", "riley@example.com")
         .await;
-    let riley = app.invite_and_join(&coach, &riley_id).await;
+    let riley = app
+        .join_by_mail(&smtp, &coach, &riley_id, "riley@example.com")
+        .await;
     let sam_id = app
         .create_client(&coach, "Sam Other", "sam@example.com")
         .await;
-    app.invite_and_join(&coach, &sam_id).await;
+    app.join_by_mail(&smtp, &coach, &sam_id, "sam@example.com")
+        .await;
     let riley_elsewhere = app.login("riley@example.com", PASSWORD).await;
 
     let change = |to: &'static str, password: &'static str| {
@@ -732,11 +737,15 @@ async fn login_email_changes_answer_alike_and_need_the_link(backend: Backend) {
         app.ok(&riley, "auth/me", &[]).await["email"],
         "riley@example.com"
     );
-    let to_sam = smtp.mail_to("sam@example.com");
+    let to_sam = smtp.wait_for_mail("sam@example.com", 2).await;
     assert!(to_sam.last().unwrap().contains("already belongs to one"));
     assert!(link_token(to_sam.last().unwrap(), "/confirm-email/").is_none());
 
-    let message = smtp.mail_to("new.riley@example.com").pop().expect("a link");
+    let message = smtp
+        .wait_for_mail("new.riley@example.com", 1)
+        .await
+        .pop()
+        .expect("a link");
     let token = link_token(&message, "/confirm-email/").expect("a link");
     let confirmed = app
         .ok(&riley, "account/email/confirm", &[("token", &token)])

@@ -45,6 +45,8 @@ pub enum AiFailure {
     Malformed,
     /// The coach's workspace used its daily allowance of this many calls; nothing was sent.
     OverBudget(u32),
+    /// Our side failed before anything was sent (e.g. the database); the cause is logged.
+    Internal,
 }
 
 impl AiFailure {
@@ -72,9 +74,10 @@ impl AiFailure {
                     .into()
             }
             Self::OverBudget(calls) => format!(
-                "Your workspace has used its {calls} AI calls for the last 24 hours. Calls \
-                 free up again as the day goes on."
+                "Your workspace has used its {calls} AI calls for today (a 24-hour window \
+                 from its first call). Try again later."
             ),
+            Self::Internal => AppError::Internal.to_string(),
         }
     }
 
@@ -87,6 +90,7 @@ impl AiFailure {
             Self::Unreachable => "unreachable".into(),
             Self::Malformed => "malformed".into(),
             Self::OverBudget(_) => "over_budget".into(),
+            Self::Internal => "internal".into(),
         }
     }
 
@@ -109,6 +113,7 @@ impl From<AiFailure> for AppError {
     fn from(failure: AiFailure) -> Self {
         match failure {
             AiFailure::OverBudget(_) => AppError::QuotaExceeded(failure.message()),
+            AiFailure::Internal => AppError::Internal,
             _ => AppError::Upstream(failure.message()),
         }
     }
@@ -172,7 +177,7 @@ impl Ai {
         user: &str,
         schema: Option<JsonSchema>,
     ) -> Result<String, AiFailure> {
-        self.within_budget(db, subject).await?;
+        self.reserve_call(db, subject).await?;
         let result = self.chat_inner(system, user, schema).await;
         let (outcome, usage) = match &result {
             Ok((_, usage)) => (Ok(()), *usage),
@@ -250,7 +255,7 @@ impl Ai {
         file_name: &str,
         audio: Vec<u8>,
     ) -> Result<String, AiFailure> {
-        self.within_budget(db, subject).await?;
+        self.reserve_call(db, subject).await?;
         let request = CreateTranscriptionRequestArgs::default()
             .file(AudioInput::from_vec_u8(file_name.to_owned(), audio))
             .model(self.settings.transcription_model.clone())
@@ -293,16 +298,27 @@ impl Ai {
         result
     }
 
-    /// Refuses (before anything is sent) once the coach's workspace has used its daily calls.
-    pub async fn within_budget(&self, db: &Db, subject: &AiSubject) -> Result<(), AiFailure> {
+    /// Takes one call from the workspace's daily budget before anything is sent, or refuses.
+    async fn reserve_call(&self, db: &Db, subject: &AiSubject) -> Result<(), AiFailure> {
         let budget = self.settings.daily_calls_per_coach;
-        match store::ai::calls_in_last_day(db, subject.coach_id()).await {
-            Ok(calls) if calls >= budget => Err(AiFailure::OverBudget(budget)),
-            Ok(_) => Ok(()),
+        match store::ai::reserve_call(db, subject.coach_id(), budget).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(AiFailure::OverBudget(budget)),
             Err(err) => {
                 tracing::error!(?err, "AI budget not checked");
-                Err(AiFailure::Status(0))
+                Err(AiFailure::Internal)
             }
+        }
+    }
+
+    /// Refuses (reserving nothing) when the workspace has no AI calls left today: a quick check
+    /// before queueing work.
+    pub async fn check_budget(&self, db: &Db, subject: &AiSubject) -> Result<(), AppError> {
+        let budget = self.settings.daily_calls_per_coach;
+        if store::ai::has_budget(db, subject.coach_id(), budget).await? {
+            Ok(())
+        } else {
+            Err(AiFailure::OverBudget(budget).into())
         }
     }
 

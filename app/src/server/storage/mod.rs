@@ -104,10 +104,9 @@ pub async fn photo_origin(storage: &Storage) -> Result<Option<String>, String> {
         .signed_url(&probe, Duration::from_secs(60))
         .await
         .map_err(|e| format!("storage: cannot sign a link: {e}"))?;
-    Ok(url.split_once("://").map(|(scheme, rest)| {
-        let host = rest.split(['/', '?']).next().unwrap_or_default();
-        format!("{scheme}://{host}")
-    }))
+    Ok(url
+        .contains("://")
+        .then(|| crate::server::settings::origin_of(&url).to_owned()))
 }
 
 /// S3-compatible storage settings.

@@ -36,17 +36,48 @@ pub async fn set_ai_enabled(db: &Db, client: &OwnedClient, enabled: bool) -> Res
 
 // ---- The call log ----
 
-/// How many AI calls the coach's workspace made in the last 24 hours (the daily budget counts
-/// these).
-pub async fn calls_in_last_day(db: &Db, coach_id: &str) -> Result<u32, AppError> {
-    let (calls,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM ai_calls WHERE coach_id = $1 AND created_at > $2")
+/// The length of a workspace's AI budget window.
+const BUDGET_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Reserves one AI call in the workspace's current 24-hour window: false (and nothing
+/// reserved) when `budget` calls were already made in it. Atomic, like the throttles.
+pub async fn reserve_call(db: &Db, coach_id: &str, budget: u32) -> Result<bool, AppError> {
+    let now = now_millis();
+    let (calls,): (i64,) = sqlx::query_as(
+        "INSERT INTO ai_budget (coach_id, window_start, calls) VALUES ($1, $2, 1) \
+         ON CONFLICT (coach_id) DO UPDATE SET \
+         calls = CASE WHEN ai_budget.window_start <= $3 THEN 1 ELSE ai_budget.calls + 1 END, \
+         window_start = CASE WHEN ai_budget.window_start <= $3 THEN $2 \
+                        ELSE ai_budget.window_start END \
+         RETURNING calls",
+    )
+    .bind(coach_id)
+    .bind(now)
+    .bind(now - BUDGET_WINDOW_MS)
+    .fetch_one(db.writer())
+    .await
+    .map_err(internal)?;
+    if calls > i64::from(budget) {
+        sqlx::query("UPDATE ai_budget SET calls = calls - 1 WHERE coach_id = $1 AND calls > 0")
             .bind(coach_id)
-            .bind(now_millis() - 24 * 60 * 60 * 1000)
-            .fetch_one(db.reader())
+            .execute(db.writer())
             .await
             .map_err(internal)?;
-    u32::try_from(calls).map_err(internal)
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Whether the workspace has calls left in its current window (a check, reserving nothing).
+pub async fn has_budget(db: &Db, coach_id: &str, budget: u32) -> Result<bool, AppError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT calls FROM ai_budget WHERE coach_id = $1 AND window_start > $2")
+            .bind(coach_id)
+            .bind(now_millis() - BUDGET_WINDOW_MS)
+            .fetch_optional(db.reader())
+            .await
+            .map_err(internal)?;
+    Ok(row.is_none_or(|(calls,)| calls < i64::from(budget)))
 }
 
 /// Records one AI call: never its content.

@@ -81,7 +81,8 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
         .map(|(i, column)| format!("{} = ${}", column.trim(), i + 1))
         .collect();
     let sql = format!(
-        "UPDATE clients SET {}, updated_at = $16 WHERE id = $17 AND coach_id = $18",
+        "UPDATE clients SET {}, updated_at = $16 WHERE id = $17 AND coach_id = $18 \
+         AND (user_id IS NULL OR email = $2)",
         assignments.join(", ")
     );
     let mut tx = db.begin().await?;
@@ -93,11 +94,14 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-    if user_id.is_some() && email != input.email.as_str() {
-        return Err(AppError::invalid(
+    let joined_email_changed = || {
+        AppError::invalid(
             "This client has joined, so the email is their login: they change it themselves, \
              in their account settings.",
-        ));
+        )
+    };
+    if user_id.is_some() && email != input.email.as_str() {
+        return Err(joined_email_changed());
     }
     let result = bind_profile(sqlx::query(&sql), input)
         .bind(now_millis())
@@ -106,7 +110,11 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
         .execute(&mut *tx)
         .await
         .map_err(duplicate_email)?;
-    expect_one(result)?;
+    // The WHERE re-checks the login email at write time: a change the client confirmed after
+    // the read above is not overwritten.
+    if result.rows_affected() != 1 {
+        return Err(joined_email_changed());
+    }
     sqlx::query(
         "UPDATE users SET name = $1 WHERE id = (SELECT user_id FROM clients WHERE id = $2)",
     )

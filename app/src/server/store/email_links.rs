@@ -9,11 +9,11 @@ use crate::AppError;
 /// How long a link sent by email works.
 pub const LINK_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// A sign-up waiting for its address to be confirmed.
+/// A sign-up waiting for its address to be confirmed. It holds no password: whoever opens the
+/// link chooses it, so a stranger who signed up with someone else's address cannot set theirs.
 pub struct PendingSignup {
     pub email: Email,
     pub name: PersonName,
-    pub password_hash: String,
 }
 
 async fn insert(
@@ -22,7 +22,6 @@ async fn insert(
     email: &Email,
     user_id: Option<&str>,
     name: Option<&str>,
-    password_hash: Option<&str>,
 ) -> Result<String, AppError> {
     let token = new_link_token();
     let now = now_millis();
@@ -34,15 +33,14 @@ async fn insert(
         .await
         .map_err(internal)?;
     sqlx::query(
-        "INSERT INTO email_links (token_hash, purpose, email, user_id, name, password_hash, \
-         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO email_links (token_hash, purpose, email, user_id, name, created_at, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(digest_hex(&token))
     .bind(purpose)
     .bind(email.as_str())
     .bind(user_id)
     .bind(name)
-    .bind(password_hash)
     .bind(now)
     .bind(now + LINK_LIFETIME_MS)
     .execute(&mut *tx)
@@ -53,21 +51,8 @@ async fn insert(
 }
 
 /// A link that creates this coach account once opened. Returns the token to send.
-pub async fn create_signup(
-    db: &Db,
-    email: &Email,
-    name: &PersonName,
-    password_hash: &str,
-) -> Result<String, AppError> {
-    insert(
-        db,
-        "signup",
-        email,
-        None,
-        Some(name.as_str()),
-        Some(password_hash),
-    )
-    .await
+pub async fn create_signup(db: &Db, email: &Email, name: &PersonName) -> Result<String, AppError> {
+    insert(db, "signup", email, None, Some(name.as_str())).await
 }
 
 /// A link that makes `email` this user's login email once opened. Returns the token to send.
@@ -76,7 +61,7 @@ pub async fn create_email_change(
     user_id: &str,
     email: &Email,
 ) -> Result<String, AppError> {
-    insert(db, "email_change", email, Some(user_id), None, None).await
+    insert(db, "email_change", email, Some(user_id), None).await
 }
 
 /// Marks a link used, once: true when this call claimed it (unused, unexpired, this purpose).
@@ -107,8 +92,8 @@ pub async fn claim_signup(
     if !claim(tx, token, "signup").await? {
         return Ok(None);
     }
-    let (email, name, password_hash): (String, Option<String>, Option<String>) =
-        sqlx::query_as("SELECT email, name, password_hash FROM email_links WHERE token_hash = $1")
+    let (email, name): (String, Option<String>) =
+        sqlx::query_as("SELECT email, name FROM email_links WHERE token_hash = $1")
             .bind(digest_hex(token))
             .fetch_one(&mut **tx)
             .await
@@ -116,7 +101,6 @@ pub async fn claim_signup(
     Ok(Some(PendingSignup {
         email: Email::parse(&email).map_err(internal)?,
         name: PersonName::parse(&name.unwrap_or_default()).map_err(internal)?,
-        password_hash: password_hash.ok_or_else(|| internal("sign-up link without a hash"))?,
     }))
 }
 

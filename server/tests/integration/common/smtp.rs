@@ -49,6 +49,21 @@ impl FakeSmtp {
     }
 }
 
+impl FakeSmtp {
+    /// Waits (up to 10 s) until `to` has received `count` messages, then returns them all: the
+    /// app sends some emails after it has answered.
+    pub async fn wait_for_mail(&self, to: &str, count: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let messages = self.mail_to(to);
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{to} never received {count} message(s)");
+    }
+}
+
 /// The token of the first link under `path_prefix` in a message.
 pub fn link_token(message: &str, path_prefix: &str) -> Option<String> {
     let start = message.find(path_prefix)? + path_prefix.len();
@@ -73,6 +88,36 @@ impl TestApp {
         Some((app, smtp))
     }
 
+    /// Invites the client and joins through the link in their inbox (with SMTP the coach never
+    /// sees it); returns the client's signed-in HTTP client.
+    pub async fn join_by_mail(
+        &self,
+        smtp: &FakeSmtp,
+        coach: &reqwest::Client,
+        client_id: &str,
+        client_email: &str,
+    ) -> reqwest::Client {
+        let already = smtp.mail_to(client_email).len();
+        let link = self
+            .ok(coach, "invites/send", &[("client_id", client_id)])
+            .await;
+        assert_eq!(link["emailed"], true, "{link}");
+        let message = smtp
+            .wait_for_mail(client_email, already + 1)
+            .await
+            .pop()
+            .expect("an invitation");
+        let token = link_token(&message, "/invite/").expect("a link");
+        let client = self.client();
+        self.ok(
+            &client,
+            "invites/accept",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+        client
+    }
+
     /// Signs a coach up through the emailed link (how sign-up works once SMTP is set); returns
     /// their signed-in client.
     pub async fn signup_coach_by_link(
@@ -90,10 +135,19 @@ impl TestApp {
             )
             .await;
         assert_eq!(started["outcome"], "check_email", "{started}");
-        let message = smtp.mail_to(email).pop().expect("a sign-up email");
+        let already = smtp.mail_to(email).len();
+        let message = smtp
+            .wait_for_mail(email, already + 1)
+            .await
+            .pop()
+            .expect("a sign-up email");
         let token = link_token(&message, "/signup/confirm/").expect("a link");
         let me = self
-            .ok(&browser, "auth/signup/confirm", &[("token", &token)])
+            .ok(
+                &browser,
+                "auth/signup/confirm",
+                &[("token", &token), ("password", PASSWORD)],
+            )
             .await;
         assert_eq!(me["email"], email);
         browser
