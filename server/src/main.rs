@@ -3,8 +3,38 @@ use coachroom_server::{assets, build_state, config, serve};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Keeps glibc from holding freed large blocks. By default its threshold for giving a large
+/// allocation its own mapping rises to the largest block freed so far, so after the first
+/// password hash every 19 MiB argon2 block (and every decoded photo) came from the heap and
+/// stayed resident when freed: RSS rose by about 17 MB a sign-up to some 420 MB. A fixed 1 MiB
+/// threshold returns such blocks to the system when they are freed (measured: flat at 59 MB
+/// over 40 sign-ups).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_system() {
+    // SAFETY: mallopt only sets an allocator parameter; glibc takes its own locks.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_system() {}
+
+fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(err) => {
+            eprintln!("coachroom: cannot start the async runtime: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
