@@ -2,9 +2,15 @@
 
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Changes the signed-in user's password and ends their other sessions.
-#[server(prefix = "/api", endpoint = "account/password")]
+#[server(
+    prefix = "/api",
+    endpoint = "account/password",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn change_password(
     current_password: String,
     new_password: String,

@@ -3,9 +3,15 @@
 use crate::domain::Me;
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Creates a coach account with its workspace and signs it in.
-#[server(prefix = "/api", endpoint = "auth/signup")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/signup",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn signup(name: String, email: String, password: String) -> Result<Me, AppError> {
     use crate::domain::{Email, NewPassword, PersonName, Role};
     use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
@@ -37,7 +43,11 @@ pub async fn signup(name: String, email: String, password: String) -> Result<Me,
 }
 
 /// Signs in. Unknown email and wrong password get the same 401 after the same work.
-#[server(prefix = "/api", endpoint = "auth/login")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/login",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     use crate::domain::Email;
     use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
@@ -64,7 +74,11 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
 }
 
 /// Ends the current session on the server. Harmless when not signed in.
-#[server(prefix = "/api", endpoint = "auth/logout")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/logout",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::principal;
     let session = principal::session().await?;
@@ -72,7 +86,11 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `null` when nobody is signed in.
-#[server(prefix = "/api", endpoint = "auth/me")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/me",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     use crate::server::{principal, state::AppState};
     let state = AppState::current()?;
