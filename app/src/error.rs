@@ -1,11 +1,12 @@
 //! The one error type. It carries an HTTP status; the user sees a short message, the cause is logged.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum AppError {
     /// 400: the input could not be parsed; the message names the field.

@@ -2,9 +2,15 @@
 
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Changes the signed-in user's password and ends their other sessions.
-#[server(prefix = "/api", endpoint = "account/password")]
+#[server(
+    prefix = "/api",
+    endpoint = "account/password",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -26,7 +32,11 @@ pub async fn change_password(
 /// Starts a change of the signed-in user's login email: with the current password, a link goes
 /// to the new address, and the change happens when it is opened. The answer is the same whether
 /// or not the address is in use (its owner is told by email instead).
-#[server(prefix = "/api", endpoint = "account/email")]
+#[server(
+    prefix = "/api",
+    endpoint = "account/email",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn change_email(new_email: String, current_password: String) -> Result<(), AppError> {
     use crate::domain::{Email, EMAIL_CHANGE_NEEDS_SMTP};
     use crate::server::{mail, principal, state::AppState, store, throttle};
@@ -66,7 +76,11 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
 
 /// Confirms a login email change from the emailed link: the address becomes the login (and, for
 /// a client, their email on file) and every other session of the account ends.
-#[server(prefix = "/api", endpoint = "account/email/confirm")]
+#[server(
+    prefix = "/api",
+    endpoint = "account/email/confirm",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn confirm_email(token: String) -> Result<String, AppError> {
     use crate::server::{internal, principal, session_store, state::AppState, store};
     let state = AppState::current()?;

@@ -4,6 +4,8 @@
 use crate::domain::{AiCall, AiStatus, Insights, SessionInsights};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
 /// How many calls the logs show.
@@ -11,7 +13,11 @@ use server_fn::codec::Json;
 const CALL_LOG_LIMIT: i64 = 200;
 
 /// Whether AI is set up on this server, its models and where requests go.
-#[server(prefix = "/api", endpoint = "ai/status")]
+#[server(
+    prefix = "/api",
+    endpoint = "ai/status",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_ai_status() -> Result<AiStatus, AppError> {
     use crate::server::{ai::Ai, principal, state::AppState};
     let state = AppState::current()?;
@@ -28,7 +34,11 @@ pub async fn get_ai_status() -> Result<AiStatus, AppError> {
 }
 
 /// Whether the coach allows AI for this client.
-#[server(prefix = "/api", endpoint = "clients/ai")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/ai",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn client_ai_enabled(client_id: String) -> Result<bool, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -39,7 +49,11 @@ pub async fn client_ai_enabled(client_id: String) -> Result<bool, AppError> {
 
 /// Turns AI on or off for one client. Off, nothing about them is sent to the AI server, not even
 /// their replies as examples of the coach's voice.
-#[server(prefix = "/api", endpoint = "clients/ai/set")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/ai/set",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn set_client_ai(client_id: String, enabled: bool) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -49,7 +63,11 @@ pub async fn set_client_ai(client_id: String, enabled: bool) -> Result<(), AppEr
 }
 
 /// The session's insights and their job's status and progress (poll while pending).
-#[server(prefix = "/api", endpoint = "sessions/insights")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/insights",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_session_insights(session_id: String) -> Result<SessionInsights, AppError> {
     use crate::server::authz::{self, SessionItem};
     use crate::server::{principal, state::AppState, store};
@@ -61,7 +79,11 @@ pub async fn get_session_insights(session_id: String) -> Result<SessionInsights,
 
 /// Queues insights generation from the transcript (also the retry after a failure). Runs in
 /// the background; earlier insights stay until new ones are ready.
-#[server(prefix = "/api", endpoint = "sessions/insights/generate")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/insights/generate",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn generate_insights(session_id: String) -> Result<SessionInsights, AppError> {
     use crate::server::authz::{self, SessionItem};
     use crate::server::{ai, principal, state::AppState, store};
@@ -85,7 +107,12 @@ pub async fn generate_insights(session_id: String) -> Result<SessionInsights, Ap
 }
 
 /// Keeps the coach's edits to the insights (JSON: `session_id`, `insights`).
-#[server(prefix = "/api", endpoint = "sessions/insights/save", input = Json)]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/insights/save",
+    input = Json,
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn save_insights(session_id: String, insights: Insights) -> Result<(), AppError> {
     use crate::server::authz::{self, SessionItem};
     use crate::server::{principal, state::AppState, store};
@@ -99,7 +126,12 @@ pub async fn save_insights(session_id: String, insights: Insights) -> Result<(),
 /// Applies the reviewed insights (JSON: `session_id`, `insights`, `actions` = indexes of the
 /// suggested action items to add): the summary becomes the session's summary and the chosen
 /// suggestions become action items, all unshared until the coach shares them.
-#[server(prefix = "/api", endpoint = "sessions/insights/apply", input = Json)]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/insights/apply",
+    input = Json,
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn apply_insights(
     session_id: String,
     insights: Insights,
@@ -128,7 +160,11 @@ pub async fn apply_insights(
 
 /// A draft reply to the check-in in the coach's voice. Returned for editing, never stored:
 /// `checkins/review` saves it once the coach is happy.
-#[server(prefix = "/api", endpoint = "checkins/reply_draft")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/reply_draft",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn draft_checkin_reply(checkin_id: String) -> Result<String, AppError> {
     use crate::domain::{MealPlanKind, WorkoutPlanKind};
     use crate::server::ai::{self, drafts};
@@ -160,7 +196,11 @@ pub async fn draft_checkin_reply(checkin_id: String) -> Result<String, AppError>
 
 /// Every AI call in the coach's workspace, newest first: who it was about, what for, the model
 /// and token counts. Never the content.
-#[server(prefix = "/api", endpoint = "ai/calls")]
+#[server(
+    prefix = "/api",
+    endpoint = "ai/calls",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn ai_calls() -> Result<Vec<AiCall>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -170,7 +210,11 @@ pub async fn ai_calls() -> Result<Vec<AiCall>, AppError> {
 }
 
 /// The AI calls that read the signed-in client's data, newest first.
-#[server(prefix = "/api", endpoint = "portal/ai_calls")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/ai_calls",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_ai_calls() -> Result<Vec<AiCall>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;

@@ -3,10 +3,16 @@
 use crate::domain::{Me, SignupOutcome};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Creates a coach account with its workspace and signs it in; with email set up, sends a link
 /// that does so instead, and answers the same whether or not the address is taken.
-#[server(prefix = "/api", endpoint = "auth/signup")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/signup",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn signup(
     name: String,
     email: String,
@@ -72,7 +78,11 @@ pub async fn signup(
 
 /// Finishes a sign-up from the link it emailed: the password is chosen here, by whoever holds
 /// the link; creates the account and signs it in.
-#[server(prefix = "/api", endpoint = "auth/signup/confirm")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/signup/confirm",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppError> {
     use crate::domain::{NewPassword, Role};
     use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
@@ -108,7 +118,11 @@ pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppEr
 }
 
 /// Signs in. Unknown email and wrong password get the same 401 after the same work.
-#[server(prefix = "/api", endpoint = "auth/login")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/login",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     use crate::domain::Email;
     use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
@@ -150,7 +164,11 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
 }
 
 /// Ends the current session on the server. Harmless when not signed in.
-#[server(prefix = "/api", endpoint = "auth/logout")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/logout",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::principal;
     let session = principal::session().await?;
@@ -158,7 +176,11 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in user, or `null` when nobody is signed in.
-#[server(prefix = "/api", endpoint = "auth/me")]
+#[server(
+    prefix = "/api",
+    endpoint = "auth/me",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     use crate::server::{principal, state::AppState};
     let state = AppState::current()?;

@@ -3,6 +3,8 @@
 use crate::domain::{CheckinDetail, CheckinReview, CheckinSummary, InboxPage, Progress};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use server_fn::codec::{MultipartData, MultipartFormData};
 
 /// The client submits a check-in: a multipart form with the metric fields (in the coach's
@@ -20,7 +22,11 @@ pub async fn submit_checkin(data: MultipartData) -> Result<CheckinSummary, AppEr
 }
 
 /// The client's own check-ins, newest first.
-#[server(prefix = "/api", endpoint = "portal/checkins/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/checkins/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_checkins() -> Result<Vec<CheckinSummary>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -30,7 +36,11 @@ pub async fn my_checkins() -> Result<Vec<CheckinSummary>, AppError> {
 }
 
 /// One of the client's own check-ins with the coach's reply and short-lived photo URLs.
-#[server(prefix = "/api", endpoint = "portal/checkins/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/checkins/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_checkin(checkin_id: String) -> Result<CheckinDetail, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -42,7 +52,11 @@ pub async fn my_checkin(checkin_id: String) -> Result<CheckinDetail, AppError> {
 }
 
 /// The client's own progress: every metric over time and the check-ins with photos.
-#[server(prefix = "/api", endpoint = "portal/progress")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/progress",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_progress() -> Result<Progress, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -52,7 +66,11 @@ pub async fn my_progress() -> Result<Progress, AppError> {
 }
 
 /// Check-ins waiting for review across all the coach's clients, newest first, 25 a page.
-#[server(prefix = "/api", endpoint = "checkins/inbox")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/inbox",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn checkin_inbox(page: i64) -> Result<InboxPage, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -61,7 +79,11 @@ pub async fn checkin_inbox(page: i64) -> Result<InboxPage, AppError> {
 }
 
 /// One client's check-ins, newest first.
-#[server(prefix = "/api", endpoint = "checkins/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn client_checkins(client_id: String) -> Result<Vec<CheckinSummary>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -71,7 +93,11 @@ pub async fn client_checkins(client_id: String) -> Result<Vec<CheckinSummary>, A
 }
 
 /// A check-in beside the client's previous one, with short-lived photo URLs.
-#[server(prefix = "/api", endpoint = "checkins/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_checkin(checkin_id: String) -> Result<CheckinReview, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -82,7 +108,11 @@ pub async fn get_checkin(checkin_id: String) -> Result<CheckinReview, AppError> 
 }
 
 /// Saves the coach's reply (which the client sees) and marks the check-in reviewed.
-#[server(prefix = "/api", endpoint = "checkins/review")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/review",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn review_checkin(checkin_id: String, reply: String) -> Result<(), AppError> {
     use crate::domain::LongText;
     use crate::server::{authz, principal, state::AppState, store};
@@ -94,7 +124,11 @@ pub async fn review_checkin(checkin_id: String, reply: String) -> Result<(), App
 }
 
 /// Deletes a check-in with its photos (rows and stored objects).
-#[server(prefix = "/api", endpoint = "checkins/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_checkin(checkin_id: String) -> Result<(), AppError> {
     use crate::server::{authz, cleanup, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -106,7 +140,11 @@ pub async fn delete_checkin(checkin_id: String) -> Result<(), AppError> {
 }
 
 /// One client's progress: every metric over time and the check-ins with photos.
-#[server(prefix = "/api", endpoint = "checkins/progress")]
+#[server(
+    prefix = "/api",
+    endpoint = "checkins/progress",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn client_progress(client_id: String) -> Result<Progress, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;

@@ -6,9 +6,15 @@
 use crate::domain::{ClientPage, ClientProfile};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// The roster: `archived` picks the archived or the active view; `query` searches name and email.
-#[server(prefix = "/api", endpoint = "clients/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn list_clients(
     query: String,
     archived: bool,
@@ -23,7 +29,11 @@ pub async fn list_clients(
 }
 
 /// Creates a client in the coach's workspace. Height and weight are in the coach's units.
-#[server(prefix = "/api", endpoint = "clients/create")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/create",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn create_client(
     name: String,
     email: String,
@@ -68,7 +78,11 @@ pub async fn create_client(
     store::clients::profile(&state.db, &client).await
 }
 
-#[server(prefix = "/api", endpoint = "clients/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_client(client_id: String) -> Result<ClientProfile, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -78,7 +92,11 @@ pub async fn get_client(client_id: String) -> Result<ClientProfile, AppError> {
 }
 
 /// Replaces the client's profile. Height and weight are in the coach's units.
-#[server(prefix = "/api", endpoint = "clients/update")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/update",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn update_client(
     client_id: String,
     name: String,
@@ -126,7 +144,11 @@ pub async fn update_client(
 }
 
 /// Archives (hides from the active roster, keeping everything) or unarchives a client.
-#[server(prefix = "/api", endpoint = "clients/archive")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/archive",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn archive_client(client_id: String, archived: bool) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -136,7 +158,11 @@ pub async fn archive_client(client_id: String, archived: bool) -> Result<(), App
 }
 
 /// Deletes the client and all their data (including stored photos), login and sessions.
-#[server(prefix = "/api", endpoint = "clients/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "clients/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_client(client_id: String) -> Result<(), AppError> {
     use crate::server::{authz, cleanup, principal, state::AppState, store};
     let state = AppState::current()?;

@@ -4,10 +4,16 @@
 use crate::domain::{FormDefinition, FormDoc, FormDraft, FormResponse, FormSummary, RawAnswers};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
 /// The coach's form templates, most recently changed first.
-#[server(prefix = "/api", endpoint = "forms/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn list_forms() -> Result<Vec<FormSummary>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -17,7 +23,11 @@ pub async fn list_forms() -> Result<Vec<FormSummary>, AppError> {
 
 /// A new form template without fields; `kind` is `intake`, `checkin` or `questionnaire`.
 /// Returns its id.
-#[server(prefix = "/api", endpoint = "forms/create")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/create",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn create_form(name: String, kind: String) -> Result<String, AppError> {
     use crate::domain::{bounded_text, FormKind};
     use crate::server::{authz, principal, state::AppState, store};
@@ -28,7 +38,11 @@ pub async fn create_form(name: String, kind: String) -> Result<String, AppError>
     store::forms::create(&state.db, &authz::own_workspace(&coach), &name, kind).await
 }
 
-#[server(prefix = "/api", endpoint = "forms/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_form(form_id: String) -> Result<FormDoc, AppError> {
     use crate::server::authz::{self, FormItem};
     use crate::server::{principal, state::AppState, store};
@@ -39,7 +53,12 @@ pub async fn get_form(form_id: String) -> Result<FormDoc, AppError> {
 }
 
 /// Replaces the template's name, type, description and fields (JSON body).
-#[server(prefix = "/api", endpoint = "forms/save", input = Json)]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/save",
+    input = Json,
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn save_form(form_id: String, form: FormDraft) -> Result<FormDoc, AppError> {
     use crate::server::authz::{self, FormItem};
     use crate::server::{principal, state::AppState, store};
@@ -51,7 +70,11 @@ pub async fn save_form(form_id: String, form: FormDraft) -> Result<FormDoc, AppE
     store::forms::get(&state.db, &owned).await
 }
 
-#[server(prefix = "/api", endpoint = "forms/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_form(form_id: String) -> Result<(), AppError> {
     use crate::server::authz::{self, FormItem};
     use crate::server::{principal, state::AppState, store};
@@ -62,7 +85,11 @@ pub async fn delete_form(form_id: String) -> Result<(), AppError> {
 }
 
 /// Gives the form, as it is now, to a client to fill in. Returns the assignment's id.
-#[server(prefix = "/api", endpoint = "forms/assign")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/assign",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn assign_form(form_id: String, client_id: String) -> Result<String, AppError> {
     use crate::server::authz::{self, FormItem};
     use crate::server::{principal, state::AppState, store};
@@ -75,7 +102,11 @@ pub async fn assign_form(form_id: String, client_id: String) -> Result<String, A
 
 /// Forms given to clients with their answers: for one client, one template, or (both empty)
 /// the whole workspace.
-#[server(prefix = "/api", endpoint = "forms/responses")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/responses",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn form_responses(
     client_id: String,
     form_id: String,
@@ -94,7 +125,11 @@ pub async fn form_responses(
 }
 
 /// The id of the form the client answers with each check-in, if any.
-#[server(prefix = "/api", endpoint = "forms/checkin_form")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/checkin_form",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn client_checkin_form(client_id: String) -> Result<Option<String>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -106,7 +141,11 @@ pub async fn client_checkin_form(client_id: String) -> Result<Option<String>, Ap
 }
 
 /// Makes a check-in form the one the client answers with each check-in; empty `form_id` stops.
-#[server(prefix = "/api", endpoint = "forms/set_checkin_form")]
+#[server(
+    prefix = "/api",
+    endpoint = "forms/set_checkin_form",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn set_checkin_form(client_id: String, form_id: String) -> Result<(), AppError> {
     use crate::server::authz::{self, FormItem};
     use crate::server::{principal, state::AppState, store};
@@ -121,7 +160,11 @@ pub async fn set_checkin_form(client_id: String, form_id: String) -> Result<(), 
 }
 
 /// The forms the client has been given: waiting ones first.
-#[server(prefix = "/api", endpoint = "portal/forms/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/forms/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_forms() -> Result<Vec<FormResponse>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -130,7 +173,11 @@ pub async fn my_forms() -> Result<Vec<FormResponse>, AppError> {
     store::forms::mine(&state.db, &me).await
 }
 
-#[server(prefix = "/api", endpoint = "portal/forms/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/forms/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_form(assignment_id: String) -> Result<FormResponse, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -141,7 +188,12 @@ pub async fn my_form(assignment_id: String) -> Result<FormResponse, AppError> {
 }
 
 /// The client's answers (JSON body): values by field id, several for a multiple choice.
-#[server(prefix = "/api", endpoint = "portal/forms/submit", input = Json)]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/forms/submit",
+    input = Json,
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn submit_form(
     assignment_id: String,
     answers: RawAnswers,
@@ -155,7 +207,11 @@ pub async fn submit_form(
 }
 
 /// The form the client answers with each check-in, if their coach set one.
-#[server(prefix = "/api", endpoint = "portal/checkin_form")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/checkin_form",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_checkin_form() -> Result<Option<FormDefinition>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;

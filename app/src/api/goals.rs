@@ -3,9 +3,15 @@
 use crate::domain::Goal;
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// One client's goals, active first.
-#[server(prefix = "/api", endpoint = "goals/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "goals/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn client_goals(client_id: String) -> Result<Vec<Goal>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -16,7 +22,11 @@ pub async fn client_goals(client_id: String) -> Result<Vec<Goal>, AppError> {
 
 /// Sets a goal for a client: `kind` = `measurement` (with `metric`, `target` in the coach's
 /// units and an optional `target_date`) or `habit` (with `per_week`).
-#[server(prefix = "/api", endpoint = "goals/create")]
+#[server(
+    prefix = "/api",
+    endpoint = "goals/create",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn create_goal(
     client_id: String,
     title: String,
@@ -46,7 +56,11 @@ pub async fn create_goal(
 }
 
 /// Marks a goal active, completed or abandoned.
-#[server(prefix = "/api", endpoint = "goals/set_status")]
+#[server(
+    prefix = "/api",
+    endpoint = "goals/set_status",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn set_goal_status(goal_id: String, status: String) -> Result<(), AppError> {
     use crate::domain::GoalStatus;
     use crate::server::authz::{self, GoalItem};
@@ -58,7 +72,11 @@ pub async fn set_goal_status(goal_id: String, status: String) -> Result<(), AppE
     store::goals::set_status(&state.db, &goal, status).await
 }
 
-#[server(prefix = "/api", endpoint = "goals/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "goals/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_goal(goal_id: String) -> Result<(), AppError> {
     use crate::server::authz::{self, GoalItem};
     use crate::server::{principal, state::AppState, store};
@@ -69,7 +87,11 @@ pub async fn delete_goal(goal_id: String) -> Result<(), AppError> {
 }
 
 /// The client's own goals with their progress.
-#[server(prefix = "/api", endpoint = "portal/goals/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/goals/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_goals() -> Result<Vec<Goal>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -79,7 +101,11 @@ pub async fn my_goals() -> Result<Vec<Goal>, AppError> {
 }
 
 /// The client records how many times this week they managed an active habit goal.
-#[server(prefix = "/api", endpoint = "portal/goals/log")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/goals/log",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn log_habit(goal_id: String, times_done: String) -> Result<Vec<Goal>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;

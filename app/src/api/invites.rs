@@ -3,9 +3,15 @@
 use crate::domain::{InviteLink, InviteStatus, Me};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Issues a new 7-day link for the client, withdrawing any earlier one (so this is also "resend").
-#[server(prefix = "/api", endpoint = "invites/send")]
+#[server(
+    prefix = "/api",
+    endpoint = "invites/send",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -47,7 +53,11 @@ pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
 }
 
 /// Withdraws the client's open invitation link, if any.
-#[server(prefix = "/api", endpoint = "invites/revoke")]
+#[server(
+    prefix = "/api",
+    endpoint = "invites/revoke",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn revoke_invite(client_id: String) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -58,7 +68,11 @@ pub async fn revoke_invite(client_id: String) -> Result<(), AppError> {
 
 /// What an invitation link shows: who invited whom, or why it no longer works. Anyone with the
 /// link may ask; the token is the secret.
-#[server(prefix = "/api", endpoint = "invites/check")]
+#[server(
+    prefix = "/api",
+    endpoint = "invites/check",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn check_invite(token: String) -> Result<InviteStatus, AppError> {
     use crate::server::{state::AppState, store};
     let state = AppState::current()?;
@@ -69,7 +83,11 @@ pub async fn check_invite(token: String) -> Result<InviteStatus, AppError> {
 }
 
 /// Accepts an invitation: creates the client's login with this password and signs them in.
-#[server(prefix = "/api", endpoint = "invites/accept")]
+#[server(
+    prefix = "/api",
+    endpoint = "invites/accept",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn accept_invite(token: String, password: String) -> Result<Me, AppError> {
     use crate::domain::NewPassword;
     use crate::server::{http, password, principal, state::AppState, store, throttle};

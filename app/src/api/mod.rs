@@ -2,6 +2,11 @@
 //!
 //! Each one starts by resolving who is asking (`server::principal`), then proves ownership
 //! (`server::authz`), then parses its input into domain types, and only then touches the store.
+//!
+//! Every one but the multipart uploads says `input_derive = (Clone, Serialize, Deserialize,
+//! JsonSchema)`: the derives the macro would add, plus the JSON Schema that
+//! `server::openapi` puts in `/api/openapi.json`. (The attribute cannot be cfg-gated, so the
+//! schema code is compiled into the browser bundle too, where nothing calls it.)
 
 pub mod account;
 pub mod ai;

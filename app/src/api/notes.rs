@@ -3,9 +3,15 @@
 use crate::domain::{Note, Todo};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Notes about one client, or general notes when `client_id` is empty.
-#[server(prefix = "/api", endpoint = "notes/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "notes/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn list_notes(client_id: Option<String>) -> Result<Vec<Note>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -14,7 +20,11 @@ pub async fn list_notes(client_id: Option<String>) -> Result<Vec<Note>, AppError
     store::notes::list_notes(&state.db, &authz::own_workspace(&coach), client.as_ref()).await
 }
 
-#[server(prefix = "/api", endpoint = "notes/create")]
+#[server(
+    prefix = "/api",
+    endpoint = "notes/create",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn create_note(client_id: Option<String>, body: String) -> Result<Note, AppError> {
     use crate::domain::LongText;
     use crate::server::{authz, principal, state::AppState, store};
@@ -31,7 +41,11 @@ pub async fn create_note(client_id: Option<String>, body: String) -> Result<Note
     .await
 }
 
-#[server(prefix = "/api", endpoint = "notes/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "notes/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_note(note_id: String) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -41,7 +55,11 @@ pub async fn delete_note(note_id: String) -> Result<(), AppError> {
 }
 
 /// To-dos about one client, or all of the coach's to-dos when `client_id` is empty.
-#[server(prefix = "/api", endpoint = "todos/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "todos/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn list_todos(client_id: Option<String>) -> Result<Vec<Todo>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -50,7 +68,11 @@ pub async fn list_todos(client_id: Option<String>) -> Result<Vec<Todo>, AppError
     store::notes::list_todos(&state.db, &authz::own_workspace(&coach), client.as_ref()).await
 }
 
-#[server(prefix = "/api", endpoint = "todos/create")]
+#[server(
+    prefix = "/api",
+    endpoint = "todos/create",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn create_todo(
     client_id: Option<String>,
     title: String,
@@ -73,7 +95,11 @@ pub async fn create_todo(
     .await
 }
 
-#[server(prefix = "/api", endpoint = "todos/set_done")]
+#[server(
+    prefix = "/api",
+    endpoint = "todos/set_done",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn set_todo_done(todo_id: String, done: bool) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -82,7 +108,11 @@ pub async fn set_todo_done(todo_id: String, done: bool) -> Result<(), AppError> 
     store::notes::set_todo_done(&state.db, &todo, done).await
 }
 
-#[server(prefix = "/api", endpoint = "todos/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "todos/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_todo(todo_id: String) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;

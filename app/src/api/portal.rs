@@ -3,8 +3,14 @@
 use crate::domain::PortalHome;
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-#[server(prefix = "/api", endpoint = "portal/home")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/home",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_portal_home() -> Result<PortalHome, AppError> {
     use crate::server::authz::{self};
     use crate::server::{principal, state::AppState, store};
@@ -22,7 +28,11 @@ pub async fn get_portal_home() -> Result<PortalHome, AppError> {
 
 /// The client's phone number: the part of their profile they edit themselves here (their
 /// login email changes through `account/email`).
-#[server(prefix = "/api", endpoint = "portal/contact/update")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/contact/update",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn update_contact(phone: String) -> Result<PortalHome, AppError> {
     use crate::domain::parse_phone;
     use crate::server::{authz, principal, state::AppState, store};

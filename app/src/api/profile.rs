@@ -4,8 +4,14 @@
 use crate::domain::CoachProfile;
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-#[server(prefix = "/api", endpoint = "coach/profile/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "coach/profile/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_coach_profile(workspace_id: String) -> Result<CoachProfile, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -14,7 +20,11 @@ pub async fn get_coach_profile(workspace_id: String) -> Result<CoachProfile, App
     store::coaches::profile(&state.db, &workspace).await
 }
 
-#[server(prefix = "/api", endpoint = "coach/profile/update")]
+#[server(
+    prefix = "/api",
+    endpoint = "coach/profile/update",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn update_coach_profile(
     workspace_id: String,
     name: String,

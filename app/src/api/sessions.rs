@@ -7,10 +7,16 @@
 use crate::domain::{SessionDetail, SessionSummary, SharedSession};
 use crate::AppError;
 use leptos::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use server_fn::codec::{MultipartData, MultipartFormData};
 
 /// One client's sessions, newest first.
-#[server(prefix = "/api", endpoint = "sessions/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn client_sessions(client_id: String) -> Result<Vec<SessionSummary>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -22,7 +28,11 @@ pub async fn client_sessions(client_id: String) -> Result<Vec<SessionSummary>, A
 /// Records a session: `held_at` as `YYYY-MM-DDTHH:MM` (UTC), `duration_min` 1–600, `title`,
 /// `tags` comma-separated, `private_notes` and `summary` (not shared until `sessions/share`),
 /// and optionally a pasted `transcript`. Returns its id.
-#[server(prefix = "/api", endpoint = "sessions/create")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/create",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn create_session(
     client_id: String,
     held_at: String,
@@ -53,7 +63,11 @@ pub async fn create_session(
     store::sessions::create(&state.db, &client, &input, transcript.as_ref()).await
 }
 
-#[server(prefix = "/api", endpoint = "sessions/get")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/get",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn get_session(session_id: String) -> Result<SessionDetail, AppError> {
     use crate::server::authz::{self, SessionItem};
     use crate::server::{principal, state::AppState, store};
@@ -64,7 +78,11 @@ pub async fn get_session(session_id: String) -> Result<SessionDetail, AppError> 
 }
 
 /// Replaces the session's details (as `sessions/create`, without the transcript).
-#[server(prefix = "/api", endpoint = "sessions/update")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/update",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn update_session(
     session_id: String,
     held_at: String,
@@ -108,7 +126,11 @@ pub async fn upload_transcript(data: MultipartData) -> Result<SessionDetail, App
 }
 
 /// Shares the session's summary with the client (`shared` = true) or withdraws it.
-#[server(prefix = "/api", endpoint = "sessions/share")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/share",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn share_session(session_id: String, shared: bool) -> Result<(), AppError> {
     use crate::server::authz::{self, SessionItem};
     use crate::server::{principal, state::AppState, store};
@@ -119,7 +141,11 @@ pub async fn share_session(session_id: String, shared: bool) -> Result<(), AppEr
 }
 
 /// Deletes the session with its transcript, notes and summary.
-#[server(prefix = "/api", endpoint = "sessions/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_session(session_id: String) -> Result<(), AppError> {
     use crate::server::authz::{self, SessionItem};
     use crate::server::{principal, state::AppState, store};
@@ -131,7 +157,11 @@ pub async fn delete_session(session_id: String) -> Result<(), AppError> {
 
 /// Adds an action item to a session: `owner` `client` or `coach`, `text`, `due_date`
 /// (`YYYY-MM-DD` or empty), `shared` (whether the client sees it).
-#[server(prefix = "/api", endpoint = "sessions/action_items/add")]
+#[server(
+    prefix = "/api",
+    endpoint = "sessions/action_items/add",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn add_action_item(
     session_id: String,
     owner: String,
@@ -151,7 +181,11 @@ pub async fn add_action_item(
 }
 
 /// Shares an action item with the client, or withdraws it.
-#[server(prefix = "/api", endpoint = "action_items/share")]
+#[server(
+    prefix = "/api",
+    endpoint = "action_items/share",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn share_action_item(item_id: String, shared: bool) -> Result<(), AppError> {
     use crate::server::authz::{self, ActionItemKind};
     use crate::server::{principal, state::AppState, store};
@@ -161,7 +195,11 @@ pub async fn share_action_item(item_id: String, shared: bool) -> Result<(), AppE
     store::sessions::share_action_item(&state.db, &item, shared).await
 }
 
-#[server(prefix = "/api", endpoint = "action_items/delete")]
+#[server(
+    prefix = "/api",
+    endpoint = "action_items/delete",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn delete_action_item(item_id: String) -> Result<(), AppError> {
     use crate::server::authz::{self, ActionItemKind};
     use crate::server::{principal, state::AppState, store};
@@ -172,7 +210,11 @@ pub async fn delete_action_item(item_id: String) -> Result<(), AppError> {
 }
 
 /// The client marks one of their shared action items done (or not done).
-#[server(prefix = "/api", endpoint = "portal/action_items/set_done")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/action_items/set_done",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn set_action_item_done(item_id: String, done: bool) -> Result<(), AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
@@ -183,7 +225,11 @@ pub async fn set_action_item_done(item_id: String, done: bool) -> Result<(), App
 }
 
 /// The client's sessions with a shared summary or shared action items, newest first.
-#[server(prefix = "/api", endpoint = "portal/sessions/list")]
+#[server(
+    prefix = "/api",
+    endpoint = "portal/sessions/list",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
 pub async fn my_sessions() -> Result<Vec<SharedSession>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;

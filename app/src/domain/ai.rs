@@ -3,10 +3,11 @@
 
 use super::{bounded_text, ActionOwner, LongText};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What the AI drew from a session's transcript, as the coach edits it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Insights {
     pub summary: String,
     pub themes: Vec<String>,
@@ -16,7 +17,7 @@ pub struct Insights {
 }
 
 /// An action item the AI suggests; it becomes a real one only when the coach applies it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SuggestedAction {
     pub owner: ActionOwner,
     pub text: String,
@@ -82,7 +83,7 @@ impl Insights {
 }
 
 /// Where a generation job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Queued,
@@ -118,7 +119,7 @@ impl JobStatus {
 }
 
 /// The insights job of one session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InsightsJob {
     pub status: JobStatus,
     /// Steps finished and steps in all (one per transcript chunk, plus one to merge them).
@@ -131,7 +132,7 @@ pub struct InsightsJob {
 }
 
 /// A session's insights: the job, and the results once there are any.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionInsights {
     pub job: Option<InsightsJob>,
     pub insights: Option<Insights>,
@@ -140,7 +141,7 @@ pub struct SessionInsights {
 }
 
 /// Whether AI can be used, and if not, what to tell the coach.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AiStatus {
     pub configured: bool,
     pub chat_model: String,
@@ -156,7 +157,7 @@ pub const AI_SETUP_HELP: &str = "AI is not set up on this server. The operator e
      restarting. Everything else works without it.";
 
 /// What an AI call was for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AiPurpose {
     SessionInsights,
@@ -192,7 +193,7 @@ impl AiPurpose {
 }
 
 /// One AI call: who, when, about whom, which model, how many tokens. Never the content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AiCall {
     pub at: i64,
     pub purpose: AiPurpose,

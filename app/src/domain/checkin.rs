@@ -3,6 +3,7 @@
 
 use super::{LongText, Units};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,7 +29,9 @@ pub enum MetricKind {
 
 /// Every number a check-in can carry. Values are stored in SI (kg, cm) and shown in the coach's
 /// units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Weight,
@@ -268,7 +271,9 @@ fn round1(value: f64) -> f64 {
 }
 
 /// The four progress photo positions; a check-in has at most one photo in each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoSlot {
     Front,
@@ -370,7 +375,7 @@ impl CheckinInput {
 }
 
 /// A photo as the viewer receives it: a short-lived URL, never a storage key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PhotoView {
     pub slot: PhotoSlot,
     pub url: String,
@@ -379,7 +384,7 @@ pub struct PhotoView {
 }
 
 /// One check-in in a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckinSummary {
     pub id: String,
     /// Milliseconds since the Unix epoch.
@@ -390,7 +395,7 @@ pub struct CheckinSummary {
 }
 
 /// One check-in in full, for its coach or its client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckinDetail {
     pub id: String,
     pub submitted_at: i64,
@@ -408,7 +413,7 @@ pub struct CheckinDetail {
 }
 
 /// What the coach reviews: a check-in beside the client's previous one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckinReview {
     pub client_id: String,
     pub client_name: String,
@@ -417,7 +422,7 @@ pub struct CheckinReview {
 }
 
 /// One row of the coach's inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct InboxItem {
     pub checkin_id: String,
     pub client_id: String,
@@ -428,7 +433,7 @@ pub struct InboxItem {
     pub feedback_preview: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct InboxPage {
     pub items: Vec<InboxItem>,
     pub total: i64,
@@ -437,21 +442,21 @@ pub struct InboxPage {
 }
 
 /// One point of a chart: when, and the value in SI.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Point {
     pub at: i64,
     pub value: f64,
 }
 
 /// One metric over time, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Series {
     pub metric: Metric,
     pub points: Vec<Point>,
 }
 
 /// A check-in that has photos, for choosing comparison dates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PhotoCheckin {
     pub checkin_id: String,
     pub submitted_at: i64,
@@ -459,7 +464,7 @@ pub struct PhotoCheckin {
 }
 
 /// Everything the progress view needs for one client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Progress {
     pub units: Units,
     /// Only metrics with at least one value, in [`Metric::ALL`] order.

@@ -2,10 +2,11 @@
 
 use super::{bounded_text, Email, PersonName, Units};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Multi-line free text (goals, conditions, notes), trimmed and bounded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct LongText(String);
 
 impl LongText {
@@ -44,7 +45,7 @@ impl LongText {
 }
 
 /// A calendar date, `YYYY-MM-DD`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CalendarDate(String);
 
 impl CalendarDate {
@@ -90,7 +91,7 @@ impl CalendarDate {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Weekday {
     Monday,
@@ -151,7 +152,7 @@ impl Weekday {
 }
 
 /// A client profile as typed into the form: every field is text, in the coach's units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct ClientForm {
     pub name: String,
     pub email: String,
@@ -246,7 +247,7 @@ impl ClientInput {
 
 /// A client profile as the coach sees it (and, minus nothing private, as the client sees it:
 /// the profile holds no coach notes).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientProfile {
     pub id: String,
     pub name: String,
@@ -301,7 +302,7 @@ impl ClientProfile {
 }
 
 /// One row of the coach's roster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientSummary {
     pub id: String,
     pub name: String,
@@ -312,7 +313,7 @@ pub struct ClientSummary {
 }
 
 /// A page of the roster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ClientPage {
     pub clients: Vec<ClientSummary>,
     pub total: i64,
@@ -321,7 +322,7 @@ pub struct ClientPage {
 }
 
 /// An invitation link for the coach to copy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InviteLink {
     /// The link to copy, or `None` when it was emailed: then only the client, who reads that
     /// inbox, has it (a coach holding links could test whether any address has an account).
@@ -331,7 +332,7 @@ pub struct InviteLink {
 }
 
 /// What an invitation link shows before it is accepted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum InviteStatus {
     Valid {
@@ -347,7 +348,7 @@ pub enum InviteStatus {
 }
 
 /// The client's portal home.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PortalHome {
     pub profile: ClientProfile,
     pub coach_name: String,
@@ -355,7 +356,7 @@ pub struct PortalHome {
 }
 
 /// A private note of the coach.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Note {
     pub id: String,
     pub client_id: Option<String>,
@@ -364,7 +365,7 @@ pub struct Note {
 }
 
 /// A private to-do of the coach.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Todo {
     pub id: String,
     pub client_id: Option<String>,

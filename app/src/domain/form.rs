@@ -4,10 +4,11 @@
 
 use super::{bounded_text, format_number, CalendarDate, LongText};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FormKind {
     Intake,
@@ -44,7 +45,7 @@ impl FormKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -113,7 +114,7 @@ impl FieldType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FormField {
     /// Stable within one definition; answers are keyed by it.
     pub id: String,
@@ -129,7 +130,7 @@ pub struct FormField {
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FormDefinition {
     pub name: String,
     pub kind: FormKind,
@@ -138,7 +139,7 @@ pub struct FormDefinition {
 }
 
 /// A field as the builder edits it. `options` holds one option per line.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FieldDraft {
     pub id: String,
@@ -152,7 +153,7 @@ pub struct FieldDraft {
     pub options: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FormDraft {
     pub name: String,
@@ -295,7 +296,7 @@ impl FormDraft {
 }
 
 /// One answer, typed by its field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Answer {
     Text(String),
@@ -500,7 +501,7 @@ impl FormDefinition {
 }
 
 /// A form template in the coach's list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FormSummary {
     pub id: String,
     pub name: String,
@@ -509,13 +510,13 @@ pub struct FormSummary {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FormDoc {
     pub id: String,
     pub definition: FormDefinition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseStatus {
     Pending,
@@ -523,7 +524,7 @@ pub enum ResponseStatus {
 }
 
 /// A form given to a client, with its answers once they are in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FormResponse {
     pub assignment_id: String,
     pub client_id: String,
@@ -539,7 +540,7 @@ pub struct FormResponse {
 }
 
 /// A check-in's answers to the client's check-in form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FilledForm {
     pub definition: FormDefinition,
     pub answers: Answers,

@@ -3,9 +3,10 @@
 
 use super::{bounded_text, CalendarDate, Metric, Units};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GoalStatus {
     Active,
@@ -43,7 +44,7 @@ impl GoalStatus {
 }
 
 /// What a goal measures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum GoalTarget {
     /// Reach `target` (SI) of a check-in metric, optionally by a date.
@@ -120,7 +121,7 @@ impl GoalInput {
 }
 
 /// A goal as the coach and the client see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Goal {
     pub id: String,
     pub client_id: String,

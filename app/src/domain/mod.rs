@@ -1,6 +1,7 @@
 //! Parsed domain types. Raw input becomes one of these at the edge, or a clear [`AppError::Invalid`].
 
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -47,7 +48,7 @@ impl ObjectId {
 }
 
 /// A trimmed, lower-cased, plausibly deliverable email address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -166,7 +167,7 @@ pub fn bounded_text(
 }
 
 /// A person's display name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PersonName(String);
 
 impl PersonName {
@@ -182,7 +183,7 @@ impl PersonName {
 }
 
 /// The coach's business name shown to clients; may be empty.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct BrandName(String);
 
 impl BrandName {
@@ -198,7 +199,7 @@ impl BrandName {
 }
 
 /// The units a coach works in. Everything is stored in SI and converted for display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Units {
     #[default]
@@ -226,7 +227,7 @@ impl Units {
 }
 
 /// An IANA time zone name such as `Europe/London`, or `UTC`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Timezone(String);
 
 impl Timezone {
@@ -271,7 +272,7 @@ impl Timezone {
 }
 
 /// What kind of account a user has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Coach,
@@ -308,7 +309,7 @@ impl Role {
 }
 
 /// The signed-in user, as the UI needs to know them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Me {
     pub user_id: String,
     pub email: String,
@@ -319,7 +320,7 @@ pub struct Me {
 /// What a sign-up led to. With email set up on the server, every sign-up answers `CheckEmail`,
 /// whether or not the address already has an account: only the address's owner learns which,
 /// from the email. Without email, the account is created at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SignupOutcome {
     SignedIn { me: Me },
@@ -331,7 +332,7 @@ pub const EMAIL_CHANGE_NEEDS_SMTP: &str = "Changing a login email needs a confir
      and this server has no outgoing email set up. Ask the server's operator to set up SMTP.";
 
 /// A coach's own profile and workspace settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CoachProfile {
     pub name: String,
     pub email: String,

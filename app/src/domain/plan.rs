@@ -4,6 +4,7 @@
 
 use super::{bounded_text, LongText};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::ops::Add;
@@ -14,7 +15,7 @@ pub fn parse_plan_name(raw: &str) -> Result<String, AppError> {
 }
 
 /// What is known about a plan, whatever its kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PlanSummary {
     pub id: String,
     pub name: String,
@@ -28,7 +29,9 @@ pub struct PlanSummary {
 }
 
 /// A whole plan: what is known about it plus its body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+// One schema per body (`MealPlanDoc`, `WorkoutPlanDoc`) instead of `PlanDoc` and `PlanDoc2`.
+#[schemars(rename = "{B}Doc")]
 pub struct PlanDoc<B> {
     pub summary: PlanSummary,
     /// The coach's brand (or name), as the client and the PDF show it.
@@ -175,7 +178,7 @@ fn at_most<T>(items: &[T], max: usize, what: &str) -> Result<(), AppError> {
 // ---------------------------------------------------------------------------------------------
 
 /// Grams of protein, carbohydrate and fat, and kilocalories; never negative.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Macros {
     pub protein_g: f64,
     pub carbs_g: f64,
@@ -209,7 +212,7 @@ impl Macros {
 }
 
 /// Daily targets; any of them may be left open.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct MacroTargets {
     pub protein_g: Option<f64>,
     pub carbs_g: Option<f64>,
@@ -237,7 +240,7 @@ impl MacroTargets {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Food {
     pub name: String,
     pub quantity: f64,
@@ -245,7 +248,7 @@ pub struct Food {
     pub macros: Macros,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Meal {
     pub name: String,
     pub notes: String,
@@ -260,7 +263,7 @@ impl Meal {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct MealDay {
     pub name: String,
     pub notes: String,
@@ -275,7 +278,7 @@ impl MealDay {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct MealPlan {
     pub notes: String,
     pub targets: MacroTargets,
@@ -283,7 +286,7 @@ pub struct MealPlan {
 }
 
 /// A food as typed. Empty macros count as 0; empty kcal is worked out from the macros.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FoodDraft {
     pub name: String,
@@ -295,7 +298,7 @@ pub struct FoodDraft {
     pub kcal: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MealDraft {
     pub name: String,
@@ -303,7 +306,7 @@ pub struct MealDraft {
     pub foods: Vec<FoodDraft>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MealDayDraft {
     pub name: String,
@@ -311,7 +314,7 @@ pub struct MealDayDraft {
     pub meals: Vec<MealDraft>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct MealPlanDraft {
     pub notes: String,
@@ -535,7 +538,7 @@ impl MealPlan {
 // Workout plans
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LoadUnit {
     Kg,
@@ -575,7 +578,7 @@ impl LoadUnit {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Load {
     pub value: f64,
     pub unit: LoadUnit,
@@ -593,7 +596,7 @@ impl Load {
 }
 
 /// How hard a set should feel: rate of perceived exertion or reps in reserve.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "scale", content = "value", rename_all = "snake_case")]
 pub enum Effort {
     Rpe(f64),
@@ -609,7 +612,7 @@ impl Effort {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Exercise {
     pub name: String,
     pub sets: Option<u32>,
@@ -645,7 +648,7 @@ impl Exercise {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WorkoutSession {
     pub name: String,
     /// When in the week or cycle, e.g. "Monday" or "Day 1".
@@ -656,13 +659,13 @@ pub struct WorkoutSession {
     pub exercises: Vec<Exercise>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WorkoutPlan {
     pub notes: String,
     pub sessions: Vec<WorkoutSession>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct ExerciseDraft {
     pub name: String,
@@ -679,7 +682,7 @@ pub struct ExerciseDraft {
     pub notes: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WorkoutSessionDraft {
     pub name: String,
@@ -690,7 +693,7 @@ pub struct WorkoutSessionDraft {
     pub exercises: Vec<ExerciseDraft>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct WorkoutPlanDraft {
     pub notes: String,

@@ -3,6 +3,7 @@
 
 use super::{bounded_text, LongText, Transcript};
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A session's details as typed, parsed.
@@ -95,7 +96,7 @@ impl SessionInput {
 }
 
 /// Who is to do an action item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionOwner {
     Client,
@@ -145,7 +146,7 @@ impl ActionItemInput {
 }
 
 /// An action item as its coach sees it (and, when shared, its client).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ActionItem {
     pub id: String,
     pub session_id: String,
@@ -158,7 +159,7 @@ pub struct ActionItem {
 }
 
 /// A session in the coach's list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionSummary {
     pub id: String,
     pub held_at: i64,
@@ -170,7 +171,7 @@ pub struct SessionSummary {
 }
 
 /// Everything about a session, for its coach only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SessionDetail {
     pub summary: SessionSummary,
     pub client_id: String,
@@ -182,7 +183,7 @@ pub struct SessionDetail {
 }
 
 /// What the client sees of a session: only what the coach shared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SharedSession {
     pub id: String,
     pub held_at: i64,

@@ -2,10 +2,11 @@
 //! speaker turns. Broken cue timestamps are refused with the line they are on, never guessed.
 
 use crate::AppError;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One stretch of speech.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Turn {
     /// Who spoke, when the transcript says.
     pub speaker: Option<String>,
@@ -15,7 +16,7 @@ pub struct Turn {
 }
 
 /// A parsed transcript: turns in order, consecutive lines of one speaker merged.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Transcript {
     pub turns: Vec<Turn>,
 }

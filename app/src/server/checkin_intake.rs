@@ -65,7 +65,7 @@ fn is_text_field(name: &str) -> bool {
 }
 
 /// Check-in form answers arrive as `form.<field id>` (repeated for a multiple choice).
-const FORM_FIELD_PREFIX: &str = "form.";
+pub(crate) const FORM_FIELD_PREFIX: &str = "form.";
 const MAX_FORM_PARTS: usize = 300;
 
 /// Reads every part, refusing unknown fields, duplicate photos and photos over `max_photo_bytes`

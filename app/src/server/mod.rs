@@ -9,6 +9,7 @@ pub mod db;
 pub mod exports;
 pub mod http;
 pub mod mail;
+pub mod openapi;
 pub mod password;
 pub mod pdf;
 pub mod photos;

@@ -59,6 +59,8 @@ pub fn build(state: AppState) -> Router {
     let is_https = state.settings.base_url.starts_with("https://");
     Router::new()
         .route("/api/{*rest}", any(http::api_not_found))
+        // A static route: matched before the catch-all above.
+        .route("/api/openapi.json", get(super::openapi::serve))
         .route("/files/{*key}", get(super::storage::local::serve_file))
         .route(
             "/api/checkins/{checkin_id}/pdf",

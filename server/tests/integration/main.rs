@@ -15,6 +15,7 @@ mod goals;
 mod hardening;
 mod http;
 mod mail;
+mod openapi;
 mod plans;
 mod profile;
 mod sessions;
