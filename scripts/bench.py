@@ -138,7 +138,8 @@ LUA_ME = 'wrk.method = "POST"\n'
 LUA_ACCEPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.body = "token=not-a-real-token&password=correct+horse+battery+staple"
+wrk.body = "token=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" ..
+  "&password=correct+horse+battery+staple"
 """
 
 LUA_SIGNUP = """

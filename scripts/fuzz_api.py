@@ -1,8 +1,12 @@
-"""Helpers for scripts/fuzz-api, in two roles.
+"""Helpers for scripts/fuzz-api, in three roles.
 
-As a program, `python fuzz_api.py setup <base url> <out.json>`: through the API, signs up a
-coach, adds a client who joins, gives them one object of every kind, and writes both session
-cookies and the objects' ids to <out.json>.
+As a program, `python fuzz_api.py smtp <port> <mail dir>`: an SMTP server (aiosmtpd) that keeps
+every message as a file in <mail dir>. The fuzzed server sends its emails there: with SMTP set
+up every call runs its real code (changing a login email, for one, answers 503 without it).
+
+As a program, `python fuzz_api.py setup <base url> <out.json> <mail dir>`: through the API,
+signs up a coach, adds a client who joins (both by the links emailed to <mail dir>), gives them
+one object of every kind, and writes both session cookies and the objects' ids to <out.json>.
 
 As schemathesis hooks (SCHEMATHESIS_HOOKS=fuzz_api, COACHROOM_FUZZ_IDS=<out.json>): puts those
 real ids in place of the made-up ones in generated requests. Made-up ids stop nearly every
@@ -12,9 +16,14 @@ the OpenAPI form style do; left alone, Python would send `True`, which no call a
 every call with a boolean argument would stop at 400.
 """
 
+import email
+import email.policy
+import glob
 import json
 import os
+import re
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -64,10 +73,57 @@ class Api:
         return self.call(endpoint, body, f"multipart/form-data; boundary={boundary}")
 
 
-def setup(base, out):
+def smtp(port, mail_dir):
+    """Runs until killed, keeping each message as <mail dir>/<n>.eml."""
+    from aiosmtpd.controller import Controller
+
+    os.makedirs(mail_dir, exist_ok=True)
+
+    class Keep:
+        count = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Keep.count += 1
+            path = os.path.join(mail_dir, f"{Keep.count:06d}.eml")
+            with open(path + ".part", "wb") as f:
+                f.write(envelope.original_content or envelope.content)
+            os.replace(path + ".part", path)
+            return "250 OK"
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=int(port))
+    controller.start()
+    print(f"SMTP stand-in on 127.0.0.1:{port}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
+def emailed_link(mail_dir, to, path_pattern):
+    """The token in the newest message to <to> whose text holds <path_pattern>/<token>."""
+    pattern = re.compile(re.escape(path_pattern) + r"/([0-9a-f]{32,})")
+    for _ in range(100):
+        for path in sorted(glob.glob(os.path.join(mail_dir, "*.eml")), reverse=True):
+            with open(path, "rb") as f:
+                message = email.message_from_binary_file(f, policy=email.policy.default)
+            if to not in str(message["To"]):
+                continue
+            found = pattern.search(message.get_body(("plain",)).get_content())
+            if found:
+                return found.group(1)
+        time.sleep(0.1)
+    sys.exit(f"setup: no email to {to} with a {path_pattern} link in {mail_dir}")
+
+
+def setup(base, out, mail_dir):
     coach, client = Api(base), Api(base)
+    coach_email = "coach@fuzz.example"
+    coach.form("auth/signup", name="Fuzz Coach", email=coach_email, password=PASSWORD)
     me = coach.form(
-        "auth/signup", name="Fuzz Coach", email="coach@fuzz.example", password=PASSWORD
+        "auth/signup/confirm",
+        token=emailed_link(mail_dir, coach_email, "/signup/confirm"),
+        password=PASSWORD,
     )
     profile = {
         field: ""
@@ -79,9 +135,11 @@ def setup(base, out):
     client_id = coach.form(
         "clients/create", name="Fuzz Client", email="client@fuzz.example", **profile
     )["id"]
-    invite = coach.form("invites/send", client_id=client_id)
+    coach.form("invites/send", client_id=client_id)
     client.form(
-        "invites/accept", token=invite["url"].rsplit("/", 1)[-1], password=PASSWORD
+        "invites/accept",
+        token=emailed_link(mail_dir, "client@fuzz.example", "/invite"),
+        password=PASSWORD,
     )
 
     note = coach.form("notes/create", client_id=client_id, body="A note")
@@ -147,9 +205,14 @@ def keeps_made_up_id(value):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] != "setup":
-        sys.exit("usage: fuzz_api.py setup <base url> <out.json>")
-    setup(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] == "smtp":
+        smtp(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "setup":
+        setup(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        sys.exit(
+            "usage: fuzz_api.py smtp <port> <mail dir> | setup <base url> <out.json> <mail dir>"
+        )
 else:
     import schemathesis
 

@@ -56,12 +56,24 @@ pub struct Cli {
     /// Sign-ups and invitation acceptances allowed per IP within the window [default: 10]
     #[arg(long, env = "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP")]
     pub new_accounts_max_per_ip: Option<String>,
+    /// Emails (sign-up links, login-email links, invitations) to one address within the window, from all IPs together; past it sign-ups answer the same but send nothing, and an invitation resend gets 429 [default: 5]
+    #[arg(long, env = "COACHROOM_EMAILS_MAX_PER_ADDRESS")]
+    pub emails_max_per_address: Option<String>,
     /// Uploads (check-ins with photos, session transcripts and audio) in flight at once; more are refused with 429 [default: 8]
     #[arg(long, env = "COACHROOM_UPLOADS_MAX_IN_FLIGHT")]
     pub uploads_max_in_flight: Option<String>,
     /// Uploads in flight at once for one user [default: 2]
     #[arg(long, env = "COACHROOM_UPLOADS_MAX_PER_USER")]
     pub uploads_max_per_user: Option<String>,
+    /// Requests from nobody signed in served at once; signed-in users never wait behind them [default: twice the cores]
+    #[arg(long, env = "COACHROOM_ANONYMOUS_CONCURRENCY")]
+    pub anonymous_concurrency: Option<String>,
+    /// Requests from nobody signed in that may wait (up to 3 s) for their turn; more get 503 [default: 1024]
+    #[arg(long, env = "COACHROOM_ANONYMOUS_QUEUE")]
+    pub anonymous_queue: Option<String>,
+    /// Sessions end after this many seconds without a request, 1 to 31536000 [default: 1209600, 14 days]
+    #[arg(long, env = "COACHROOM_SESSION_IDLE_SECS")]
+    pub session_idle_secs: Option<String>,
     /// Sessions end this many seconds after sign-in, however active, 1 to 31536000 [default: 2592000, 30 days]
     #[arg(long, env = "COACHROOM_SESSION_MAX_AGE_SECS")]
     pub session_max_age_secs: Option<String>,
@@ -77,6 +89,9 @@ pub struct Cli {
     /// From address for emails, e.g. "Coachroom <no-reply@example.com>" (required with SMTP)
     #[arg(long, env = "COACHROOM_SMTP_FROM")]
     pub smtp_from: Option<String>,
+    /// A PEM file with one CA certificate to trust besides the system's, for an SMTP relay whose TLS certificate a private CA issued [default: none]
+    #[arg(long, env = "COACHROOM_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<String>,
     /// Where files (photos) are kept: local (under <data dir>/files) or s3 [default: local]
     #[arg(long, env = "COACHROOM_STORAGE")]
     pub storage: Option<String>,
@@ -319,6 +334,11 @@ impl Config {
                 cli.login_max_per_ip,
                 defaults.max_per_ip.into(),
             )? as u32,
+            max_emails_per_address: parse_positive(
+                "COACHROOM_EMAILS_MAX_PER_ADDRESS",
+                cli.emails_max_per_address,
+                defaults.max_emails_per_address.into(),
+            )? as u32,
             max_new_accounts_per_ip: parse_positive(
                 "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP",
                 cli.new_accounts_max_per_ip,
@@ -343,10 +363,31 @@ impl Config {
                 upload_defaults.max_per_user as u64,
             )? as usize,
         };
+        let anonymous_defaults = app::server::anonymous_lane::AnonymousLimits::default();
+        let anonymous = app::server::anonymous_lane::AnonymousLimits {
+            concurrency: parse_positive(
+                "COACHROOM_ANONYMOUS_CONCURRENCY",
+                cli.anonymous_concurrency,
+                anonymous_defaults.concurrency as u64,
+            )? as usize,
+            queue: parse_positive(
+                "COACHROOM_ANONYMOUS_QUEUE",
+                cli.anonymous_queue,
+                anonymous_defaults.queue as u64,
+            )? as usize,
+        };
         let session_max_age = Duration::from_secs(parse_in_range(
             "COACHROOM_SESSION_MAX_AGE_SECS",
             cli.session_max_age_secs,
             app::server::settings::DEFAULT_SESSION_MAX_AGE.as_secs(),
+            1,
+            365 * 24 * 60 * 60,
+        )?);
+
+        let session_idle = Duration::from_secs(parse_in_range(
+            "COACHROOM_SESSION_IDLE_SECS",
+            cli.session_idle_secs,
+            app::server::settings::DEFAULT_SESSION_IDLE.as_secs(),
             1,
             365 * 24 * 60 * 60,
         )?);
@@ -356,7 +397,16 @@ impl Config {
             non_empty("COACHROOM_SMTP_FROM", cli.smtp_from)?,
         ) {
             (None, None) => None,
-            (Some(url), Some(from)) => Some(MailSettings::parse(&url, &from)?),
+            (Some(url), Some(from)) => {
+                let extra_ca_pem =
+                    match non_empty("COACHROOM_SMTP_CA_FILE", cli.smtp_ca_file)? {
+                        Some(path) => Some(std::fs::read(&path).map_err(|e| {
+                            format!("COACHROOM_SMTP_CA_FILE: cannot read {path}: {e}")
+                        })?),
+                        None => None,
+                    };
+                Some(MailSettings::parse(&url, &from, extra_ca_pem)?)
+            }
             (Some(_), None) => {
                 return Err("COACHROOM_SMTP_FROM: required when COACHROOM_SMTP_URL is set".into())
             }
@@ -406,7 +456,9 @@ impl Config {
                 trust_forwarded_for,
                 throttle,
                 session_max_age,
+                session_idle,
                 uploads,
+                anonymous,
                 mail,
                 storage,
                 file_url_ttl,

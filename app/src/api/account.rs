@@ -70,7 +70,7 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
                 ),
             )
         };
-    mail::send_in_background(mail_settings.clone(), email.to_string(), subject, body);
+    mail::send_limited(&state, mail_settings, &email, subject, body).await?;
     Ok(())
 }
 
@@ -86,9 +86,7 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
     let state = AppState::current()?;
     let session = principal::session().await?;
     let unusable = || AppError::Conflict("This link is no longer valid.".into());
-    if token.len() > 128 {
-        return Err(unusable());
-    }
+    let token = crate::domain::LinkToken::parse(&token).ok_or_else(unusable)?;
     let mut tx = state.db.begin().await?;
     let (user_id, email) = store::email_links::claim_email_change(&mut tx, &token)
         .await?

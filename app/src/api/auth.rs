@@ -54,7 +54,7 @@ pub async fn signup(
                 ),
             )
         };
-        crate::server::mail::send_in_background(mail.clone(), email.to_string(), subject, body);
+        crate::server::mail::send_limited(&state, mail, &email, subject, body).await?;
         return Ok(SignupOutcome::CheckEmail {
             email: email.to_string(),
         });
@@ -84,7 +84,7 @@ pub async fn signup(
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppError> {
-    use crate::domain::{NewPassword, Role};
+    use crate::domain::{LinkToken, NewPassword, Role};
     use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
     let state = AppState::current()?;
     let session = principal::session().await?;
@@ -93,10 +93,13 @@ pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppEr
     let unusable = || {
         AppError::Conflict("This link is no longer valid. Sign up again to get a new one.".into())
     };
-    if token.len() > 128 {
+    let token = LinkToken::parse(&token).ok_or_else(unusable)?;
+    let password = NewPassword::parse(&password)?;
+    // The cheap look at the link comes before the expensive hash; the claim below is the
+    // atomic check.
+    if !store::email_links::signup_usable(&state.db, &token).await? {
         return Err(unusable());
     }
-    let password = NewPassword::parse(&password)?;
     let hash = password::hash(&password).await?;
     let mut tx = state.db.begin().await?;
     let pending = store::email_links::claim_signup(&mut tx, &token)
@@ -111,10 +114,7 @@ pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppEr
         })?;
     store::coaches::create_workspace(&mut tx, &user_id).await?;
     tx.commit().await.map_err(internal)?;
-    principal::sign_in(&session, &user_id).await?;
-    store::users::me(&state.db, &user_id)
-        .await?
-        .ok_or(AppError::NotFound)
+    principal::sign_in_as(&state, &session, &user_id).await
 }
 
 /// Signs in. Unknown email and wrong password get the same 401 after the same work.
@@ -157,10 +157,7 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
     };
     let user_id = user_id.ok_or_else(|| internal("verified without an account"))?;
     attempt.succeeded(&state.db).await?;
-    principal::sign_in(&session, &user_id).await?;
-    store::users::me(&state.db, &user_id)
-        .await?
-        .ok_or(AppError::NotFound)
+    principal::sign_in_as(&state, &session, &user_id).await
 }
 
 /// Ends the current session on the server. Harmless when not signed in.

@@ -13,15 +13,24 @@ use serde::{Deserialize, Serialize};
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
-    use crate::server::{authz, principal, state::AppState, store};
+    use crate::server::{authz, internal, principal, state::AppState, store, throttle};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
+    let profile = store::clients::profile(&state.db, &client).await?;
+    if state.settings.mail.is_some() {
+        // Checked before the new link withdraws the old one: a refused resend loses nothing.
+        let to = crate::domain::Email::parse(&profile.email).map_err(internal)?;
+        if !throttle::email_to(&state, &to).await? {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: state.settings.throttle.window_secs,
+            });
+        }
+    }
     let (token, expires_at_ms) = store::invites::issue(&state.db, &client).await?;
     let url = format!("{}/invite/{token}", state.settings.base_url);
     let emailed = match &state.settings.mail {
         Some(mail) => {
-            let profile = store::clients::profile(&state.db, &client).await?;
             let coach = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?;
             let from = if coach.brand_name.is_empty() {
                 coach.name
@@ -76,10 +85,10 @@ pub async fn revoke_invite(client_id: String) -> Result<(), AppError> {
 pub async fn check_invite(token: String) -> Result<InviteStatus, AppError> {
     use crate::server::{state::AppState, store};
     let state = AppState::current()?;
-    if token.len() > 128 {
-        return Ok(InviteStatus::Unknown);
+    match crate::domain::LinkToken::parse(&token) {
+        Some(token) => store::invites::status(&state.db, &token).await,
+        None => Ok(InviteStatus::Unknown),
     }
-    store::invites::status(&state.db, &token).await
 }
 
 /// Accepts an invitation: creates the client's login with this password and signs them in.
@@ -96,9 +105,8 @@ pub async fn accept_invite(token: String, password: String) -> Result<Me, AppErr
     let password = NewPassword::parse(&password)?;
     let unusable =
         |status: &InviteStatus| AppError::Conflict(store::invites::unusable_message(status).into());
-    if token.len() > 128 {
-        return Err(unusable(&InviteStatus::Unknown));
-    }
+    let token =
+        crate::domain::LinkToken::parse(&token).ok_or_else(|| unusable(&InviteStatus::Unknown))?;
     let ip = http::request_ip(&state.settings).await;
     throttle::new_account(&state, ip).await?.keep_counted();
     // The cheap token check comes before the expensive hash; `accept` checks again atomically.
@@ -108,8 +116,5 @@ pub async fn accept_invite(token: String, password: String) -> Result<Me, AppErr
     }
     let hash = password::hash(&password).await?;
     let user_id = store::invites::accept(&state.db, &token, &hash).await?;
-    principal::sign_in(&session, &user_id).await?;
-    store::users::me(&state.db, &user_id)
-        .await?
-        .ok_or(AppError::NotFound)
+    principal::sign_in_as(&state, &session, &user_id).await
 }

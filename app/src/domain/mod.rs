@@ -47,6 +47,27 @@ impl ObjectId {
     }
 }
 
+/// The secret in an emailed link (invitation, sign-up, login-email change). Links made here are
+/// 64 hex digits; anything that is not 1 to 128 letters and digits cannot be one, so it is
+/// refused before it is hashed or looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToken(String);
+
+impl LinkToken {
+    pub const MAX_LEN: usize = 128;
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        let plausible = !raw.is_empty()
+            && raw.len() <= Self::MAX_LEN
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric());
+        plausible.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A trimmed, lower-cased, plausibly deliverable email address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "String", into = "String")]

@@ -415,7 +415,9 @@ mod tests {
             trust_forwarded_for: false,
             throttle: ThrottleLimits::default(),
             session_max_age: DEFAULT_SESSION_MAX_AGE,
+            session_idle: crate::server::settings::DEFAULT_SESSION_IDLE,
             uploads: Default::default(),
+            anonymous: Default::default(),
             mail: None,
             storage: crate::server::storage::StorageSettings::Local {
                 dir: Default::default(),

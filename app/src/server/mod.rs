@@ -1,7 +1,9 @@
 //! Server-only code: store, authentication, authorization and HTTP plumbing.
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM bundle.
 
+pub mod admission;
 pub mod ai;
+pub mod anonymous_lane;
 pub mod authz;
 pub mod checkin_intake;
 pub mod cleanup;

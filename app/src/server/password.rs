@@ -10,17 +10,16 @@
 //! threads held hundreds of megabytes long after a flood, while a fixed set of threads holds a
 //! fixed amount.
 
+use super::admission::AdmissionQueue;
 use crate::domain::NewPassword;
 use crate::AppError;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// Callers that may wait for a hashing slot, per slot.
 const WAITING_PER_SLOT: usize = 8;
@@ -31,9 +30,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The bound on concurrent argon2 work, and the threads that do it.
 struct HashGate {
-    slots: Arc<Semaphore>,
-    waiting: AtomicUsize,
-    max_waiting: usize,
+    queue: AdmissionQueue,
     jobs: SyncSender<Job>,
 }
 
@@ -70,20 +67,9 @@ impl HashGate {
             }
         }
         HashGate {
-            slots: Arc::new(Semaphore::new(slots)),
-            waiting: AtomicUsize::new(0),
-            max_waiting: slots * WAITING_PER_SLOT,
+            queue: AdmissionQueue::new(slots, slots * WAITING_PER_SLOT, MAX_WAIT),
             jobs,
         }
-    }
-}
-
-/// Counts a waiting caller for as long as it waits (also when its request is dropped).
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -100,20 +86,7 @@ impl HashGate {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let slot = match self.slots.clone().try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => {
-                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
-                    return Err(AppError::Busy);
-                }
-                let _waiting = Waiting(&self.waiting);
-                tokio::time::timeout(MAX_WAIT, self.slots.clone().acquire_owned())
-                    .await
-                    .map_err(|_| AppError::Busy)?
-                    .map_err(super::internal)?
-            }
-        };
+        let slot = self.queue.admit().await?;
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _slot = slot;
@@ -173,7 +146,7 @@ mod tests {
     async fn the_gate_refuses_callers_past_its_bound_instead_of_queueing_them() {
         // A gate of its own, so other tests' hashing is not refused meanwhile.
         let gate: &'static HashGate = Box::leak(Box::new(HashGate::new(2)));
-        let callers = gate.max_waiting + 3 * gate.slots.available_permits() + 8;
+        let callers = 2 * WAITING_PER_SLOT + 3 * 2 + 8;
         let runs: Vec<_> = (0..callers)
             .map(|_| tokio::spawn(gate.run(|| std::thread::sleep(Duration::from_millis(300)))))
             .collect();
@@ -186,11 +159,6 @@ mod tests {
             }
         }
         assert!(busy > 0, "{callers} callers and none refused");
-        assert_eq!(
-            gate.waiting.load(Ordering::SeqCst),
-            0,
-            "waiters all counted out"
-        );
     }
 
     #[tokio::test]

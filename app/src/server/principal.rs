@@ -117,6 +117,18 @@ pub async fn sign_in(session: &Session, user_id: &str) -> Result<(), AppError> {
         .map_err(super::internal)
 }
 
+/// Signs in as `user_id` (just created or just proven) and answers with who that is.
+pub async fn sign_in_as(
+    state: &AppState,
+    session: &Session,
+    user_id: &str,
+) -> Result<Me, AppError> {
+    sign_in(session, user_id).await?;
+    store::users::me(&state.db, user_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// Ends the session on the server; the old cookie is worthless afterwards.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(super::internal)

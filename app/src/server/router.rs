@@ -23,9 +23,6 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Session cookie name.
 pub const SESSION_COOKIE: &str = "coachroom_session";
 
-/// Sessions end after this long without a request.
-const SESSION_IDLE: time::Duration = time::Duration::days(14);
-
 pub fn build(state: AppState) -> Router {
     let store = SqlSessionStore::new(state.db.clone(), state.settings.session_max_age);
     store.spawn_cleanup(Duration::from_secs(3600));
@@ -34,8 +31,16 @@ pub fn build(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(state.settings.session_idle)
+                .unwrap_or(time::Duration::days(14)),
+        ));
 
+    super::throttle::spawn_sweeper(
+        state.db.clone(),
+        state.settings.throttle,
+        Duration::from_secs(3600),
+    );
     // Objects whose deletion failed earlier are retried in the background.
     super::cleanup::spawn_sweeper(
         state.db.clone(),
@@ -87,8 +92,16 @@ pub fn build(state: AppState) -> Router {
             super::upload_gate::limit_uploads,
         ))
         .layer(from_fn_with_state(
+            super::anonymous_lane::lane(state.settings.anonymous),
+            super::anonymous_lane::admit_anonymous,
+        ))
+        .layer(from_fn_with_state(
             state.settings.clone(),
             http::reject_cross_site,
+        ))
+        .layer(from_fn_with_state(
+            state.settings.session_idle,
+            super::session_store::keep_alive,
         ))
         .layer(sessions)
         .layer(from_fn_with_state(body_limits, http::limit_body))

@@ -16,6 +16,36 @@ use tower_sessions::SessionStore;
 
 /// The session key holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
+/// The session key holding when the session's idle expiry was last pushed back (ms).
+const RENEWED_AT_KEY: &str = "renewed_at";
+
+/// How often a signed-in session's idle expiry moves forward: a hundredth of the idle limit
+/// (about 3.4 hours of 14 days), so a session in use never lapses while costing one write
+/// per interval, not one per request.
+fn renewal_interval_ms(idle: Duration) -> i64 {
+    i64::try_from(idle.as_millis() / 100).unwrap_or(i64::MAX)
+}
+
+/// Middleware (inside the session layer): pushes a signed-in session's idle expiry back now and
+/// then, so "ends after 14 days without a request" holds for a session in daily use. The
+/// session layer saves a changed session and sends its cookie again with a fresh Max-Age.
+pub async fn keep_alive(
+    axum::extract::State(idle): axum::extract::State<Duration>,
+    session: tower_sessions::Session,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Ok(Some(_)) = session.get::<String>(USER_ID_KEY).await {
+        let now = now_millis();
+        let renewed_at = session.get::<i64>(RENEWED_AT_KEY).await.ok().flatten();
+        if renewed_at.is_none_or(|at| now - at >= renewal_interval_ms(idle)) {
+            if let Err(err) = session.insert(RENEWED_AT_KEY, now).await {
+                tracing::warn!(%err, "session renewal failed");
+            }
+        }
+    }
+    next.run(request).await
+}
 
 #[derive(Debug, Clone)]
 pub struct SqlSessionStore {

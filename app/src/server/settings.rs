@@ -17,8 +17,12 @@ pub struct Settings {
     pub throttle: ThrottleLimits,
     /// Uploads in flight, overall and per user.
     pub uploads: super::upload_gate::UploadLimits,
+    /// Requests from nobody signed in served at once, and waiting.
+    pub anonymous: super::anonymous_lane::AnonymousLimits,
     /// Sessions end this long after sign-in, however active.
     pub session_max_age: Duration,
+    /// Sessions end after this long without a request.
+    pub session_idle: Duration,
     /// SMTP for invitation emails; `None` means links are only shown to the coach.
     pub mail: Option<super::mail::MailSettings>,
     /// Local disk or S3-compatible object storage.
@@ -80,6 +84,8 @@ pub struct ThrottleLimits {
     pub max_per_ip: u32,
     /// Sign-ups and invitation acceptances from one IP.
     pub max_new_accounts_per_ip: u32,
+    /// Emails to one address (links of every kind), from all IPs together.
+    pub max_emails_per_address: u32,
     pub window_secs: u64,
 }
 
@@ -90,10 +96,23 @@ impl Default for ThrottleLimits {
             max_per_account_all_ips: 50,
             max_per_ip: 20,
             max_new_accounts_per_ip: 10,
+            max_emails_per_address: 5,
             window_secs: 900,
         }
     }
 }
+
+impl ThrottleLimits {
+    /// The window in milliseconds, as the store keeps times.
+    pub fn window_ms(&self) -> i64 {
+        i64::try_from(self.window_secs)
+            .unwrap_or(i64::MAX / 2_000)
+            .saturating_mul(1000)
+    }
+}
+
+/// Sessions end after this long without a request.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(14 * 24 * 60 * 60);
 
 /// Sessions end after this long, however active (the idle limit is shorter).
 pub const DEFAULT_SESSION_MAX_AGE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -130,7 +149,9 @@ mod tests {
             trust_forwarded_for: false,
             throttle: ThrottleLimits::default(),
             session_max_age: DEFAULT_SESSION_MAX_AGE,
+            session_idle: DEFAULT_SESSION_IDLE,
             uploads: Default::default(),
+            anonymous: Default::default(),
             mail: None,
             storage: StorageSettings::Local {
                 dir: PathBuf::new(),

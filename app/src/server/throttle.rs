@@ -118,6 +118,23 @@ pub async fn new_account(state: &AppState, ip: IpAddr) -> Result<Attempt, AppErr
     count(state, buckets).await
 }
 
+/// Emails to one address (sign-up links, login-email links, invitations), whoever asks: true
+/// when this one may go. Every IP's sign-ups together cannot flood one inbox.
+pub async fn email_to(state: &AppState, to: &Email) -> Result<bool, AppError> {
+    let buckets = vec![Bucket::new(
+        &format!("email-to:{to}"),
+        state.settings.throttle.max_emails_per_address,
+    )];
+    match count(state, buckets).await {
+        Ok(attempt) => {
+            attempt.keep_counted();
+            Ok(true)
+        }
+        Err(AppError::TooManyRequests { .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 /// Wrong current passwords on a signed-in account (password and email changes).
 pub async fn reauthenticate(state: &AppState, user_id: &str) -> Result<Attempt, AppError> {
     let limits = state.settings.throttle;
@@ -161,9 +178,7 @@ async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppErr
     if let Some(until) = state.full_buckets.full_until(&buckets, now) {
         return Err(too_many(until - now));
     }
-    let window_ms = i64::try_from(limits.window_secs)
-        .unwrap_or(i64::MAX / 2_000)
-        .saturating_mul(1000);
+    let window_ms = limits.window_ms();
     let expired_before = now - window_ms;
     for (counted, bucket) in buckets.iter().enumerate() {
         // One statement per bucket: the row lock (PostgreSQL) or the single writer (SQLite)
@@ -194,13 +209,27 @@ async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppErr
             return Err(too_many(until - now));
         }
     }
-    // Forget windows that are over, so the table holds only live buckets.
-    sqlx::query("DELETE FROM throttle_buckets WHERE window_start <= $1")
-        .bind(expired_before)
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
     Ok(Attempt { buckets })
+}
+
+/// Forgets windows that are over, every `period`, so the table holds only live buckets. A
+/// background sweep rather than a delete per attempt: a flood of attempts then costs one write
+/// each, not two.
+pub fn spawn_sweeper(db: Db, limits: ThrottleLimits, period: std::time::Duration) {
+    let window_ms = limits.window_ms();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        loop {
+            ticker.tick().await;
+            let result = sqlx::query("DELETE FROM throttle_buckets WHERE window_start <= $1")
+                .bind(now_millis() - window_ms)
+                .execute(db.writer())
+                .await;
+            if let Err(err) = result {
+                tracing::warn!(%err, "throttle sweep failed");
+            }
+        }
+    });
 }
 
 async fn give_back(db: &Db, buckets: &[Bucket]) -> Result<(), AppError> {

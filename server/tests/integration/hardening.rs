@@ -26,10 +26,18 @@ cases_on_both_backends!(
     pages_carry_a_nonce_csp_and_https_sites_hsts,
     the_portal_never_shows_template_names,
     smtp_with_tls_required_never_sends_in_plaintext,
+    smtp_over_implicit_tls_sends_only_to_a_trusted_certificate,
     signup_answers_alike_for_taken_and_fresh_addresses,
     login_email_changes_answer_alike_and_need_the_link,
     a_coach_learns_nothing_about_other_workspaces_from_emails,
+    anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip,
+    emails_to_one_address_are_capped,
+    sessions_in_use_outlive_the_idle_limit,
 );
+
+/// A token of the right shape that no link has: it reaches the lookup (a malformed one is
+/// refused before it).
+const UNKNOWN_TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// One raw HTTP/1.1 exchange: writes `request` and reads until the server closes (or 10 s).
 /// Returns what was read and whether the server closed the connection.
@@ -83,7 +91,7 @@ async fn new_accounts_are_throttled_per_ip_before_any_password_is_hashed(backend
             .call(
                 &stranger,
                 "invites/accept",
-                &[("token", "not-a-real-token"), ("password", PASSWORD)],
+                &[("token", UNKNOWN_TOKEN), ("password", PASSWORD)],
             )
             .await;
         bogus.assert_refused(StatusCode::CONFLICT, "not valid");
@@ -92,7 +100,7 @@ async fn new_accounts_are_throttled_per_ip_before_any_password_is_hashed(backend
         .call(
             &stranger,
             "invites/accept",
-            &[("token", "not-a-real-token"), ("password", PASSWORD)],
+            &[("token", UNKNOWN_TOKEN), ("password", PASSWORD)],
         )
         .await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS);
@@ -641,6 +649,59 @@ async fn smtp_with_tls_required_never_sends_in_plaintext(backend: Backend) {
     app.stop().await;
 }
 
+async fn smtp_over_implicit_tls_sends_only_to_a_trusted_certificate(backend: Backend) {
+    let smtp = FakeSmtp::start_tls().await;
+    let ca_file = tempfile::NamedTempFile::new().expect("CA file");
+    std::fs::write(ca_file.path(), smtp.ca_pem.as_deref().expect("a CA")).expect("write CA");
+
+    // Not told to trust the stand-in's CA: the handshake fails and nothing is sent.
+    let url = smtp.url();
+    let Some(untrusting) = TestApp::start_with(backend, |cli| {
+        cli.smtp_url = Some(url.clone());
+        cli.smtp_from = Some("Coachroom <no-reply@coachroom.test>".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let started = untrusting
+        .ok(
+            &untrusting.client(),
+            "auth/signup",
+            &[
+                ("name", "Casey Coach"),
+                ("email", "casey@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(started["outcome"], "check_email");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        smtp.received().is_empty(),
+        "sent to a certificate nobody trusts"
+    );
+    untrusting.stop().await;
+
+    // Trusting it: the whole sign-up runs over TLS, link and all.
+    let ca_path = ca_file.path().to_string_lossy().into_owned();
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.smtp_url = Some(url);
+        cli.smtp_from = Some("Coachroom <no-reply@coachroom.test>".into());
+        cli.smtp_ca_file = Some(ca_path);
+    })
+    .await
+    else {
+        return;
+    };
+    let coach = app
+        .signup_coach_by_link(&smtp, "Dana Coach", "dana@example.com")
+        .await;
+    let me = app.ok(&coach, "auth/me", &[]).await;
+    assert_eq!(me["email"], "dana@example.com");
+    app.stop().await;
+}
+
 async fn signup_answers_alike_for_taken_and_fresh_addresses(backend: Backend) {
     let Some((app, smtp)) = TestApp::start_with_mail(backend).await else {
         return;
@@ -801,5 +862,195 @@ async fn a_coach_learns_nothing_about_other_workspaces_from_emails(backend: Back
     app.call(&coach, "clients/update", &form)
         .await
         .assert_refused(StatusCode::BAD_REQUEST, "has joined");
+    app.stop().await;
+}
+
+async fn anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.anonymous_concurrency = Some("1".into());
+        cli.anonymous_queue = Some("1".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Ann", "ann@example.com").await;
+
+    // Bodies that never finish arriving hold no place: a body is read before its request
+    // joins the lane. (With a place each, these three would shut the lane.)
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        let mut stream = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST /api/auth/login HTTP/1.1\r\nHost: {addr}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        stalled.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stranger = app
+        .call(
+            &app.client(),
+            "auth/login",
+            &[
+                ("email", "ann@example.com"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        stranger.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        stranger.body
+    );
+    assert_eq!(stranger.body["kind"], "bad_credentials");
+
+    // A burst of anonymous sign-ups: one runs, one waits, the rest are turned away at once,
+    // while the signed-in coach is answered as if nothing were happening.
+    let burst: Vec<_> = (0..12)
+        .map(|i| {
+            let client = app.client();
+            let url = app.url("/api/auth/signup");
+            tokio::spawn(async move {
+                let email = format!("burst{i}@example.com");
+                let response = client
+                    .post(url)
+                    .form(&[
+                        ("name", "Burst"),
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                    ])
+                    .send()
+                    .await
+                    .expect("sign-up");
+                let retry_after = response.headers().contains_key("retry-after");
+                let status = response.status();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                (
+                    status,
+                    body["kind"].as_str().unwrap_or_default().to_owned(),
+                    retry_after,
+                )
+            })
+        })
+        .collect();
+    for _ in 0..5 {
+        let me = app.call(&coach, "auth/me", &[]).await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    }
+    let mut created = 0;
+    let mut busy = 0;
+    for answer in burst {
+        let (status, kind, retry_after) = answer.await.expect("task");
+        match status {
+            StatusCode::OK => created += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(kind, "busy");
+                assert!(retry_after, "a busy answer says when to retry");
+                busy += 1;
+            }
+            other => panic!("unexpected {other} ({kind})"),
+        }
+    }
+    assert!(created >= 1, "nobody got through");
+    assert!(
+        busy >= 1,
+        "12 at once and none turned away: the lane is not bounded"
+    );
+    drop(stalled);
+    app.stop().await;
+}
+
+async fn emails_to_one_address_are_capped(backend: Backend) {
+    let Some((app, smtp)) = TestApp::start_with_mail(backend).await else {
+        return;
+    };
+    // Sign-ups in someone else's name, each from a fresh browser: the answer never changes,
+    // but only five emails reach the address in the window.
+    for _ in 0..7 {
+        let started = app
+            .ok(
+                &app.client(),
+                "auth/signup",
+                &[
+                    ("name", "Mallory"),
+                    ("email", "victim@example.com"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(started["outcome"], "check_email");
+    }
+    smtp.wait_for_mail("victim@example.com", 5).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.mail_to("victim@example.com").len(), 5);
+
+    // A coach resending an invitation: five go, the sixth is a 429 that keeps the open link.
+    let coach = app
+        .signup_coach_by_link(&smtp, "Ann", "ann@example.com")
+        .await;
+    let client_id = app.create_client(&coach, "Bea", "bea@example.com").await;
+    for _ in 0..5 {
+        app.ok(&coach, "invites/send", &[("client_id", &client_id)])
+            .await;
+    }
+    let refused = app
+        .call(&coach, "invites/send", &[("client_id", &client_id)])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    let last = smtp
+        .wait_for_mail("bea@example.com", 5)
+        .await
+        .pop()
+        .expect("an invitation");
+    let token = link_token(&last, "/invite/").expect("a link");
+    let joined = app
+        .ok(
+            &app.client(),
+            "invites/accept",
+            &[("token", &token), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(joined["role"], "client");
+    app.stop().await;
+}
+
+async fn sessions_in_use_outlive_the_idle_limit(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.session_idle_secs = Some("3".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Ann", "ann@example.com").await;
+    // Used every second for twice the idle limit: still signed in.
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let me = app.call(&coach, "auth/me", &[]).await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+        assert_eq!(me.body["email"], "ann@example.com");
+    }
+    // Left alone past the limit: signed out.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let me = app.call(&coach, "auth/me", &[]).await;
+    assert!(
+        me.status == StatusCode::UNAUTHORIZED || me.body.is_null(),
+        "{} {}",
+        me.status,
+        me.body
+    );
     app.stop().await;
 }

@@ -86,14 +86,7 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
         assignments.join(", ")
     );
     let mut tx = db.begin().await?;
-    let (user_id, email): (Option<String>, String) =
-        sqlx::query_as("SELECT user_id, email FROM clients WHERE id = $1 AND coach_id = $2")
-            .bind(client.client_id())
-            .bind(client.coach_id())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
+    let ClientLogin { user_id, email } = login_of(&mut tx, client, "").await?;
     let joined_email_changed = || {
         AppError::invalid(
             "This client has joined, so the email is their login: they change it themselves, \
@@ -303,6 +296,31 @@ pub async fn set_archived(db: &Db, client: &OwnedClient, archived: bool) -> Resu
     expect_one(result)
 }
 
+/// A client's login: their user id once they joined, and the email on file.
+pub(super) struct ClientLogin {
+    pub user_id: Option<String>,
+    pub email: String,
+}
+
+/// The client's [`ClientLogin`], read inside `tx`; `lock` is "" or, on PostgreSQL,
+/// " FOR UPDATE" to hold the row until `tx` ends.
+pub(super) async fn login_of(
+    tx: &mut Transaction<'static, Any>,
+    client: &OwnedClient,
+    lock: &str,
+) -> Result<ClientLogin, AppError> {
+    let (user_id, email): (Option<String>, String) = sqlx::query_as(&format!(
+        "SELECT user_id, email FROM clients WHERE id = $1 AND coach_id = $2{lock}"
+    ))
+    .bind(client.client_id())
+    .bind(client.coach_id())
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    Ok(ClientLogin { user_id, email })
+}
+
 /// Deletes the client with everything of theirs (invites, notes, to-dos, check-ins by cascade),
 /// their login and their sessions, in one transaction; their photos are queued for deletion and
 /// their keys returned.
@@ -314,15 +332,7 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
         Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
     };
-    let user_id: Option<(Option<String>,)> = sqlx::query_as(&format!(
-        "SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2{lock}"
-    ))
-    .bind(client.client_id())
-    .bind(client.coach_id())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let (user_id,) = user_id.ok_or(AppError::NotFound)?;
+    let ClientLogin { user_id, .. } = login_of(&mut tx, client, lock).await?;
     // Photo rows go with the client by cascade; their objects are queued here, atomically.
     let keys = super::object_deletions::queue_for_client(&mut tx, client.client_id()).await?;
     sqlx::query("DELETE FROM clients WHERE id = $1 AND coach_id = $2")

@@ -1,7 +1,7 @@
 //! Links sent by email to prove the address: finishing a sign-up and confirming a new login
 //! email. Single-use, 24 hours, stored only as a hash of the token.
 
-use crate::domain::{Email, PersonName};
+use crate::domain::{Email, LinkToken, PersonName};
 use crate::server::db::Db;
 use crate::server::{digest_hex, internal, new_link_token, now_millis};
 use crate::AppError;
@@ -64,10 +64,25 @@ pub async fn create_email_change(
     insert(db, "email_change", email, Some(user_id), None).await
 }
 
+/// Whether a sign-up link is unused and unexpired: the cheap look before a password is hashed.
+/// Only the claim inside the account's transaction settles it.
+pub async fn signup_usable(db: &Db, token: &LinkToken) -> Result<bool, AppError> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT token_hash FROM email_links WHERE token_hash = $1 AND purpose = 'signup' \
+         AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(digest_hex(token.as_str()))
+    .bind(now_millis())
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(found.is_some())
+}
+
 /// Marks a link used, once: true when this call claimed it (unused, unexpired, this purpose).
 async fn claim(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    token: &str,
+    token: &LinkToken,
     purpose: &str,
 ) -> Result<bool, AppError> {
     let now = now_millis();
@@ -76,7 +91,7 @@ async fn claim(
          AND used_at IS NULL AND expires_at > $1",
     )
     .bind(now)
-    .bind(digest_hex(token))
+    .bind(digest_hex(token.as_str()))
     .bind(purpose)
     .execute(&mut **tx)
     .await
@@ -87,14 +102,14 @@ async fn claim(
 /// Claims a sign-up link inside the caller's transaction (which then creates the account).
 pub async fn claim_signup(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    token: &str,
+    token: &LinkToken,
 ) -> Result<Option<PendingSignup>, AppError> {
     if !claim(tx, token, "signup").await? {
         return Ok(None);
     }
     let (email, name): (String, Option<String>) =
         sqlx::query_as("SELECT email, name FROM email_links WHERE token_hash = $1")
-            .bind(digest_hex(token))
+            .bind(digest_hex(token.as_str()))
             .fetch_one(&mut **tx)
             .await
             .map_err(internal)?;
@@ -107,14 +122,14 @@ pub async fn claim_signup(
 /// Claims an email-change link inside the caller's transaction: (user id, new email).
 pub async fn claim_email_change(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    token: &str,
+    token: &LinkToken,
 ) -> Result<Option<(String, Email)>, AppError> {
     if !claim(tx, token, "email_change").await? {
         return Ok(None);
     }
     let (user_id, email): (Option<String>, String) =
         sqlx::query_as("SELECT user_id, email FROM email_links WHERE token_hash = $1")
-            .bind(digest_hex(token))
+            .bind(digest_hex(token.as_str()))
             .fetch_one(&mut **tx)
             .await
             .map_err(internal)?;

@@ -1,7 +1,7 @@
 //! Single-use invitation links. Only a hash of each token is stored, so a database leak does not
 //! leak working links.
 
-use crate::domain::{InviteStatus, PersonName, Role};
+use crate::domain::{InviteStatus, LinkToken, PersonName, Role};
 use crate::server::authz::OwnedClient;
 use crate::server::db::Db;
 use crate::server::{internal, new_id, now_millis};
@@ -10,8 +10,8 @@ use crate::AppError;
 /// How long an invitation link works.
 pub const INVITE_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
-fn token_hash(token: &str) -> String {
-    crate::server::digest_hex(token)
+fn token_hash(token: &LinkToken) -> String {
+    crate::server::digest_hex(token.as_str())
 }
 
 /// Revokes the client's open invitations and issues a new one. Returns (token, expires_at).
@@ -20,15 +20,8 @@ pub async fn issue(db: &Db, client: &OwnedClient) -> Result<(String, i64), AppEr
     let token = crate::server::new_link_token();
     let expires_at = now + INVITE_LIFETIME_MS;
     let mut tx = db.begin().await?;
-    let (user_id,): (Option<String>,) =
-        sqlx::query_as("SELECT user_id FROM clients WHERE id = $1 AND coach_id = $2")
-            .bind(client.client_id())
-            .bind(client.coach_id())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
-    if user_id.is_some() {
+    let login = super::clients::login_of(&mut tx, client, "").await?;
+    if login.user_id.is_some() {
         return Err(AppError::Conflict("This client has already joined.".into()));
     }
     revoke_open(&mut tx, client.client_id(), now).await?;
@@ -39,7 +32,7 @@ pub async fn issue(db: &Db, client: &OwnedClient) -> Result<(String, i64), AppEr
     .bind(new_id())
     .bind(client.coach_id())
     .bind(client.client_id())
-    .bind(token_hash(&token))
+    .bind(crate::server::digest_hex(&token))
     .bind(now)
     .bind(expires_at)
     .execute(&mut *tx)
@@ -81,7 +74,7 @@ type InviteRow = (
 );
 
 /// What a link shows before anyone signs in.
-pub async fn status(db: &Db, token: &str) -> Result<InviteStatus, AppError> {
+pub async fn status(db: &Db, token: &LinkToken) -> Result<InviteStatus, AppError> {
     let row: Option<InviteRow> = sqlx::query_as(
         "SELECT i.expires_at, i.used_at, i.revoked_at, c.name, c.email, u.name, k.brand_name \
          FROM invites i JOIN clients c ON c.id = i.client_id JOIN coaches k ON k.user_id = i.coach_id \
@@ -126,7 +119,7 @@ pub fn unusable_message(status: &InviteStatus) -> &'static str {
 }
 
 /// Claims the invitation and creates the client's login, all or nothing. Returns the new user id.
-pub async fn accept(db: &Db, token: &str, password_hash: &str) -> Result<String, AppError> {
+pub async fn accept(db: &Db, token: &LinkToken, password_hash: &str) -> Result<String, AppError> {
     let now = now_millis();
     let mut tx = db.begin().await?;
     // Claiming with a conditional update makes the link single-use even under a race.

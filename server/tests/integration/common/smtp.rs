@@ -3,8 +3,9 @@
 
 use super::{Backend, TestApp, PASSWORD};
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
+use tokio_rustls::rustls;
 
 #[derive(Debug, Clone, Default)]
 pub struct Received {
@@ -15,6 +16,9 @@ pub struct Received {
 pub struct FakeSmtp {
     pub port: u16,
     pub messages: Arc<Mutex<Vec<Received>>>,
+    /// With implicit TLS: the PEM of the CA that issued the stand-in's certificate (for
+    /// `localhost`), which the app must be told to trust.
+    pub ca_pem: Option<String>,
 }
 
 impl FakeSmtp {
@@ -28,11 +32,69 @@ impl FakeSmtp {
                 tokio::spawn(session(socket, store.clone()));
             }
         });
-        Self { port, messages }
+        Self {
+            port,
+            messages,
+            ca_pem: None,
+        }
+    }
+
+    /// The same stand-in behind implicit TLS (`smtps://`), with a certificate for `localhost`
+    /// from a CA made here.
+    pub async fn start_tls() -> Self {
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::new()).expect("CA params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Coachroom test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let key = rcgen::KeyPair::generate().expect("server key");
+        let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+            .expect("server params")
+            .signed_by(&key, &issuer)
+            .expect("server certificate");
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .expect("TLS config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind smtps");
+        let port = listener.local_addr().expect("smtps addr").port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let store = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let store = store.clone();
+                tokio::spawn(async move {
+                    // A client that does not trust the certificate ends here: no message.
+                    if let Ok(tls) = acceptor.accept(socket).await {
+                        session(tls, store).await;
+                    }
+                });
+            }
+        });
+        Self {
+            port,
+            messages,
+            ca_pem: Some(ca_cert.pem()),
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        match self.ca_pem {
+            Some(_) => format!("smtps://localhost:{}", self.port),
+            None => format!("smtp://127.0.0.1:{}", self.port),
+        }
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -154,8 +216,8 @@ impl TestApp {
     }
 }
 
-async fn session(socket: tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) {
-    let (read, mut write) = socket.into_split();
+async fn session(socket: impl AsyncRead + AsyncWrite + Unpin, store: Arc<Mutex<Vec<Received>>>) {
+    let (read, mut write) = tokio::io::split(socket);
     let mut lines = BufReader::new(read).lines();
     let mut current = Received::default();
     if write.write_all(b"220 fake.test ESMTP\r\n").await.is_err() {
