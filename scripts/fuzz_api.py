@@ -100,11 +100,19 @@ def smtp(port, mail_dir):
         controller.stop()
 
 
-def emailed_link(mail_dir, to, path_pattern):
-    """The token in the newest message to <to> whose text holds <path_pattern>/<token>."""
+def messages(mail_dir):
+    return sorted(glob.glob(os.path.join(mail_dir, "*.eml")))
+
+
+def emailed_link(mail_dir, to, path_pattern, send):
+    """Calls send(), then waits for a message to <to> holding <path_pattern>/<token> among the
+    ones that came after, and returns the token. (Emails go out after the answer, and an
+    earlier run's message to the same address must not be taken for this one.)"""
+    before = set(messages(mail_dir))
+    send()
     pattern = re.compile(re.escape(path_pattern) + r"/([0-9a-f]{32,})")
     for _ in range(100):
-        for path in sorted(glob.glob(os.path.join(mail_dir, "*.eml")), reverse=True):
+        for path in reversed([m for m in messages(mail_dir) if m not in before]):
             with open(path, "rb") as f:
                 message = email.message_from_binary_file(f, policy=email.policy.default)
             if to not in str(message["To"]):
@@ -119,12 +127,15 @@ def emailed_link(mail_dir, to, path_pattern):
 def setup(base, out, mail_dir):
     coach, client = Api(base), Api(base)
     coach_email = "coach@fuzz.example"
-    coach.form("auth/signup", name="Fuzz Coach", email=coach_email, password=PASSWORD)
-    me = coach.form(
-        "auth/signup/confirm",
-        token=emailed_link(mail_dir, coach_email, "/signup/confirm"),
-        password=PASSWORD,
+    token = emailed_link(
+        mail_dir,
+        coach_email,
+        "/signup/confirm",
+        lambda: coach.form(
+            "auth/signup", name="Fuzz Coach", email=coach_email, password=PASSWORD
+        ),
     )
+    me = coach.form("auth/signup/confirm", token=token, password=PASSWORD)
     profile = {
         field: ""
         for field in (
@@ -135,12 +146,13 @@ def setup(base, out, mail_dir):
     client_id = coach.form(
         "clients/create", name="Fuzz Client", email="client@fuzz.example", **profile
     )["id"]
-    coach.form("invites/send", client_id=client_id)
-    client.form(
-        "invites/accept",
-        token=emailed_link(mail_dir, "client@fuzz.example", "/invite"),
-        password=PASSWORD,
+    token = emailed_link(
+        mail_dir,
+        "client@fuzz.example",
+        "/invite",
+        lambda: coach.form("invites/send", client_id=client_id),
     )
+    client.form("invites/accept", token=token, password=PASSWORD)
 
     note = coach.form("notes/create", client_id=client_id, body="A note")
     todo = coach.form("todos/create", client_id=client_id, title="A to-do", due_date="")
