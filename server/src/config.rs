@@ -68,9 +68,12 @@ pub struct Cli {
     /// Requests from nobody signed in served at once; signed-in users never wait behind them [default: twice the cores]
     #[arg(long, env = "COACHROOM_ANONYMOUS_CONCURRENCY")]
     pub anonymous_concurrency: Option<String>,
-    /// Requests from nobody signed in that may wait (up to 3 s) for their turn; more get 503 [default: 1024]
-    #[arg(long, env = "COACHROOM_ANONYMOUS_QUEUE")]
-    pub anonymous_queue: Option<String>,
+    /// Requests from nobody signed in that a server holds at once (reading their body, waiting up to 3 s for their turn, or running); more get 503 [default: 1024]
+    #[arg(long, env = "COACHROOM_ANONYMOUS_MAX_PENDING")]
+    pub anonymous_max_pending: Option<String>,
+    /// Of those, from one IP address (IPv6: one /64) [default: 64]
+    #[arg(long, env = "COACHROOM_ANONYMOUS_MAX_PER_IP")]
+    pub anonymous_max_per_ip: Option<String>,
     /// Sessions end after this many seconds without a request, 1 to 31536000 [default: 1209600, 14 days]
     #[arg(long, env = "COACHROOM_SESSION_IDLE_SECS")]
     pub session_idle_secs: Option<String>,
@@ -370,10 +373,15 @@ impl Config {
                 cli.anonymous_concurrency,
                 anonymous_defaults.concurrency as u64,
             )? as usize,
-            queue: parse_positive(
-                "COACHROOM_ANONYMOUS_QUEUE",
-                cli.anonymous_queue,
-                anonymous_defaults.queue as u64,
+            in_lane: parse_positive(
+                "COACHROOM_ANONYMOUS_MAX_PENDING",
+                cli.anonymous_max_pending,
+                anonymous_defaults.in_lane as u64,
+            )? as usize,
+            per_ip: parse_positive(
+                "COACHROOM_ANONYMOUS_MAX_PER_IP",
+                cli.anonymous_max_per_ip,
+                anonymous_defaults.per_ip as u64,
             )? as usize,
         };
         let session_max_age = Duration::from_secs(parse_in_range(
@@ -396,6 +404,9 @@ impl Config {
             non_empty("COACHROOM_SMTP_URL", cli.smtp_url)?,
             non_empty("COACHROOM_SMTP_FROM", cli.smtp_from)?,
         ) {
+            (None, None) if cli.smtp_ca_file.is_some() => {
+                return Err("COACHROOM_SMTP_CA_FILE: set, but COACHROOM_SMTP_URL is not".into())
+            }
             (None, None) => None,
             (Some(url), Some(from)) => {
                 let extra_ca_pem =

@@ -39,6 +39,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
     let ai = config.settings.ai.as_ref().map(Ai::new).transpose()?;
     let photo_origin = storage::photo_origin(&storage).await?;
+    let session_cookie_key = app::server::session_store::cookie_key(&db).await?;
     Ok(AppState {
         db,
         settings: Arc::new(config.settings.clone()),
@@ -47,6 +48,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         file_signer,
         ai,
         photo_origin,
+        session_cookie_key,
         full_buckets: Default::default(),
     })
 }

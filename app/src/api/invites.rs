@@ -13,24 +13,34 @@ use serde::{Deserialize, Serialize};
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
-    use crate::server::{authz, internal, principal, state::AppState, store, throttle};
+    use crate::server::{authz, principal, state::AppState, store, throttle};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
-    let profile = store::clients::profile(&state.db, &client).await?;
-    if state.settings.mail.is_some() {
-        // Checked before the new link withdraws the old one: a refused resend loses nothing.
-        let to = crate::domain::Email::parse(&profile.email).map_err(internal)?;
-        if !throttle::email_to(&state, &to).await? {
-            return Err(AppError::TooManyRequests {
-                retry_after_secs: state.settings.throttle.window_secs,
-            });
+    // Counted before the new link withdraws the old one, so a refused resend loses nothing;
+    // given back when no link is made (the client has already joined).
+    let attempt = match state.settings.mail {
+        Some(_) => Some(throttle::invitation_email(&state, client.client_id()).await?),
+        None => None,
+    };
+    let (token, expires_at_ms) = match store::invites::issue(&state.db, &client).await {
+        Ok(issued) => {
+            if let Some(attempt) = attempt {
+                attempt.keep_counted();
+            }
+            issued
         }
-    }
-    let (token, expires_at_ms) = store::invites::issue(&state.db, &client).await?;
+        Err(err) => {
+            if let Some(attempt) = attempt {
+                attempt.succeeded(&state.db).await?;
+            }
+            return Err(err);
+        }
+    };
     let url = format!("{}/invite/{token}", state.settings.base_url);
     let emailed = match &state.settings.mail {
         Some(mail) => {
+            let profile = store::clients::profile(&state.db, &client).await?;
             let coach = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?;
             let from = if coach.brand_name.is_empty() {
                 coach.name

@@ -37,6 +37,11 @@ impl AdmissionQueue {
         }
     }
 
+    /// Callers waiting now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// A slot, held until the permit is dropped; waiters are served first come, first served
     /// (tokio's semaphore is fair).
     pub async fn admit(&self) -> Result<OwnedSemaphorePermit, AppError> {
@@ -61,17 +66,21 @@ mod tests {
 
     #[tokio::test]
     async fn refuses_past_the_waiting_bound_and_after_the_wait() {
-        let queue = Arc::new(AdmissionQueue::new(1, 1, Duration::from_millis(200)));
+        let queue = Arc::new(AdmissionQueue::new(1, 1, Duration::from_millis(500)));
         let held = queue.admit().await.unwrap();
-        // One caller may wait; the next is refused at once.
+        // One caller may wait; the next is refused at once, not after the wait.
         let waiter = tokio::spawn({
             let queue = queue.clone();
             async move { queue.admit().await.map(drop) }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
+        let asked = std::time::Instant::now();
         assert!(matches!(queue.admit().await, Err(AppError::Busy)));
+        assert!(asked.elapsed() < Duration::from_millis(400), "it waited");
+        assert_eq!(queue.waiting(), 1);
         // The waiter's wait runs out while the slot is held.
         assert!(matches!(waiter.await.unwrap(), Err(AppError::Busy)));
+        assert_eq!(queue.waiting(), 0, "waiters all counted out");
         drop(held);
         // A freed slot is taken at once; the waiting count went back to zero.
         let again = queue.admit().await.unwrap();

@@ -3,25 +3,36 @@
 //! signed-in users go straight past it: the flood's cheap refusals would otherwise fill the
 //! runtime's queue and every signed-in request would wait behind hundreds of them.
 //!
-//! At most `concurrency` anonymous requests run at once; up to `queue` more wait, parked (no
-//! CPU), for at most a few seconds; past that the answer is 503 `busy` with `Retry-After`.
-//! Whether a request is signed in is read from its session, so a made-up session cookie costs
-//! one lookup by primary key and then takes the anonymous lane like any other.
+//! - At most `in_lane` anonymous requests are in the lane at once (reading their body, waiting or
+//!   running), and at most `per_ip` of them from one address (an IPv6 /64), so one source
+//!   cannot take every place and lock everyone else out of the login page.
+//! - A request's body (at most 64 KiB, see `http::limit_body`) is read in full, within
+//!   [`BODY_TIMEOUT`], *before* it waits for a slot: a body sent a byte at a time would
+//!   otherwise hold a slot while doing nothing. The two caps above bound the bodies held.
+//! - Then at most `concurrency` run at once; the rest wait, parked (no CPU), first come first
+//!   served, for at most [`MAX_WAIT`].
+//! - A request over a cap is answered 503 `busy` after [`TARPIT`], with `Connection: close`: a
+//!   flood's connections then cost a parked task for a second each instead of a hot loop of
+//!   instant refusals that would take the CPU from everyone.
 //!
-//! An anonymous request's body (at most 64 KiB, see `http::limit_body`) is read in full, within
-//! [`BODY_TIMEOUT`], *before* it joins the lane: a body sent a byte at a time would otherwise
-//! hold a place while doing nothing, and a few such would shut everyone out.
+//! Whether a request is signed in is read from its session. Session cookies are signed (see
+//! `router`), so a made-up one is refused by an HMAC check without touching the database.
 
 use super::admission::AdmissionQueue;
-use super::http::{error_response, UPLOAD_PATHS};
+use super::http::{client_ip, error_response, UPLOAD_PATHS};
 use super::session_store::USER_ID_KEY;
 use crate::AppError;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_sessions::Session;
 
@@ -29,12 +40,19 @@ use tower_sessions::Session;
 const MAX_WAIT: Duration = Duration::from_secs(3);
 /// The longest an anonymous request's body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request over a cap is held before its 503.
+const TARPIT: Duration = Duration::from_secs(1);
+/// Requests held in the tarpit at once; past that they are refused at once.
+const MAX_TARPITTED: usize = 4096;
 
-/// How many anonymous requests run and wait at once.
+/// How many anonymous requests run, and are in the lane, at once.
 #[derive(Debug, Clone, Copy)]
 pub struct AnonymousLimits {
     pub concurrency: usize,
-    pub queue: usize,
+    /// Reading their body, waiting or running.
+    pub in_lane: usize,
+    /// In the lane from one address.
+    pub per_ip: usize,
 }
 
 impl Default for AnonymousLimits {
@@ -42,17 +60,162 @@ impl Default for AnonymousLimits {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
             concurrency: 2 * cores,
-            queue: 1024,
+            in_lane: 1024,
+            per_ip: 64,
         }
     }
 }
 
-pub fn lane(limits: AnonymousLimits) -> Arc<AdmissionQueue> {
-    Arc::new(AdmissionQueue::new(
-        limits.concurrency,
-        limits.queue,
-        MAX_WAIT,
-    ))
+#[derive(Debug)]
+pub struct AnonymousLane {
+    limits: AnonymousLimits,
+    trust_forwarded_for: bool,
+    slots: AdmissionQueue,
+    /// Requests in the lane, in all and per address.
+    places: Mutex<(usize, HashMap<String, usize>)>,
+    tarpitted: AtomicUsize,
+}
+
+/// One request's place in the lane, given back when it is answered (or dropped).
+struct Place {
+    lane: Arc<AnonymousLane>,
+    address: String,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut places = self
+            .lane
+            .places
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (total, per_address) = &mut *places;
+        *total = total.saturating_sub(1);
+        if let Some(count) = per_address.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                per_address.remove(&self.address);
+            }
+        }
+    }
+}
+
+impl AnonymousLane {
+    pub fn new(limits: AnonymousLimits, trust_forwarded_for: bool) -> Arc<Self> {
+        Arc::new(Self {
+            limits,
+            trust_forwarded_for,
+            // The lane's own cap bounds the waiters.
+            slots: AdmissionQueue::new(limits.concurrency, limits.in_lane, MAX_WAIT),
+            places: Mutex::new((0, HashMap::new())),
+            tarpitted: AtomicUsize::new(0),
+        })
+    }
+
+    fn enter(self: &Arc<Self>, address: String) -> Option<Place> {
+        let mut places = self
+            .places
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (total, per_address) = &mut *places;
+        let mine = per_address.get(&address).copied().unwrap_or(0);
+        if *total >= self.limits.in_lane || mine >= self.limits.per_ip {
+            return None;
+        }
+        *total += 1;
+        per_address.insert(address.clone(), mine + 1);
+        Some(Place {
+            lane: self.clone(),
+            address,
+        })
+    }
+
+    /// The 503 for a request over a cap, after the tarpit (unless it is full).
+    async fn refuse(&self, path: &str) -> Response {
+        if self.tarpitted.fetch_add(1, Ordering::SeqCst) < MAX_TARPITTED {
+            tokio::time::sleep(TARPIT).await;
+        }
+        self.tarpitted.fetch_sub(1, Ordering::SeqCst);
+        let mut response = busy(path);
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        response
+    }
+}
+
+/// Built assets (served from their own directory, a miss is a plain 404) never wait.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
+}
+
+/// 503 `busy`: the documented JSON under `/api`, a short page for a browser elsewhere.
+fn busy(path: &str) -> Response {
+    if path.starts_with("/api/") {
+        return error_response(&AppError::Busy);
+    }
+    let mut response = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Coachroom is \
+         busy</title></head><body><h1>Coachroom is busy</h1><p>Too many people are opening this \
+         page right now. Try again in a moment.</p></body></html>",
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// The middleware (inside the session layer).
+pub async fn admit_anonymous(
+    State(lane): State<Arc<AnonymousLane>>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    // Uploads are refused (401) unread by the upload gate when anonymous.
+    let path = request.uri().path().to_owned();
+    if is_static_asset(&path) || UPLOAD_PATHS.contains(&path.as_str()) {
+        return next.run(request).await;
+    }
+    match session.get::<String>(USER_ID_KEY).await {
+        Ok(Some(_)) => return next.run(request).await,
+        Ok(None) => {}
+        Err(err) => return error_response(&super::internal(err)),
+    }
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let ip = client_ip(request.headers(), peer, lane.trust_forwarded_for);
+    let Some(_place) = lane.enter(super::throttle::address_block(ip)) else {
+        return lane.refuse(&path).await;
+    };
+    let request = match read_body(request).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    let slot = match lane.slots.admit().await {
+        Ok(slot) => slot,
+        Err(AppError::Busy) => return busy(&path),
+        Err(err) => return error_response(&err),
+    };
+    let response = next.run(request).await;
+    if path.starts_with("/api/") {
+        // Server fns answer with whole bodies: the work is done.
+        return response;
+    }
+    // A page streams its body as it renders: the slot and place are held until it is sent.
+    response.map(|body| {
+        Body::new(body.map_frame(move |frame| {
+            let _held = (&slot, &_place);
+            frame
+        }))
+    })
 }
 
 /// The request with its body read into memory (the body limit applies), or the refusal.
@@ -83,47 +246,26 @@ async fn read_body(request: Request) -> Result<Request, Response> {
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
-/// Built assets are plain files with long caching: they never wait.
-fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The middleware (inside the session layer).
-pub async fn admit_anonymous(
-    State(lane): State<Arc<AdmissionQueue>>,
-    session: Session,
-    request: Request,
-    next: Next,
-) -> Response {
-    // Uploads are refused (401) unread by the upload gate when anonymous.
-    let path = request.uri().path();
-    if is_static_asset(path) || UPLOAD_PATHS.contains(&path) {
-        return next.run(request).await;
+    #[test]
+    fn places_are_capped_in_all_and_per_address_and_come_back() {
+        let lane = AnonymousLane::new(
+            AnonymousLimits {
+                concurrency: 1,
+                in_lane: 3,
+                per_ip: 2,
+            },
+            false,
+        );
+        let a1 = lane.enter("a".into()).unwrap();
+        let _a2 = lane.enter("a".into()).unwrap();
+        assert!(lane.enter("a".into()).is_none(), "a third from one address");
+        let _b1 = lane.enter("b".into()).unwrap();
+        assert!(lane.enter("c".into()).is_none(), "over the lane's cap");
+        drop(a1);
+        assert!(lane.enter("c".into()).is_some(), "a place came back");
     }
-    match session.get::<String>(USER_ID_KEY).await {
-        Ok(Some(_)) => return next.run(request).await,
-        Ok(None) => {}
-        Err(err) => return error_response(&super::internal(err)),
-    }
-    let request = match read_body(request).await {
-        Ok(request) => request,
-        Err(refusal) => return refusal,
-    };
-    let slot = match lane.admit().await {
-        Ok(slot) => slot,
-        Err(err) => return error_response(&err),
-    };
-    let is_api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
-    if is_api {
-        // Server fns answer with whole bodies: the work is done.
-        return response;
-    }
-    // A page streams its body as it renders: the slot is held until the body is sent.
-    response.map(|body| {
-        Body::new(body.map_frame(move |frame| {
-            let _held = &slot;
-            frame
-        }))
-    })
 }

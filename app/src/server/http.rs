@@ -7,7 +7,7 @@ use crate::domain::Role;
 use crate::AppError;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HOST, LOCATION, ORIGIN, RETRY_AFTER,
+    CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HOST, LOCATION, ORIGIN, RETRY_AFTER, SET_COOKIE,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -167,13 +167,16 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
         return response;
     }
     let is_asset = path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico";
-    let policy = if is_asset && response.status().is_success() && has_content_hash(&path) {
-        "public, max-age=31536000, immutable"
-    } else if is_asset {
-        "no-cache"
-    } else {
-        "no-store"
-    };
+    // An answer that sets a cookie is one person's: never for a shared cache.
+    let sets_cookie = response.headers().contains_key(SET_COOKIE);
+    let policy =
+        if is_asset && !sets_cookie && response.status().is_success() && has_content_hash(&path) {
+            "public, max-age=31536000, immutable"
+        } else if is_asset {
+            "no-cache"
+        } else {
+            "no-store"
+        };
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static(policy));

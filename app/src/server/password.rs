@@ -159,6 +159,7 @@ mod tests {
             }
         }
         assert!(busy > 0, "{callers} callers and none refused");
+        assert_eq!(gate.queue.waiting(), 0, "waiters all counted out");
     }
 
     #[tokio::test]

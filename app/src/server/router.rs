@@ -13,6 +13,7 @@ use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -34,7 +35,8 @@ pub fn build(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(state.settings.session_idle)
                 .unwrap_or(time::Duration::days(14)),
-        ));
+        ))
+        .with_signed(state.session_cookie_key.clone());
 
     super::throttle::spawn_sweeper(
         state.db.clone(),
@@ -62,7 +64,15 @@ pub fn build(state: AppState) -> Router {
         move || http::set_content_security_policy(photo_origin.as_deref())
     };
     let is_https = state.settings.base_url.starts_with("https://");
+    // Built assets from their own directory, with the brotli and gzip copies made at startup: a
+    // miss is a plain 404, not a page render (these skip the anonymous lane).
+    let pkg_dir = std::path::Path::new(&*state.leptos_options.site_root)
+        .join(&*state.leptos_options.site_pkg_dir);
+    let assets = ServeDir::new(pkg_dir)
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
+        .nest_service("/pkg", assets)
         .route("/api/{*rest}", any(http::api_not_found))
         // A static route: matched before the catch-all above.
         .route("/api/openapi.json", get(super::openapi::serve))
@@ -92,7 +102,10 @@ pub fn build(state: AppState) -> Router {
             super::upload_gate::limit_uploads,
         ))
         .layer(from_fn_with_state(
-            super::anonymous_lane::lane(state.settings.anonymous),
+            super::anonymous_lane::AnonymousLane::new(
+                state.settings.anonymous,
+                state.settings.trust_forwarded_for,
+            ),
             super::anonymous_lane::admit_anonymous,
         ))
         .layer(from_fn_with_state(

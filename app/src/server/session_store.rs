@@ -19,6 +19,17 @@ pub const USER_ID_KEY: &str = "user_id";
 /// The session key holding when the session's idle expiry was last pushed back (ms).
 const RENEWED_AT_KEY: &str = "renewed_at";
 
+/// The key that signs session cookies: from a secret kept in the database, so every app server
+/// accepts the cookies of the others.
+pub async fn cookie_key(db: &Db) -> Result<tower_sessions::cookie::Key, String> {
+    use sha2::Digest;
+    let secret = super::store::secrets::get_or_create(db, "session_cookie_key").await?;
+    // The cookie crate wants 64 bytes (signing and encryption halves).
+    Ok(tower_sessions::cookie::Key::from(
+        sha2::Sha512::digest(&secret).as_slice(),
+    ))
+}
+
 /// How often a signed-in session's idle expiry moves forward: a hundredth of the idle limit
 /// (about 3.4 hours of 14 days), so a session in use never lapses while costing one write
 /// per interval, not one per request.
@@ -27,14 +38,23 @@ fn renewal_interval_ms(idle: Duration) -> i64 {
 }
 
 /// Middleware (inside the session layer): pushes a signed-in session's idle expiry back now and
-/// then, so "ends after 14 days without a request" holds for a session in daily use. The
-/// session layer saves a changed session and sends its cookie again with a fresh Max-Age.
+/// then, so "ends after 14 days without a request" holds for a session in use. The session
+/// layer saves a changed session and sends its cookie again with a fresh Max-Age.
+///
+/// Only page loads renew (GET, not a built asset): a failed save makes the session layer answer
+/// 500, which a page load can take and a server fn that has just written must not.
 pub async fn keep_alive(
     axum::extract::State(idle): axum::extract::State<Duration>,
     session: tower_sessions::Session,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let is_page_load = request.method() == axum::http::Method::GET
+        && !request.uri().path().starts_with("/pkg/")
+        && !request.uri().path().starts_with("/api/");
+    if !is_page_load {
+        return next.run(request).await;
+    }
     if let Ok(Some(_)) = session.get::<String>(USER_ID_KEY).await {
         let now = now_millis();
         let renewed_at = session.get::<i64>(RENEWED_AT_KEY).await.ok().flatten();

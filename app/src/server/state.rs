@@ -23,6 +23,8 @@ pub struct AppState {
     /// Where photo links point when that is not this site (S3's origin), for the
     /// Content-Security-Policy's `img-src`.
     pub photo_origin: Option<String>,
+    /// Signs session cookies (shared through the database, like `file_signer`).
+    pub session_cookie_key: tower_sessions::cookie::Key,
     /// Throttle buckets this server knows are full (see `throttle`).
     pub full_buckets: Arc<super::throttle::FullBuckets>,
 }

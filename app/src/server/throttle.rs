@@ -52,7 +52,7 @@ impl FullBuckets {
 
 /// The address a bucket counts: an IPv4 address, or an IPv6 address's /64 (one subscriber's
 /// network, whose 2^64 addresses would otherwise each get their own allowance).
-fn address_block(ip: IpAddr) -> String {
+pub fn address_block(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
@@ -121,8 +121,13 @@ pub async fn new_account(state: &AppState, ip: IpAddr) -> Result<Attempt, AppErr
 /// Emails to one address (sign-up links, login-email links, invitations), whoever asks: true
 /// when this one may go. Every IP's sign-ups together cannot flood one inbox.
 pub async fn email_to(state: &AppState, to: &Email) -> Result<bool, AppError> {
+    // `ann+1@…` and `ann+2@…` reach one inbox: they share its allowance.
+    let inbox = match to.as_str().split_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => to.to_string(),
+    };
     let buckets = vec![Bucket::new(
-        &format!("email-to:{to}"),
+        &format!("email-to:{inbox}"),
         state.settings.throttle.max_emails_per_address,
     )];
     match count(state, buckets).await {
@@ -133,6 +138,16 @@ pub async fn email_to(state: &AppState, to: &Email) -> Result<bool, AppError> {
         Err(AppError::TooManyRequests { .. }) => Ok(false),
         Err(other) => Err(other),
     }
+}
+
+/// Invitation emails to one client, whoever else writes to the address: a stranger's sign-ups
+/// with the client's address cannot stop the coach from inviting them. 429 past the limit.
+pub async fn invitation_email(state: &AppState, client_id: &str) -> Result<Attempt, AppError> {
+    let buckets = vec![Bucket::new(
+        &format!("invite-to:{client_id}"),
+        state.settings.throttle.max_emails_per_address,
+    )];
+    count(state, buckets).await
 }
 
 /// Wrong current passwords on a signed-in account (password and email changes).

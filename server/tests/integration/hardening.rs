@@ -31,8 +31,10 @@ cases_on_both_backends!(
     login_email_changes_answer_alike_and_need_the_link,
     a_coach_learns_nothing_about_other_workspaces_from_emails,
     anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip,
+    one_address_cannot_take_the_whole_anonymous_lane,
     emails_to_one_address_are_capped,
     sessions_in_use_outlive_the_idle_limit,
+    renewal_never_outlasts_the_absolute_lifetime,
 );
 
 /// A token of the right shape that no link has: it reaches the lookup (a malformed one is
@@ -865,10 +867,47 @@ async fn a_coach_learns_nothing_about_other_workspaces_from_emails(backend: Back
     app.stop().await;
 }
 
+/// Opens a connection and sends a login whose body never finishes arriving.
+async fn stalled_login(app: &TestApp, forwarded_for: &str) -> tokio::net::TcpStream {
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-For: {forwarded_for}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream
+}
+
+/// A wrong-password login from `forwarded_for`: (status, kind, Connection header).
+async fn login_from(app: &TestApp, forwarded_for: &str) -> (StatusCode, String, String) {
+    let response = app
+        .client()
+        .post(app.url("/api/auth/login"))
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[
+            ("email", "ann@example.com"),
+            ("password", "not the password"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    let status = response.status();
+    let connection = response
+        .headers()
+        .get("connection")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let kind = body["kind"].as_str().unwrap_or_default().to_owned();
+    (status, kind, connection)
+}
+
 async fn anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip(backend: Backend) {
     let Some(app) = TestApp::start_with(backend, |cli| {
         cli.anonymous_concurrency = Some("1".into());
-        cli.anonymous_queue = Some("1".into());
+        cli.anonymous_max_pending = Some("5".into());
     })
     .await
     else {
@@ -877,42 +916,21 @@ async fn anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip(backen
     let coach = app.client();
     app.signup_coach(&coach, "Ann", "ann@example.com").await;
 
-    // Bodies that never finish arriving hold no place: a body is read before its request
-    // joins the lane. (With a place each, these three would shut the lane.)
-    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Bodies that never finish arriving hold a place in the lane but not its one slot: a body is
+    // read before its request waits for a slot.
     let mut stalled = Vec::new();
     for _ in 0..3 {
-        let mut stream = tokio::net::TcpStream::connect(&addr)
-            .await
-            .expect("connect");
-        let head = format!(
-            "POST /api/auth/login HTTP/1.1\r\nHost: {addr}\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail="
-        );
-        stream.write_all(head.as_bytes()).await.expect("write");
-        stalled.push(stream);
+        stalled.push(stalled_login(&app, "").await);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let stranger = app
-        .call(
-            &app.client(),
-            "auth/login",
-            &[
-                ("email", "ann@example.com"),
-                ("password", "not the password"),
-            ],
-        )
-        .await;
+    let (status, kind, _) = login_from(&app, "").await;
     assert_eq!(
-        stranger.status,
-        StatusCode::UNAUTHORIZED,
-        "{}",
-        stranger.body
+        (status, kind.as_str()),
+        (StatusCode::UNAUTHORIZED, "bad_credentials")
     );
-    assert_eq!(stranger.body["kind"], "bad_credentials");
 
-    // A burst of anonymous sign-ups: one runs, one waits, the rest are turned away at once,
-    // while the signed-in coach is answered as if nothing were happening.
+    // A burst of anonymous sign-ups: two places are left, so most are turned away, while the
+    // signed-in coach is answered as if nothing were happening.
     let burst: Vec<_> = (0..12)
         .map(|i| {
             let client = app.client();
@@ -943,6 +961,7 @@ async fn anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip(backen
     for _ in 0..5 {
         let me = app.call(&coach, "auth/me", &[]).await;
         assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+        assert_eq!(me.body["email"], "ann@example.com");
     }
     let mut created = 0;
     let mut busy = 0;
@@ -964,6 +983,39 @@ async fn anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip(backen
         "12 at once and none turned away: the lane is not bounded"
     );
     drop(stalled);
+    app.stop().await;
+}
+
+async fn one_address_cannot_take_the_whole_anonymous_lane(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.trust_forwarded_for = Some("true".into());
+        cli.anonymous_max_per_ip = Some("2".into());
+    })
+    .await
+    else {
+        return;
+    };
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
+    // One address holds its two places with bodies that never arrive...
+    let _stalled = [
+        stalled_login(&app, "203.0.113.7").await,
+        stalled_login(&app, "203.0.113.7").await,
+    ];
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...so its next request is refused, and told to close the connection,
+    let (status, kind, connection) = login_from(&app, "203.0.113.7").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, "busy")
+    );
+    assert_eq!(connection, "close");
+    // while everyone else is served.
+    let (status, kind, _) = login_from(&app, "198.51.100.4").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::UNAUTHORIZED, "bad_credentials")
+    );
     app.stop().await;
 }
 
@@ -1026,6 +1078,46 @@ async fn emails_to_one_address_are_capped(backend: Backend) {
     app.stop().await;
 }
 
+/// Signs Ann up; returns the raw `name=value` of her session cookie, to send by hand (a
+/// cookie jar would drop it at its Max-Age, and the server's own expiry is what is tested).
+async fn raw_session_cookie(app: &TestApp) -> String {
+    let response = app
+        .signup_request(&app.client())
+        .send()
+        .await
+        .expect("sign-up");
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(response.headers()).expect("session cookie");
+    cookie.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// Who the server says the cookie belongs to (`null` when signed out).
+async fn who_is(app: &TestApp, cookie: &str) -> Value {
+    let response = reqwest::Client::new()
+        .post(app.url("/api/auth/me"))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("auth/me");
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+/// Loads a page with the cookie (what renews a session).
+async fn load_page(app: &TestApp, cookie: &str) {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(app.url("/coach"))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("page");
+    assert!(response.status().is_success() || response.status().is_redirection());
+    let _ = response.bytes().await;
+}
+
 async fn sessions_in_use_outlive_the_idle_limit(backend: Backend) {
     let Some(app) = TestApp::start_with(backend, |cli| {
         cli.session_idle_secs = Some("3".into());
@@ -1034,23 +1126,42 @@ async fn sessions_in_use_outlive_the_idle_limit(backend: Backend) {
     else {
         return;
     };
-    let coach = app.client();
-    app.signup_coach(&coach, "Ann", "ann@example.com").await;
-    // Used every second for twice the idle limit: still signed in.
+    let cookie = raw_session_cookie(&app).await;
+    // Pages loaded every second for twice the idle limit: still signed in.
     for _ in 0..6 {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let me = app.call(&coach, "auth/me", &[]).await;
-        assert_eq!(me.status, StatusCode::OK, "{}", me.body);
-        assert_eq!(me.body["email"], "ann@example.com");
+        load_page(&app, &cookie).await;
+        assert_eq!(who_is(&app, &cookie).await["email"], "ann@example.com");
     }
-    // Left alone past the limit: signed out.
+    // Left alone past the limit: the server has ended it.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let me = app.call(&coach, "auth/me", &[]).await;
+    assert_eq!(who_is(&app, &cookie).await, Value::Null);
+    app.stop().await;
+}
+
+async fn renewal_never_outlasts_the_absolute_lifetime(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.session_idle_secs = Some("3".into());
+        cli.session_max_age_secs = Some("5".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let cookie = raw_session_cookie(&app).await;
+    let mut signed_out_after = None;
+    for second in 1..=8 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        load_page(&app, &cookie).await;
+        if who_is(&app, &cookie).await.is_null() {
+            signed_out_after = Some(second);
+            break;
+        }
+    }
+    let after = signed_out_after.expect("still signed in after 8 s of a 5 s lifetime");
     assert!(
-        me.status == StatusCode::UNAUTHORIZED || me.body.is_null(),
-        "{} {}",
-        me.status,
-        me.body
+        after >= 4,
+        "signed out after {after} s, before the lifetime was over"
     );
     app.stop().await;
 }

@@ -115,6 +115,9 @@ impl TestApp {
             // Tests make many accounts from 127.0.0.1; the limit itself is tested with its own
             // setting (hardening.rs).
             new_accounts_max_per_ip: Some("1000".into()),
+            // Every test's requests come from 127.0.0.1; the per-address share of the anonymous
+            // lane is tested with its own setting (hardening.rs).
+            anonymous_max_per_ip: Some("1000".into()),
             ..Cli::default()
         };
         configure(&mut cli);

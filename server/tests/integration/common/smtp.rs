@@ -17,7 +17,7 @@ pub struct FakeSmtp {
     pub port: u16,
     pub messages: Arc<Mutex<Vec<Received>>>,
     /// With implicit TLS: the PEM of the CA that issued the stand-in's certificate (for
-    /// `localhost`), which the app must be told to trust.
+    /// 127.0.0.1), which the app must be told to trust.
     pub ca_pem: Option<String>,
 }
 
@@ -39,7 +39,7 @@ impl FakeSmtp {
         }
     }
 
-    /// The same stand-in behind implicit TLS (`smtps://`), with a certificate for `localhost`
+    /// The same stand-in behind implicit TLS (`smtps://`), with a certificate for 127.0.0.1
     /// from a CA made here.
     pub async fn start_tls() -> Self {
         let ca_key = rcgen::KeyPair::generate().expect("CA key");
@@ -51,7 +51,8 @@ impl FakeSmtp {
         let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
         let key = rcgen::KeyPair::generate().expect("server key");
-        let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        // For the IP: a host without IPv6 would fail `localhost` at its first address (::1).
+        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".into()])
             .expect("server params")
             .signed_by(&key, &issuer)
             .expect("server certificate");
@@ -92,7 +93,7 @@ impl FakeSmtp {
 
     pub fn url(&self) -> String {
         match self.ca_pem {
-            Some(_) => format!("smtps://localhost:{}", self.port),
+            Some(_) => format!("smtps://127.0.0.1:{}", self.port),
             None => format!("smtp://127.0.0.1:{}", self.port),
         }
     }
