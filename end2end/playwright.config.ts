@@ -55,6 +55,9 @@ export default defineConfig({
       RUST_LOG: 'warn',
       // Every test signs up from 127.0.0.1; the per-IP limit on new accounts is tested apart.
       COACHROOM_NEW_ACCOUNTS_MAX_PER_IP: '1000',
+      // Both workers' browsers are one address (127.0.0.1) to the anonymous lane.
+      COACHROOM_ANONYMOUS_RATE_PER_IP: '1000',
+      COACHROOM_ANONYMOUS_MAX_PER_IP: '1000',
       COACHROOM_AI_BASE_URL: `http://127.0.0.1:${aiPort}/v1`,
       COACHROOM_AI_CHAT_MODEL: 'e2e-model',
       // Embedded SQLite in the data directory unless told otherwise.

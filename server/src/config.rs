@@ -74,6 +74,9 @@ pub struct Cli {
     /// Of those, from one IP address (IPv6: one /64) [default: 64]
     #[arg(long, env = "COACHROOM_ANONYMOUS_MAX_PER_IP")]
     pub anonymous_max_per_ip: Option<String>,
+    /// Requests from nobody signed in that one IP address may start per second, twice that in a burst; more get 503 after a one-second hold [default: 20]
+    #[arg(long, env = "COACHROOM_ANONYMOUS_RATE_PER_IP")]
+    pub anonymous_rate_per_ip: Option<String>,
     /// Sessions end after this many seconds without a request, 1 to 31536000 [default: 1209600, 14 days]
     #[arg(long, env = "COACHROOM_SESSION_IDLE_SECS")]
     pub session_idle_secs: Option<String>,
@@ -383,6 +386,13 @@ impl Config {
                 cli.anonymous_max_per_ip,
                 anonymous_defaults.per_ip as u64,
             )? as usize,
+            rate_per_ip: parse_in_range(
+                "COACHROOM_ANONYMOUS_RATE_PER_IP",
+                cli.anonymous_rate_per_ip,
+                anonymous_defaults.rate_per_ip.into(),
+                1,
+                u32::MAX.into(),
+            )? as u32,
         };
         let session_max_age = Duration::from_secs(parse_in_range(
             "COACHROOM_SESSION_MAX_AGE_SECS",

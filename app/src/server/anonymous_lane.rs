@@ -3,17 +3,20 @@
 //! signed-in users go straight past it: the flood's cheap refusals would otherwise fill the
 //! runtime's queue and every signed-in request would wait behind hundreds of them.
 //!
+//! - One address (an IPv6 /64) may start `rate_per_ip` anonymous requests a second (a token
+//!   bucket holding two seconds' worth): a flood's cheap refusals would otherwise still take the
+//!   CPU from everyone, signed in or not.
 //! - At most `in_lane` anonymous requests are in the lane at once (reading their body, waiting or
-//!   running), and at most `per_ip` of them from one address (an IPv6 /64), so one source
-//!   cannot take every place and lock everyone else out of the login page.
+//!   running), and at most `per_ip` of them from one address, so one source cannot take every
+//!   place and lock everyone else out of the login page.
 //! - A request's body (at most 64 KiB, see `http::limit_body`) is read in full, within
 //!   [`BODY_TIMEOUT`], *before* it waits for a slot: a body sent a byte at a time would
 //!   otherwise hold a slot while doing nothing. The two caps above bound the bodies held.
 //! - Then at most `concurrency` run at once; the rest wait, parked (no CPU), first come first
 //!   served, for at most [`MAX_WAIT`].
-//! - A request over a cap is answered 503 `busy` after [`TARPIT`], with `Connection: close`: a
-//!   flood's connections then cost a parked task for a second each instead of a hot loop of
-//!   instant refusals that would take the CPU from everyone.
+//! - A request over a rate or cap is answered 503 `busy` after [`TARPIT`], with
+//!   `Connection: close`: a flood's connections then cost a parked task for a second each
+//!   instead of a hot loop of instant refusals.
 //!
 //! Whether a request is signed in is read from its session. Session cookies are signed (see
 //! `router`), so a made-up one is refused by an HMAC check without touching the database.
@@ -33,7 +36,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tower_sessions::Session;
 
 /// The longest an anonymous request waits for its turn.
@@ -53,6 +56,8 @@ pub struct AnonymousLimits {
     pub in_lane: usize,
     /// In the lane from one address.
     pub per_ip: usize,
+    /// Requests one address may start each second (twice that in a burst).
+    pub rate_per_ip: u32,
 }
 
 impl Default for AnonymousLimits {
@@ -62,6 +67,7 @@ impl Default for AnonymousLimits {
             concurrency: 2 * cores,
             in_lane: 1024,
             per_ip: 64,
+            rate_per_ip: 20,
         }
     }
 }
@@ -73,8 +79,14 @@ pub struct AnonymousLane {
     slots: AdmissionQueue,
     /// Requests in the lane, in all and per address.
     places: Mutex<(usize, HashMap<String, usize>)>,
+    /// Each address's token bucket: (tokens, when last filled).
+    rates: Mutex<HashMap<String, (f64, Instant)>>,
     tarpitted: AtomicUsize,
 }
+
+/// Addresses whose token buckets are kept; past this, the full ones are forgotten (a full
+/// bucket is what a new address gets anyway), then all.
+const MAX_TRACKED_ADDRESSES: usize = 100_000;
 
 /// One request's place in the lane, given back when it is answered (or dropped).
 struct Place {
@@ -108,8 +120,36 @@ impl AnonymousLane {
             // The lane's own cap bounds the waiters.
             slots: AdmissionQueue::new(limits.concurrency, limits.in_lane, MAX_WAIT),
             places: Mutex::new((0, HashMap::new())),
+            rates: Mutex::new(HashMap::new()),
             tarpitted: AtomicUsize::new(0),
         })
+    }
+
+    /// Takes a token from the address's bucket: false when it has none left.
+    fn take_token(&self, address: &str, now: Instant) -> bool {
+        let rate = f64::from(self.limits.rate_per_ip);
+        let burst = 2.0 * rate;
+        let mut rates = self
+            .rates
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if rates.len() >= MAX_TRACKED_ADDRESSES && !rates.contains_key(address) {
+            rates.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+            if rates.len() >= MAX_TRACKED_ADDRESSES {
+                rates.clear();
+            }
+        }
+        let (tokens, at) = rates.entry(address.to_owned()).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 
     fn enter(self: &Arc<Self>, address: String) -> Option<Place> {
@@ -192,7 +232,11 @@ pub async fn admit_anonymous(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0);
     let ip = client_ip(request.headers(), peer, lane.trust_forwarded_for);
-    let Some(_place) = lane.enter(super::throttle::address_block(ip)) else {
+    let address = super::throttle::address_block(ip);
+    if !lane.take_token(&address, Instant::now()) {
+        return lane.refuse(&path).await;
+    }
+    let Some(_place) = lane.enter(address) else {
         return lane.refuse(&path).await;
     };
     let request = match read_body(request).await {
@@ -257,6 +301,7 @@ mod tests {
                 concurrency: 1,
                 in_lane: 3,
                 per_ip: 2,
+                rate_per_ip: 1,
             },
             false,
         );
@@ -267,5 +312,29 @@ mod tests {
         assert!(lane.enter("c".into()).is_none(), "over the lane's cap");
         drop(a1);
         assert!(lane.enter("c".into()).is_some(), "a place came back");
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::*;
+
+    #[test]
+    fn each_address_gets_a_burst_then_its_rate() {
+        let lane = AnonymousLane::new(
+            AnonymousLimits {
+                concurrency: 1,
+                in_lane: 10,
+                per_ip: 10,
+                rate_per_ip: 5,
+            },
+            false,
+        );
+        let start = Instant::now();
+        let taken = (0..20).filter(|_| lane.take_token("a", start)).count();
+        assert_eq!(taken, 10, "a burst of two seconds' worth");
+        assert!(lane.take_token("b", start), "another address has its own");
+        assert!(!lane.take_token("a", start + Duration::from_millis(100)));
+        assert!(lane.take_token("a", start + Duration::from_millis(250)));
     }
 }

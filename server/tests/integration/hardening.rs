@@ -32,6 +32,7 @@ cases_on_both_backends!(
     a_coach_learns_nothing_about_other_workspaces_from_emails,
     anonymous_requests_take_a_bounded_lane_that_signed_in_users_skip,
     one_address_cannot_take_the_whole_anonymous_lane,
+    an_address_over_its_anonymous_rate_is_refused,
     emails_to_one_address_are_capped,
     sessions_in_use_outlive_the_idle_limit,
     renewal_never_outlasts_the_absolute_lifetime,
@@ -1011,6 +1012,60 @@ async fn one_address_cannot_take_the_whole_anonymous_lane(backend: Backend) {
     );
     assert_eq!(connection, "close");
     // while everyone else is served.
+    let (status, kind, _) = login_from(&app, "198.51.100.4").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::UNAUTHORIZED, "bad_credentials")
+    );
+    app.stop().await;
+}
+
+async fn an_address_over_its_anonymous_rate_is_refused(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.trust_forwarded_for = Some("true".into());
+        cli.anonymous_rate_per_ip = Some("2".into());
+    })
+    .await
+    else {
+        return;
+    };
+    app.signup_coach(&app.client(), "Ann", "ann@example.com")
+        .await;
+    // Eight at once: a burst of two seconds' worth (4) is served, the rest are refused.
+    let url = app.url("/api/auth/login");
+    let tries: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .header("X-Forwarded-For", "203.0.113.9")
+                    .form(&[
+                        ("email", "ann@example.com"),
+                        ("password", "not the password"),
+                    ])
+                    .send()
+                    .await
+                    .expect("login")
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in tries {
+        statuses.push(attempt.await.expect("task"));
+    }
+    let served = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert_eq!(served + refused, 8, "{statuses:?}");
+    assert!((4..=5).contains(&served), "{statuses:?}");
+    // Another address has its own allowance.
     let (status, kind, _) = login_from(&app, "198.51.100.4").await;
     assert_eq!(
         (status, kind.as_str()),

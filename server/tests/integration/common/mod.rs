@@ -115,9 +115,10 @@ impl TestApp {
             // Tests make many accounts from 127.0.0.1; the limit itself is tested with its own
             // setting (hardening.rs).
             new_accounts_max_per_ip: Some("1000".into()),
-            // Every test's requests come from 127.0.0.1; the per-address share of the anonymous
-            // lane is tested with its own setting (hardening.rs).
+            // Every test's requests come from 127.0.0.1; the per-address share and rate of the
+            // anonymous lane are tested with their own settings (hardening.rs).
             anonymous_max_per_ip: Some("1000".into()),
+            anonymous_rate_per_ip: Some("100000".into()),
             ..Cli::default()
         };
         configure(&mut cli);
