@@ -43,7 +43,9 @@ use tower_sessions::Session;
 const MAX_WAIT: Duration = Duration::from_secs(3);
 /// The longest an anonymous request's body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a request over a cap is held before its 503.
+/// How long a request over a cap is held before its 503, on average. Each hold is drawn from
+/// half to one and a half times this: a flood's connections, refused together, would otherwise
+/// all come back at the same instant, and their bursts showed as latency for everyone.
 const TARPIT: Duration = Duration::from_secs(1);
 /// Requests held in the tarpit at once; past that they are refused at once.
 const MAX_TARPITTED: usize = 4096;
@@ -173,7 +175,9 @@ impl AnonymousLane {
     /// The 503 for a request over a cap, after the tarpit (unless it is full).
     async fn refuse(&self, path: &str) -> Response {
         if self.tarpitted.fetch_add(1, Ordering::SeqCst) < MAX_TARPITTED {
-            tokio::time::sleep(TARPIT).await;
+            use rand::Rng;
+            let hold = TARPIT.mul_f64(rand::thread_rng().gen_range(0.5..1.5));
+            tokio::time::sleep(hold).await;
         }
         self.tarpitted.fetch_sub(1, Ordering::SeqCst);
         let mut response = busy(path);
