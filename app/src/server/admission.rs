@@ -18,8 +18,17 @@ pub struct AdmissionQueue {
     max_wait: Duration,
 }
 
-/// Counts a waiting caller for as long as it waits (also when its request is dropped).
-struct Waiting<'a>(&'a AtomicUsize);
+/// Counts a caller for as long as it is held: the count goes back down when this is dropped,
+/// also when the request is dropped mid-wait (the client went away).
+pub struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    /// Counts one more; returns the guard and the count before it.
+    pub fn count(counter: &'a AtomicUsize) -> (Self, usize) {
+        let before = counter.fetch_add(1, Ordering::SeqCst);
+        (Self(counter), before)
+    }
+}
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {

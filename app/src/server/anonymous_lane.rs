@@ -21,7 +21,7 @@
 //! Whether a request is signed in is read from its session. Session cookies are signed (see
 //! `router`), so a made-up one is refused by an HMAC check without touching the database.
 
-use super::admission::AdmissionQueue;
+use super::admission::{AdmissionQueue, Waiting};
 use super::http::{client_ip, error_response, UPLOAD_PATHS};
 use super::session_store::USER_ID_KEY;
 use crate::AppError;
@@ -34,7 +34,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower_sessions::Session;
@@ -174,12 +174,15 @@ impl AnonymousLane {
 
     /// The 503 for a request over a cap, after the tarpit (unless it is full).
     async fn refuse(&self, path: &str) -> Response {
-        if self.tarpitted.fetch_add(1, Ordering::SeqCst) < MAX_TARPITTED {
-            use rand::Rng;
-            let hold = TARPIT.mul_f64(rand::thread_rng().gen_range(0.5..1.5));
-            tokio::time::sleep(hold).await;
+        {
+            // Counted out when dropped: a client that goes away mid-hold frees its place.
+            let (_held, before) = Waiting::count(&self.tarpitted);
+            if before < MAX_TARPITTED {
+                use rand::Rng;
+                let hold = TARPIT.mul_f64(rand::thread_rng().gen_range(0.5..1.5));
+                tokio::time::sleep(hold).await;
+            }
         }
-        self.tarpitted.fetch_sub(1, Ordering::SeqCst);
         let mut response = busy(path);
         response
             .headers_mut()
