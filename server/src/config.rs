@@ -1,6 +1,7 @@
 //! Configuration from flags and environment variables. Every bad value stops startup with one
 //! line naming the variable, so an operator never has to guess.
 
+use app::server::crypto::master::MasterKeySource;
 use app::server::mail::MailSettings;
 use app::server::settings::{AiSettings, Settings, ThrottleLimits};
 use app::server::storage::{S3Settings, StorageSettings};
@@ -26,12 +27,20 @@ pub const MAX_PHOTO_MAX_BYTES: u64 = 50 * 1024 * 1024;
     about = "Coachroom: the coaching platform, in one binary."
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data dir>/coachroom.db]
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// Directory for the embedded database and local files [default: ./data]
     #[arg(long, env = "COACHROOM_DATA_DIR")]
     pub data_dir: Option<String>,
+    /// A file holding the master key (64 hex digits) that wraps every data key; back it up apart from the data. Required with PostgreSQL [default with SQLite: <data dir>/master.key, made on first start]
+    #[arg(long, env = "COACHROOM_MASTER_KEY_FILE")]
+    pub master_key_file: Option<String>,
+    /// The master key itself (64 hex digits), instead of a file
+    #[arg(long, env = "COACHROOM_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
     /// Address to listen on [default: 127.0.0.1:3000]
     #[arg(long, env = "COACHROOM_BIND")]
     pub bind: Option<String>,
@@ -219,9 +228,75 @@ fn parse_ai(cli: &mut Cli) -> Result<Option<AiSettings>, String> {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
+    pub master_key: MasterKeySetting,
     pub bind: SocketAddr,
     pub site_root: PathBuf,
     pub settings: Settings,
+}
+
+/// What to do instead of serving.
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// The master key and the data keys it wraps
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Write a new random master key to FILE (readable by its owner only); FILE must not exist
+    New {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Re-wrap every data key under the master key in FILE and make it the database's master key, while servers run; no data is re-encrypted. The configured key file is then replaced by FILE's key
+    Rotate {
+        #[arg(long, value_name = "FILE")]
+        new_key_file: PathBuf,
+    },
+}
+
+/// Where the master key comes from, and whether this start may make it.
+#[derive(Debug, Clone)]
+pub struct MasterKeySetting {
+    pub source: MasterKeySource,
+    /// The embedded default only: make `<data dir>/master.key` when it does not exist yet. A key
+    /// the operator named is never made up: a missing one is a startup error.
+    pub generate_if_missing: bool,
+}
+
+fn master_key_setting(
+    file: Option<String>,
+    value: Option<String>,
+    data_dir: &std::path::Path,
+    backend: Option<app::server::db::Backend>,
+) -> Result<MasterKeySetting, String> {
+    let file = non_empty("COACHROOM_MASTER_KEY_FILE", file)?;
+    let value = non_empty("COACHROOM_MASTER_KEY", value)?;
+    match (file, value) {
+        (Some(_), Some(_)) => {
+            Err("COACHROOM_MASTER_KEY: set either it or COACHROOM_MASTER_KEY_FILE, not both".into())
+        }
+        (Some(path), None) => Ok(MasterKeySetting {
+            source: MasterKeySource::File(PathBuf::from(path)),
+            generate_if_missing: false,
+        }),
+        (None, Some(text)) => Ok(MasterKeySetting {
+            source: MasterKeySource::Value(text),
+            generate_if_missing: false,
+        }),
+        (None, None) if backend == Some(app::server::db::Backend::Postgres) => Err(
+            "COACHROOM_MASTER_KEY_FILE: required with PostgreSQL (every app server must use the \
+             same master key; make one with `coachroom keys new --out FILE`)"
+                .into(),
+        ),
+        (None, None) => Ok(MasterKeySetting {
+            source: MasterKeySource::File(data_dir.join("master.key")),
+            generate_if_missing: true,
+        }),
+    }
 }
 
 fn parse_bool(var: &str, raw: &str) -> Result<bool, String> {
@@ -466,8 +541,16 @@ impl Config {
             non_empty("LEPTOS_SITE_ROOT", cli.site_root)?.unwrap_or_else(|| "target/site".into()),
         );
 
+        let master_key = master_key_setting(
+            cli.master_key_file,
+            cli.master_key,
+            &data_dir,
+            app::server::db::Backend::from_url(&database_url),
+        )?;
+
         Ok(Self {
             database_url,
+            master_key,
             bind,
             site_root,
             settings: Settings {

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod config;
 
 use app::server::ai::{jobs, Ai};
+use app::server::crypto::master::{new_key_text, write_key_file, MasterKeySource};
 use app::server::{db::Db, router, state::AppState, storage};
 use config::Config;
 use leptos::config::LeptosOptions;
@@ -25,6 +26,43 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// Makes the embedded default's master key on first start, and says once that it must be kept.
+fn ensure_master_key(setting: &config::MasterKeySetting) -> Result<(), String> {
+    let MasterKeySource::File(path) = &setting.source else {
+        return Ok(());
+    };
+    if !setting.generate_if_missing || path.exists() {
+        return Ok(());
+    }
+    match write_key_file(path, &new_key_text(), true) {
+        Ok(()) => {
+            tracing::warn!(
+                path = %path.display(),
+                "made a new master key: back this file up apart from the data and its backups; \
+                 without it nothing sealed can be read"
+            );
+            Ok(())
+        }
+        // Another server on the same data dir made it first: use theirs.
+        Err(_) if path.exists() => Ok(()),
+        Err(e) => Err(format!("COACHROOM_MASTER_KEY_FILE: {e}")),
+    }
+}
+
+/// Connects the store (migrating it) under the configured master key.
+pub async fn connect_db(config: &Config) -> Result<Db, String> {
+    ensure_master_key(&config.master_key)?;
+    Db::connect(&config.database_url, &config.master_key.source)
+        .await
+        .map_err(|e| {
+            if e.starts_with("COACHROOM_MASTER_KEY") {
+                e
+            } else {
+                format!("DATABASE_URL: {}", config::redact_password(&e))
+            }
+        })
+}
+
 /// Connects the store (migrating it) and object storage, and assembles the shared state.
 pub async fn build_state(config: &Config) -> Result<AppState, String> {
     std::fs::create_dir_all(&config.settings.data_dir).map_err(|e| {
@@ -33,12 +71,9 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
             config.settings.data_dir.display()
         )
     })?;
-    let db = Db::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("DATABASE_URL: {}", config::redact_password(&e)))?;
+    let db = connect_db(config).await?;
     let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
     let ai = config.settings.ai.as_ref().map(Ai::new).transpose()?;
-    let photo_origin = storage::photo_origin(&storage).await?;
     let session_cookie_key = app::server::session_store::cookie_key(&db).await?;
     Ok(AppState {
         db,
@@ -47,10 +82,64 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         storage,
         file_signer,
         ai,
-        photo_origin,
         session_cookie_key,
         full_buckets: Default::default(),
     })
+}
+
+/// `coachroom keys ...`: prints what it did, or one line of error.
+pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Result<String, String> {
+    match action {
+        config::KeysCommand::New { out } => {
+            write_key_file(&out, &new_key_text(), true).map_err(|e| format!("--out: {e}"))?;
+            Ok(format!(
+                "wrote a new master key to {}; keep a copy apart from the data",
+                out.display()
+            ))
+        }
+        config::KeysCommand::Rotate { new_key_file } => {
+            let new_source = MasterKeySource::File(new_key_file.clone());
+            let new = new_source
+                .load()
+                .map_err(|e| e.replace("COACHROOM_MASTER_KEY_FILE", "--new-key-file"))?;
+            let text = std::fs::read_to_string(&new_key_file)
+                .map_err(|e| format!("--new-key-file: {e}"))?;
+            let db = connect_db(config).await?;
+            let rotation = app::server::store::keys::rotate(&db, new.as_ref()).await?;
+            db.close().await;
+            let installed = match &config.master_key.source {
+                MasterKeySource::File(path) => {
+                    write_key_file(path, &text, false).map_err(|e| {
+                        format!(
+                            "the data keys are now under the new key, but {e}: install {} as \
+                             COACHROOM_MASTER_KEY_FILE yourself",
+                            new_key_file.display()
+                        )
+                    })?;
+                    format!(
+                        "{} now holds it (running servers here pick it up); copy it to every \
+                         other app server's key file",
+                        path.display()
+                    )
+                }
+                MasterKeySource::Value(_) => "set COACHROOM_MASTER_KEY to it on every app \
+                                              server before they next start"
+                    .to_owned(),
+            };
+            let warning = match rotation.left_behind {
+                0 => String::new(),
+                n => format!(
+                    "; WARNING: {n} data keys are still under another master key (keep the old \
+                     key, and report this)"
+                ),
+            };
+            Ok(format!(
+                "re-wrapped {} data keys under master key {}; {installed}{warning}",
+                rotation.rewrapped,
+                new.key_id()
+            ))
+        }
+    }
 }
 
 /// Serves the app on `listener` until `shutdown` completes; background AI jobs stop with it

@@ -1,5 +1,5 @@
 use clap::Parser;
-use coachroom_server::{assets, build_state, config, serve};
+use coachroom_server::{assets, build_state, config, keys_command, serve};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -50,7 +50,14 @@ async fn start() -> ExitCode {
 }
 
 async fn run() -> Result<(), String> {
-    let config = config::Config::from_cli(config::Cli::parse())?;
+    let mut cli = config::Cli::parse();
+    let command = cli.command.take();
+    let config = config::Config::from_cli(cli)?;
+    if let Some(config::Command::Keys { action }) = command {
+        let done = keys_command(&config, action).await?;
+        println!("{done}");
+        return Ok(());
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("COACHROOM_BIND: cannot listen on {}: {e}", config.bind))?;

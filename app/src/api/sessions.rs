@@ -176,7 +176,8 @@ pub async fn add_action_item(
     let coach = principal::require_coach(&state).await?;
     let session = authz::item::<SessionItem>(&state.db, &coach, &session_id).await?;
     let input = ActionItemInput::parse(&owner, &text, &due_date)?;
-    store::sessions::add_action_item(state.db.writer(), &session, &input, shared).await?;
+    let key = store::sessions::action_item_key(&state.db, &session).await?;
+    store::sessions::add_action_item(state.db.writer(), &key, &session, &input, shared).await?;
     store::sessions::get(&state.db, &session).await
 }
 

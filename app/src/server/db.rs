@@ -3,9 +3,12 @@
 //! Queries are written once against `sqlx::Any` with `$N` placeholders, which both backends accept.
 //! Column types are limited to what both drivers map the same way: TEXT, BIGINT/INTEGER, REAL.
 
+use crate::server::crypto::master::MasterKeySource;
+use crate::server::crypto::Keyring;
 use crate::AppError;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +36,19 @@ pub struct Db {
     reader: AnyPool,
     writer: AnyPool,
     backend: Backend,
+    keyring: Arc<Keyring>,
 }
 
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+/// `secure_delete` zeroes the space a deleted or rewritten row leaves behind, so a deleted
+/// client's rows (and plaintext sealed in place at upgrade) do not linger in free pages.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
 
 impl Db {
-    pub async fn connect(url: &str) -> Result<Self, String> {
+    /// Connects, migrates, and checks that `master_key` is the database's master key.
+    pub async fn connect(url: &str, master_key: &MasterKeySource) -> Result<Self, String> {
         sqlx::any::install_default_drivers();
+        let keyring = Arc::new(Keyring::new(master_key.clone())?);
         let backend = Backend::from_url(url).ok_or_else(|| {
             "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".to_string()
         })?;
@@ -62,6 +70,7 @@ impl Db {
                     reader,
                     writer,
                     backend,
+                    keyring,
                 }
             }
             Backend::Postgres => {
@@ -75,10 +84,15 @@ impl Db {
                     reader: pool.clone(),
                     writer: pool,
                     backend,
+                    keyring,
                 }
             }
         };
         db.migrate().await?;
+        super::store::keys::check_master(&db).await?;
+        super::store::seal_existing::run(&db)
+            .await
+            .map_err(|_| "sealing data written before sealing existed failed (see the log); nothing was lost, and the next start carries on".to_string())?;
         Ok(db)
     }
 
@@ -96,6 +110,11 @@ impl Db {
             }
         };
         result.map_err(|e| format!("database migration failed: {e}"))
+    }
+
+    /// The master key and the cache of data keys (see `store::keys`).
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
     }
 
     pub fn backend(&self) -> Backend {

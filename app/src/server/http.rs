@@ -186,18 +186,18 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
 /// The Content-Security-Policy of a page being rendered (called in the render's context):
 /// scripts only from this site, plus Leptos' inline hydration and data scripts, which carry
 /// this render's nonce; no inline script without it, no `unsafe-inline`. `wasm-unsafe-eval`
-/// lets the app's WebAssembly compile. Photos may come from the storage's own origin (S3).
-pub fn set_content_security_policy(photo_origin: Option<&str>) {
+/// lets the app's WebAssembly compile. Photos come from this site's `/files/`, whatever the
+/// storage (objects are sealed there).
+pub fn set_content_security_policy() {
     let Some(nonce) = leptos::nonce::use_nonce() else {
         return;
     };
     let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };
-    let photos = photo_origin.map(|o| format!(" {o}")).unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: blob:{photos}; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
          frame-ancestors 'none'"
     );

@@ -7,6 +7,7 @@ pub mod anonymous_lane;
 pub mod authz;
 pub mod checkin_intake;
 pub mod cleanup;
+pub mod crypto;
 pub mod db;
 pub mod exports;
 pub mod http;

@@ -59,10 +59,6 @@ pub fn build(state: AppState) -> Router {
 
     let routes = generate_route_list(crate::ui::App);
     let shell_options = state.leptos_options.clone();
-    let page_context = {
-        let photo_origin = state.photo_origin.clone();
-        move || http::set_content_security_policy(photo_origin.as_deref())
-    };
     let is_https = state.settings.base_url.starts_with("https://");
     // Built assets from their own directory, with the brotli and gzip copies made at startup: a
     // miss is a plain 404, not a page render (these skip the anonymous lane).
@@ -89,13 +85,18 @@ pub fn build(state: AppState) -> Router {
             "/api/workout_plans/{plan_id}/pdf",
             get(super::exports::plan_pdf::<WorkoutPlanKind>),
         )
-        .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
-            crate::ui::shell(shell_options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            http::set_content_security_policy,
+            move || crate::ui::shell(shell_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(page_context, crate::ui::shell))
+        >(
+            http::set_content_security_policy, crate::ui::shell
+        ))
         .layer(from_fn_with_state(state.clone(), http::guard_pages))
         .layer(from_fn_with_state(
             super::upload_gate::UploadGate::new(state.settings.uploads),

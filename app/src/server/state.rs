@@ -20,9 +20,6 @@ pub struct AppState {
     pub file_signer: Arc<UrlSigner>,
     /// The AI server, when one is configured.
     pub ai: Option<super::ai::Ai>,
-    /// Where photo links point when that is not this site (S3's origin), for the
-    /// Content-Security-Policy's `img-src`.
-    pub photo_origin: Option<String>,
     /// Signs session cookies (shared through the database, like `file_signer`).
     pub session_cookie_key: tower_sessions::cookie::Key,
     /// Throttle buckets this server knows are full (see `throttle`).

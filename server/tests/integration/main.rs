@@ -18,6 +18,7 @@ mod mail;
 mod openapi;
 mod plans;
 mod profile;
+mod sealing;
 mod sessions;
 mod startup;
 mod storage;

@@ -29,6 +29,8 @@ fn help_lists_every_variable() {
         "COACHROOM_BASE_URL",
         "COACHROOM_SECURE_COOKIES",
         "COACHROOM_TRUST_FORWARDED_FOR",
+        "COACHROOM_MASTER_KEY_FILE",
+        "COACHROOM_MASTER_KEY",
         "LEPTOS_SITE_ROOT",
     ] {
         assert!(help.contains(var), "--help should mention {var}:\n{help}");
@@ -44,9 +46,12 @@ fn bad_values_stop_startup_with_one_line_naming_the_variable() {
         ("COACHROOM_SECURE_COOKIES", "sometimes"),
         ("COACHROOM_LOGIN_WINDOW_SECS", "0"),
         ("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none"),
+        ("COACHROOM_MASTER_KEY", "not 64 hex digits"),
     ];
+    // A valid master key, so a PostgreSQL URL gets as far as connecting; a case may replace it.
+    let key = "ab".repeat(32);
     for (var, value) in cases {
-        let out = coachroom(&[(var, value)]);
+        let out = coachroom(&[("COACHROOM_MASTER_KEY", key.as_str()), (var, value)]);
         assert_eq!(out.status.code(), Some(2), "{var}={value}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let lines: Vec<&str> = stderr

@@ -71,13 +71,31 @@ fn fresh_key() -> ObjectKey {
     ObjectKey::new_photo(&new_id(), &new_id(), &new_id())
 }
 
-/// Local links are relative to the app; presigned S3 links are absolute.
+/// A key of a real client's photo: objects are sealed with their client's data key, so one for
+/// a client that does not exist cannot be stored.
+async fn client_key(app: &TestApp) -> ObjectKey {
+    let coach = app.client();
+    let email = format!("coach-{}@example.com", new_id());
+    app.signup_coach(&coach, "Casey Coach", &email).await;
+    let client_id = app
+        .create_client(
+            &coach,
+            "Dana Client",
+            &format!("dana-{}@example.com", new_id()),
+        )
+        .await;
+    ObjectKey::new_photo(&new_id(), &client_id, &new_id())
+}
+
+/// Another photo key of the same client as `key`.
+fn sibling(key: &ObjectKey) -> ObjectKey {
+    ObjectKey::new_photo(&new_id(), key.client_id().expect("a photo key"), &new_id())
+}
+
+/// Links are this app's own `/files/` links, whatever the backend (objects are sealed there).
 fn absolute(app: &TestApp, url: &str) -> String {
-    if url.starts_with('/') {
-        app.url(url)
-    } else {
-        url.to_owned()
-    }
+    assert!(url.starts_with("/files/"), "{url}");
+    app.url(url)
 }
 
 async fn fetch(app: &TestApp, url: &str) -> reqwest::Response {
@@ -98,17 +116,9 @@ fn tamper_param(url: &str, name: &str) -> String {
     format!("{}{flipped}{}", &url[..end - 1], &url[end..])
 }
 
-fn signature_param(app: &TestApp) -> &'static str {
-    if app.s3.is_some() {
-        "X-Amz-Signature"
-    } else {
-        "sig"
-    }
-}
-
 async fn put_get_exists_delete_round_trip(app: &TestApp) {
     let storage = &app.storage;
-    let key = fresh_key();
+    let key = client_key(app).await;
     assert!(!storage.exists(&key).await.unwrap());
     assert_eq!(storage.get(&key).await.unwrap(), None);
 
@@ -131,7 +141,7 @@ async fn put_get_exists_delete_round_trip(app: &TestApp) {
     );
 
     // Another key is untouched by all of this.
-    let other = fresh_key();
+    let other = sibling(&key);
     storage.put(&other, vec![0u8; 70_000]).await.unwrap();
 
     storage.delete(&key).await.unwrap();
@@ -139,18 +149,22 @@ async fn put_get_exists_delete_round_trip(app: &TestApp) {
     assert_eq!(storage.get(&key).await.unwrap(), None);
     // Deleting again (a retry) still succeeds.
     storage.delete(&key).await.unwrap();
-    storage.delete(&fresh_key()).await.unwrap();
+    storage.delete(&sibling(&key)).await.unwrap();
 
     assert_eq!(storage.get(&other).await.unwrap(), Some(vec![0u8; 70_000]));
 }
 
 async fn signed_url_works_before_expiry(app: &TestApp) {
-    let key = fresh_key();
+    let key = client_key(app).await;
     let bytes = b"\xff\xd8\xff\xe0 not really a jpeg".to_vec();
     app.storage.put(&key, bytes.clone()).await.unwrap();
     let url = app.storage.signed_url(&key, LONG_TTL).await.unwrap();
-    if app.s3.is_none() {
-        assert!(url.starts_with(&format!("/files/{key}?expires=")), "{url}");
+    assert!(url.starts_with(&format!("/files/{key}?expires=")), "{url}");
+    if let Some(s3) = &app.s3 {
+        // The bucket holds only the sealed object: not the bytes, not a JPEG.
+        let stored = std::fs::read(s3.bucket_dir().join(key.as_str())).unwrap();
+        assert!(!stored.starts_with(b"\xff\xd8"));
+        assert!(!stored.windows(13).any(|w| w == b"not really a "));
     }
 
     let response = fetch(app, &url).await;
@@ -158,7 +172,7 @@ async fn signed_url_works_before_expiry(app: &TestApp) {
     let headers = response.headers().clone();
     assert_eq!(response.bytes().await.unwrap().as_ref(), &bytes[..]);
     assert_eq!(headers["content-type"], "image/jpeg");
-    if app.s3.is_none() {
+    {
         assert_eq!(headers["content-disposition"], "inline");
         let cache = headers["cache-control"].to_str().unwrap();
         let max_age: u64 = cache
@@ -174,9 +188,7 @@ async fn signed_url_works_before_expiry(app: &TestApp) {
 
     // The short lifetime the app is configured with also works when used at once.
     let url = app.storage.signed_url(&key, SHORT_TTL).await.unwrap();
-    if app.s3.is_none() {
-        assert_eq!(fetch(app, &url).await.status(), StatusCode::OK);
-    }
+    assert_eq!(fetch(app, &url).await.status(), StatusCode::OK);
 
     // Deleting the object ends its links too.
     let url = app.storage.signed_url(&key, LONG_TTL).await.unwrap();
@@ -185,20 +197,18 @@ async fn signed_url_works_before_expiry(app: &TestApp) {
 }
 
 async fn signed_url_is_refused_after_expiry(app: &TestApp) {
-    let key = fresh_key();
+    let key = client_key(app).await;
     app.storage.put(&key, b"soon gone".to_vec()).await.unwrap();
     let url = app.storage.signed_url(&key, SHORT_TTL).await.unwrap();
     let missing_url = app
         .storage
-        .signed_url(&fresh_key(), SHORT_TTL)
+        .signed_url(&sibling(&key), SHORT_TTL)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     let response = fetch(app, &url).await;
-    if app.s3.is_some() {
-        assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    } else {
+    {
         assert_eq!(response.status(), StatusCode::GONE);
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["kind"], "link_expired");
@@ -212,8 +222,8 @@ async fn signed_url_is_refused_after_expiry(app: &TestApp) {
 }
 
 async fn tampered_links_are_refused(app: &TestApp) {
-    let key = fresh_key();
-    let neighbour = fresh_key();
+    let key = client_key(app).await;
+    let neighbour = sibling(&key);
     app.storage.put(&key, b"mine".to_vec()).await.unwrap();
     app.storage
         .put(&neighbour, b"not yours".to_vec())
@@ -222,7 +232,7 @@ async fn tampered_links_are_refused(app: &TestApp) {
     let url = app.storage.signed_url(&key, LONG_TTL).await.unwrap();
     assert_eq!(fetch(app, &url).await.status(), StatusCode::OK);
 
-    let bad_sig = tamper_param(&url, signature_param(app));
+    let bad_sig = tamper_param(&url, "sig");
     assert_eq!(fetch(app, &bad_sig).await.status(), StatusCode::FORBIDDEN);
 
     // A valid signature for one key does not open another.
@@ -230,13 +240,7 @@ async fn tampered_links_are_refused(app: &TestApp) {
     assert_ne!(other_key, url);
     assert_eq!(fetch(app, &other_key).await.status(), StatusCode::FORBIDDEN);
 
-    if app.s3.is_some() {
-        let longer = tamper_param(&url, "X-Amz-Expires");
-        assert_eq!(fetch(app, &longer).await.status(), StatusCode::FORBIDDEN);
-        return;
-    }
-
-    // Local links: the expiry is signed too, and every malformed link is a 403 that reveals
+    // The expiry is signed too, and every malformed link is a 403 that reveals
     // nothing about the object.
     let longer = tamper_param(&url, "expires");
     assert_eq!(fetch(app, &longer).await.status(), StatusCode::FORBIDDEN);
@@ -259,7 +263,7 @@ async fn tampered_links_are_refused(app: &TestApp) {
         assert_eq!(body["kind"], "forbidden");
     }
     // A forged link to a missing object is a 403 too, so keys cannot be probed.
-    let missing = fresh_key();
+    let missing = sibling(&key);
     let probe = format!("/files/{missing}?expires={expires}&sig={}", "0".repeat(64));
     assert_eq!(fetch(app, &probe).await.status(), StatusCode::FORBIDDEN);
     // A genuine link to a missing object is a 404.

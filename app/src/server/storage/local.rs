@@ -106,6 +106,18 @@ fn expiry_after(now: Duration, ttl: Duration) -> u64 {
     end.as_secs() + u64::from(end.subsec_nanos() > 0)
 }
 
+/// A `/files/` link to `key` that this app serves until `ttl` has passed.
+pub fn signed_link(
+    signer: &UrlSigner,
+    key: &ObjectKey,
+    ttl: Duration,
+) -> Result<String, StorageError> {
+    let expires = expiry_after(since_epoch()?, ttl);
+    let sig = signer.sign(key, expires);
+    // Keys are only `[a-z0-9/._-]`, so they need no escaping in a URL path.
+    Ok(format!("/files/{key}?expires={expires}&sig={sig}"))
+}
+
 /// Objects as files under `root`, one file per key.
 pub struct LocalStore {
     root: PathBuf,
@@ -193,10 +205,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn signed_url(&self, key: &ObjectKey, ttl: Duration) -> Result<String, StorageError> {
-        let expires = expiry_after(since_epoch()?, ttl);
-        let sig = self.signer.sign(key, expires);
-        // Keys are only `[a-z0-9/._-]`, so they need no escaping in a URL path.
-        Ok(format!("/files/{key}?expires={expires}&sig={sig}"))
+        signed_link(&self.signer, key, ttl)
     }
 }
 

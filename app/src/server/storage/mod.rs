@@ -1,11 +1,12 @@
 //! Object storage behind one trait: local disk (the embedded default) or S3-compatible storage.
 //!
-//! Keys are made on the server ([`ObjectKey::new_photo`]) and never taken from a user. Viewers
-//! only ever get short-lived URLs: HMAC-signed `/files/...` links for local disk, presigned GETs
-//! for S3.
+//! Keys are made on the server ([`ObjectKey::new_photo`]) and never taken from a user. Objects
+//! are sealed before they reach either backend ([`sealed::SealedStore`]), so viewers only ever
+//! get short-lived HMAC-signed `/files/...` links to this app, which opens what it serves.
 
 pub mod local;
 pub mod s3;
+pub mod sealed;
 
 use crate::server::db::Db;
 use crate::AppError;
@@ -64,6 +65,15 @@ impl ObjectKey {
         &self.0
     }
 
+    /// The client an object belongs to: `photos/{coach}/{client}/...`.
+    pub fn client_id(&self) -> Option<&str> {
+        let mut parts = self.0.split('/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("photos"), Some(_coach), Some(client)) => Some(client),
+            _ => None,
+        }
+    }
+
     /// The MIME type implied by the extension.
     pub fn content_type(&self) -> &'static str {
         match self.0.rsplit('.').next() {
@@ -95,19 +105,6 @@ pub trait ObjectStore: Send + Sync + 'static {
 }
 
 pub type Storage = Arc<dyn ObjectStore>;
-
-/// The origin (`scheme://host[:port]`) photo links point at when it is not this site, read off
-/// a link the storage signs; `None` for local storage, whose links are this site's `/files/`.
-pub async fn photo_origin(storage: &Storage) -> Result<Option<String>, String> {
-    let probe = ObjectKey::parse("origin-probe.jpg").ok_or("storage: bad probe key")?;
-    let url = storage
-        .signed_url(&probe, Duration::from_secs(60))
-        .await
-        .map_err(|e| format!("storage: cannot sign a link: {e}"))?;
-    Ok(url
-        .contains("://")
-        .then(|| crate::server::settings::origin_of(&url).to_owned()))
-}
 
 /// S3-compatible storage settings.
 #[derive(Clone)]
@@ -175,6 +172,11 @@ pub async fn connect(
             Arc::new(store)
         }
     };
+    let sealed = sealed::SealedStore::new(storage, db.clone(), signer.clone());
+    sealed.seal_existing_objects().await.map_err(|e| {
+        format!("sealing stored objects: {e} (nothing was lost; the next start carries on)")
+    })?;
+    let storage: Storage = Arc::new(sealed);
     tracing::info!(backend = storage.backend_name(), "object storage ready");
     Ok((storage, signer))
 }

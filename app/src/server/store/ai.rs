@@ -4,11 +4,14 @@ use crate::domain::{
     ActionItemInput, AiCall, AiPurpose, Insights, InsightsJob, JobStatus, SessionInsights,
 };
 use crate::server::authz::{AiSubject, ClientScope, OwnedClient, OwnedSession, OwnedWorkspace};
+use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, Db};
+use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use std::sync::Arc;
 
 /// Whether the coach allows AI for this client.
 pub async fn ai_enabled(db: &Db, client: &OwnedClient) -> Result<bool, AppError> {
@@ -182,6 +185,18 @@ fn job(row: &AnyRow) -> Result<InsightsJob, AppError> {
     })
 }
 
+/// A session's AI insights (JSON), sealed with its client's key.
+pub(crate) const INSIGHTS: Field = Field::new("coaching_sessions", "insights");
+
+async fn session_key(db: &Db, session_id: &str, coach_id: &str) -> Result<Arc<DataKey>, AppError> {
+    keys::for_item(db, "coaching_sessions", session_id, coach_id).await
+}
+
+fn seal_insights(key: &DataKey, session_id: &str, insights: &Insights) -> Result<String, AppError> {
+    let json = serde_json::to_string(insights).map_err(internal)?;
+    Ok(key.seal(INSIGHTS, session_id, &json))
+}
+
 /// The session's insights and the state of their job.
 pub async fn insights(db: &Db, session: &OwnedSession) -> Result<SessionInsights, AppError> {
     let row = sqlx::query(
@@ -196,6 +211,16 @@ pub async fn insights(db: &Db, session: &OwnedSession) -> Result<SessionInsights
     .map_err(internal)?
     .ok_or(AppError::NotFound)?;
     let stored: Option<String> = row.try_get("insights").map_err(internal)?;
+    let stored = match stored {
+        Some(sealed) => {
+            let key = session_key(db, session.item_id(), session.coach_id()).await?;
+            Some(
+                key.open(INSIGHTS, session.item_id(), &sealed)
+                    .map_err(internal)?,
+            )
+        }
+        None => None,
+    };
     let has_job = row
         .try_get::<Option<String>, _>("status")
         .map_err(internal)?;
@@ -214,11 +239,12 @@ pub async fn save_insights(
     session: &OwnedSession,
     insights: &Insights,
 ) -> Result<(), AppError> {
+    let key = session_key(db, session.item_id(), session.coach_id()).await?;
     let result = sqlx::query(
         "UPDATE coaching_sessions SET insights = $1, updated_at = $2 \
          WHERE id = $3 AND coach_id = $4 AND insights IS NOT NULL",
     )
-    .bind(serde_json::to_string(insights).map_err(internal)?)
+    .bind(seal_insights(&key, session.item_id(), insights)?)
     .bind(now_millis())
     .bind(session.item_id())
     .bind(session.coach_id())
@@ -238,15 +264,20 @@ pub async fn apply_insights(
     actions: &[ActionItemInput],
 ) -> Result<(), AppError> {
     let now = now_millis();
+    let key = session_key(db, session.item_id(), session.coach_id()).await?;
     let mut tx = db.begin().await?;
     let result = sqlx::query(
         "UPDATE coaching_sessions SET insights = $1, insights_applied_at = $2, summary = $3, \
          summary_shared = 0, updated_at = $2 WHERE id = $4 AND coach_id = $5 \
          AND insights IS NOT NULL",
     )
-    .bind(serde_json::to_string(insights).map_err(internal)?)
+    .bind(seal_insights(&key, session.item_id(), insights)?)
     .bind(now)
-    .bind(&insights.summary)
+    .bind(key.seal(
+        super::sessions::SUMMARY,
+        session.item_id(),
+        &insights.summary,
+    ))
     .bind(session.item_id())
     .bind(session.coach_id())
     .execute(&mut *tx)
@@ -254,7 +285,7 @@ pub async fn apply_insights(
     .map_err(internal)?;
     expect_one(result).map_err(|_| AppError::invalid("Generate insights first."))?;
     for action in actions {
-        super::sessions::add_action_item(&mut *tx, session, action, false).await?;
+        super::sessions::add_action_item(&mut *tx, &key, session, action, false).await?;
     }
     tx.commit().await.map_err(internal)
 }
@@ -377,12 +408,13 @@ pub async fn progress(
 /// Stores the results and marks the job done, together.
 pub async fn finish(db: &Db, job: &ClaimedJob, insights: &Insights) -> Result<(), AppError> {
     let now = now_millis();
+    let key = session_key(db, &job.session_id, &job.coach_id).await?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE coaching_sessions SET insights = $1, updated_at = $2 \
          WHERE id = $3 AND coach_id = $4",
     )
-    .bind(serde_json::to_string(insights).map_err(internal)?)
+    .bind(seal_insights(&key, &job.session_id, insights)?)
     .bind(now)
     .bind(&job.session_id)
     .bind(&job.coach_id)
@@ -451,8 +483,9 @@ pub async fn voice_examples(
     subject: &AiSubject,
     limit: usize,
 ) -> Result<Vec<String>, AppError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT reply FROM checkins WHERE coach_id = $1 AND client_id = $2 \
+    let key = keys::client(db, subject.client_id()).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, reply FROM checkins WHERE coach_id = $1 AND client_id = $2 \
          AND reply IS NOT NULL AND reply <> '' ORDER BY replied_at DESC, id LIMIT $3",
     )
     .bind(subject.coach_id())
@@ -461,5 +494,10 @@ pub async fn voice_examples(
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
-    Ok(rows.into_iter().map(|(reply,)| reply).collect())
+    rows.into_iter()
+        .map(|(id, reply)| {
+            key.open(super::checkins::REPLY, &id, &reply)
+                .map_err(internal)
+        })
+        .collect()
 }

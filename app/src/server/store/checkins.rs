@@ -7,8 +7,10 @@ use crate::domain::{
     Units,
 };
 use crate::server::authz::{CheckinScope, ClientScope, ClientSelf, OwnedCheckin, OwnedWorkspace};
-use crate::server::db::{bind_f64, expect_one, Db};
+use crate::server::crypto::{DataKey, Field};
+use crate::server::db::{expect_one, Db};
 use crate::server::storage::{ObjectKey, Storage};
+use crate::server::store::keys;
 use crate::server::store::object_deletions;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -29,9 +31,15 @@ pub struct StoredPhoto {
     pub byte_size: usize,
 }
 
-/// The metric columns, in [`Metric::ALL`] order.
-fn metric_columns() -> String {
-    Metric::ALL.map(Metric::key).join(", ")
+/// A check-in's values, sealed as one JSON object of metric key to value (SI units).
+pub(crate) const VALUES: Field = Field::new("checkins", "sealed_values");
+pub(crate) const FEEDBACK: Field = Field::new("checkins", "feedback");
+pub(crate) const REPLY: Field = Field::new("checkins", "reply");
+pub(crate) const FORM_ANSWERS: Field = Field::new("checkin_form_answers", "answers");
+
+pub(crate) fn seal_values(key: &DataKey, checkin_id: &str, values: &MetricValues) -> String {
+    let by_key: BTreeMap<&str, f64> = values.iter().map(|(m, v)| (m.key(), *v)).collect();
+    key.seal_json(VALUES, checkin_id, &by_key)
 }
 
 /// The coach's units (every check-in is shown in them).
@@ -53,26 +61,21 @@ pub async fn create(
     photos: &[StoredPhoto],
 ) -> Result<CheckinSummary, AppError> {
     let now = now_millis();
-    let columns = metric_columns();
-    let placeholders: Vec<String> = (6..6 + Metric::ALL.len())
-        .map(|i| format!("${i}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, {columns}) \
-         VALUES ($1, $2, $3, $4, $5, {})",
-        placeholders.join(", ")
-    );
+    let key = keys::client(db, me.client_id()).await?;
     let mut tx = db.begin().await?;
-    let mut query = sqlx::query(&sql)
-        .bind(checkin_id)
-        .bind(me.coach_id())
-        .bind(me.client_id())
-        .bind(now)
-        .bind(input.feedback.as_str());
-    for metric in Metric::ALL {
-        query = bind_f64(query, input.values.get(&metric).copied());
-    }
-    query.execute(&mut *tx).await.map_err(internal)?;
+    sqlx::query(
+        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, sealed_values) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(checkin_id)
+    .bind(me.coach_id())
+    .bind(me.client_id())
+    .bind(now)
+    .bind(key.seal(FEEDBACK, checkin_id, input.feedback.as_str()))
+    .bind(seal_values(&key, checkin_id, &input.values))
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     for photo in photos {
         sqlx::query(
             "INSERT INTO checkin_photos (id, checkin_id, coach_id, client_id, slot, object_key, \
@@ -98,7 +101,11 @@ pub async fn create(
         )
         .bind(checkin_id)
         .bind(serde_json::to_string(&form.definition).map_err(internal)?)
-        .bind(serde_json::to_string(&form.answers).map_err(internal)?)
+        .bind(key.seal(
+            FORM_ANSWERS,
+            checkin_id,
+            &serde_json::to_string(&form.answers).map_err(internal)?,
+        ))
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
@@ -154,17 +161,16 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<CheckinSummar
         .collect())
 }
 
-fn values_from_row(row: &AnyRow) -> Result<MetricValues, AppError> {
-    let mut values = MetricValues::new();
-    for metric in Metric::ALL {
-        if let Some(v) = row
-            .try_get::<Option<f64>, _>(metric.key())
-            .map_err(internal)?
-        {
-            values.insert(metric, v);
-        }
-    }
-    Ok(values)
+/// The values of a check-in row, from its sealed JSON.
+fn values_from_row(row: &AnyRow, key: &DataKey) -> Result<MetricValues, AppError> {
+    let id: String = row.try_get("id").map_err(internal)?;
+    let sealed: Option<String> = row.try_get("sealed_values").map_err(internal)?;
+    let sealed = sealed.ok_or_else(|| internal(format!("check-in {id} is not sealed")))?;
+    let by_key: BTreeMap<String, f64> = key.open_json(VALUES, &id, &sealed).map_err(internal)?;
+    Ok(by_key
+        .into_iter()
+        .filter_map(|(k, v)| Metric::from_key(&k).map(|m| (m, v)))
+        .collect())
 }
 
 /// Photo rows of one check-in, each with a fresh short-lived URL.
@@ -197,7 +203,11 @@ async fn photos(
 }
 
 /// The check-in's form answers, with the definition they answered.
-async fn form_answers(db: &Db, checkin_id: &str) -> Result<Option<FilledForm>, AppError> {
+async fn form_answers(
+    db: &Db,
+    key: &DataKey,
+    checkin_id: &str,
+) -> Result<Option<FilledForm>, AppError> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT definition, answers FROM checkin_form_answers WHERE checkin_id = $1",
     )
@@ -208,7 +218,11 @@ async fn form_answers(db: &Db, checkin_id: &str) -> Result<Option<FilledForm>, A
     row.map(|(definition, answers)| {
         Ok(FilledForm {
             definition: serde_json::from_str(&definition).map_err(internal)?,
-            answers: serde_json::from_str(&answers).map_err(internal)?,
+            answers: serde_json::from_str(
+                &key.open(FORM_ANSWERS, checkin_id, &answers)
+                    .map_err(internal)?,
+            )
+            .map_err(internal)?,
         })
     })
     .transpose()
@@ -223,30 +237,43 @@ async fn load_detail(
     checkin_id: &str,
     units: Units,
 ) -> Result<CheckinDetail, AppError> {
-    let sql = format!(
-        "SELECT id, submitted_at, feedback, reply, replied_at, reviewed_at, {} FROM checkins \
-         WHERE id = $1 AND client_id = $2 AND coach_id = $3",
-        metric_columns()
-    );
-    let row = sqlx::query(&sql)
-        .bind(checkin_id)
-        .bind(scope.client_id())
-        .bind(scope.coach_id())
-        .fetch_optional(db.reader())
-        .await
-        .map_err(internal)?
-        .ok_or(AppError::NotFound)?;
+    let key = keys::client(db, scope.client_id()).await?;
+    let row = sqlx::query(
+        "SELECT id, submitted_at, feedback, reply, replied_at, reviewed_at, sealed_values \
+         FROM checkins WHERE id = $1 AND client_id = $2 AND coach_id = $3",
+    )
+    .bind(checkin_id)
+    .bind(scope.client_id())
+    .bind(scope.coach_id())
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
     Ok(CheckinDetail {
         id: row.try_get("id").map_err(internal)?,
         submitted_at: row.try_get("submitted_at").map_err(internal)?,
-        values: values_from_row(&row)?,
-        feedback: row.try_get("feedback").map_err(internal)?,
-        reply: row.try_get("reply").map_err(internal)?,
+        values: values_from_row(&row, &key)?,
+        feedback: key
+            .open(
+                FEEDBACK,
+                checkin_id,
+                &row.try_get::<String, _>("feedback").map_err(internal)?,
+            )
+            .map_err(internal)?,
+        reply: key
+            .open_opt(
+                REPLY,
+                checkin_id,
+                row.try_get::<Option<String>, _>("reply")
+                    .map_err(internal)?
+                    .as_deref(),
+            )
+            .map_err(internal)?,
         replied_at: row.try_get("replied_at").map_err(internal)?,
         reviewed_at: row.try_get("reviewed_at").map_err(internal)?,
         photos: photos(db, storage, ttl, checkin_id).await?,
         units,
-        form: form_answers(db, checkin_id).await?,
+        form: form_answers(db, &key, checkin_id).await?,
     })
 }
 
@@ -353,20 +380,23 @@ pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<Inb
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (checkin_id, client_id, client_name, submitted_at, feedback, photos) in rows {
+        let key = keys::client(db, &client_id).await?;
+        let feedback = key
+            .open(FEEDBACK, &checkin_id, &feedback)
+            .map_err(internal)?;
+        items.push(InboxItem {
+            feedback_preview: preview(&feedback),
+            checkin_id,
+            client_id,
+            client_name,
+            submitted_at,
+            photo_count: photos as u32,
+        });
+    }
     Ok(InboxPage {
-        items: rows
-            .into_iter()
-            .map(
-                |(checkin_id, client_id, client_name, submitted_at, feedback, photos)| InboxItem {
-                    checkin_id,
-                    client_id,
-                    client_name,
-                    submitted_at,
-                    photo_count: photos as u32,
-                    feedback_preview: preview(&feedback),
-                },
-            )
-            .collect(),
+        items,
         total,
         page,
         per_page: INBOX_PER_PAGE,
@@ -387,14 +417,16 @@ fn preview(text: &str) -> String {
 /// Saves the coach's reply (empty clears it) and marks the check-in reviewed.
 pub async fn set_review(db: &Db, checkin: &OwnedCheckin, reply: &LongText) -> Result<(), AppError> {
     let now = now_millis();
-    let reply = (!reply.as_str().is_empty()).then_some(reply.as_str());
+    let key = keys::client(db, checkin.client_id()).await?;
+    let reply =
+        (!reply.as_str().is_empty()).then(|| key.seal(REPLY, checkin.checkin_id(), reply.as_str()));
     let result = sqlx::query(
-        "UPDATE checkins SET reply = $1, replied_at = $2, reviewed_at = $3 \
+        "UPDATE checkins SET replied_at = $1, reviewed_at = $2, reply = $3 \
          WHERE id = $4 AND coach_id = $5",
     )
-    .bind(reply)
     .bind(reply.is_some().then_some(now))
     .bind(now)
+    .bind(reply)
     .bind(checkin.checkin_id())
     .bind(checkin.coach_id())
     .execute(db.writer())
@@ -419,27 +451,62 @@ pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<Vec<ObjectKey>, A
     Ok(keys)
 }
 
+/// The client's latest (or, with `earliest_after`, first since then) value of `metric`. Values
+/// are sealed, so the check-ins are opened in order until one has it (at most [`SERIES_CAP`] of
+/// them, as for the progress series).
+///
+/// [`SERIES_CAP`]: super::SERIES_CAP
+pub(crate) async fn value_of(
+    db: &Db,
+    client_id: &str,
+    metric: Metric,
+    earliest_after: Option<i64>,
+) -> Result<Option<f64>, AppError> {
+    let (filter, order) = match earliest_after {
+        Some(_) => ("AND submitted_at >= $3", "ASC"),
+        None => ("", "DESC"),
+    };
+    let sql = format!(
+        "SELECT id, sealed_values FROM checkins WHERE client_id = $1 {filter} \
+         ORDER BY submitted_at {order}, id {order} LIMIT $2"
+    );
+    let mut query = sqlx::query(&sql).bind(client_id).bind(super::SERIES_CAP);
+    if let Some(after) = earliest_after {
+        query = query.bind(after);
+    }
+    let rows = query.fetch_all(db.reader()).await.map_err(internal)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let key = keys::client(db, client_id).await?;
+    for row in &rows {
+        if let Some(value) = values_from_row(row, &key)?.get(&metric) {
+            return Ok(Some(*value));
+        }
+    }
+    Ok(None)
+}
+
 /// Every metric over time and the check-ins that have photos, for one client.
 pub async fn progress(db: &Db, scope: &impl ClientScope) -> Result<Progress, AppError> {
     let units = units(db, scope).await?;
+    let key = keys::client(db, scope.client_id()).await?;
     // The newest check-ins, put back in time order.
-    let sql = format!(
-        "SELECT * FROM (SELECT id, submitted_at, {} FROM checkins \
+    let rows = sqlx::query(
+        "SELECT * FROM (SELECT id, submitted_at, sealed_values FROM checkins \
          WHERE client_id = $1 AND coach_id = $2 ORDER BY submitted_at DESC, id DESC LIMIT $3) \
          recent ORDER BY submitted_at, id",
-        metric_columns()
-    );
-    let rows = sqlx::query(&sql)
-        .bind(scope.client_id())
-        .bind(scope.coach_id())
-        .bind(super::SERIES_CAP)
-        .fetch_all(db.reader())
-        .await
-        .map_err(internal)?;
+    )
+    .bind(scope.client_id())
+    .bind(scope.coach_id())
+    .bind(super::SERIES_CAP)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
     let mut points: BTreeMap<Metric, Vec<Point>> = BTreeMap::new();
     for row in &rows {
         let at: i64 = row.try_get("submitted_at").map_err(internal)?;
-        for (metric, value) in values_from_row(row)? {
+        for (metric, value) in values_from_row(row, &key)? {
             points.entry(metric).or_default().push(Point { at, value });
         }
     }

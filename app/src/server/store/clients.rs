@@ -2,7 +2,8 @@
 
 use crate::domain::{ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units, Weekday};
 use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
-use crate::server::db::{bind_f64, expect_one, is_unique_violation, AnyQuery, Backend, Db};
+use crate::server::crypto::{DataKey, Field};
+use crate::server::db::{expect_one, is_unique_violation, AnyQuery, Backend, Db};
 use crate::server::storage::ObjectKey;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -25,29 +26,55 @@ fn search_text(name: &str, email: &str) -> String {
     format!("{} {}", name.to_lowercase(), email)
 }
 
-/// The profile columns, in the order [`bind_profile`] binds them as `$1..$15`.
-const PROFILE_FIELDS: &str =
-    "name, email, phone, date_of_birth, age_years, gender, height_cm, weight_kg, goals, \
-     medical_conditions, dietary_restrictions, injuries, medications, checkin_day, search_text";
+/// The sealed part of a profile: health details, physical stats, phone and date of birth. It is
+/// one JSON value sealed with the client's key in `sealed_profile`; the old plain columns stay
+/// empty. Name and email stay plain (see ARCHITECTURE.md): the roster sorts and searches them.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SealedProfile {
+    pub phone: String,
+    pub date_of_birth: Option<String>,
+    pub age_years: Option<i64>,
+    pub gender: String,
+    pub height_cm: Option<f64>,
+    pub weight_kg: Option<f64>,
+    pub goals: String,
+    pub medical_conditions: String,
+    pub dietary_restrictions: String,
+    pub injuries: String,
+    pub medications: String,
+}
 
-/// Binds the profile fields as `$1..$15` (see [`PROFILE_FIELDS`]).
-fn bind_profile<'q>(query: AnyQuery<'q>, input: &'q ClientInput) -> AnyQuery<'q> {
-    let query = query
+impl SealedProfile {
+    fn of(input: &ClientInput) -> Self {
+        Self {
+            phone: input.phone.clone(),
+            date_of_birth: input.date_of_birth.as_ref().map(|d| d.as_str().to_owned()),
+            age_years: input.age_years,
+            gender: input.gender.clone(),
+            height_cm: input.height_cm,
+            weight_kg: input.weight_kg,
+            goals: input.goals.as_str().to_owned(),
+            medical_conditions: input.medical_conditions.as_str().to_owned(),
+            dietary_restrictions: input.dietary_restrictions.as_str().to_owned(),
+            injuries: input.injuries.as_str().to_owned(),
+            medications: input.medications.as_str().to_owned(),
+        }
+    }
+}
+
+pub(crate) const SEALED_PROFILE: Field = Field::new("clients", "sealed_profile");
+
+/// The profile columns, in the order [`bind_profile`] binds them as `$1..$5`.
+const PROFILE_FIELDS: &str = "name, email, checkin_day, search_text, sealed_profile";
+
+/// Binds the profile fields as `$1..$5` (see [`PROFILE_FIELDS`]).
+fn bind_profile<'q>(query: AnyQuery<'q>, input: &'q ClientInput, sealed: String) -> AnyQuery<'q> {
+    query
         .bind(input.name.as_str())
         .bind(input.email.as_str())
-        .bind(input.phone.as_str())
-        .bind(input.date_of_birth.as_ref().map(|d| d.as_str()))
-        .bind(input.age_years)
-        .bind(input.gender.as_str());
-    let query = bind_f64(bind_f64(query, input.height_cm), input.weight_kg);
-    query
-        .bind(input.goals.as_str())
-        .bind(input.medical_conditions.as_str())
-        .bind(input.dietary_restrictions.as_str())
-        .bind(input.injuries.as_str())
-        .bind(input.medications.as_str())
         .bind(input.checkin_day.map(|d| d.as_str()))
         .bind(search_text(input.name.as_str(), input.email.as_str()))
+        .bind(sealed)
 }
 
 pub async fn create(
@@ -57,18 +84,25 @@ pub async fn create(
 ) -> Result<String, AppError> {
     let id = new_id();
     let now = now_millis();
+    let key = DataKey::generate();
+    let sealed = key.seal_json(SEALED_PROFILE, &id, &SealedProfile::of(input));
     let sql = format!(
         "INSERT INTO clients ({PROFILE_FIELDS}, id, coach_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     );
-    bind_profile(sqlx::query(&sql), input)
+    // The client's row and their data key are made together, so no client is ever without one.
+    let mut tx = db.begin().await?;
+    bind_profile(sqlx::query(&sql), input, sealed)
         .bind(&id)
         .bind(workspace.coach_id())
         .bind(now)
         .bind(now)
-        .execute(db.writer())
+        .execute(&mut *tx)
         .await
         .map_err(duplicate_email)?;
+    super::keys::insert_client_key(db, &mut tx, &id, workspace.coach_id(), &key).await?;
+    tx.commit().await.map_err(internal)?;
+    db.keyring().remember(&id, std::sync::Arc::new(key));
     Ok(id)
 }
 
@@ -81,9 +115,15 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
         .map(|(i, column)| format!("{} = ${}", column.trim(), i + 1))
         .collect();
     let sql = format!(
-        "UPDATE clients SET {}, updated_at = $16 WHERE id = $17 AND coach_id = $18 \
+        "UPDATE clients SET {}, updated_at = $6 WHERE id = $7 AND coach_id = $8 \
          AND (user_id IS NULL OR email = $2)",
         assignments.join(", ")
+    );
+    let key = super::keys::client(db, client.client_id()).await?;
+    let sealed = key.seal_json(
+        SEALED_PROFILE,
+        client.client_id(),
+        &SealedProfile::of(input),
     );
     let mut tx = db.begin().await?;
     let ClientLogin { user_id, email } = login_of(&mut tx, client, "").await?;
@@ -96,7 +136,7 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
     if user_id.is_some() && email != input.email.as_str() {
         return Err(joined_email_changed());
     }
-    let result = bind_profile(sqlx::query(&sql), input)
+    let result = bind_profile(sqlx::query(&sql), input, sealed)
         .bind(now_millis())
         .bind(client.client_id())
         .bind(client.coach_id())
@@ -150,29 +190,33 @@ pub(super) async fn sync_login_email(
     }
 }
 
-const PROFILE_COLUMNS: &str = "c.id, c.name, c.email, c.phone, c.date_of_birth, c.age_years, c.gender, c.height_cm, \
-     c.weight_kg, c.goals, c.medical_conditions, c.dietary_restrictions, c.injuries, c.medications, c.checkin_day, \
-     c.archived, c.user_id, k.units";
+const PROFILE_COLUMNS: &str =
+    "c.id, c.name, c.email, c.sealed_profile, c.checkin_day, c.archived, c.user_id, k.units";
 
-fn profile_from_row(row: &AnyRow) -> Result<ClientProfile, AppError> {
+fn profile_from_row(row: &AnyRow, key: &DataKey) -> Result<ClientProfile, AppError> {
     let text = |col: &str| row.try_get::<String, _>(col).map_err(internal);
+    let id = text("id")?;
     let checkin_day: Option<String> = row.try_get("checkin_day").map_err(internal)?;
     let units: String = row.try_get("units").map_err(internal)?;
+    let sealed: Option<String> = row.try_get("sealed_profile").map_err(internal)?;
+    let sealed = sealed.ok_or_else(|| internal(format!("client {id} is not sealed yet")))?;
+    let profile: SealedProfile = key
+        .open_json(SEALED_PROFILE, &id, &sealed)
+        .map_err(internal)?;
     Ok(ClientProfile {
-        id: text("id")?,
         name: text("name")?,
         email: text("email")?,
-        phone: text("phone")?,
-        date_of_birth: row.try_get("date_of_birth").map_err(internal)?,
-        age_years: row.try_get("age_years").map_err(internal)?,
-        gender: text("gender")?,
-        height_cm: row.try_get("height_cm").map_err(internal)?,
-        weight_kg: row.try_get("weight_kg").map_err(internal)?,
-        goals: text("goals")?,
-        medical_conditions: text("medical_conditions")?,
-        dietary_restrictions: text("dietary_restrictions")?,
-        injuries: text("injuries")?,
-        medications: text("medications")?,
+        phone: profile.phone,
+        date_of_birth: profile.date_of_birth,
+        age_years: profile.age_years,
+        gender: profile.gender,
+        height_cm: profile.height_cm,
+        weight_kg: profile.weight_kg,
+        goals: profile.goals,
+        medical_conditions: profile.medical_conditions,
+        dietary_restrictions: profile.dietary_restrictions,
+        injuries: profile.injuries,
+        medications: profile.medications,
         checkin_day: checkin_day
             .as_deref()
             .map(Weekday::parse)
@@ -185,10 +229,12 @@ fn profile_from_row(row: &AnyRow) -> Result<ClientProfile, AppError> {
             .map_err(internal)?
             .is_some(),
         units: Units::parse(&units).map_err(internal)?,
+        id,
     })
 }
 
 async fn load_profile(db: &Db, client_id: &str, coach_id: &str) -> Result<ClientProfile, AppError> {
+    let key = super::keys::client(db, client_id).await?;
     let sql = format!(
         "SELECT {PROFILE_COLUMNS} FROM clients c JOIN coaches k ON k.user_id = c.coach_id \
          WHERE c.id = $1 AND c.coach_id = $2"
@@ -200,7 +246,7 @@ async fn load_profile(db: &Db, client_id: &str, coach_id: &str) -> Result<Client
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    profile_from_row(&row)
+    profile_from_row(&row, &key)
 }
 
 pub async fn profile(db: &Db, client: &OwnedClient) -> Result<ClientProfile, AppError> {
@@ -354,18 +400,50 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
         }
     }
     tx.commit().await.map_err(internal)?;
+    // The data key went with the row (by cascade); this server forgets its copy too.
+    db.keyring().forget(client.client_id());
     Ok(keys)
 }
 
 /// The client's own phone number (the only part of the profile a client edits here; their
 /// login email changes through `account/email`).
 pub async fn update_phone(db: &Db, me: &ClientSelf, phone: &str) -> Result<(), AppError> {
-    let result = sqlx::query("UPDATE clients SET phone = $1, updated_at = $2 WHERE id = $3")
-        .bind(phone)
-        .bind(now_millis())
-        .bind(me.client_id())
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
-    expect_one(result)
+    let key = super::keys::client(db, me.client_id()).await?;
+    let mut tx = db.begin().await?;
+    // Read and rewrite the sealed profile in one transaction, so a coach's edit meanwhile is not
+    // lost (SQLite has one writer; PostgreSQL holds the row).
+    let lock = match db.backend() {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let (sealed,): (Option<String>,) = sqlx::query_as(&format!(
+        "SELECT sealed_profile FROM clients WHERE id = $1{lock}"
+    ))
+    .bind(me.client_id())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?
+    .ok_or(AppError::NotFound)?;
+    let mut profile: SealedProfile = match sealed {
+        Some(sealed) => key
+            .open_json(SEALED_PROFILE, me.client_id(), &sealed)
+            .map_err(internal)?,
+        None => {
+            return Err(internal(format!(
+                "client {} is not sealed yet",
+                me.client_id()
+            )))
+        }
+    };
+    profile.phone = phone.to_owned();
+    let result =
+        sqlx::query("UPDATE clients SET sealed_profile = $1, updated_at = $2 WHERE id = $3")
+            .bind(key.seal_json(SEALED_PROFILE, me.client_id(), &profile))
+            .bind(now_millis())
+            .bind(me.client_id())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+    expect_one(result)?;
+    tx.commit().await.map_err(internal)
 }

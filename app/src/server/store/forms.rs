@@ -8,7 +8,9 @@ use crate::domain::{
 use crate::server::authz::{
     ClientScope, ClientSelf, MyFormAssignment, OwnedClient, OwnedForm, OwnedWorkspace,
 };
+use crate::server::crypto::Field;
 use crate::server::db::{expect_one, Db};
+use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
@@ -167,13 +169,23 @@ const RESPONSE_COLUMNS: &str =
     "a.id, a.client_id, k.name AS client_name, a.form_id, a.definition, \
                                 a.status, a.answers, a.assigned_at, a.submitted_at";
 
-fn response(row: &AnyRow) -> Result<FormResponse, AppError> {
+/// A client's answers to a given form, sealed with the client's key.
+pub(crate) const ANSWERS: Field = Field::new("form_assignments", "answers");
+
+/// A form response row, its answers opened with the client's key (from the key cache).
+async fn response(db: &Db, row: &AnyRow) -> Result<FormResponse, AppError> {
+    let client_id: String = row.try_get("client_id").map_err(internal)?;
+    let id: String = row.try_get("id").map_err(internal)?;
+    let key = keys::client(db, &client_id).await?;
     let status: String = row.try_get("status").map_err(internal)?;
     let answers: Option<String> = row.try_get("answers").map_err(internal)?;
+    let answers = key
+        .open_opt(ANSWERS, &id, answers.as_deref())
+        .map_err(internal)?;
     let form_id: Option<String> = row.try_get("form_id").map_err(internal)?;
     Ok(FormResponse {
-        assignment_id: row.try_get("id").map_err(internal)?,
-        client_id: row.try_get("client_id").map_err(internal)?,
+        assignment_id: id,
+        client_id,
         client_name: row.try_get("client_name").map_err(internal)?,
         form_id,
         status: if status == "submitted" {
@@ -223,7 +235,7 @@ pub async fn responses(
         query = query.bind(form.item_id());
     }
     let rows = query.fetch_all(db.reader()).await.map_err(internal)?;
-    rows.iter().map(response).collect()
+    responses_of(db, &rows).await
 }
 
 /// The forms given to the signed-in client: waiting ones first.
@@ -241,7 +253,15 @@ pub async fn mine(db: &Db, me: &ClientSelf) -> Result<Vec<FormResponse>, AppErro
         .fetch_all(db.reader())
         .await
         .map_err(internal)?;
-    rows.iter().map(response).collect()
+    responses_of(db, &rows).await
+}
+
+async fn responses_of(db: &Db, rows: &[AnyRow]) -> Result<Vec<FormResponse>, AppError> {
+    let mut responses = Vec::with_capacity(rows.len());
+    for row in rows {
+        responses.push(response(db, row).await?);
+    }
+    Ok(responses)
 }
 
 async fn one(db: &Db, assignment: &MyFormAssignment) -> Result<FormResponse, AppError> {
@@ -256,7 +276,7 @@ async fn one(db: &Db, assignment: &MyFormAssignment) -> Result<FormResponse, App
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
-    response(&row)
+    response(db, &row).await
 }
 
 pub async fn my_form(db: &Db, assignment: &MyFormAssignment) -> Result<FormResponse, AppError> {
@@ -272,11 +292,16 @@ pub async fn submit(
 ) -> Result<FormResponse, AppError> {
     let current = one(db, assignment).await?;
     let answers = current.definition.parse_answers(raw)?;
+    let key = keys::client(db, assignment.client_id()).await?;
     let result = sqlx::query(
         "UPDATE form_assignments SET status = 'submitted', answers = $1, submitted_at = $2 \
          WHERE id = $3 AND client_id = $4",
     )
-    .bind(serde_json::to_string(&answers).map_err(internal)?)
+    .bind(key.seal(
+        ANSWERS,
+        assignment.assignment_id(),
+        &serde_json::to_string(&answers).map_err(internal)?,
+    ))
     .bind(now_millis())
     .bind(assignment.assignment_id())
     .bind(assignment.client_id())

@@ -6,11 +6,24 @@ use crate::domain::{
     Metric,
 };
 use crate::server::authz::{ClientScope, MyGoal, OwnedClient, OwnedGoal};
-use crate::server::db::{bind_f64, expect_one, Db};
-use crate::server::store::checkins;
+use crate::server::crypto::Field;
+use crate::server::db::{expect_one, Db};
+use crate::server::store::{checkins, keys};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::Row;
+
+/// A goal's title, sealed with its client's key.
+pub(crate) const TITLE: Field = Field::new("goals", "title");
+/// A measurement goal's numbers (its target and where the client started), sealed as JSON: they
+/// are the client's measurements as much as a check-in's values are.
+pub(crate) const VALUES: Field = Field::new("goals", "sealed_values");
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct GoalValues {
+    pub target: Option<f64>,
+    pub start: Option<f64>,
+}
 
 /// The client's latest (or, with `earliest_after`, first since then) check-in value of `metric`.
 async fn checkin_value(
@@ -19,22 +32,7 @@ async fn checkin_value(
     metric: Metric,
     earliest_after: Option<i64>,
 ) -> Result<Option<f64>, AppError> {
-    // The column name comes from the Metric enum, never from input.
-    let column = metric.key();
-    let (filter, order) = match earliest_after {
-        Some(_) => ("AND submitted_at >= $2", "ASC"),
-        None => ("", "DESC"),
-    };
-    let sql = format!(
-        "SELECT {column} FROM checkins WHERE client_id = $1 AND {column} IS NOT NULL {filter} \
-         ORDER BY submitted_at {order} LIMIT 1"
-    );
-    let mut query = sqlx::query_as::<_, (f64,)>(&sql).bind(client_id);
-    if let Some(after) = earliest_after {
-        query = query.bind(after);
-    }
-    let row = query.fetch_optional(db.reader()).await.map_err(internal)?;
-    Ok(row.map(|(v,)| v))
+    checkins::value_of(db, client_id, metric, earliest_after).await
 }
 
 /// Creates a goal; a measurement goal starts from the client's latest value of its metric.
@@ -58,30 +56,31 @@ pub async fn create(db: &Db, client: &OwnedClient, input: &GoalInput) -> Result<
             ("habit", None, None, None, Some(i64::from(*per_week)), None)
         }
     };
-    let query = sqlx::query(
+    let key = keys::client(db, client.client_id()).await?;
+    sqlx::query(
         "INSERT INTO goals (id, coach_id, client_id, title, kind, metric, target_date, per_week, \
-         created_at, updated_at, target_value, start_value) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         created_at, updated_at, sealed_values) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&id)
     .bind(client.coach_id())
     .bind(client.client_id())
-    .bind(&input.title)
+    .bind(key.seal(TITLE, &id, &input.title))
     .bind(kind)
     .bind(metric)
     .bind(target_date)
     .bind(per_week)
     .bind(now)
-    .bind(now);
-    bind_f64(bind_f64(query, target), start)
-        .execute(db.writer())
-        .await
-        .map_err(internal)?;
+    .bind(now)
+    .bind(key.seal_json(VALUES, &id, &GoalValues { target, start }))
+    .execute(db.writer())
+    .await
+    .map_err(internal)?;
     Ok(id)
 }
 
-const GOAL_COLUMNS: &str = "id, client_id, title, kind, metric, target_value, target_date, \
-                            per_week, start_value, status, created_at";
+const GOAL_COLUMNS: &str =
+    "id, client_id, title, kind, metric, target_date, per_week, sealed_values, status, created_at";
 
 /// Every goal of the client: active first, then by when they were set.
 pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppError> {
@@ -97,6 +96,7 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
         .fetch_all(db.reader())
         .await
         .map_err(internal)?;
+    let key = keys::client(db, scope.client_id()).await?;
     let this_week = week_start(now_millis());
     let mut goals = Vec::with_capacity(rows.len());
     for row in rows {
@@ -104,6 +104,11 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
         let client_id: String = row.try_get("client_id").map_err(internal)?;
         let kind: String = row.try_get("kind").map_err(internal)?;
         let status: String = row.try_get("status").map_err(internal)?;
+        let sealed: Option<String> = row.try_get("sealed_values").map_err(internal)?;
+        let values: GoalValues = match sealed {
+            Some(sealed) => key.open_json(VALUES, &id, &sealed).map_err(internal)?,
+            None => return Err(internal(format!("goal {id} is not sealed yet"))),
+        };
         let (target, start_value, current_value, progress_percent) = if kind == "habit" {
             let per_week: i64 = row
                 .try_get::<Option<i64>, _>("per_week")
@@ -131,12 +136,11 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
                 .as_deref()
                 .and_then(Metric::from_key)
                 .ok_or_else(|| internal(format!("measurement goal {id} without a metric")))?;
-            let target: f64 = row
-                .try_get::<Option<f64>, _>("target_value")
-                .map_err(internal)?
+            let target: f64 = values
+                .target
                 .ok_or_else(|| internal(format!("measurement goal {id} without a target")))?;
             let created_at: i64 = row.try_get("created_at").map_err(internal)?;
-            let stored_start: Option<f64> = row.try_get("start_value").map_err(internal)?;
+            let stored_start = values.start;
             // Set before any check-in had this metric: the first one after counts as the start.
             let start = match stored_start {
                 Some(v) => Some(v),
@@ -158,10 +162,17 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
                 progress,
             )
         };
+        let title = key
+            .open(
+                TITLE,
+                &id,
+                &row.try_get::<String, _>("title").map_err(internal)?,
+            )
+            .map_err(internal)?;
         goals.push(Goal {
             id,
             client_id,
-            title: row.try_get("title").map_err(internal)?,
+            title,
             target,
             status: GoalStatus::parse(&status).map_err(internal)?,
             start_value,

@@ -2,9 +2,15 @@
 
 use crate::domain::{CalendarDate, LongText, Note, Todo};
 use crate::server::authz::{OwnedClient, OwnedTodo, OwnedWorkspace};
+use crate::server::crypto::Field;
 use crate::server::db::{expect_one, Db};
+use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
+
+/// Sealed with the client's key, or the workspace's for a general note or to-do.
+pub(crate) const NOTE_BODY: Field = Field::new("notes", "body");
+pub(crate) const TODO_TITLE: Field = Field::new("todos", "title");
 
 pub async fn list_notes(
     db: &Db,
@@ -29,15 +35,18 @@ pub async fn list_notes(
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, client_id, body, created_at_ms)| Note {
-            id,
-            client_id,
-            body,
-            created_at_ms,
+    let key =
+        keys::client_or_workspace(db, workspace.coach_id(), client.map(|c| c.client_id())).await?;
+    rows.into_iter()
+        .map(|(id, client_id, body, created_at_ms)| {
+            Ok(Note {
+                body: key.open(NOTE_BODY, &id, &body).map_err(internal)?,
+                id,
+                client_id,
+                created_at_ms,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn add_note(
@@ -52,13 +61,15 @@ pub async fn add_note(
         body: body.as_str().to_owned(),
         created_at_ms: now_millis(),
     };
+    let key =
+        keys::client_or_workspace(db, workspace.coach_id(), note.client_id.as_deref()).await?;
     sqlx::query(
         "INSERT INTO notes (id, coach_id, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&note.id)
     .bind(workspace.coach_id())
     .bind(note.client_id.clone())
-    .bind(&note.body)
+    .bind(key.seal(NOTE_BODY, &note.id, &note.body))
     .bind(note.created_at_ms)
     .execute(db.writer())
     .await
@@ -91,16 +102,18 @@ pub async fn list_todos(
         None => sqlx::query_as(&sql_all).bind(workspace.coach_id()),
     };
     let rows: Vec<TodoRow> = query.fetch_all(db.reader()).await.map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, client_id, title, due_date, done)| Todo {
+    let mut todos = Vec::with_capacity(rows.len());
+    for (id, client_id, title, due_date, done) in rows {
+        let key = keys::client_or_workspace(db, workspace.coach_id(), client_id.as_deref()).await?;
+        todos.push(Todo {
+            title: key.open(TODO_TITLE, &id, &title).map_err(internal)?,
             id,
             client_id,
-            title,
             due_date,
             done: done != 0,
-        })
-        .collect())
+        });
+    }
+    Ok(todos)
 }
 
 pub async fn add_todo(
@@ -117,11 +130,13 @@ pub async fn add_todo(
         due_date: due_date.map(|d| d.as_str().to_owned()),
         done: false,
     };
+    let key =
+        keys::client_or_workspace(db, workspace.coach_id(), todo.client_id.as_deref()).await?;
     sqlx::query("INSERT INTO todos (id, coach_id, client_id, title, due_date, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&todo.id)
         .bind(workspace.coach_id())
         .bind(todo.client_id.clone())
-        .bind(&todo.title)
+        .bind(key.seal(TODO_TITLE, &todo.id, &todo.title))
         .bind(todo.due_date.clone())
         .bind(now_millis())
         .execute(db.writer())

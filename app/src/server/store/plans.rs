@@ -4,7 +4,9 @@
 
 use crate::domain::{PlanDoc, PlanKind, PlanSummary};
 use crate::server::authz::{OwnedClient, OwnedPlan, OwnedWorkspace, PlanScope};
+use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, Db};
+use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
@@ -25,8 +27,20 @@ fn summary(row: &AnyRow) -> Result<PlanSummary, AppError> {
     })
 }
 
+/// A plan's body (JSON), sealed with its client's key, or the workspace's for a template.
+pub(crate) const BODY: Field = Field::new("plans", "body");
+
 fn to_json<K: PlanKind>(body: &K::Body) -> Result<String, AppError> {
     serde_json::to_string(body).map_err(internal)
+}
+
+/// The key of a plan's holder: its client's, or the workspace's for a template.
+async fn key_for(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    client: Option<&OwnedClient>,
+) -> Result<std::sync::Arc<DataKey>, AppError> {
+    keys::client_or_workspace(db, workspace.coach_id(), client.map(|c| c.client_id())).await
 }
 
 /// The workspace's templates of kind `K` (`client` = `None`), or one client's plans, active
@@ -73,6 +87,7 @@ async fn has_active<K: PlanKind>(
 /// until the coach activates them, so a client never sees a plan still being written.
 async fn insert<K: PlanKind>(
     tx: &mut Transaction<'static, Any>,
+    key: &DataKey,
     workspace: &OwnedWorkspace,
     client: Option<&OwnedClient>,
     name: &str,
@@ -94,7 +109,7 @@ async fn insert<K: PlanKind>(
     .bind(client.map(|c| c.client_id()))
     .bind(K::KEY)
     .bind(name)
-    .bind(body_json)
+    .bind(key.seal(BODY, &id, body_json))
     .bind(i64::from(active))
     .bind(template_id)
     .bind(now)
@@ -114,8 +129,9 @@ pub async fn create<K: PlanKind>(
     body: &K::Body,
 ) -> Result<String, AppError> {
     let json = to_json::<K>(body)?;
+    let key = key_for(db, workspace, client).await?;
     let mut tx = db.begin().await?;
-    let id = insert::<K>(&mut tx, workspace, client, name, &json, None).await?;
+    let id = insert::<K>(&mut tx, &key, workspace, client, name, &json, None).await?;
     tx.commit().await.map_err(internal)?;
     Ok(id)
 }
@@ -127,6 +143,8 @@ pub async fn copy_to_client<K: PlanKind>(
     source: &OwnedPlan<K>,
     client: &OwnedClient,
 ) -> Result<String, AppError> {
+    let source_key = keys::for_item(db, "plans", source.plan_id(), source.coach_id()).await?;
+    let key = keys::client(db, client.client_id()).await?;
     let mut tx = db.begin().await?;
     let (name, body, template_id): (String, String, Option<String>) = sqlx::query_as(
         "SELECT name, body, template_id FROM plans WHERE id = $1 AND coach_id = $2 AND kind = $3",
@@ -138,10 +156,14 @@ pub async fn copy_to_client<K: PlanKind>(
     .await
     .map_err(internal)?
     .ok_or(AppError::NotFound)?;
+    let body = source_key
+        .open(BODY, source.plan_id(), &body)
+        .map_err(internal)?;
     // A copy of a copy still names the template it all came from.
     let template = template_id.unwrap_or_else(|| source.plan_id().to_owned());
     let id = insert::<K>(
         &mut tx,
+        &key,
         workspace,
         Some(client),
         &name,
@@ -161,7 +183,7 @@ pub async fn get<K: PlanKind>(
     let (column, holder) = plan.holder();
     // `column` comes from the proof type, never from input.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, p.body, k.name AS client_name, u.name AS coach_name, \
+        "SELECT {SUMMARY_COLUMNS}, p.coach_id, p.body, k.name AS client_name, u.name AS coach_name, \
          c.brand_name {FROM_PLANS} \
          JOIN coaches c ON c.user_id = p.coach_id JOIN users u ON u.id = c.user_id \
          LEFT JOIN clients k ON k.id = p.client_id \
@@ -176,6 +198,10 @@ pub async fn get<K: PlanKind>(
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
     let body: String = row.try_get("body").map_err(internal)?;
+    let coach_id: String = row.try_get("coach_id").map_err(internal)?;
+    let client_id: Option<String> = row.try_get("client_id").map_err(internal)?;
+    let key = keys::client_or_workspace(db, &coach_id, client_id.as_deref()).await?;
+    let body = key.open(BODY, plan.plan_id(), &body).map_err(internal)?;
     let brand: String = row.try_get("brand_name").map_err(internal)?;
     let mut summary = summary(&row)?;
     if column != "coach_id" {
@@ -202,12 +228,13 @@ pub async fn save<K: PlanKind>(
     name: &str,
     body: &K::Body,
 ) -> Result<(), AppError> {
+    let key = keys::for_item(db, "plans", plan.plan_id(), plan.coach_id()).await?;
     let result = sqlx::query(
         "UPDATE plans SET name = $1, body = $2, updated_at = $3 \
          WHERE id = $4 AND coach_id = $5 AND kind = $6",
     )
     .bind(name)
-    .bind(to_json::<K>(body)?)
+    .bind(key.seal(BODY, plan.plan_id(), &to_json::<K>(body)?))
     .bind(now_millis())
     .bind(plan.plan_id())
     .bind(plan.coach_id())

@@ -6,7 +6,9 @@ use crate::domain::{
     SharedSession, Transcript,
 };
 use crate::server::authz::{ClientSelf, MyActionItem, OwnedActionItem, OwnedClient, OwnedSession};
+use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, Db};
+use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
@@ -15,14 +17,40 @@ use sqlx::Row;
 const SUMMARY_COLUMNS: &str = "id, held_at, duration_min, title, tags, summary_shared, \
      CAST(CASE WHEN transcript IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_transcript";
 
-fn summary(row: &AnyRow) -> Result<SessionSummary, AppError> {
-    let tags: String = row.try_get("tags").map_err(internal)?;
+/// Everything written about a session is sealed with its client's key.
+pub(crate) const TITLE: Field = Field::new("coaching_sessions", "title");
+pub(crate) const TAGS: Field = Field::new("coaching_sessions", "tags");
+pub(crate) const TRANSCRIPT: Field = Field::new("coaching_sessions", "transcript");
+pub(crate) const PRIVATE_NOTES: Field = Field::new("coaching_sessions", "private_notes");
+pub(crate) const SUMMARY: Field = Field::new("coaching_sessions", "summary");
+pub(crate) const ACTION_ITEM: Field = Field::new("action_items", "body");
+
+/// Opens one sealed text column of a row.
+fn open_column(row: &AnyRow, key: &DataKey, field: Field, id: &str) -> Result<String, AppError> {
+    let stored: String = row.try_get(field.column).map_err(internal)?;
+    key.open(field, id, &stored).map_err(internal)
+}
+
+/// The key of the session's client, found from the session row.
+async fn session_key(db: &Db, session: &OwnedSession) -> Result<std::sync::Arc<DataKey>, AppError> {
+    keys::for_item(
+        db,
+        "coaching_sessions",
+        session.item_id(),
+        session.coach_id(),
+    )
+    .await
+}
+
+fn summary(row: &AnyRow, key: &DataKey) -> Result<SessionSummary, AppError> {
+    let id: String = row.try_get("id").map_err(internal)?;
+    let tags = open_column(row, key, TAGS, &id)?;
     let duration: i64 = row.try_get("duration_min").map_err(internal)?;
     Ok(SessionSummary {
-        id: row.try_get("id").map_err(internal)?,
+        title: open_column(row, key, TITLE, &id)?,
+        id,
         held_at: row.try_get("held_at").map_err(internal)?,
         duration_min: u32::try_from(duration).map_err(internal)?,
-        title: row.try_get("title").map_err(internal)?,
         tags: serde_json::from_str(&tags).map_err(internal)?,
         has_transcript: row.try_get::<i64, _>("has_transcript").map_err(internal)? == 1,
         summary_shared: row.try_get::<i64, _>("summary_shared").map_err(internal)? == 1,
@@ -41,7 +69,8 @@ pub async fn list(db: &Db, client: &OwnedClient) -> Result<Vec<SessionSummary>, 
         .fetch_all(db.reader())
         .await
         .map_err(internal)?;
-    rows.iter().map(summary).collect()
+    let key = keys::client(db, client.client_id()).await?;
+    rows.iter().map(|row| summary(row, &key)).collect()
 }
 
 fn tags_json(input: &SessionInput) -> Result<String, AppError> {
@@ -60,6 +89,7 @@ pub async fn create(
     let transcript = transcript
         .map(|t| serde_json::to_string(t).map_err(internal))
         .transpose()?;
+    let key = keys::client(db, client.client_id()).await?;
     sqlx::query(
         "INSERT INTO coaching_sessions (id, coach_id, client_id, held_at, duration_min, title, \
          tags, transcript, private_notes, summary, created_at, updated_at) \
@@ -70,11 +100,11 @@ pub async fn create(
     .bind(client.client_id())
     .bind(input.held_at)
     .bind(i64::from(input.duration_min))
-    .bind(&input.title)
-    .bind(tags_json(input)?)
-    .bind(transcript)
-    .bind(input.private_notes.as_str())
-    .bind(input.summary.as_str())
+    .bind(key.seal(TITLE, &id, &input.title))
+    .bind(key.seal(TAGS, &id, &tags_json(input)?))
+    .bind(key.seal_opt(TRANSCRIPT, &id, transcript.as_deref()))
+    .bind(key.seal(PRIVATE_NOTES, &id, input.private_notes.as_str()))
+    .bind(key.seal(SUMMARY, &id, input.summary.as_str()))
     .bind(now)
     .bind(now)
     .execute(db.writer())
@@ -95,21 +125,29 @@ pub async fn get(db: &Db, session: &OwnedSession) -> Result<SessionDetail, AppEr
         .await
         .map_err(internal)?
         .ok_or(AppError::NotFound)?;
+    let client_id: String = row.try_get("client_id").map_err(internal)?;
+    let key = keys::client(db, &client_id).await?;
+    let id = session.item_id();
     let transcript: Option<String> = row.try_get("transcript").map_err(internal)?;
+    let transcript = key
+        .open_opt(TRANSCRIPT, id, transcript.as_deref())
+        .map_err(internal)?;
     Ok(SessionDetail {
-        summary: summary(&row)?,
-        client_id: row.try_get("client_id").map_err(internal)?,
+        summary: summary(&row, &key)?,
+        client_id,
         transcript: transcript
             .map(|t| serde_json::from_str(&t).map_err(internal))
             .transpose()?,
-        private_notes: row.try_get("private_notes").map_err(internal)?,
-        shared_summary: row.try_get("summary").map_err(internal)?,
-        action_items: action_items(db, session).await?,
+        private_notes: open_column(&row, &key, PRIVATE_NOTES, id)?,
+        shared_summary: open_column(&row, &key, SUMMARY, id)?,
+        action_items: action_items(db, &key, session).await?,
     })
 }
 
 /// Replaces the session's details. A shared summary that is emptied stops being shared.
 pub async fn update(db: &Db, session: &OwnedSession, input: &SessionInput) -> Result<(), AppError> {
+    let key = session_key(db, session).await?;
+    let id = session.item_id();
     let result = sqlx::query(
         "UPDATE coaching_sessions SET held_at = $1, duration_min = $2, title = $3, tags = $4, \
          private_notes = $5, summary = $6, \
@@ -118,10 +156,10 @@ pub async fn update(db: &Db, session: &OwnedSession, input: &SessionInput) -> Re
     )
     .bind(input.held_at)
     .bind(i64::from(input.duration_min))
-    .bind(&input.title)
-    .bind(tags_json(input)?)
-    .bind(input.private_notes.as_str())
-    .bind(input.summary.as_str())
+    .bind(key.seal(TITLE, id, &input.title))
+    .bind(key.seal(TAGS, id, &tags_json(input)?))
+    .bind(key.seal(PRIVATE_NOTES, id, input.private_notes.as_str()))
+    .bind(key.seal(SUMMARY, id, input.summary.as_str()))
     .bind(now_millis())
     .bind(session.item_id())
     .bind(session.coach_id())
@@ -140,6 +178,8 @@ pub async fn set_transcript(
     let json = transcript
         .map(|t| serde_json::to_string(t).map_err(internal))
         .transpose()?;
+    let key = session_key(db, session).await?;
+    let json = key.seal_opt(TRANSCRIPT, session.item_id(), json.as_deref());
     let result = sqlx::query(
         "UPDATE coaching_sessions SET transcript = $1, updated_at = $2 \
          WHERE id = $3 AND coach_id = $4",
@@ -164,6 +204,10 @@ pub async fn share(db: &Db, session: &OwnedSession, shared: bool) -> Result<(), 
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
+    let key = session_key(db, session).await?;
+    let summary = key
+        .open(SUMMARY, session.item_id(), &summary)
+        .map_err(internal)?;
     if shared && summary.trim().is_empty() {
         return Err(AppError::invalid("Write a summary before sharing it."));
     }
@@ -209,9 +253,10 @@ pub async fn shared(db: &Db, me: &ClientSelf) -> Result<Vec<SharedSession>, AppE
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
+    let key = keys::client(db, me.client_id()).await?;
     let mut items = item_rows
         .iter()
-        .map(action_item)
+        .map(|row| action_item(row, &key))
         .collect::<Result<Vec<_>, _>>()?;
     let mut sessions = Vec::with_capacity(rows.len());
     for (id, held_at, duration, title, summary) in rows {
@@ -219,11 +264,11 @@ pub async fn shared(db: &Db, me: &ClientSelf) -> Result<Vec<SharedSession>, AppE
         items = rest;
         sessions.push(SharedSession {
             action_items: mine,
+            title: key.open(TITLE, &id, &title).map_err(internal)?,
+            summary: key.open(SUMMARY, &id, &summary).map_err(internal)?,
             id,
             held_at,
             duration_min: u32::try_from(duration).map_err(internal)?,
-            title,
-            summary,
         });
     }
     Ok(sessions)
@@ -231,13 +276,14 @@ pub async fn shared(db: &Db, me: &ClientSelf) -> Result<Vec<SharedSession>, AppE
 
 const ITEM_COLUMNS: &str = "id, session_id, owner, body, due_date, shared, done_at";
 
-fn action_item(row: &AnyRow) -> Result<ActionItem, AppError> {
+fn action_item(row: &AnyRow, key: &DataKey) -> Result<ActionItem, AppError> {
     let owner: String = row.try_get("owner").map_err(internal)?;
+    let id: String = row.try_get("id").map_err(internal)?;
     Ok(ActionItem {
-        id: row.try_get("id").map_err(internal)?,
+        text: open_column(row, key, ACTION_ITEM, &id)?,
+        id,
         session_id: row.try_get("session_id").map_err(internal)?,
         owner: ActionOwner::parse(&owner).map_err(internal)?,
-        text: row.try_get("body").map_err(internal)?,
         due_date: row.try_get("due_date").map_err(internal)?,
         shared: row.try_get::<i64, _>("shared").map_err(internal)? == 1,
         done_at: row.try_get("done_at").map_err(internal)?,
@@ -245,7 +291,11 @@ fn action_item(row: &AnyRow) -> Result<ActionItem, AppError> {
 }
 
 /// A session's action items, oldest first (the coach sees all of them).
-async fn action_items(db: &Db, session: &OwnedSession) -> Result<Vec<ActionItem>, AppError> {
+async fn action_items(
+    db: &Db,
+    key: &DataKey,
+    session: &OwnedSession,
+) -> Result<Vec<ActionItem>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT {ITEM_COLUMNS} FROM action_items WHERE session_id = $1 AND coach_id = $2 \
          ORDER BY created_at, id LIMIT {}",
@@ -256,27 +306,38 @@ async fn action_items(db: &Db, session: &OwnedSession) -> Result<Vec<ActionItem>
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
-    rows.iter().map(action_item).collect()
+    rows.iter().map(|row| action_item(row, key)).collect()
+}
+
+/// The key that seals a session's action items (its client's), for [`add_action_item`]: fetched
+/// before the caller begins a transaction.
+pub async fn action_item_key(
+    db: &Db,
+    session: &OwnedSession,
+) -> Result<std::sync::Arc<DataKey>, AppError> {
+    session_key(db, session).await
 }
 
 /// Adds an action item to a session, shared with the client or not: on the writer pool, or
-/// inside a caller's transaction.
+/// inside a caller's transaction. `key` is the session's [`action_item_key`].
 pub async fn add_action_item<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    key: &DataKey,
     session: &OwnedSession,
     input: &ActionItemInput,
     shared: bool,
 ) -> Result<(), AppError> {
     // The client comes from the session row itself, in the same statement.
+    let id = new_id();
     let result = sqlx::query(
         "INSERT INTO action_items (id, coach_id, client_id, session_id, owner, body, due_date, \
          shared, created_at) \
          SELECT $1, coach_id, client_id, id, $2, $3, $4, $5, $6 FROM coaching_sessions \
          WHERE id = $7 AND coach_id = $8",
     )
-    .bind(new_id())
+    .bind(&id)
     .bind(input.owner.as_str())
-    .bind(&input.text)
+    .bind(key.seal(ACTION_ITEM, &id, &input.text))
     .bind(input.due_date.as_ref().map(|d| d.as_str()))
     .bind(i64::from(shared))
     .bind(now_millis())

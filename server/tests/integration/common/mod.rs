@@ -77,6 +77,39 @@ impl TestApp {
         Some(Self::launch(backend, data_dir, site_root, pg_database, configure).await)
     }
 
+    /// A data dir and (on PostgreSQL) an empty database for a test to fill before the app starts
+    /// on them with [`Self::start_on`]; `None` when PostgreSQL is wanted but unreachable.
+    pub async fn prepare(backend: Backend) -> Option<(TempDir, Option<String>)> {
+        let data_dir = tempfile::tempdir().expect("temp data dir");
+        let pg_database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(create_pg_database().await?),
+        };
+        Some((data_dir, pg_database))
+    }
+
+    /// The database URL of a [`Self::prepare`]d data dir and database.
+    pub fn prepared_url(data_dir: &TempDir, pg_database: Option<&str>) -> String {
+        match pg_database {
+            Some(db) => pg_url_for(db),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.path().join("coachroom.db").display()
+            ),
+        }
+    }
+
+    /// Starts the app on a [`Self::prepare`]d data dir and database.
+    pub async fn start_on(
+        backend: Backend,
+        data_dir: TempDir,
+        pg_database: Option<String>,
+    ) -> Self {
+        let site_root = tempfile::tempdir().expect("temp site root");
+        std::fs::create_dir_all(site_root.path().join("pkg")).expect("pkg dir");
+        Self::launch(backend, data_dir, site_root, pg_database, |_| {}).await
+    }
+
     /// Stops this server gracefully and starts a new one on the same database and files, as an
     /// operator's restart would.
     pub async fn restart(mut self, configure: impl FnOnce(&mut Cli)) -> Self {
@@ -121,6 +154,19 @@ impl TestApp {
             anonymous_rate_per_ip: Some("100000".into()),
             ..Cli::default()
         };
+        if backend == Backend::Postgres {
+            // PostgreSQL is not the embedded setup: its master key must be named.
+            let key_file = data_dir.path().join("test-master.key");
+            if !key_file.exists() {
+                app::server::crypto::master::write_key_file(
+                    &key_file,
+                    &app::server::crypto::master::new_key_text(),
+                    true,
+                )
+                .expect("test master key");
+            }
+            cli.master_key_file = Some(key_file.display().to_string());
+        }
         configure(&mut cli);
         let config = Config::from_cli(cli).expect("valid test config");
         let state = coachroom_server::build_state(&config)
@@ -156,6 +202,16 @@ impl TestApp {
         .await?;
         app.s3 = Some(stand_in);
         Some(app)
+    }
+
+    /// The data directory (the SQLite database, local files, the embedded master key).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
+    /// The PostgreSQL URL of this app's database, when it runs on PostgreSQL.
+    pub fn pg_url(&self) -> Option<String> {
+        self.pg_database.as_deref().map(pg_url_for)
     }
 
     /// A fresh browser-like client with its own cookie jar that does not follow redirects.
