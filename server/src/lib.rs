@@ -5,7 +5,9 @@ pub mod assets;
 pub mod config;
 
 use app::server::ai::{jobs, Ai};
-use app::server::crypto::master::{new_key_text, write_key_file, MasterKeySource};
+use app::server::crypto::master::{
+    new_key_text, write_key_file, KeyProvider, LocalMasterKey, MasterKeySource,
+};
 use app::server::{db::Db, router, state::AppState, storage};
 use config::Config;
 use leptos::config::LeptosOptions;
@@ -98,14 +100,13 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
             ))
         }
         config::KeysCommand::Rotate { new_key_file } => {
-            let new_source = MasterKeySource::File(new_key_file.clone());
-            let new = new_source
-                .load()
-                .map_err(|e| e.replace("COACHROOM_MASTER_KEY_FILE", "--new-key-file"))?;
+            // Read once: the key installed is the key the data keys were wrapped under.
             let text = std::fs::read_to_string(&new_key_file)
                 .map_err(|e| format!("--new-key-file: {e}"))?;
+            let new = LocalMasterKey::parse(&text)
+                .ok_or("--new-key-file: must hold 64 hex digits (a 256-bit key)")?;
             let db = connect_db(config).await?;
-            let rotation = app::server::store::keys::rotate(&db, new.as_ref()).await?;
+            let rewrapped = app::server::store::keys::rotate(&db, &new).await?;
             db.close().await;
             let installed = match &config.master_key.source {
                 MasterKeySource::File(path) => {
@@ -118,24 +119,18 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
                     })?;
                     format!(
                         "{} now holds it (running servers here pick it up); copy it to every \
-                         other app server's key file",
+                         other app server's key file now (until then they cannot make or read \
+                         keys they have not cached)",
                         path.display()
                     )
                 }
                 MasterKeySource::Value(_) => "set COACHROOM_MASTER_KEY to it on every app \
-                                              server before they next start"
+                                              server and restart them now (until then they \
+                                              cannot make or read keys they have not cached)"
                     .to_owned(),
             };
-            let warning = match rotation.left_behind {
-                0 => String::new(),
-                n => format!(
-                    "; WARNING: {n} data keys are still under another master key (keep the old \
-                     key, and report this)"
-                ),
-            };
             Ok(format!(
-                "re-wrapped {} data keys under master key {}; {installed}{warning}",
-                rotation.rewrapped,
+                "re-wrapped {rewrapped} data keys under master key {}; {installed}",
                 new.key_id()
             ))
         }

@@ -844,7 +844,24 @@ async fn existing_plaintext_is_sealed_in_place(backend: Backend) {
         &legacy.action,
         &legacy.photo_marker,
     ];
+    let on_sqlite = backend == Backend::Sqlite;
     let assert_nothing_plain = |database: &[u8], objects: &[Vec<u8>]| {
+        // The old plain columns are emptied: numbers (as SQLite stores doubles, or as pg_dump
+        // writes them), the phone and the date of birth.
+        for number in [187.3f64, 93.417, 81.239, 77.731, 85.5] {
+            let found = if on_sqlite {
+                contains(database, &number.to_be_bytes())
+            } else {
+                contains(database, format!("\t{number}\t").as_bytes())
+            };
+            assert!(!found, "{number} in the database");
+        }
+        for text in ["7319 2846", "1987-06-05"] {
+            assert!(
+                !contains(database, text.as_bytes()),
+                "{text} in the database"
+            );
+        }
         for canary in all {
             assert!(
                 !contains(database, canary.as_bytes()),

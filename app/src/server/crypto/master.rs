@@ -152,9 +152,41 @@ pub fn write_key_file(path: &Path, text: &str, create_new: bool) -> Result<(), S
     if create_new && path.exists() {
         return Err(format!("{display} already exists"));
     }
-    let tmp = path.with_extension("key.tmp");
-    // A stale temporary file from an interrupted write would keep its own permissions.
+    // A name of its own, so two processes writing beside each other never share one.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        crate::server::new_id()
+    ));
+    let written = write_new_file(&tmp, text).and_then(|()| {
+        if create_new {
+            // hard_link fails if `path` appeared meanwhile, so two servers starting together on
+            // one data dir cannot each keep a different key.
+            std::fs::hard_link(&tmp, path).map_err(|e| format!("cannot create {display}: {e}"))
+        } else {
+            keep_owner(path, &tmp);
+            std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {display}: {e}"))
+        }
+    });
     let _ = std::fs::remove_file(&tmp);
+    written?;
+    // The directory entry is durable too ("" is the current directory for a bare file name).
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if let Ok(dir) = std::fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Creates `path` (it must not exist) readable by its owner only, with `text`, synced.
+fn write_new_file(path: &Path, text: &str) -> Result<(), String> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -163,26 +195,23 @@ pub fn write_key_file(path: &Path, text: &str, create_new: bool) -> Result<(), S
         options.mode(0o600);
     }
     let mut file = options
-        .open(&tmp)
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    drop(file);
-    if create_new {
-        // hard_link fails if `path` appeared meanwhile, so two servers starting together on one
-        // data dir cannot each keep a different key.
-        std::fs::hard_link(&tmp, path).map_err(|e| format!("cannot create {display}: {e}"))?;
-        let _ = std::fs::remove_file(&tmp);
-    } else {
-        std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {display}: {e}"))?;
-    }
-    if let Some(dir) = path.parent() {
-        if let Ok(dir) = std::fs::File::open(dir) {
-            let _ = dir.sync_all();
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A replaced key file keeps its owner, so servers running as that user can still read it when
+/// an operator rotates as root. Best effort: only root may give a file away.
+fn keep_owner(existing: &Path, replacement: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata(existing) {
+            let _ = std::os::unix::fs::chown(replacement, Some(meta.uid()), Some(meta.gid()));
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -276,9 +276,26 @@ pub async fn check_master(db: &Db) -> Result<(), String> {
     let (expected,) = current_master_id(db)
         .await
         .map_err(|_| "cannot read the master key id".to_string())?;
-    if expected != master.key_id() {
-        return Err(format!(
+    let not_ours = || {
+        format!(
             "{}: this is not the master key of this database (its key id is {}, the database's is {expected})",
+            source_name(db.keyring().source()),
+            master.key_id()
+        )
+    };
+    if expected != master.key_id() {
+        return Err(not_ours());
+    }
+    // The id row may have been lost while wrapped keys remain: they must be under this key too.
+    let (foreign,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM data_keys WHERE master_key_id <> $1")
+            .bind(master.key_id())
+            .fetch_one(db.writer())
+            .await
+            .map_err(|e| format!("cannot read the data keys: {e}"))?;
+    if foreign > 0 {
+        return Err(format!(
+            "{}: {foreign} data keys are wrapped under another master key than this one ({})",
             source_name(db.keyring().source()),
             master.key_id()
         ));
@@ -286,20 +303,12 @@ pub async fn check_master(db: &Db) -> Result<(), String> {
     Ok(())
 }
 
-/// What [`rotate`] did.
-pub struct Rotation {
-    /// Data keys re-wrapped under the new master key.
-    pub rewrapped: u64,
-    /// Data keys still under another master key afterwards (none unless something other than
-    /// this app wrote `data_keys` meanwhile).
-    pub left_behind: i64,
-}
-
 /// Re-wraps every data key under `new` and makes it the database's master key, in one
 /// transaction: it commits whole or changes nothing. Data is not touched. Keys that servers make
 /// meanwhile wait for it (PostgreSQL: the table lock; SQLite: the one writer) and then check
 /// which master key the database is under before they count (`insert_client_key`, `key_of`).
-pub async fn rotate(db: &Db, new: &dyn KeyProvider) -> Result<Rotation, String> {
+/// Returns how many keys were re-wrapped.
+pub async fn rotate(db: &Db, new: &dyn KeyProvider) -> Result<u64, String> {
     let current = db.keyring().master();
     let fail = |e: sqlx::Error| format!("key rotation failed (nothing changed): {e}");
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;
@@ -309,12 +318,24 @@ pub async fn rotate(db: &Db, new: &dyn KeyProvider) -> Result<Rotation, String> 
             .await
             .map_err(fail)?;
     }
-    // Take the write lock first (SQLite: no other writer can slip in between read and write).
+    // Take the write lock first (SQLite: no other writer can slip in between read and write),
+    // then check under it that no other rotation got there first.
     sqlx::query("UPDATE app_secrets SET value = value WHERE name = $1")
         .bind(MASTER_KEY_ID)
         .execute(&mut *tx)
         .await
         .map_err(fail)?;
+    let (under,): (String,) = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1")
+        .bind(MASTER_KEY_ID)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(fail)?;
+    if under != current.key_id() {
+        return Err(format!(
+            "key rotation refused (nothing changed): the database is now under master key {under}, not {}",
+            current.key_id()
+        ));
+    }
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT owner_id, wrapped FROM data_keys WHERE master_key_id = $1")
             .bind(current.key_id())
@@ -333,21 +354,38 @@ pub async fn rotate(db: &Db, new: &dyn KeyProvider) -> Result<Rotation, String> 
             .await
             .map_err(fail)?;
     }
+    let (left,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM data_keys WHERE master_key_id <> $1")
+            .bind(new.key_id())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(fail)?;
+    if left > 0 {
+        return Err(format!(
+            "key rotation refused (nothing changed): {left} data keys are under a master key \
+             other than the current one"
+        ));
+    }
     sqlx::query("UPDATE app_secrets SET value = $1 WHERE name = $2")
         .bind(new.key_id())
         .bind(MASTER_KEY_ID)
         .execute(&mut *tx)
         .await
         .map_err(fail)?;
-    tx.commit().await.map_err(fail)?;
-    let (left_behind,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM data_keys WHERE master_key_id <> $1")
-            .bind(new.key_id())
-            .fetch_one(db.writer())
-            .await
-            .unwrap_or((-1,));
-    Ok(Rotation {
-        rewrapped: rows.len() as u64,
-        left_behind,
-    })
+    if let Err(e) = tx.commit().await {
+        // A commit whose answer was lost may still have happened: say which.
+        let now = current_master_id(db).await.map(|(id,)| id);
+        return Err(match now {
+            Ok(id) if id == new.key_id() => format!(
+                "the rotation committed, but its answer failed ({e}): the database is under the \
+                 new key; install it as the key file"
+            ),
+            Ok(_) => format!("key rotation failed (nothing changed): {e}"),
+            Err(_) => format!(
+                "key rotation: the commit's outcome is unknown ({e}); keep both keys and check \
+                 which one starts the server"
+            ),
+        });
+    }
+    Ok(rows.len() as u64)
 }

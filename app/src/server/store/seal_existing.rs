@@ -162,39 +162,49 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     crate::server::internal(e)
 }
 
-/// Runs `select` (which takes the batch size as `$1` and returns only rows still to seal) again
-/// and again, handing each row to `seal_row`, until it returns nothing. Returns the sum of what
-/// `seal_row` counted.
+/// Runs `select` page by page, handing each row to `seal_row`, and returns the sum of what
+/// `seal_row` counted. `select` returns only rows still to seal, as `row_id` first, ordered by
+/// it, after `$2` and at most `$1` of them: each row is seen once, so a row that cannot be
+/// sealed (its owner is gone) is skipped rather than met again.
 async fn in_batches(
     db: &Db,
     select: &str,
     mut seal_row: impl AsyncFnMut(&AnyRow) -> Result<u64, AppError>,
 ) -> Result<u64, AppError> {
     let mut done = 0;
+    let mut after = String::new();
     loop {
         let rows = sqlx::query(select)
             .bind(BATCH)
+            .bind(&after)
             .fetch_all(db.writer())
             .await
             .map_err(internal)?;
-        if rows.is_empty() {
+        let Some(last) = rows.last() else {
             return Ok(done);
-        }
+        };
+        after = last.try_get("row_id").map_err(internal)?;
         for row in &rows {
             done += seal_row(row).await?;
         }
     }
 }
 
+/// Logs a row left unsealed because its owner is gone (a row the foreign keys should have
+/// removed); it is refused on read like any unsealed value.
+fn orphan(table: &str, id: &str) -> u64 {
+    tracing::warn!(table, id, "a row whose owner is gone was left unsealed");
+    0
+}
+
 /// Client profiles: the plain health and contact columns become one sealed JSON value, and the
 /// plain columns are emptied in the same statement.
 async fn seal_profiles(db: &Db) -> Result<u64, AppError> {
-    let select =
-        "SELECT id, phone, date_of_birth, age_years, gender, height_cm, weight_kg, goals, \
-         medical_conditions, dietary_restrictions, injuries, medications FROM clients \
-         WHERE sealed_profile IS NULL LIMIT $1";
+    let select = "SELECT id AS row_id, phone, date_of_birth, age_years, gender, height_cm, \
+         weight_kg, goals, medical_conditions, dietary_restrictions, injuries, medications \
+         FROM clients WHERE sealed_profile IS NULL AND id > $2 ORDER BY id LIMIT $1";
     in_batches(db, select, async |row| {
-        let id: String = row.try_get("id").map_err(internal)?;
+        let id: String = row.try_get("row_id").map_err(internal)?;
         let text = |c: &str| row.try_get::<String, _>(c).map_err(internal);
         let profile = SealedProfile {
             phone: text("phone")?,
@@ -210,7 +220,7 @@ async fn seal_profiles(db: &Db) -> Result<u64, AppError> {
             medications: text("medications")?,
         };
         let Some(key) = key_or_gone(db, "", Some(&id)).await? else {
-            return Ok(0);
+            return Ok(orphan("clients", &id));
         };
         sqlx::query(
             "UPDATE clients SET sealed_profile = $1, phone = '', date_of_birth = NULL, \
@@ -236,14 +246,15 @@ async fn seal_checkin_values(db: &Db) -> Result<u64, AppError> {
         .map(|m| format!("{} = NULL", m.key()))
         .collect();
     let select = format!(
-        "SELECT id, client_id, {columns} FROM checkins WHERE sealed_values IS NULL LIMIT $1"
+        "SELECT id AS row_id, client_id, {columns} FROM checkins \
+         WHERE sealed_values IS NULL AND id > $2 ORDER BY id LIMIT $1"
     );
     let update = format!(
         "UPDATE checkins SET sealed_values = $1, {} WHERE id = $2 AND sealed_values IS NULL",
         nulls.join(", ")
     );
     in_batches(db, &select, async |row| {
-        let id: String = row.try_get("id").map_err(internal)?;
+        let id: String = row.try_get("row_id").map_err(internal)?;
         let client_id: String = row.try_get("client_id").map_err(internal)?;
         let mut values = MetricValues::new();
         for metric in Metric::ALL {
@@ -255,7 +266,7 @@ async fn seal_checkin_values(db: &Db) -> Result<u64, AppError> {
             }
         }
         let Some(key) = key_or_gone(db, "", Some(&client_id)).await? else {
-            return Ok(0);
+            return Ok(orphan("checkins", &id));
         };
         sqlx::query(&update)
             .bind(seal_values(&key, &id, &values))
@@ -270,17 +281,17 @@ async fn seal_checkin_values(db: &Db) -> Result<u64, AppError> {
 
 /// Goals' target and start values: the REAL columns become one sealed JSON value.
 async fn seal_goal_values(db: &Db) -> Result<u64, AppError> {
-    let select = "SELECT id, client_id, target_value, start_value FROM goals \
-         WHERE sealed_values IS NULL LIMIT $1";
+    let select = "SELECT id AS row_id, client_id, target_value, start_value FROM goals \
+         WHERE sealed_values IS NULL AND id > $2 ORDER BY id LIMIT $1";
     in_batches(db, select, async |row| {
-        let id: String = row.try_get("id").map_err(internal)?;
+        let id: String = row.try_get("row_id").map_err(internal)?;
         let client_id: String = row.try_get("client_id").map_err(internal)?;
         let values = super::goals::GoalValues {
             target: row.try_get("target_value").map_err(internal)?,
             start: row.try_get("start_value").map_err(internal)?,
         };
         let Some(key) = key_or_gone(db, "", Some(&client_id)).await? else {
-            return Ok(0);
+            return Ok(orphan("goals", &id));
         };
         sqlx::query(
             "UPDATE goals SET sealed_values = $1, target_value = NULL, start_value = NULL \
@@ -315,7 +326,8 @@ async fn seal_text_columns(db: &Db, table: &TextColumns) -> Result<u64, AppError
         .map(|f| format!("t.{}", f.column))
         .collect();
     let select = format!(
-        "SELECT t.{id} AS row_id, {owner}, {columns} FROM {from} WHERE {pending} LIMIT $1",
+        "SELECT t.{id} AS row_id, {owner}, {columns} FROM {from} \
+         WHERE ({pending}) AND t.{id} > $2 ORDER BY t.{id} LIMIT $1",
         id = table.id,
         owner = table.owner,
         columns = columns.join(", "),
@@ -327,7 +339,7 @@ async fn seal_text_columns(db: &Db, table: &TextColumns) -> Result<u64, AppError
         let coach_id: String = row.try_get("coach_id").map_err(internal)?;
         let client_id: Option<String> = row.try_get("client_id").map_err(internal)?;
         let Some(key) = key_or_gone(db, &coach_id, client_id.as_deref()).await? else {
-            return Ok(0);
+            return Ok(orphan(table.table, &id));
         };
         let mut sealed = 0;
         for field in table.fields {
