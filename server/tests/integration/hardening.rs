@@ -1148,7 +1148,12 @@ async fn raw_session_cookie(app: &TestApp) -> String {
 
 /// Who the server says the cookie belongs to (`null` when signed out).
 async fn who_is(app: &TestApp, cookie: &str) -> Value {
-    let response = reqwest::Client::new()
+    // A client without a cookie jar (the cookie is set by hand), with a timeout, so a lost
+    // answer fails the test instead of holding it forever.
+    let response = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
         .post(app.url("/api/auth/me"))
         .header("Cookie", cookie)
         .send()
@@ -1162,6 +1167,7 @@ async fn who_is(app: &TestApp, cookie: &str) -> Value {
 async fn load_page(app: &TestApp, cookie: &str) {
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
         .get(app.url("/coach"))
