@@ -287,7 +287,10 @@ async fn fill_with_canaries(app: &TestApp) -> Vec<String> {
     assert_eq!(detail["reply"], reply.as_str());
     assert_eq!(detail["values"]["weight"], 81.239);
     let photo_url = app.absolute(detail["photos"][0]["url"].as_str().unwrap());
-    let photo = reqwest::get(&photo_url)
+    let photo = app
+        .client()
+        .get(&photo_url)
+        .send()
         .await
         .unwrap()
         .bytes()
@@ -785,7 +788,10 @@ async fn existing_plaintext_is_sealed_in_place(backend: Backend) {
     assert_eq!(review["current"]["reply"], legacy.reply.as_str());
     assert_eq!(review["current"]["values"]["weight"], 81.239);
     let photo_url = app.absolute(review["current"]["photos"][0]["url"].as_str().unwrap());
-    let photo = reqwest::get(&photo_url)
+    let photo = app
+        .client()
+        .get(&photo_url)
+        .send()
         .await
         .unwrap()
         .bytes()
