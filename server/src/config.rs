@@ -20,7 +20,7 @@ pub const MIN_PHOTO_MAX_BYTES: u64 = 1024;
 pub const MAX_PHOTO_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Values are taken as text and parsed here, so errors name the environment variable.
-#[derive(Parser, Debug, Default)]
+#[derive(Parser, Default)]
 #[command(
     name = "coachroom",
     version,
@@ -232,6 +232,16 @@ pub struct Config {
     pub bind: SocketAddr,
     pub site_root: PathBuf,
     pub settings: Settings,
+}
+
+/// Never prints the values: some are secrets (the master key, the S3 and AI keys, passwords in
+/// URLs), and every bad value is reported by name instead.
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cli")
+            .field("command", &self.command)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What to do instead of serving.
@@ -666,6 +676,20 @@ pub fn redact_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_secret_values() {
+        let cli = Cli {
+            master_key: Some("ab".repeat(32)),
+            s3_secret_access_key: Some("s3-secret-value".into()),
+            ai_api_key: Some("ai-secret-value".into()),
+            ..Cli::default()
+        };
+        let shown = format!("{cli:?}");
+        for secret in ["abab", "s3-secret-value", "ai-secret-value"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 
     fn err(cli: Cli) -> String {
         Config::from_cli(cli).unwrap_err()
