@@ -35,6 +35,14 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The bytes of the first photo of a check-in as the API showed it, fetched by its link.
+async fn first_photo(app: &TestApp, checkin: &serde_json::Value) -> bytes::Bytes {
+    let url = app.absolute(checkin["photos"][0]["url"].as_str().expect("a photo link"));
+    let response = app.client().get(&url).send().await.expect("photo");
+    assert_eq!(response.status(), 200, "{url}");
+    response.bytes().await.expect("photo bytes")
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -286,16 +294,7 @@ async fn fill_with_canaries(app: &TestApp) -> Vec<String> {
     assert_eq!(detail["feedback"], feedback.as_str());
     assert_eq!(detail["reply"], reply.as_str());
     assert_eq!(detail["values"]["weight"], 81.239);
-    let photo_url = app.absolute(detail["photos"][0]["url"].as_str().unwrap());
-    let photo = app
-        .client()
-        .get(&photo_url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let photo = first_photo(app, &detail).await;
     assert!(
         photo.starts_with(&[0xff, 0xd8]),
         "the photo opens as a JPEG"
@@ -787,16 +786,7 @@ async fn existing_plaintext_is_sealed_in_place(backend: Backend) {
     assert_eq!(review["current"]["feedback"], legacy.feedback.as_str());
     assert_eq!(review["current"]["reply"], legacy.reply.as_str());
     assert_eq!(review["current"]["values"]["weight"], 81.239);
-    let photo_url = app.absolute(review["current"]["photos"][0]["url"].as_str().unwrap());
-    let photo = app
-        .client()
-        .get(&photo_url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let photo = first_photo(&app, &review["current"]).await;
     assert!(photo.starts_with(&[0xff, 0xd8]) && contains(&photo, legacy.photo_marker.as_bytes()));
     let notes = app
         .ok(
