@@ -6,7 +6,7 @@
 use super::local::{signed_link, UrlSigner};
 use super::{ObjectKey, ObjectStore, Storage, StorageError};
 use crate::server::db::Db;
-use crate::server::store::keys;
+use crate::server::store::{keys, secrets};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,13 +51,10 @@ impl SealedStore {
     /// recognised and skipped) and done once: a marker then skips the scan on later starts.
     pub async fn seal_existing_objects(&self) -> Result<u64, StorageError> {
         let db_error = |e: sqlx::Error| StorageError(format!("database: {e}"));
-        let done: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1")
-                .bind(OBJECTS_SEALED)
-                .fetch_optional(self.db.writer())
-                .await
-                .map_err(db_error)?;
-        if done.is_some() {
+        if secrets::is_done(&self.db, OBJECTS_SEALED)
+            .await
+            .map_err(db_error)?
+        {
             return Ok(0);
         }
         let mut sealed = 0;
@@ -88,15 +85,9 @@ impl SealedStore {
                 }
             }
         }
-        sqlx::query(
-            "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, 'done', $2) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(OBJECTS_SEALED)
-        .bind(crate::server::now_millis())
-        .execute(self.db.writer())
-        .await
-        .map_err(db_error)?;
+        secrets::mark_done(&self.db, OBJECTS_SEALED)
+            .await
+            .map_err(db_error)?;
         if sealed > 0 {
             tracing::info!(
                 objects = sealed,

@@ -104,12 +104,10 @@ const TEXT_COLUMNS: &[TextColumns] = &[
 /// Seals everything not sealed yet, unless an earlier start finished it. Returns how many
 /// values it sealed.
 pub async fn run(db: &Db) -> Result<u64, AppError> {
-    let done: Option<(String,)> = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1")
-        .bind(DATA_SEALED)
-        .fetch_optional(db.writer())
+    if super::secrets::is_done(db, DATA_SEALED)
         .await
-        .map_err(internal)?;
-    if done.is_some() {
+        .map_err(internal)?
+    {
         return Ok(0);
     }
     let mut sealed =
@@ -133,15 +131,9 @@ pub async fn run(db: &Db) -> Result<u64, AppError> {
             }
         }
     }
-    sqlx::query(
-        "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, 'done', $2) \
-         ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(DATA_SEALED)
-    .bind(crate::server::now_millis())
-    .execute(db.writer())
-    .await
-    .map_err(internal)?;
+    super::secrets::mark_done(db, DATA_SEALED)
+        .await
+        .map_err(internal)?;
     Ok(sealed)
 }
 

@@ -28,3 +28,26 @@ pub async fn get_or_create(db: &Db, name: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read secret {name}: {e}"))?;
     Ok(value.into_bytes())
 }
+
+/// Whether the one-time job `name` (e.g. sealing what an older version wrote) has been marked
+/// done, by this server or another.
+pub async fn is_done(db: &Db, name: &str) -> Result<bool, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db.writer())
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Marks the one-time job `name` done; later starts skip it.
+pub async fn mark_done(db: &Db, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, 'done', $2) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(now_millis())
+    .execute(db.writer())
+    .await?;
+    Ok(())
+}
