@@ -72,6 +72,7 @@ testids! {
     CLIENT_PAGE = "client-page";
     CLIENT_TITLE = "client-title";
     CLIENT_ARCHIVED_BADGE = "client-archived-badge";
+    CLIENT_ERASED_BADGE = "client-erased-badge";
     CLIENT_ARCHIVE = "client-archive";
     CLIENT_UNARCHIVE = "client-unarchive";
     CLIENT_DELETE = "client-delete";

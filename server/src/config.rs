@@ -29,18 +29,32 @@ pub const MAX_PHOTO_MAX_BYTES: u64 = 50 * 1024 * 1024;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data dir>/coachroom.db]
-    #[arg(long, env = "DATABASE_URL")]
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data dir>/coachroom.db]; for `restore`, the empty database to restore into
+    #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Directory for the embedded database and local files [default: ./data]
-    #[arg(long, env = "COACHROOM_DATA_DIR")]
+    #[arg(long, env = "COACHROOM_DATA_DIR", global = true)]
     pub data_dir: Option<String>,
     /// A file holding the master key (64 hex digits) that wraps every data key; back it up apart from the data. Required with PostgreSQL [default with SQLite: <data dir>/master.key, made on first start]
-    #[arg(long, env = "COACHROOM_MASTER_KEY_FILE")]
+    #[arg(long, env = "COACHROOM_MASTER_KEY_FILE", global = true)]
     pub master_key_file: Option<String>,
     /// The master key itself (64 hex digits), instead of a file
-    #[arg(long, env = "COACHROOM_MASTER_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "COACHROOM_MASTER_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub master_key: Option<String>,
+    /// Directory for backups and the key file beside them [default: <data dir>/backups]
+    #[arg(long, env = "COACHROOM_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<String>,
+    /// How often the server backs up: a number with s, m, h or d (e.g. 24h), or off [default: 24h with SQLite, off with PostgreSQL]
+    #[arg(long, env = "COACHROOM_BACKUP_EVERY")]
+    pub backup_every: Option<String>,
+    /// Backups kept; older ones are removed after each new backup, 1 to 10000 [default: 7]
+    #[arg(long, env = "COACHROOM_BACKUP_KEEP", global = true)]
+    pub backup_keep: Option<String>,
     /// Address to listen on [default: 127.0.0.1:3000]
     #[arg(long, env = "COACHROOM_BIND")]
     pub bind: Option<String>,
@@ -251,6 +265,31 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysCommand,
+    },
+    /// Take a backup now into COACHROOM_BACKUP_DIR (or list or verify backups)
+    Backup {
+        #[command(subcommand)]
+        action: Option<BackupCommand>,
+    },
+    /// Restore a backup into the empty database given by --database-url, and its files into the configured storage
+    Restore {
+        /// The backup file
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The key file with the current data keys [default: data-keys.json beside FILE]
+        #[arg(long, value_name = "FILE")]
+        keys: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BackupCommand {
+    /// List the backups in COACHROOM_BACKUP_DIR, oldest first
+    List,
+    /// Check a backup file end to end (every entry against its manifest)
+    Verify {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
     },
 }
 
@@ -547,6 +586,22 @@ impl Config {
         )?)
         .map_err(|_| "COACHROOM_PHOTO_MAX_BYTES: too large for this platform".to_owned())?;
 
+        let backend = app::server::db::Backend::from_url(&database_url);
+        let backup = app::server::backup::BackupSettings {
+            dir: PathBuf::from(
+                non_empty("COACHROOM_BACKUP_DIR", cli.backup_dir)?
+                    .unwrap_or_else(|| data_dir.join("backups").to_string_lossy().into_owned()),
+            ),
+            every: parse_every(
+                "COACHROOM_BACKUP_EVERY",
+                cli.backup_every,
+                // The embedded setup backs itself up; a PostgreSQL deployment chooses where.
+                (backend == Some(app::server::db::Backend::Sqlite))
+                    .then_some(Duration::from_secs(24 * 3600)),
+            )?,
+            keep: parse_in_range("COACHROOM_BACKUP_KEEP", cli.backup_keep, 7, 1, 10_000)? as usize,
+        };
+
         let site_root = PathBuf::from(
             non_empty("LEPTOS_SITE_ROOT", cli.site_root)?.unwrap_or_else(|| "target/site".into()),
         );
@@ -578,9 +633,43 @@ impl Config {
                 file_url_ttl,
                 photo_max_bytes,
                 ai,
+                backup,
             },
         })
     }
+}
+
+/// `24h`, `30m`, `90s`, `7d`, or `off`.
+fn parse_every(
+    var: &str,
+    raw: Option<String>,
+    default: Option<Duration>,
+) -> Result<Option<Duration>, String> {
+    let Some(raw) = non_empty(var, raw)? else {
+        return Ok(default);
+    };
+    let raw = raw.trim();
+    if raw.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    let bad =
+        || format!("{var}: expected a number with s, m, h or d (like 24h), or off; got {raw:?}");
+    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let seconds_per: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let secs = number.checked_mul(seconds_per).ok_or_else(bad)?;
+    if secs == 0 || secs > 366 * 86_400 {
+        return Err(format!(
+            "{var}: must be between 1s and 366d, or off; got {raw:?}"
+        ));
+    }
+    Ok(Some(Duration::from_secs(secs)))
 }
 
 /// The storage part of the command line, still as text.

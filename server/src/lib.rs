@@ -8,7 +8,7 @@ use app::server::ai::{jobs, Ai};
 use app::server::crypto::master::{
     new_key_text, write_key_file, KeyProvider, LocalMasterKey, MasterKeySource,
 };
-use app::server::{db::Db, router, state::AppState, storage};
+use app::server::{backup, db::Db, router, state::AppState, storage};
 use config::Config;
 use leptos::config::LeptosOptions;
 use std::future::Future;
@@ -75,6 +75,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     })?;
     let db = connect_db(config).await?;
     let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
+    let raw_storage = storage::open_backend(&config.settings.storage, file_signer.clone()).await?;
     let ai = config.settings.ai.as_ref().map(Ai::new).transpose()?;
     let session_cookie_key = app::server::session_store::cookie_key(&db).await?;
     Ok(AppState {
@@ -82,6 +83,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         settings: Arc::new(config.settings.clone()),
         leptos_options: leptos_options(config),
         storage,
+        raw_storage,
         file_signer,
         ai,
         session_cookie_key,
@@ -107,6 +109,21 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
                 .ok_or("--new-key-file: must hold 64 hex digits (a 256-bit key)")?;
             let db = connect_db(config).await?;
             let rewrapped = app::server::store::keys::rotate(&db, &new).await?;
+            // The key file beside the backups must follow: restores check it against the key.
+            let dir = &config.settings.backup.dir;
+            let key_file = if dir.join(backup::KEY_FILE).exists() {
+                backup::write_key_file(&db, dir).await.map_err(|e| {
+                    format!(
+                        "the data keys are now under the new key, but {e}: run `coachroom backup`"
+                    )
+                })?;
+                format!(
+                    "; the key file {} follows it",
+                    dir.join(backup::KEY_FILE).display()
+                )
+            } else {
+                String::new()
+            };
             db.close().await;
             let installed = match &config.master_key.source {
                 MasterKeySource::File(path) => {
@@ -130,11 +147,101 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
                     .to_owned(),
             };
             Ok(format!(
-                "re-wrapped {rewrapped} data keys under master key {}; {installed}",
+                "re-wrapped {rewrapped} data keys under master key {}{key_file}; {installed}",
                 new.key_id()
             ))
         }
     }
+}
+
+/// `coachroom backup [list | verify FILE]`: prints what it did, or one line of error.
+pub async fn backup_command(
+    config: &Config,
+    action: Option<config::BackupCommand>,
+) -> Result<String, String> {
+    let settings = &config.settings.backup;
+    match action {
+        None => {
+            let db = connect_db(config).await?;
+            let raw = backup::open_raw_storage(&config.settings.storage).await?;
+            let made = backup::create(&db, &raw, settings).await;
+            db.close().await;
+            let made = made?;
+            let rows: u64 = made.manifest.tables.iter().map(|t| t.rows).sum();
+            let mut out = format!(
+                "wrote {} ({} bytes: {rows} rows, {} objects); the key file {} is current",
+                made.path.display(),
+                made.bytes,
+                made.manifest.objects,
+                settings.dir.join(backup::KEY_FILE).display()
+            );
+            if made.manifest.objects_missing > 0 {
+                out.push_str(&format!(
+                    "; {} objects were deleted while it ran and are left out",
+                    made.manifest.objects_missing
+                ));
+            }
+            for removed in made.removed {
+                out.push_str(&format!(
+                    "\nremoved {} (keeping {})",
+                    removed.display(),
+                    settings.keep
+                ));
+            }
+            Ok(out)
+        }
+        Some(config::BackupCommand::List) => {
+            let listed = backup::list(&settings.dir)?;
+            if listed.is_empty() {
+                return Ok(format!("no backups in {}", settings.dir.display()));
+            }
+            Ok(listed
+                .iter()
+                .map(|b| format!("{}\t{} bytes", b.path.display(), b.bytes))
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+        Some(config::BackupCommand::Verify { file }) => {
+            let manifest = backup::verify(&file).await?;
+            let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
+            Ok(format!(
+                "{}: ok ({} backup of schema version {}, {rows} rows in {} tables, {} objects)",
+                file.display(),
+                manifest.backend,
+                manifest.schema_version,
+                manifest.tables.len(),
+                manifest.objects
+            ))
+        }
+    }
+}
+
+/// `coachroom restore FILE [--keys KEYFILE]` into `--database-url`.
+pub async fn restore_command(
+    config: &Config,
+    file: &std::path::Path,
+    keys: Option<std::path::PathBuf>,
+) -> Result<String, String> {
+    let keys = keys.unwrap_or_else(|| {
+        file.parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(backup::KEY_FILE)
+    });
+    let restored = backup::restore(
+        file,
+        &config.database_url,
+        &config.master_key.source,
+        &config.settings.storage,
+        &keys,
+    )
+    .await?;
+    Ok(format!(
+        "restored {} rows and {} objects into {}; {} owners deleted since the backup open as erased",
+        restored.rows,
+        restored.objects,
+        config::redact_password(&config.database_url),
+        restored.erased
+    ))
 }
 
 /// Serves the app on `listener` until `shutdown` completes; background AI jobs stop with it
@@ -149,6 +256,11 @@ pub async fn serve(
         .ai
         .clone()
         .map(|ai| jobs::spawn_workers(state.db.clone(), ai, jobs_stopped));
+    let backups = backup::spawn_scheduled(
+        state.db.clone(),
+        state.raw_storage.clone(),
+        state.settings.backup.clone(),
+    );
     let app = router::build(state);
     let served = axum::serve(
         listener,
@@ -157,6 +269,9 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_jobs.send(true);
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     if let Some(worker) = worker {
         let _ = worker.await;
     }

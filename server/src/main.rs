@@ -1,5 +1,7 @@
 use clap::Parser;
-use coachroom_server::{assets, build_state, config, keys_command, serve};
+use coachroom_server::{
+    assets, backup_command, build_state, config, keys_command, restore_command, serve,
+};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -53,8 +55,15 @@ async fn run() -> Result<(), String> {
     let mut cli = config::Cli::parse();
     let command = cli.command.take();
     let config = config::Config::from_cli(cli)?;
-    if let Some(config::Command::Keys { action }) = command {
-        let done = keys_command(&config, action).await?;
+    let done = match command {
+        Some(config::Command::Keys { action }) => Some(keys_command(&config, action).await?),
+        Some(config::Command::Backup { action }) => Some(backup_command(&config, action).await?),
+        Some(config::Command::Restore { file, keys }) => {
+            Some(restore_command(&config, &file, keys).await?)
+        }
+        None => None,
+    };
+    if let Some(done) = done {
         println!("{done}");
         return Ok(());
     }

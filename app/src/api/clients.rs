@@ -169,6 +169,9 @@ pub async fn delete_client(client_id: String) -> Result<(), AppError> {
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
     let keys = store::clients::delete(&state.db, &client).await?;
+    // Their key is gone from the database; the key file beside the backups follows at once, so
+    // no backup taken before this can be opened for them again.
+    crate::server::backup::after_client_deleted(&state.db, &state.settings.backup);
     cleanup::purge(&state.db, &state.storage, &keys).await;
     Ok(())
 }

@@ -268,6 +268,10 @@ pub struct ClientProfile {
     pub has_login: bool,
     /// The units the measurements should be shown in (the coach's).
     pub units: Units,
+    /// True when this client was deleted after the backup this workspace was restored from:
+    /// their data key is destroyed, so every sealed field reads "(erased)" and photos are gone.
+    #[serde(default)]
+    pub erased: bool,
 }
 
 impl ClientProfile {

@@ -428,6 +428,11 @@ mod tests {
             file_url_ttl: std::time::Duration::from_secs(300),
             photo_max_bytes: 10 * 1024 * 1024,
             ai: None,
+            backup: crate::server::backup::BackupSettings {
+                dir: Default::default(),
+                every: None,
+                keep: 7,
+            },
         }
     }
 

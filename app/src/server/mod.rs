@@ -5,6 +5,7 @@ pub mod admission;
 pub mod ai;
 pub mod anonymous_lane;
 pub mod authz;
+pub mod backup;
 pub mod checkin_intake;
 pub mod cleanup;
 pub mod crypto;

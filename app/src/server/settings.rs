@@ -33,6 +33,8 @@ pub struct Settings {
     pub photo_max_bytes: usize,
     /// An OpenAI-compatible AI server; `None` turns every AI feature off (with an explanation).
     pub ai: Option<AiSettings>,
+    /// Where backups and the key file go, and how often the server backs up.
+    pub backup: super::backup::BackupSettings,
 }
 
 /// Where AI requests go and which models they use.
@@ -159,6 +161,11 @@ mod tests {
             file_url_ttl: Duration::from_secs(300),
             photo_max_bytes: 10 * 1024 * 1024,
             ai: None,
+            backup: crate::server::backup::BackupSettings {
+                dir: PathBuf::new(),
+                every: None,
+                keep: 7,
+            },
         };
         assert_eq!(s.base_origin(), "https://coach.example.com");
         s.base_url = "http://127.0.0.1:3000".into();

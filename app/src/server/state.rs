@@ -16,6 +16,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Where photos and other files live (local disk or S3).
     pub storage: Storage,
+    /// The same storage without sealing (it hands back the sealed bytes): backups copy from it.
+    pub raw_storage: Storage,
     /// Signs and checks `/files/` links (used by local storage; shared through the database).
     pub file_signer: Arc<UrlSigner>,
     /// The AI server, when one is configured.

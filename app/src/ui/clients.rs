@@ -237,6 +237,7 @@ fn ClientView(
 ) -> impl IntoView {
     let id = profile.id.clone();
     let archived = profile.archived;
+    let erased = profile.erased;
     let form = profile.to_form();
     let units = profile.units;
     let archive_id = id.clone();
@@ -247,6 +248,10 @@ fn ClientView(
                 <h1 data-testid=testids::CLIENT_TITLE>{profile.name.clone()}</h1>
                 <div class="row">
                     {archived.then(|| view! { <span class="badge" data-testid=testids::CLIENT_ARCHIVED_BADGE>"Archived"</span> })}
+                    {erased.then(|| view! {
+                        <span class="badge" data-testid=testids::CLIENT_ERASED_BADGE
+                            title="This client was deleted after the backup this workspace was restored from: their data can no longer be read.">"Erased"</span>
+                    })}
                     <button type="button" class="secondary"
                         data-testid=if archived { testids::CLIENT_UNARCHIVE } else { testids::CLIENT_ARCHIVE }
                         on:click=move |_| { archive.dispatch(ArchiveClient { client_id: archive_id.clone(), archived: !archived }); }>

@@ -8,6 +8,7 @@ mod common;
 mod ai;
 mod auth;
 mod authz_matrix;
+mod backups;
 mod checkins;
 mod clients;
 mod forms;

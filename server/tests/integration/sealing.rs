@@ -13,13 +13,13 @@ use serde_json::json;
 use std::path::Path;
 
 /// A canary: a unique string that must appear nowhere in what is stored.
-fn canary(field: &str) -> String {
+pub(crate) fn canary(field: &str) -> String {
     // 64 random bits: unique, and short enough for the shortest field (gender, 40).
     format!("canary-{field}-{}", &app::server::new_id()[..16])
 }
 
 /// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;
@@ -36,20 +36,20 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 /// The bytes of the first photo of a check-in as the API showed it, fetched by its link.
-async fn first_photo(app: &TestApp, checkin: &serde_json::Value) -> bytes::Bytes {
+pub(crate) async fn first_photo(app: &TestApp, checkin: &serde_json::Value) -> bytes::Bytes {
     let url = app.absolute(checkin["photos"][0]["url"].as_str().expect("a photo link"));
     let response = app.client().get(&url).send().await.expect("photo");
     assert_eq!(response.status(), 200, "{url}");
     response.bytes().await.expect("photo bytes")
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Fills every sensitive field with canaries through the API and checks that the app shows them
 /// back. Returns the canaries.
-async fn fill_with_canaries(app: &TestApp) -> Vec<String> {
+pub(crate) async fn fill_with_canaries(app: &TestApp) -> Vec<String> {
     let mut canaries = Vec::new();
     let mut c = |field: &str| {
         let value = canary(field);

@@ -51,10 +51,19 @@ impl std::fmt::Display for OpenError {
     }
 }
 
+/// What an erased owner's sealed text opens as.
+pub const ERASED_TEXT: &str = "(erased)";
+
 /// A data key: the key of one client's data, or of one workspace's general content.
+///
+/// An *erased* key stands in for a key that was destroyed (its client was deleted) while sealed
+/// rows of theirs survive, as in a backup taken before the deletion: their text opens as
+/// [`ERASED_TEXT`], their sealed JSON as empty and their objects not at all. Whatever is sealed
+/// with it goes under a random key nobody keeps, so it is erased as it is written.
 pub struct DataKey {
     cipher: XChaCha20Poly1305,
     bytes: [u8; 32],
+    erased: bool,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -81,7 +90,19 @@ impl DataKey {
         Self {
             cipher: XChaCha20Poly1305::new(&bytes.into()),
             bytes,
+            erased: false,
         }
+    }
+
+    /// The stand-in for a destroyed key (see the type's docs).
+    pub fn erased() -> Self {
+        let mut key = Self::generate();
+        key.erased = true;
+        key
+    }
+
+    pub fn is_erased(&self) -> bool {
+        self.erased
     }
 
     pub(crate) fn bytes(&self) -> &[u8; 32] {
@@ -110,6 +131,9 @@ impl DataKey {
     }
 
     pub fn open_bytes(&self, associated_data: &[u8], sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        if self.erased {
+            return Err(OpenError("its owner's key was destroyed (erased)".into()));
+        }
         if sealed.len() < NONCE_LEN + 16 {
             return Err(OpenError("too short".into()));
         }
@@ -146,6 +170,9 @@ impl DataKey {
         if stored.is_empty() {
             return Ok(String::new());
         }
+        if self.erased {
+            return Ok(ERASED_TEXT.to_owned());
+        }
         let Some(encoded) = stored.strip_prefix(SEALED_PREFIX) else {
             return Err(OpenError(format!(
                 "{}.{} of {row_id} is not sealed",
@@ -181,12 +208,16 @@ impl DataKey {
         self.seal(field, row_id, &json)
     }
 
-    pub fn open_json<T: serde::de::DeserializeOwned>(
+    /// Opens what [`seal_json`](Self::seal_json) wrote; an erased owner's value opens as empty.
+    pub fn open_json<T: serde::de::DeserializeOwned + Default>(
         &self,
         field: Field,
         row_id: &str,
         stored: &str,
     ) -> Result<T, OpenError> {
+        if self.erased {
+            return Ok(T::default());
+        }
         let json = self.open(field, row_id, stored)?;
         serde_json::from_str(&json)
             .map_err(|e| OpenError(format!("{}.{} of {row_id}: {e}", field.table, field.column)))
@@ -336,5 +367,30 @@ mod tests {
         let sealed = key.seal_json(field, "c1", &vec![(1, 82.5)]);
         let back: Vec<(i32, f64)> = key.open_json(field, "c1", &sealed).unwrap();
         assert_eq!(back, vec![(1, 82.5)]);
+    }
+
+    #[test]
+    fn an_erased_key_opens_nothing_it_did_not_write() {
+        let real = DataKey::generate();
+        let sealed = real.seal(NOTE, "row-1", "Knee pain since May");
+        let erased = DataKey::erased();
+        assert!(erased.is_erased() && !real.is_erased());
+        assert_eq!(erased.open(NOTE, "row-1", &sealed).unwrap(), ERASED_TEXT);
+        assert_eq!(erased.open(NOTE, "row-1", "").unwrap(), "");
+        let field = Field::new("checkins", "sealed_values");
+        let values = real.seal_json(field, "c1", &vec![(1, 82.5)]);
+        let back: Vec<(i32, f64)> = erased.open_json(field, "c1", &values).unwrap();
+        assert!(back.is_empty());
+        let ad = b"coachroom/v1/object/k";
+        assert!(erased
+            .open_bytes(ad, &real.seal_bytes(ad, b"jpeg"))
+            .is_err());
+        // What is sealed with it is gone at once: not even it opens its own bytes.
+        assert!(erased
+            .open_bytes(ad, &erased.seal_bytes(ad, b"jpeg"))
+            .is_err());
+        assert!(real
+            .open(NOTE, "row-1", &erased.seal(NOTE, "row-1", "x"))
+            .is_err());
     }
 }

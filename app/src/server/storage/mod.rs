@@ -141,24 +141,18 @@ pub enum StorageSettings {
     S3(S3Settings),
 }
 
-/// Opens the configured storage and the `/files/` link signer. The signer's key lives in the
-/// database, so every app server signs and checks links alike. Errors are one line naming the
-/// variable to fix.
-pub async fn connect(
+/// The configured backend as it is, without sealing: it holds (and hands back) sealed bytes.
+/// Backups copy objects through it unopened. `signer` makes local `/files/` links.
+pub async fn open_backend(
     settings: &StorageSettings,
-    db: &Db,
-) -> Result<(Storage, Arc<local::UrlSigner>), String> {
-    let secret = crate::server::store::secrets::get_or_create(db, "file_url_hmac")
-        .await
-        .map_err(|e| format!("DATABASE_URL: {e}"))?;
-    let signer =
-        Arc::new(local::UrlSigner::new(&secret).map_err(|e| format!("DATABASE_URL: {e}"))?);
+    signer: Arc<local::UrlSigner>,
+) -> Result<Storage, String> {
     let storage: Storage = match settings {
         StorageSettings::Local { dir } => {
             tokio::fs::create_dir_all(dir)
                 .await
                 .map_err(|e| format!("COACHROOM_DATA_DIR: cannot create {}: {e}", dir.display()))?;
-            Arc::new(local::LocalStore::new(dir.clone(), signer.clone()))
+            Arc::new(local::LocalStore::new(dir.clone(), signer))
         }
         StorageSettings::S3(s3) => {
             let store = s3::S3Store::new(s3);
@@ -172,6 +166,22 @@ pub async fn connect(
             Arc::new(store)
         }
     };
+    Ok(storage)
+}
+
+/// Opens the configured storage and the `/files/` link signer. The signer's key lives in the
+/// database, so every app server signs and checks links alike. Errors are one line naming the
+/// variable to fix.
+pub async fn connect(
+    settings: &StorageSettings,
+    db: &Db,
+) -> Result<(Storage, Arc<local::UrlSigner>), String> {
+    let secret = crate::server::store::secrets::get_or_create(db, "file_url_hmac")
+        .await
+        .map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let signer =
+        Arc::new(local::UrlSigner::new(&secret).map_err(|e| format!("DATABASE_URL: {e}"))?);
+    let storage = open_backend(settings, signer.clone()).await?;
     let sealed = sealed::SealedStore::new(storage, db.clone(), signer.clone());
     sealed.seal_existing_objects().await.map_err(|e| {
         format!("sealing stored objects: {e} (nothing was lost; the next start carries on)")

@@ -120,6 +120,10 @@ impl ObjectStore for SealedStore {
             return Err(StorageError(format!("{key} is not sealed")));
         };
         let data_key = self.data_key(key).await?;
+        if data_key.is_erased() {
+            // Its client was deleted after the backup this came from: the object is gone.
+            return Ok(None);
+        }
         data_key
             .open_bytes(&Self::associated_data(key), sealed)
             .map(Some)

@@ -45,6 +45,20 @@ pub(crate) struct SealedProfile {
 }
 
 impl SealedProfile {
+    /// What an erased client's profile shows: every text field says so, no numbers.
+    fn erase(&mut self) {
+        let erased = crate::server::crypto::ERASED_TEXT.to_owned();
+        *self = Self {
+            gender: erased.clone(),
+            goals: erased.clone(),
+            medical_conditions: erased.clone(),
+            dietary_restrictions: erased.clone(),
+            injuries: erased.clone(),
+            medications: erased,
+            ..Self::default()
+        };
+    }
+
     fn of(input: &ClientInput) -> Self {
         Self {
             phone: input.phone.clone(),
@@ -200,10 +214,14 @@ fn profile_from_row(row: &AnyRow, key: &DataKey) -> Result<ClientProfile, AppErr
     let units: String = row.try_get("units").map_err(internal)?;
     let sealed: Option<String> = row.try_get("sealed_profile").map_err(internal)?;
     let sealed = sealed.ok_or_else(|| internal(format!("client {id} is not sealed yet")))?;
-    let profile: SealedProfile = key
+    let mut profile: SealedProfile = key
         .open_json(SEALED_PROFILE, &id, &sealed)
         .map_err(internal)?;
+    if key.is_erased() {
+        profile.erase();
+    }
     Ok(ClientProfile {
+        erased: key.is_erased(),
         name: text("name")?,
         email: text("email")?,
         phone: profile.phone,

@@ -13,6 +13,11 @@ use std::sync::Arc;
 
 const MASTER_KEY_ID: &str = "master_key_id";
 
+/// The `wrapped` value of a destroyed key's tombstone. A restore writes one for each owner whose
+/// key existed when the backup was taken but is gone now (the client was deleted since), so their
+/// restored rows open as erased and no new key is ever made for them.
+pub const TOMBSTONE: &str = "";
+
 /// Which owner a data key belongs to.
 #[derive(Clone, Copy)]
 enum Owner<'a> {
@@ -225,7 +230,11 @@ async fn open_stored(
     let Some((key_id, wrapped)) = row else {
         return Ok(None);
     };
-    let key = Arc::new(unwrap(db, owner_id, &key_id, &wrapped)?);
+    let key = if wrapped == TOMBSTONE {
+        Arc::new(DataKey::erased())
+    } else {
+        Arc::new(unwrap(db, owner_id, &key_id, &wrapped)?)
+    };
     db.keyring().remember(owner_id, key.clone());
     Ok(Some(key))
 }
@@ -336,12 +345,24 @@ pub async fn rotate(db: &Db, new: &dyn KeyProvider) -> Result<u64, String> {
             current.key_id()
         ));
     }
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT owner_id, wrapped FROM data_keys WHERE master_key_id = $1")
-            .bind(current.key_id())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(fail)?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT owner_id, wrapped FROM data_keys WHERE master_key_id = $1 AND wrapped <> $2",
+    )
+    .bind(current.key_id())
+    .bind(TOMBSTONE)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(fail)?;
+    // Tombstones hold no key; they only follow the database to its new master key.
+    sqlx::query(
+        "UPDATE data_keys SET master_key_id = $1 WHERE master_key_id = $2 AND wrapped = $3",
+    )
+    .bind(new.key_id())
+    .bind(current.key_id())
+    .bind(TOMBSTONE)
+    .execute(&mut *tx)
+    .await
+    .map_err(fail)?;
     for (owner_id, wrapped) in &rows {
         let key = current
             .unwrap(owner_id, wrapped)

@@ -209,6 +209,33 @@ impl TestApp {
         self.data_dir.path()
     }
 
+    /// The file holding this app's master key (made by the app on SQLite, by the harness on
+    /// PostgreSQL).
+    pub fn master_key_file(&self) -> std::path::PathBuf {
+        match self.backend {
+            Backend::Sqlite => self.data_dir().join("master.key"),
+            Backend::Postgres => self.data_dir().join("test-master.key"),
+        }
+    }
+
+    /// The configuration of a `coachroom` command run beside this app: the same database, data
+    /// dir, master key and storage.
+    pub fn command_config(&self, configure: impl FnOnce(&mut Cli)) -> Config {
+        let mut cli = Cli {
+            data_dir: Some(self.data_dir().display().to_string()),
+            database_url: self.pg_url(),
+            master_key_file: self
+                .pg_url()
+                .map(|_| self.master_key_file().display().to_string()),
+            ..Cli::default()
+        };
+        if let Some(s3) = &self.s3 {
+            s3.configure(&mut cli);
+        }
+        configure(&mut cli);
+        Config::from_cli(cli).expect("command config")
+    }
+
     /// The PostgreSQL URL of this app's database, when it runs on PostgreSQL.
     pub fn pg_url(&self) -> Option<String> {
         self.pg_database.as_deref().map(pg_url_for)
@@ -416,11 +443,16 @@ impl TestApp {
         client
     }
 
-    pub async fn stop(mut self) {
+    /// Stops the server (its background tasks too) but keeps its database and files to inspect.
+    pub async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+            let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.server).await;
         }
-        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.server).await;
+    }
+
+    pub async fn stop(mut self) {
+        self.halt().await;
         if let Some(db) = self.pg_database.take() {
             drop_pg_database(&db).await;
         }
