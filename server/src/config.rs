@@ -654,12 +654,14 @@ fn parse_every(
     }
     let bad =
         || format!("{var}: expected a number with s, m, h or d (like 24h), or off; got {raw:?}");
-    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let mut chars = raw.chars();
+    let unit = chars.next_back().ok_or_else(bad)?;
+    let number = chars.as_str();
     let seconds_per: u64 = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
         _ => return Err(bad()),
     };
     let number: u64 = number.parse().map_err(|_| bad())?;
@@ -1056,6 +1058,60 @@ mod tests {
             let error = err(cli);
             assert!(error.starts_with(prefix), "{debug} gave {error:?}");
         }
+    }
+
+    #[test]
+    fn backup_settings_parse_and_name_their_variable() {
+        let config = Config::from_cli(Cli::default()).unwrap();
+        assert_eq!(
+            config.settings.backup.every,
+            Some(Duration::from_secs(24 * 3600)),
+            "the embedded setup backs up daily"
+        );
+        assert_eq!(config.settings.backup.keep, 7);
+        assert_eq!(
+            config.settings.backup.dir,
+            PathBuf::from("data").join("backups")
+        );
+        let pg = Config::from_cli(Cli {
+            database_url: Some("postgres://u@h/db".into()),
+            master_key: Some("ab".repeat(32)),
+            ..Cli::default()
+        })
+        .unwrap();
+        assert_eq!(pg.settings.backup.every, None, "PostgreSQL chooses its own");
+        for (every, secs) in [("90s", 90), ("30m", 1800), ("2h", 7200), ("7d", 604_800)] {
+            let config = Config::from_cli(Cli {
+                backup_every: Some(every.into()),
+                ..Cli::default()
+            })
+            .unwrap();
+            assert_eq!(
+                config.settings.backup.every,
+                Some(Duration::from_secs(secs))
+            );
+        }
+        let off = Config::from_cli(Cli {
+            backup_every: Some("off".into()),
+            ..Cli::default()
+        })
+        .unwrap();
+        assert_eq!(off.settings.backup.every, None);
+        for bad in ["5", "h", "0s", "5µ", "µ", "-1h", "400d", "1.5h"] {
+            let error = err(Cli {
+                backup_every: Some(bad.into()),
+                ..Cli::default()
+            });
+            assert!(
+                error.starts_with("COACHROOM_BACKUP_EVERY: "),
+                "{bad}: {error}"
+            );
+        }
+        let error = err(Cli {
+            backup_keep: Some("0".into()),
+            ..Cli::default()
+        });
+        assert!(error.starts_with("COACHROOM_BACKUP_KEEP: "), "{error}");
     }
 
     #[test]

@@ -256,10 +256,12 @@ pub async fn serve(
         .ai
         .clone()
         .map(|ai| jobs::spawn_workers(state.db.clone(), ai, jobs_stopped));
+    let (stop_backups, backups_stopped) = tokio::sync::watch::channel(false);
     let backups = backup::spawn_scheduled(
         state.db.clone(),
         state.raw_storage.clone(),
         state.settings.backup.clone(),
+        backups_stopped,
     );
     let app = router::build(state);
     let served = axum::serve(
@@ -269,8 +271,16 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     let _ = stop_jobs.send(true);
-    if let Some(backups) = backups {
-        backups.abort();
+    if let Some(mut backups) = backups {
+        // A backup in progress may finish; a long one is cut short (it stays a partial file).
+        let _ = stop_backups.send(true);
+        if tokio::time::timeout(std::time::Duration::from_secs(30), &mut backups)
+            .await
+            .is_err()
+        {
+            backups.abort();
+            let _ = backups.await;
+        }
     }
     if let Some(worker) = worker {
         let _ = worker.await;

@@ -157,10 +157,20 @@ async fn round_trip(from: Backend, to: Backend) {
     };
     let Some(app) = app else { return };
     let canaries = fill_with_canaries(&app).await;
+    add_many_rows(&app, 6_000).await;
     let file = take_backup(&app).await;
     assert_backup_files_hold_no_plaintext(file.parent().unwrap(), &canaries);
     let manifest = backup::verify(&file).await.expect("the backup verifies");
     assert_eq!(manifest.objects, 1);
+    assert!(
+        manifest
+            .entries
+            .iter()
+            .filter(|e| e.name.starts_with("tables/todos/"))
+            .count()
+            >= 2,
+        "the to-dos span entries"
+    );
 
     let Some(target) = Target::new(&app, to).await else {
         app.stop().await;
@@ -239,6 +249,30 @@ async fn backup_from_postgres_restores_into_sqlite() {
     round_trip(Backend::Postgres, Backend::Sqlite).await;
 }
 
+/// Adds `count` (empty) general to-dos for the coach: more rows than one backup entry holds
+/// (5,000), so entries and multi-row inserts are exercised past their first chunk.
+async fn add_many_rows(app: &TestApp, count: usize) {
+    let (coach_id,): (String,) = sqlx::query_as("SELECT user_id FROM coaches")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    for i in 0..count {
+        sqlx::query(
+            "INSERT INTO todos (id, coach_id, client_id, title, due_date, done, created_at) \
+             VALUES ($1, $2, NULL, '', NULL, $3, $4)",
+        )
+        .bind(app::server::new_id())
+        .bind(&coach_id)
+        .bind((i % 2) as i64)
+        .bind(i as i64)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
 /// A client with a sealed profile field, a note and a check-in with a photo; returns (client
 /// id, check-in id, the canary in all three).
 async fn client_with_data(
@@ -279,23 +313,28 @@ async fn deletion_reaches_old_backups(backend: Backend) {
     let Some(app) = TestApp::start(backend).await else {
         return;
     };
-    let coach = app.client();
-    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
-        .await;
-    let (alex, alex_checkin, alex_secret) = client_with_data(&app, &coach, "Alex").await;
+    // Riley has every kind of sealed data (profile, check-in with photo, notes, to-dos, goal,
+    // plan, form answers, session with transcript and action items); Blake a little of it.
+    let canaries = fill_with_canaries(&app).await;
+    let coach = app.login("casey@example.com", PASSWORD).await;
+    let (riley,): (String,) =
+        sqlx::query_as("SELECT id FROM clients WHERE email = 'riley@example.com'")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
     let (blake, blake_checkin, blake_secret) = client_with_data(&app, &coach, "Blake").await;
     let file = take_backup(&app).await;
     let key_file = file.parent().unwrap().join(backup::KEY_FILE);
     assert!(contains(
         &std::fs::read(&key_file).unwrap(),
-        alex.as_bytes()
+        riley.as_bytes()
     ));
 
-    app.ok(&coach, "clients/delete", &[("client_id", &alex)])
+    app.ok(&coach, "clients/delete", &[("client_id", &riley)])
         .await;
     // The key file follows the deletion at once (in the background).
     let mut waited = 0;
-    while contains(&std::fs::read(&key_file).unwrap(), alex.as_bytes()) {
+    while contains(&std::fs::read(&key_file).unwrap(), riley.as_bytes()) {
         assert!(
             waited < 100,
             "the key file still holds the deleted client's key"
@@ -320,42 +359,83 @@ async fn deletion_reaches_old_backups(backend: Backend) {
     let restored = target.start().await;
     let coach = restored.login("casey@example.com", PASSWORD).await;
 
-    // Alex's rows are there, and open as erased: never an error, never the plaintext.
+    // Riley's rows are there, and open as erased: never an error, never the plaintext.
     let profile = restored
-        .ok(&coach, "clients/get", &[("client_id", &alex)])
+        .ok(&coach, "clients/get", &[("client_id", &riley)])
         .await;
     assert_eq!(profile["erased"], true, "{profile}");
     assert_eq!(profile["medical_conditions"], "(erased)");
     let notes = restored
-        .ok(&coach, "notes/list", &[("client_id", &alex)])
+        .ok(&coach, "notes/list", &[("client_id", &riley)])
         .await;
     assert_eq!(notes[0]["body"], "(erased)");
+    let one = |sql: &'static str| {
+        let (db, riley) = (restored.db.clone(), riley.clone());
+        async move {
+            let (id,): (String,) = sqlx::query_as(sql)
+                .bind(riley)
+                .fetch_one(db.reader())
+                .await
+                .unwrap();
+            id
+        }
+    };
+    let checkin = one("SELECT id FROM checkins WHERE client_id = $1").await;
+    let session = one("SELECT id FROM coaching_sessions WHERE client_id = $1").await;
+    let plan = one("SELECT id FROM plans WHERE client_id = $1 AND kind = 'meal'").await;
     let review = restored
-        .ok(&coach, "checkins/get", &[("checkin_id", &alex_checkin)])
+        .ok(&coach, "checkins/get", &[("checkin_id", &checkin)])
         .await;
     assert_eq!(review["current"]["feedback"], "(erased)", "{review}");
     let url = restored.absolute(review["current"]["photos"][0]["url"].as_str().unwrap());
     let photo = restored.client().get(&url).send().await.unwrap();
     assert_eq!(photo.status(), 404, "an erased client's photo is gone");
+    let mut shown = vec![profile.to_string(), notes.to_string(), review.to_string()];
+    for (endpoint, args) in [
+        ("todos/list", vec![("client_id", riley.as_str())]),
+        ("checkins/list", vec![("client_id", riley.as_str())]),
+        ("checkins/progress", vec![("client_id", riley.as_str())]),
+        ("goals/list", vec![("client_id", riley.as_str())]),
+        ("meal_plans/list", vec![("client_id", riley.as_str())]),
+        ("meal_plans/get", vec![("plan_id", plan.as_str())]),
+        (
+            "forms/responses",
+            vec![("client_id", riley.as_str()), ("form_id", "")],
+        ),
+        ("sessions/list", vec![("client_id", riley.as_str())]),
+        ("sessions/get", vec![("session_id", session.as_str())]),
+        ("sessions/insights", vec![("session_id", session.as_str())]),
+    ] {
+        // `ok` fails the test on anything but 200.
+        shown.push(restored.ok(&coach, endpoint, &args).await.to_string());
+    }
     let (status, page) = restored
-        .page(&coach, &format!("/coach/clients/{alex}"))
+        .page(&coach, &format!("/coach/clients/{riley}"))
         .await;
     assert_eq!(status, 200);
     assert!(
         page.contains("Erased"),
         "the page says the client is erased"
     );
-    for shown in [
-        profile.to_string(),
-        notes.to_string(),
-        review.to_string(),
-        page,
-    ] {
-        assert!(
-            !shown.contains(&alex_secret),
-            "the erased client's data showed"
-        );
-    }
+    shown.push(page);
+    let leaked: Vec<&String> = canaries
+        .iter()
+        .filter(|c| c.starts_with("canary-") && shown.iter().any(|s| s.contains(c.as_str())))
+        .collect();
+    assert_eq!(
+        leaked,
+        Vec::<&String>::new(),
+        "the erased client's data showed"
+    );
+    // Their login went with them, and does not come back.
+    let login = restored
+        .call(
+            &restored.client(),
+            "auth/login",
+            &[("email", "riley@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status, 401, "{}", login.body);
 
     // Blake is whole.
     let profile = restored
@@ -394,10 +474,10 @@ async fn deletion_reaches_old_backups(backend: Backend) {
     assert!(done.starts_with("re-wrapped "), "{done}");
     let restored = restored.restart(|_| {}).await;
     let coach = restored.login("casey@example.com", PASSWORD).await;
-    let alex_profile = restored
-        .ok(&coach, "clients/get", &[("client_id", &alex)])
+    let riley_profile = restored
+        .ok(&coach, "clients/get", &[("client_id", &riley)])
         .await;
-    assert_eq!(alex_profile["erased"], true);
+    assert_eq!(riley_profile["erased"], true);
     let blake_notes = restored
         .ok(&coach, "notes/list", &[("client_id", &blake)])
         .await;
@@ -419,11 +499,16 @@ async fn a_client_deleted_after_a_backup_restores_as_erased_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_or_altered_backup_is_refused_and_restores_nothing() {
     let app = TestApp::start(Backend::Sqlite).await.expect("sqlite app");
-    let (coach, _client, client_id) = app.coach_and_client().await;
+    let (coach, client, client_id) = app.coach_and_client().await;
     app.ok(
         &coach,
         "notes/create",
         &[("client_id", client_id.as_str()), ("body", "a note")],
+    )
+    .await;
+    app.checkin_ok(
+        &client,
+        &Submission::default().photo("front", "front.jpg", fixtures::png(64, 48)),
     )
     .await;
     let file = take_backup(&app).await;
@@ -464,6 +549,37 @@ async fn a_cut_or_altered_backup_is_refused_and_restores_nothing() {
             "nothing was written"
         );
     }
+    // A restore that fails after its rows went in (here: the photo cannot be stored) leaves
+    // neither rows nor objects, and the same target takes the restore afterwards.
+    let target = Target::new(&app, Backend::Sqlite).await.unwrap();
+    let blocked = target.data_dir.path().join("files").join("photos");
+    std::fs::create_dir_all(blocked.parent().unwrap()).unwrap();
+    std::fs::write(&blocked, "not a directory").unwrap();
+    let error = target.restore(&file).await.unwrap_err();
+    assert!(error.contains("cannot store"), "{error}");
+    let target_url = target.config.database_url.clone();
+    {
+        let pool = sqlx::AnyPool::connect(&target_url).await.unwrap();
+        let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(users, 0, "the rows rolled back");
+        pool.close().await;
+    }
+    std::fs::remove_file(&blocked).unwrap();
+    target
+        .restore(&file)
+        .await
+        .expect("the restore after the failed one");
+    let restored = target.start().await;
+    let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
+        .fetch_one(restored.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(checkins, 1);
+    restored.stop().await;
+
     // The good one still verifies, and `backup verify` says so.
     let said = coachroom_server::backup_command(
         &app.command_config(|_| {}),

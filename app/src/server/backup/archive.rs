@@ -66,6 +66,8 @@ fn hex_of(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+const ABANDONED: &str = "the backup was abandoned before its manifest";
+
 enum ToWriter {
     Entry(String, Vec<u8>),
     Finish(Box<Manifest>),
@@ -117,7 +119,7 @@ impl Writer {
                     }
                 }
             }
-            Err("the backup was abandoned before its manifest".to_owned())
+            Err(ABANDONED.to_owned())
         });
         Self { sender, thread }
     }
@@ -133,6 +135,17 @@ impl Writer {
             return Err("the backup writer stopped".to_owned());
         }
         Ok(())
+    }
+
+    /// Stops without a manifest (the file stays incomplete); returns the writer's own error, if
+    /// it stopped on one (a full disk, say).
+    pub async fn abandon(self) -> Option<String> {
+        drop(self.sender);
+        match self.thread.await {
+            Ok(Err(e)) if e != ABANDONED => Some(e),
+            Ok(_) => None,
+            Err(e) => Some(format!("the backup writer failed: {e}")),
+        }
     }
 
     /// Writes the manifest (with the sums of every entry added) and syncs the file.
@@ -288,6 +301,9 @@ pub fn read_entries(path: &Path, manifest: &Manifest) -> mpsc::Receiver<Result<E
                 let mut entry = entry.map_err(io)?;
                 let name = entry.path().map_err(io)?.to_string_lossy().into_owned();
                 if name == MANIFEST {
+                    if expected.next().is_some() {
+                        return Err(format!("{}: changed while it was read", path.display()));
+                    }
                     return Ok(());
                 }
                 let listed = expected

@@ -227,9 +227,28 @@ async fn snapshot(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, Stri
     Ok(tx)
 }
 
-/// Serializes writers of the key file within this server, so an older set of keys can never
-/// replace a newer one (each writer reads the keys while it holds this).
-static KEY_FILE_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// Takes the key file's lock (`flock` on a file beside it), held until the returned file is
+/// dropped. Every writer, in this server or another process (a `coachroom backup` or `keys
+/// rotate` beside it), reads the keys and renames its file while holding it, so an older set of
+/// keys can never replace a newer one.
+async fn lock_key_file(dir: &Path) -> Result<std::fs::File, String> {
+    let path = dir.join(KEY_FILE_LOCK);
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+        Ok(file)
+    })
+    .await
+    .map_err(|e| format!("cannot lock the key file: {e}"))?
+}
+
+const KEY_FILE_LOCK: &str = ".data-keys.lock";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct KeyFile {
@@ -251,7 +270,10 @@ struct StoredKey {
 
 /// Replaces `dir`'s key file with the database's current data keys (still wrapped).
 pub async fn write_key_file(db: &Db, dir: &Path) -> Result<usize, String> {
-    let _held = KEY_FILE_LOCK.lock().await;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| format!("COACHROOM_BACKUP_DIR: cannot create {}: {e}", dir.display()))?;
+    let _held = lock_key_file(dir).await?;
     let rows: Vec<(String, String, Option<String>, String, String, i64)> = sqlx::query_as(
         "SELECT owner_id, coach_id, client_id, master_key_id, wrapped, created_at FROM data_keys \
          ORDER BY owner_id",
@@ -363,10 +385,8 @@ pub async fn create(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result
     let written = fill(db, raw, &writer, created_at).await;
     let manifest = match written {
         Ok(manifest) => writer.finish(manifest).await,
-        Err(e) => {
-            drop(writer);
-            Err(e)
-        }
+        // If the writer stopped (a full disk), its error is the one that says why.
+        Err(e) => Err(writer.abandon().await.unwrap_or(e)),
     };
     let manifest = match manifest {
         Ok(manifest) => manifest,
@@ -375,11 +395,15 @@ pub async fn create(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result
             return Err(e);
         }
     };
+    // The key file first: a listed backup always has a key file at least as new beside it.
+    if let Err(e) = write_key_file(db, dir).await {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
     std::fs::rename(&partial, &path)
         .and_then(|()| sync_dir(dir))
         .map_err(|e| format!("cannot move {} into place: {e}", partial.display()))?;
     let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    write_key_file(db, dir).await?;
     let removed = prune(dir, settings.keep)?;
     Ok(Made {
         path,
@@ -503,7 +527,9 @@ fn remove_stale_partials(dir: &Path) {
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > PARTIAL_STALE_AFTER);
-        if name.starts_with(FILE_PREFIX) && name.ends_with(PARTIAL_SUFFIX) && stale {
+        let leftover = (name.starts_with(FILE_PREFIX) && name.ends_with(PARTIAL_SUFFIX))
+            || (name.starts_with(&format!(".{KEY_FILE}.")) && name.ends_with(".tmp"));
+        if leftover && stale {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -515,9 +541,12 @@ fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
     let excess = listed.len().saturating_sub(keep.max(1));
     let mut removed = Vec::new();
     for old in listed.into_iter().take(excess) {
-        std::fs::remove_file(&old.path)
-            .map_err(|e| format!("cannot remove {}: {e}", old.path.display()))?;
-        removed.push(old.path);
+        match std::fs::remove_file(&old.path) {
+            Ok(()) => removed.push(old.path),
+            // Another process pruned it first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", old.path.display())),
+        }
     }
     Ok(removed)
 }
@@ -539,19 +568,39 @@ async fn claim_period(db: &Db, every: Duration) -> Result<bool, sqlx::Error> {
     Ok(claimed.rows_affected() == 1)
 }
 
+/// Gives the period back after a failed backup, so the next check (here or on another server)
+/// tries again instead of waiting a whole period.
+async fn release_period(db: &Db) {
+    let released = sqlx::query("UPDATE app_secrets SET created_at = 0 WHERE name = $1")
+        .bind(BACKUP_LEASE)
+        .execute(db.writer())
+        .await;
+    if let Err(e) = released {
+        tracing::error!(%e, "scheduled backup: cannot release the period");
+    }
+}
+
 /// Backs up every `settings.every` for as long as the server runs (one server of a deployment
-/// per period). Checks a few times a period, so a restart does not skip one. The server aborts
-/// the task when it stops; a backup cut short that way stays a partial file, never listed.
+/// per period). Checks a few times a period, so a restart does not skip one. It stops between
+/// backups when `stop` turns true; the server waits a while for a backup in progress, then
+/// aborts it (a backup cut short stays a partial file, never listed).
 pub fn spawn_scheduled(
     db: Db,
     raw: Storage,
     settings: BackupSettings,
+    mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let every = settings.every?;
     let check = (every / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
     Some(tokio::spawn(async move {
         loop {
-            tokio::time::sleep(check).await;
+            tokio::select! {
+                _ = tokio::time::sleep(check) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
             match claim_period(&db, every).await {
                 Ok(true) => {}
                 Ok(false) => continue,
@@ -568,7 +617,10 @@ pub fn spawn_scheduled(
                     removed = made.removed.len(),
                     "scheduled backup made"
                 ),
-                Err(e) => tracing::error!(%e, "scheduled backup failed"),
+                Err(e) => {
+                    tracing::error!(%e, "scheduled backup failed");
+                    release_period(&db).await;
+                }
             }
         }
     }))
@@ -638,7 +690,9 @@ async fn column_kinds(db: &Db, table: &str) -> Result<HashMap<String, ColumnKind
 /// into such a database. Also refuses a database a newer Coachroom has migrated.
 async fn check_empty(url: &str) -> Result<(), String> {
     sqlx::any::install_default_drivers();
-    let url_for_pool = if url.starts_with("sqlite:") && !url.contains('?') {
+    let backend = Backend::from_url(url)
+        .ok_or("--database-url: must start with sqlite:, postgres:// or postgresql://")?;
+    let url_for_pool = if backend == Backend::Sqlite && !url.contains('?') {
         format!("{url}?mode=rwc")
     } else {
         url.to_owned()
@@ -648,32 +702,51 @@ async fn check_empty(url: &str) -> Result<(), String> {
         .connect(&url_for_pool)
         .await
         .map_err(|e| format!("--database-url: cannot connect: {e}"))?;
-    let users: Result<(i64,), _> = sqlx::query_as("SELECT COUNT(*) FROM users")
-        .fetch_one(&pool)
-        .await;
-    let version: Result<(Option<i64>,), _> =
-        sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(&pool)
-            .await;
+    let checked = async {
+        let has_table = |table: &'static str| {
+            let sql = match backend {
+                Backend::Sqlite => {
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
+                }
+                Backend::Postgres => {
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = $1"
+                }
+            };
+            let pool = &pool;
+            async move {
+                let (n,): (i64,) = sqlx::query_as(sql).bind(table).fetch_one(pool).await?;
+                Ok::<bool, sqlx::Error>(n > 0)
+            }
+        };
+        if has_table("users").await? {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+                .fetch_one(&pool)
+                .await?;
+            if n > 0 {
+                return Ok(Err(format!(
+                    "--database-url: the target database is not empty ({n} users): restore only \
+                     into a new, empty database"
+                )));
+            }
+        }
+        if has_table("_sqlx_migrations").await? {
+            let (v,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
+                .fetch_one(&pool)
+                .await?;
+            if let Some(v) = v.filter(|v| *v > binary_schema_version()) {
+                return Ok(Err(format!(
+                    "--database-url: the target database is at schema version {v}, newer than \
+                     this Coachroom's {}: restore with the version that made it",
+                    binary_schema_version()
+                )));
+            }
+        }
+        Ok::<_, sqlx::Error>(Ok(()))
+    }
+    .await;
     pool.close().await;
-    if let Ok((n,)) = users {
-        if n > 0 {
-            return Err(format!(
-                "--database-url: the target database is not empty ({n} users): restore only into \
-                 a new, empty database"
-            ));
-        }
-    }
-    if let Ok((Some(v),)) = version {
-        if v > binary_schema_version() {
-            return Err(format!(
-                "--database-url: the target database is at schema version {v}, newer than this \
-                 Coachroom's {}: restore with the version that made it",
-                binary_schema_version()
-            ));
-        }
-    }
-    Ok(())
+    checked.map_err(|e| format!("--database-url: cannot inspect the target database: {e}"))?
 }
 
 fn read_key_file(path: &Path) -> Result<KeyFile, String> {
@@ -697,7 +770,8 @@ fn read_key_file(path: &Path) -> Result<KeyFile, String> {
 
 /// Restores `file` into the empty database at `target_url` and its objects into `storage`,
 /// with the data keys of the key file at `keys_path`. Checks the whole file first; the rows go
-/// in one transaction, so a failed restore leaves no data behind.
+/// in one transaction and the objects written are removed again if it fails, so a failed
+/// restore leaves no data behind.
 pub async fn restore(
     file: &Path,
     target_url: &str,
@@ -717,6 +791,15 @@ pub async fn restore(
         ));
     }
     let keys = read_key_file(keys_path)?;
+    if keys.written_at < manifest.created_at {
+        // Keys made after it was written would be missing, and their owners would be
+        // tombstoned for good: only a key file at least as new as the backup will do.
+        return Err(format!(
+            "--keys: {} is older than the backup (written before it was taken): give the current \
+             key file, which is beside the newest backup",
+            keys_path.display()
+        ));
+    }
     let master_id = Keyring::new(master_key.clone())?
         .master()
         .key_id()
@@ -743,6 +826,25 @@ async fn insert_all(
     keys: &KeyFile,
 ) -> Result<Restored, String> {
     let raw = open_raw_storage(storage_settings).await?;
+    let mut written = Vec::new();
+    let restored = insert_rows_and_objects(db, file, manifest, &raw, keys, &mut written).await;
+    if restored.is_err() {
+        // The rows rolled back; the objects written so far go too.
+        for key in &written {
+            let _ = raw.delete(key).await;
+        }
+    }
+    restored
+}
+
+async fn insert_rows_and_objects(
+    db: &Db,
+    file: &Path,
+    manifest: &Manifest,
+    raw: &Storage,
+    keys: &KeyFile,
+    written: &mut Vec<ObjectKey>,
+) -> Result<Restored, String> {
     let mut kinds = HashMap::new();
     for (table, _) in TABLES {
         kinds.insert(*table, column_kinds(db, table).await?);
@@ -750,7 +852,7 @@ async fn insert_all(
     let mut tx = db
         .begin()
         .await
-        .map_err(|_| "cannot begin the restore".to_owned())?;
+        .map_err(|e| format!("cannot begin the restore: {e}"))?;
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut client_coach: HashMap<String, String> = HashMap::new();
     let mut coaches: HashSet<String> = HashSet::new();
@@ -764,6 +866,7 @@ async fn insert_all(
             raw.put(&key, entry.bytes)
                 .await
                 .map_err(|e| format!("cannot store {key}: {e}"))?;
+            written.push(key);
             objects += 1;
             continue;
         }
@@ -797,6 +900,13 @@ async fn insert_all(
                 listed.rows
             ));
         }
+    }
+    if objects != manifest.objects {
+        return Err(format!(
+            "{}: holds {objects} objects, its manifest says {}",
+            file.display(),
+            manifest.objects
+        ));
     }
     let erased = insert_keys(&mut tx, manifest, keys, &client_coach, &coaches).await?;
     tx.commit()
@@ -839,6 +949,9 @@ async fn insert_keys(
             Some(key) => (key.wrapped.as_str(), key.created_at),
             None if had_key.contains(owner) => {
                 erased += 1;
+                if let Some(client) = client {
+                    revoke_login(tx, client).await?;
+                }
                 (TOMBSTONE, now_millis())
             }
             None => continue,
@@ -858,6 +971,26 @@ async fn insert_keys(
         .map_err(|e| format!("cannot restore the key of {owner}: {e}"))?;
     }
     Ok(erased)
+}
+
+/// An erased client was deleted, login and invitations included: the restore does not bring
+/// those back (their row stays, erased, for the coach to see and delete).
+async fn revoke_login(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    client_id: &str,
+) -> Result<(), String> {
+    for sql in [
+        "DELETE FROM users WHERE id IN (SELECT user_id FROM clients WHERE id = $1 \
+         AND user_id IS NOT NULL)",
+        "DELETE FROM invites WHERE client_id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(client_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| format!("cannot revoke the login of erased client {client_id}: {e}"))?;
+    }
+    Ok(())
 }
 
 struct Inserted {

@@ -214,10 +214,11 @@ pub async fn insights(db: &Db, session: &OwnedSession) -> Result<SessionInsights
     let stored = match stored {
         Some(sealed) => {
             let key = session_key(db, session.item_id(), session.coach_id()).await?;
-            Some(
-                key.open(INSIGHTS, session.item_id(), &sealed)
-                    .map_err(internal)?,
-            )
+            // An erased client's insights are gone, not an error.
+            (!key.is_erased())
+                .then(|| key.open(INSIGHTS, session.item_id(), &sealed))
+                .transpose()
+                .map_err(internal)?
         }
         None => None,
     };

@@ -218,11 +218,9 @@ async fn form_answers(
     row.map(|(definition, answers)| {
         Ok(FilledForm {
             definition: serde_json::from_str(&definition).map_err(internal)?,
-            answers: serde_json::from_str(
-                &key.open(FORM_ANSWERS, checkin_id, &answers)
-                    .map_err(internal)?,
-            )
-            .map_err(internal)?,
+            answers: key
+                .open_json(FORM_ANSWERS, checkin_id, &answers)
+                .map_err(internal)?,
         })
     })
     .transpose()

@@ -179,9 +179,10 @@ async fn response(db: &Db, row: &AnyRow) -> Result<FormResponse, AppError> {
     let key = keys::client(db, &client_id).await?;
     let status: String = row.try_get("status").map_err(internal)?;
     let answers: Option<String> = row.try_get("answers").map_err(internal)?;
-    let answers = key
-        .open_opt(ANSWERS, &id, answers.as_deref())
-        .map_err(internal)?;
+    let answers = match answers {
+        Some(sealed) => key.open_json(ANSWERS, &id, &sealed).map_err(internal)?,
+        None => Answers::new(),
+    };
     let form_id: Option<String> = row.try_get("form_id").map_err(internal)?;
     Ok(FormResponse {
         assignment_id: id,
@@ -196,10 +197,7 @@ async fn response(db: &Db, row: &AnyRow) -> Result<FormResponse, AppError> {
         assigned_at: row.try_get("assigned_at").map_err(internal)?,
         submitted_at: row.try_get("submitted_at").map_err(internal)?,
         definition: parse_definition(&row.try_get::<String, _>("definition").map_err(internal)?)?,
-        answers: match answers {
-            Some(json) => serde_json::from_str(&json).map_err(internal)?,
-            None => Answers::new(),
-        },
+        answers,
     })
 }
 

@@ -97,6 +97,11 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
         .await
         .map_err(internal)?;
     let key = keys::client(db, scope.client_id()).await?;
+    if key.is_erased() {
+        // A goal without its (sealed) title and numbers says nothing: an erased client's goals
+        // are gone, like their photos.
+        return Ok(Vec::new());
+    }
     let this_week = week_start(now_millis());
     let mut goals = Vec::with_capacity(rows.len());
     for row in rows {

@@ -156,6 +156,10 @@ pub async fn copy_to_client<K: PlanKind>(
     .await
     .map_err(internal)?
     .ok_or(AppError::NotFound)?;
+    if source_key.is_erased() {
+        // An erased client's plan is gone: there is nothing to copy.
+        return Err(AppError::NotFound);
+    }
     let body = source_key
         .open(BODY, source.plan_id(), &body)
         .map_err(internal)?;
@@ -201,7 +205,9 @@ pub async fn get<K: PlanKind>(
     let coach_id: String = row.try_get("coach_id").map_err(internal)?;
     let client_id: Option<String> = row.try_get("client_id").map_err(internal)?;
     let key = keys::client_or_workspace(db, &coach_id, client_id.as_deref()).await?;
-    let body = key.open(BODY, plan.plan_id(), &body).map_err(internal)?;
+    let body = key
+        .open_json(BODY, plan.plan_id(), &body)
+        .map_err(internal)?;
     let brand: String = row.try_get("brand_name").map_err(internal)?;
     let mut summary = summary(&row)?;
     if column != "coach_id" {
@@ -217,7 +223,7 @@ pub async fn get<K: PlanKind>(
             brand
         },
         client_name: row.try_get("client_name").map_err(internal)?,
-        body: serde_json::from_str(&body).map_err(internal)?,
+        body,
     })
 }
 

@@ -44,14 +44,15 @@ async fn session_key(db: &Db, session: &OwnedSession) -> Result<std::sync::Arc<D
 
 fn summary(row: &AnyRow, key: &DataKey) -> Result<SessionSummary, AppError> {
     let id: String = row.try_get("id").map_err(internal)?;
-    let tags = open_column(row, key, TAGS, &id)?;
+    let tags: String = row.try_get(TAGS.column).map_err(internal)?;
+    let tags: Vec<String> = key.open_json(TAGS, &id, &tags).map_err(internal)?;
     let duration: i64 = row.try_get("duration_min").map_err(internal)?;
     Ok(SessionSummary {
         title: open_column(row, key, TITLE, &id)?,
         id,
         held_at: row.try_get("held_at").map_err(internal)?,
         duration_min: u32::try_from(duration).map_err(internal)?,
-        tags: serde_json::from_str(&tags).map_err(internal)?,
+        tags,
         has_transcript: row.try_get::<i64, _>("has_transcript").map_err(internal)? == 1,
         summary_shared: row.try_get::<i64, _>("summary_shared").map_err(internal)? == 1,
     })
@@ -135,7 +136,9 @@ pub async fn get(db: &Db, session: &OwnedSession) -> Result<SessionDetail, AppEr
     Ok(SessionDetail {
         summary: summary(&row, &key)?,
         client_id,
+        // An erased client's transcript is gone, not an error.
         transcript: transcript
+            .filter(|_| !key.is_erased())
             .map(|t| serde_json::from_str(&t).map_err(internal))
             .transpose()?,
         private_notes: open_column(&row, &key, PRIVATE_NOTES, id)?,
