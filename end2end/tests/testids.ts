@@ -59,6 +59,7 @@ export const CLIENT_SAVED = 'client-saved';
 export const CLIENT_PAGE = 'client-page';
 export const CLIENT_TITLE = 'client-title';
 export const CLIENT_ARCHIVED_BADGE = 'client-archived-badge';
+export const CLIENT_ERASED_BADGE = 'client-erased-badge';
 export const CLIENT_ARCHIVE = 'client-archive';
 export const CLIENT_UNARCHIVE = 'client-unarchive';
 export const CLIENT_DELETE = 'client-delete';

@@ -52,6 +52,12 @@ pub struct Cli {
     /// How often the server backs up: a number with s, m, h or d (e.g. 24h), or off [default: 24h with SQLite, off with PostgreSQL]
     #[arg(long, env = "COACHROOM_BACKUP_EVERY")]
     pub backup_every: Option<String>,
+    /// Keep backups and the key file in this S3 bucket instead of COACHROOM_BACKUP_DIR (same endpoint and credentials as the photos; needs COACHROOM_STORAGE=s3) [default: none]
+    #[arg(long, env = "COACHROOM_BACKUP_S3_BUCKET", global = true)]
+    pub backup_s3_bucket: Option<String>,
+    /// Key prefix for backups in that bucket; never the photos' keys [default: coachroom-backups/]
+    #[arg(long, env = "COACHROOM_BACKUP_S3_PREFIX", global = true)]
+    pub backup_s3_prefix: Option<String>,
     /// Backups kept; older ones are removed after each new backup, 1 to 10000 [default: 7]
     #[arg(long, env = "COACHROOM_BACKUP_KEEP", global = true)]
     pub backup_keep: Option<String>,
@@ -587,7 +593,9 @@ impl Config {
         .map_err(|_| "COACHROOM_PHOTO_MAX_BYTES: too large for this platform".to_owned())?;
 
         let backend = app::server::db::Backend::from_url(&database_url);
+        let backup_s3 = parse_backup_s3(cli.backup_s3_bucket, cli.backup_s3_prefix, &storage)?;
         let backup = app::server::backup::BackupSettings {
+            s3: backup_s3,
             dir: PathBuf::from(
                 non_empty("COACHROOM_BACKUP_DIR", cli.backup_dir)?
                     .unwrap_or_else(|| data_dir.join("backups").to_string_lossy().into_owned()),
@@ -637,6 +645,44 @@ impl Config {
             },
         })
     }
+}
+
+/// The S3 target for backups: the photos' endpoint and credentials, another bucket or a
+/// prefix of its own.
+fn parse_backup_s3(
+    bucket: Option<String>,
+    prefix: Option<String>,
+    storage: &StorageSettings,
+) -> Result<Option<app::server::backup::S3Target>, String> {
+    let prefix = non_empty("COACHROOM_BACKUP_S3_PREFIX", prefix)?;
+    let Some(bucket) = non_empty("COACHROOM_BACKUP_S3_BUCKET", bucket)? else {
+        if prefix.is_some() {
+            return Err(
+                "COACHROOM_BACKUP_S3_PREFIX: set, but COACHROOM_BACKUP_S3_BUCKET is not".into(),
+            );
+        }
+        return Ok(None);
+    };
+    let StorageSettings::S3(photos) = storage else {
+        return Err(
+            "COACHROOM_BACKUP_S3_BUCKET: needs COACHROOM_STORAGE=s3 (its endpoint and \
+                    credentials are used)"
+                .into(),
+        );
+    };
+    let mut prefix = prefix.unwrap_or_else(|| "coachroom-backups/".into());
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    if bucket == photos.bucket && (prefix.is_empty() || prefix.starts_with("photos/")) {
+        return Err(format!(
+            "COACHROOM_BACKUP_S3_PREFIX: backups in the photos' bucket need a prefix of their \
+             own, not {prefix:?}"
+        ));
+    }
+    let mut settings = photos.clone();
+    settings.bucket = bucket;
+    Ok(Some(app::server::backup::S3Target { settings, prefix }))
 }
 
 /// `24h`, `30m`, `90s`, `7d`, or `off`.
@@ -1112,6 +1158,42 @@ mod tests {
             ..Cli::default()
         });
         assert!(error.starts_with("COACHROOM_BACKUP_KEEP: "), "{error}");
+        // S3: the photos' endpoint and credentials; never the photos' own keys.
+        let s3 = |bucket: &str, prefix: Option<&str>| Cli {
+            storage: Some("s3".into()),
+            s3_bucket: Some("photos".into()),
+            s3_access_key_id: Some("id".into()),
+            s3_secret_access_key: Some("secret".into()),
+            backup_s3_bucket: Some(bucket.into()),
+            backup_s3_prefix: prefix.map(Into::into),
+            ..Cli::default()
+        };
+        let target = Config::from_cli(s3("backups", None))
+            .unwrap()
+            .settings
+            .backup
+            .s3
+            .unwrap();
+        assert_eq!(
+            (target.settings.bucket.as_str(), target.prefix.as_str()),
+            ("backups", "coachroom-backups/")
+        );
+        let target = Config::from_cli(s3("photos", Some("nightly")))
+            .unwrap()
+            .settings
+            .backup
+            .s3
+            .unwrap();
+        assert_eq!(target.prefix, "nightly/");
+        for (bucket, prefix) in [("photos", Some("photos/x")), ("photos", Some(" "))] {
+            let error = err(s3(bucket, prefix));
+            assert!(error.starts_with("COACHROOM_BACKUP_S3_PREFIX: "), "{error}");
+        }
+        let error = err(Cli {
+            backup_s3_bucket: Some("backups".into()),
+            ..Cli::default()
+        });
+        assert!(error.starts_with("COACHROOM_BACKUP_S3_BUCKET: "), "{error}");
     }
 
     #[test]

@@ -112,11 +112,13 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
             // The key file beside the backups must follow: restores check it against the key.
             let dir = &config.settings.backup.dir;
             let key_file = if dir.join(backup::KEY_FILE).exists() {
-                backup::write_key_file(&db, dir).await.map_err(|e| {
-                    format!(
+                backup::write_key_file(&db, &config.settings.backup)
+                    .await
+                    .map_err(|e| {
+                        format!(
                         "the data keys are now under the new key, but {e}: run `coachroom backup`"
                     )
-                })?;
+                    })?;
                 format!(
                     "; the key file {} follows it",
                     dir.join(backup::KEY_FILE).display()
@@ -173,7 +175,15 @@ pub async fn backup_command(
                 made.path.display(),
                 made.bytes,
                 made.manifest.objects,
-                settings.dir.join(backup::KEY_FILE).display()
+                match &settings.s3 {
+                    Some(s3) => format!(
+                        "s3://{}/{}{}",
+                        s3.settings.bucket,
+                        s3.prefix,
+                        backup::KEY_FILE
+                    ),
+                    None => settings.dir.join(backup::KEY_FILE).display().to_string(),
+                }
             );
             if made.manifest.objects_missing > 0 {
                 out.push_str(&format!(
@@ -191,9 +201,12 @@ pub async fn backup_command(
             Ok(out)
         }
         Some(config::BackupCommand::List) => {
-            let listed = backup::list(&settings.dir)?;
+            let listed = backup::list_backups(settings).await?;
             if listed.is_empty() {
-                return Ok(format!("no backups in {}", settings.dir.display()));
+                return Ok(match &settings.s3 {
+                    Some(s3) => format!("no backups in s3://{}/{}", s3.settings.bucket, s3.prefix),
+                    None => format!("no backups in {}", settings.dir.display()),
+                });
             }
             Ok(listed
                 .iter()
@@ -202,7 +215,7 @@ pub async fn backup_command(
                 .join("\n"))
         }
         Some(config::BackupCommand::Verify { file }) => {
-            let manifest = backup::verify(&file).await?;
+            let manifest = backup::verify_backup(settings, &file).await?;
             let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
             Ok(format!(
                 "{}: ok ({} backup of schema version {}, {rows} rows in {} tables, {} objects)",
@@ -233,6 +246,7 @@ pub async fn restore_command(
         &config.master_key.source,
         &config.settings.storage,
         &keys,
+        &config.settings.backup,
     )
     .await?;
     Ok(format!(

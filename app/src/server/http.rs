@@ -430,6 +430,7 @@ mod tests {
             ai: None,
             backup: crate::server::backup::BackupSettings {
                 dir: Default::default(),
+                s3: None,
                 every: None,
                 keep: 7,
             },

@@ -163,6 +163,7 @@ mod tests {
             ai: None,
             backup: crate::server::backup::BackupSettings {
                 dir: PathBuf::new(),
+                s3: None,
                 every: None,
                 keep: 7,
             },

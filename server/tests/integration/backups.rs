@@ -41,18 +41,27 @@ struct Target {
 impl Target {
     /// With the source app's master key, as an operator restoring would have it.
     async fn new(source: &TestApp, backend: Backend) -> Option<Self> {
+        Self::with(source, backend, |_| {}).await
+    }
+
+    async fn with(
+        source: &TestApp,
+        backend: Backend,
+        configure: impl FnOnce(&mut Cli),
+    ) -> Option<Self> {
         let (data_dir, pg_database) = TestApp::prepare(backend).await?;
         let key = data_dir.path().join(match backend {
             Backend::Sqlite => "master.key",
             Backend::Postgres => "test-master.key",
         });
         std::fs::copy(source.master_key_file(), &key).expect("copy the master key");
-        let cli = Cli {
+        let mut cli = Cli {
             data_dir: Some(data_dir.path().display().to_string()),
             database_url: Some(TestApp::prepared_url(&data_dir, pg_database.as_deref())),
             master_key_file: Some(key.display().to_string()),
             ..Cli::default()
         };
+        configure(&mut cli);
         let config = Config::from_cli(cli).expect("restore config");
         Some(Self {
             backend,
@@ -871,5 +880,110 @@ async fn the_server_backs_up_on_schedule_and_keeps_the_last_n() {
             .expect("a scheduled backup verifies");
     }
     assert!(dir.join(backup::KEY_FILE).is_file());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backups_go_to_their_own_s3_bucket_and_restore_from_it() {
+    const BACKUPS: &str = "coachroom-backups";
+    // The server knows the target too: it rewrites the key file there after a deletion.
+    let Some(app) = TestApp::start_with_s3(Backend::Postgres, |cli| {
+        cli.backup_s3_bucket = Some(BACKUPS.into());
+    })
+    .await
+    else {
+        return;
+    };
+    let s3 = app.s3.as_ref().unwrap();
+    s3.create_bucket(BACKUPS);
+    s3.create_bucket("restored-photos");
+    let to_s3 = |cli: &mut Cli| cli.backup_s3_bucket = Some(BACKUPS.into());
+    let (coach, client, client_id) = app.coach_and_client().await;
+    let checkin = app
+        .checkin_ok(
+            &client,
+            &Submission::default()
+                .field("feedback", "in the bucket")
+                .photo("front", "front.jpg", fixtures::png(64, 48)),
+        )
+        .await;
+    let config = app.command_config(to_s3);
+    let said = coachroom_server::backup_command(&config, None)
+        .await
+        .expect("backup");
+    assert!(
+        said.starts_with(&format!("wrote s3://{BACKUPS}/coachroom-backups/")),
+        "{said}"
+    );
+    let listed = backup::list_backups(&config.settings.backup).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let url = listed[0].path.clone();
+    // In the bucket, under the prefix: the backup and the key file; nothing left on disk.
+    let in_bucket: Vec<String> = files_under(&s3.dir_of(BACKUPS))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert!(
+        in_bucket.iter().any(|n| n == backup::KEY_FILE),
+        "{in_bucket:?}"
+    );
+    assert!(
+        in_bucket.iter().any(|n| n.ends_with(".tar")),
+        "{in_bucket:?}"
+    );
+    assert!(backup::list(&config.settings.backup.dir)
+        .unwrap()
+        .is_empty());
+    let said = coachroom_server::backup_command(
+        &config,
+        Some(coachroom_server::config::BackupCommand::Verify { file: url.clone() }),
+    )
+    .await
+    .unwrap();
+    assert!(said.contains(": ok ("), "{said}");
+
+    // Restored from the bucket (with the key file beside it) into SQLite and another bucket.
+    let target = Target::with(&app, Backend::Sqlite, |cli| {
+        s3.configure(cli);
+        cli.s3_bucket = Some("restored-photos".into());
+        cli.backup_s3_bucket = Some(BACKUPS.into());
+    })
+    .await
+    .unwrap();
+    let said = target.restore(&url).await.expect("restore from S3");
+    assert!(said.contains("and 1 objects"), "{said}");
+    assert!(!files_under(&s3.dir_of("restored-photos")).is_empty());
+    let restored =
+        TestApp::start_on_with(target.backend, target.data_dir, target.pg_database, |cli| {
+            s3.configure(cli);
+            cli.s3_bucket = Some("restored-photos".into());
+        })
+        .await;
+    let coach_again = restored.login("casey@example.com", PASSWORD).await;
+    let review = restored
+        .ok(&coach_again, "checkins/get", &[("checkin_id", &checkin)])
+        .await;
+    assert_eq!(review["current"]["feedback"], "in the bucket");
+    let photo = first_photo(&restored, &review["current"]).await;
+    assert!(photo.starts_with(&[0xff, 0xd8]));
+    restored.stop().await;
+
+    // A deletion rewrites the key file in the bucket too.
+    app.ok(&coach, "clients/delete", &[("client_id", &client_id)])
+        .await;
+    let key_file = s3
+        .dir_of(BACKUPS)
+        .join("coachroom-backups")
+        .join(backup::KEY_FILE);
+    let mut waited = 0;
+    while contains(&std::fs::read(&key_file).unwrap(), client_id.as_bytes()) {
+        assert!(
+            waited < 100,
+            "the key file in the bucket still holds the deleted client's key"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
     app.stop().await;
 }

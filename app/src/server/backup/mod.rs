@@ -86,18 +86,124 @@ const PARTIAL_STALE_AFTER: Duration = Duration::from_secs(3600);
 /// Where backups go and how often the server takes one.
 #[derive(Debug, Clone)]
 pub struct BackupSettings {
+    /// The backups' directory; with an S3 target, only where a backup is written before it is
+    /// uploaded (and removed), and the key file's local copy and lock.
     pub dir: PathBuf,
+    /// Backups and the key file go to this bucket and prefix instead of `dir`.
+    pub s3: Option<S3Target>,
     /// `None`: only `coachroom backup` takes one.
     pub every: Option<Duration>,
     /// Backups kept; older ones are removed after each new one.
     pub keep: usize,
 }
 
-/// A backup on disk.
+/// An S3 bucket and key prefix for backups (never the photos' keys).
+#[derive(Debug, Clone)]
+pub struct S3Target {
+    pub settings: crate::server::storage::S3Settings,
+    /// Ends with `/` (or is empty, in a bucket of its own).
+    pub prefix: String,
+}
+
+impl S3Target {
+    fn store(&self) -> crate::server::storage::s3::S3Store {
+        crate::server::storage::s3::S3Store::new(&self.settings)
+    }
+
+    /// `s3://bucket/prefix/name`: how backups in S3 are named to the commands.
+    fn url(&self, name: &str) -> String {
+        format!("s3://{}/{}{name}", self.settings.bucket, self.prefix)
+    }
+}
+
+/// A backup: on disk, or in S3 (then `path` holds its `s3://bucket/key` URL).
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub path: PathBuf,
     pub bytes: u64,
+}
+
+fn is_backup_name(name: &str) -> bool {
+    name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX)
+}
+
+/// The backups of `settings`, oldest first (their names sort by time). Partial files are never
+/// listed (and an S3 object exists only once its upload is whole).
+pub async fn list_backups(settings: &BackupSettings) -> Result<Vec<Listed>, String> {
+    let Some(target) = &settings.s3 else {
+        return list(&settings.dir);
+    };
+    let found = target
+        .store()
+        .list(&target.prefix)
+        .await
+        .map_err(|e| format!("cannot list the backups: {e}"))?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(key, bytes)| {
+            let name = key.strip_prefix(&target.prefix)?;
+            is_backup_name(name).then(|| Listed {
+                path: PathBuf::from(target.url(name)),
+                bytes,
+            })
+        })
+        .collect())
+}
+
+/// A local copy of a backup or key file named by an `s3://bucket/key` URL (removed when
+/// dropped), or the path itself.
+struct Fetched {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl Drop for Fetched {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+async fn fetch(settings: &BackupSettings, path: &Path, what: &str) -> Result<Fetched, String> {
+    let text = path.to_string_lossy();
+    let Some(rest) = text.strip_prefix("s3://") else {
+        return Ok(Fetched {
+            path: path.to_owned(),
+            temporary: false,
+        });
+    };
+    let (bucket, key) = rest
+        .split_once('/')
+        .ok_or_else(|| format!("{what}: expected s3://BUCKET/KEY, got {text}"))?;
+    let target = settings.s3.as_ref().ok_or_else(|| {
+        format!("{what}: {text} is in S3, but COACHROOM_BACKUP_S3_BUCKET is not set")
+    })?;
+    let mut s3 = target.settings.clone();
+    s3.bucket = bucket.to_owned();
+    tokio::fs::create_dir_all(&settings.dir)
+        .await
+        .map_err(|e| {
+            format!(
+                "COACHROOM_BACKUP_DIR: cannot create {}: {e}",
+                settings.dir.display()
+            )
+        })?;
+    let local = settings
+        .dir
+        .join(format!(".fetched-{}.tmp", crate::server::new_id()));
+    let fetched = Fetched {
+        path: local.clone(),
+        temporary: true,
+    };
+    let found = crate::server::storage::s3::S3Store::new(&s3)
+        .get_file(key, &local)
+        .await
+        .map_err(|e| format!("{what}: {e}"))?;
+    if !found {
+        return Err(format!("{what}: {text} does not exist"));
+    }
+    Ok(fetched)
 }
 
 /// Backups in `dir`, oldest first (their names sort by time). Partial files are never listed.
@@ -111,7 +217,7 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>, String> {
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(FILE_PREFIX) && name.ends_with(FILE_SUFFIX) {
+        if is_backup_name(&name) {
             let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
             found.push(Listed {
                 path: entry.path(),
@@ -121,6 +227,24 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>, String> {
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
+}
+
+/// Checks a backup end to end (see [`archive::verify_file`]); `path` may be an `s3://` URL.
+pub async fn verify_backup(settings: &BackupSettings, path: &Path) -> Result<Manifest, String> {
+    let fetched = fetch(settings, path, "FILE").await?;
+    fetched.verify(path).await
+}
+
+impl Fetched {
+    /// Verifies the fetched copy; errors name the original (`s3://...`), not the copy.
+    async fn verify(&self, original: &Path) -> Result<Manifest, String> {
+        verify(&self.path).await.map_err(|e| {
+            e.replace(
+                &self.path.display().to_string(),
+                &original.display().to_string(),
+            )
+        })
+    }
 }
 
 /// Checks a backup file end to end (see [`archive::verify_file`]).
@@ -269,7 +393,8 @@ struct StoredKey {
 }
 
 /// Replaces `dir`'s key file with the database's current data keys (still wrapped).
-pub async fn write_key_file(db: &Db, dir: &Path) -> Result<usize, String> {
+pub async fn write_key_file(db: &Db, settings: &BackupSettings) -> Result<usize, String> {
+    let dir = &settings.dir;
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| format!("COACHROOM_BACKUP_DIR: cannot create {}: {e}", dir.display()))?;
@@ -302,9 +427,18 @@ pub async fn write_key_file(db: &Db, dir: &Path) -> Result<usize, String> {
     })
     .map_err(|e| format!("cannot write the key file: {e}"))?;
     let path = dir.join(KEY_FILE);
-    tokio::task::spawn_blocking(move || replace_file(&path, &json))
+    let local = path.clone();
+    tokio::task::spawn_blocking(move || replace_file(&local, &json))
         .await
         .map_err(|e| format!("cannot write the key file: {e}"))??;
+    if let Some(target) = &settings.s3 {
+        // Replaced in place: keep versioning off for this prefix (see ARCHITECTURE.md).
+        target
+            .store()
+            .put_file(&format!("{}{KEY_FILE}", target.prefix), &path)
+            .await
+            .map_err(|e| format!("cannot upload the key file: {e}"))?;
+    }
     Ok(count)
 }
 
@@ -348,13 +482,12 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 /// the deleted client's key is gone from it too. Runs in the background; a failure is logged
 /// (and the next backup rewrites the file anyway).
 pub fn after_client_deleted(db: &Db, settings: &BackupSettings) {
-    let dir = settings.dir.clone();
-    if !dir.join(KEY_FILE).exists() {
+    if !settings.dir.join(KEY_FILE).exists() {
         return;
     }
-    let db = db.clone();
+    let (db, settings) = (db.clone(), settings.clone());
     tokio::spawn(async move {
-        if let Err(e) = write_key_file(&db, &dir).await {
+        if let Err(e) = write_key_file(&db, &settings).await {
             tracing::error!(%e, "could not rewrite the key file after a client deletion");
         }
     });
@@ -396,14 +529,31 @@ pub async fn create(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result
         }
     };
     // The key file first: a listed backup always has a key file at least as new beside it.
-    if let Err(e) = write_key_file(db, dir).await {
+    if let Err(e) = write_key_file(db, settings).await {
         let _ = std::fs::remove_file(&partial);
         return Err(e);
+    }
+    let bytes = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+    if let Some(target) = &settings.s3 {
+        let name = file_name(created_at);
+        let uploaded = target
+            .store()
+            .put_file(&format!("{}{name}", target.prefix), &partial)
+            .await
+            .map_err(|e| format!("cannot upload the backup: {e}"));
+        let _ = std::fs::remove_file(&partial);
+        uploaded?;
+        let removed = prune_s3(target, settings.keep).await?;
+        return Ok(Made {
+            path: PathBuf::from(target.url(&name)),
+            bytes,
+            manifest,
+            removed,
+        });
     }
     std::fs::rename(&partial, &path)
         .and_then(|()| sync_dir(dir))
         .map_err(|e| format!("cannot move {} into place: {e}", partial.display()))?;
-    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let removed = prune(dir, settings.keep)?;
     Ok(Made {
         path,
@@ -547,6 +697,31 @@ fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("cannot remove {}: {e}", old.path.display())),
         }
+    }
+    Ok(removed)
+}
+
+/// Removes the oldest backups in S3 beyond `keep`.
+async fn prune_s3(target: &S3Target, keep: usize) -> Result<Vec<PathBuf>, String> {
+    let store = target.store();
+    let listed: Vec<String> = store
+        .list(&target.prefix)
+        .await
+        .map_err(|e| format!("cannot list the backups: {e}"))?
+        .into_iter()
+        .filter_map(|(key, _)| {
+            let name = key.strip_prefix(&target.prefix)?.to_owned();
+            is_backup_name(&name).then_some(name)
+        })
+        .collect();
+    let excess = listed.len().saturating_sub(keep.max(1));
+    let mut removed = Vec::new();
+    for name in listed.into_iter().take(excess) {
+        store
+            .delete_key(&format!("{}{name}", target.prefix))
+            .await
+            .map_err(|e| format!("cannot remove an old backup: {e}"))?;
+        removed.push(PathBuf::from(target.url(&name)));
     }
     Ok(removed)
 }
@@ -778,8 +953,12 @@ pub async fn restore(
     master_key: &MasterKeySource,
     storage: &crate::server::storage::StorageSettings,
     keys_path: &Path,
+    backups: &BackupSettings,
 ) -> Result<Restored, String> {
-    let manifest = verify(file).await?;
+    let fetched = fetch(backups, file, "FILE").await?;
+    let fetched_keys = fetch(backups, keys_path, "--keys").await?;
+    let manifest = fetched.verify(file).await?;
+    let file = fetched.path.as_path();
     let ours = binary_schema_version();
     if manifest.schema_version != ours {
         return Err(format!(
@@ -790,7 +969,7 @@ pub async fn restore(
             manifest.app_version
         ));
     }
-    let keys = read_key_file(keys_path)?;
+    let keys = read_key_file(&fetched_keys.path)?;
     if keys.written_at < manifest.created_at {
         // Keys made after it was written would be missing, and their owners would be
         // tombstoned for good: only a key file at least as new as the backup will do.

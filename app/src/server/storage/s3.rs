@@ -101,6 +101,109 @@ impl S3Store {
     }
 }
 
+/// Whole files under free-form keys, for backups (photos go through [`ObjectStore`], whose keys
+/// are only ever made by the server).
+impl S3Store {
+    /// Uploads the file at `path`, streamed from disk; the object appears only when whole.
+    pub async fn put_file(&self, key: &str, path: &std::path::Path) -> Result<(), StorageError> {
+        let body = ByteStream::from_path(path)
+            .await
+            .map_err(|e| other_error("read file for", key, e))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| sdk_error("put", key, e))
+    }
+
+    /// Downloads `key` into a new file at `path`, streamed; `Ok(false)` if there is no such key.
+    pub async fn get_file(&self, key: &str, path: &std::path::Path) -> Result<bool, StorageError> {
+        use tokio::io::AsyncWriteExt;
+        let sent = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        let output = match sent {
+            Ok(output) => output,
+            Err(e)
+                if e.as_service_error().is_some_and(|se| se.is_no_such_key())
+                    || is_http_not_found(&e) =>
+            {
+                return Ok(false)
+            }
+            Err(e) => return Err(sdk_error("get", key, e)),
+        };
+        let mut file = tokio::fs::File::create(path)
+            .await
+            .map_err(|e| other_error("create file for", key, e))?;
+        let mut body = output.body;
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| other_error("read body of", key, e))?
+        {
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| other_error("write file for", key, e))?;
+        }
+        file.sync_all()
+            .await
+            .map_err(|e| other_error("write file for", key, e))?;
+        Ok(true)
+    }
+
+    /// Keys under `prefix` with their sizes, in key order (every page of the listing).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, StorageError> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error("list", prefix, e))?;
+            for object in page.contents() {
+                if let Some(key) = object.key() {
+                    found.push((key.to_owned(), object.size().unwrap_or(0).max(0) as u64));
+                }
+            }
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated().unwrap_or(false) => token = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// Deletes `key`; a missing key is not an error.
+    pub async fn delete_key(&self, key: &str) -> Result<(), StorageError> {
+        match self
+            .client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_http_not_found(&e) => Ok(()),
+            Err(e) => Err(sdk_error("delete", key, e)),
+        }
+    }
+}
+
 #[async_trait]
 impl ObjectStore for S3Store {
     fn backend_name(&self) -> &'static str {

@@ -105,9 +105,19 @@ impl TestApp {
         data_dir: TempDir,
         pg_database: Option<String>,
     ) -> Self {
+        Self::start_on_with(backend, data_dir, pg_database, |_| {}).await
+    }
+
+    /// Like [`Self::start_on`], with `configure`d settings.
+    pub async fn start_on_with(
+        backend: Backend,
+        data_dir: TempDir,
+        pg_database: Option<String>,
+        configure: impl FnOnce(&mut Cli),
+    ) -> Self {
         let site_root = tempfile::tempdir().expect("temp site root");
         std::fs::create_dir_all(site_root.path().join("pkg")).expect("pkg dir");
-        Self::launch(backend, data_dir, site_root, pg_database, |_| {}).await
+        Self::launch(backend, data_dir, site_root, pg_database, configure).await
     }
 
     /// Stops this server gracefully and starts a new one on the same database and files, as an

@@ -80,6 +80,16 @@ impl S3StandIn {
         cli.s3_path_style = Some("true".into());
     }
 
+    /// Makes another empty bucket.
+    pub fn create_bucket(&self, name: &str) {
+        std::fs::create_dir(self.root.path().join(name)).expect("bucket dir");
+    }
+
+    /// Where a bucket's files are on disk.
+    pub fn dir_of(&self, bucket: &str) -> std::path::PathBuf {
+        self.root.path().join(bucket)
+    }
+
     /// Where the bucket's files are on disk.
     pub fn bucket_dir(&self) -> std::path::PathBuf {
         self.root.path().join(BUCKET)
