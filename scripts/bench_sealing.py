@@ -226,7 +226,9 @@ def median_ms(run, n=30, warm=5):
 def hot_paths(server, client_id):
     _, coach = server.call("auth/login", {"email": "bench@example.com", "password": PASSWORD})
     page = lambda: server.request("GET", f"/coach/clients/{client_id}", headers={"Cookie": coach})  # noqa: E731
-    last_page = (CLIENTS + 49) // 50
+    first, _ = server.call("clients/list", {"query": "", "archived": "false", "page": "1"}, coach)
+    per_page = max(1, len(first["clients"]))
+    last_page = (CLIENTS + per_page - 1) // per_page
     return {
         "client page (SSR)": median_ms(page),
         "client profile (clients/get)": median_ms(

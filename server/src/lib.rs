@@ -111,7 +111,7 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
             let rewrapped = app::server::store::keys::rotate(&db, &new).await?;
             // The key file beside the backups must follow: restores check it against the key.
             let dir = &config.settings.backup.dir;
-            let key_file = if dir.join(backup::KEY_FILE).exists() {
+            let key_file = if backup::keeps_key_file(&config.settings.backup) {
                 backup::write_key_file(&db, &config.settings.backup)
                     .await
                     .map_err(|e| {

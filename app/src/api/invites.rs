@@ -17,6 +17,8 @@ pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
+    // An erased client cannot join again: everything they would send would be unreadable.
+    store::keys::writable(store::keys::client(&state.db, client.client_id()).await?)?;
     // Counted before the new link withdraws the old one, so a refused resend loses nothing;
     // given back when no link is made (the client has already joined).
     let attempt = match state.settings.mail {

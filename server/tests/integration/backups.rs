@@ -436,6 +436,18 @@ async fn deletion_reaches_old_backups(backend: Backend) {
         Vec::<&String>::new(),
         "the erased client's data showed"
     );
+    // Nothing new can be written for them (it would be unreadable at once), and they cannot be
+    // invited back.
+    for (endpoint, args) in [
+        (
+            "notes/create",
+            vec![("client_id", riley.as_str()), ("body", "new")],
+        ),
+        ("invites/send", vec![("client_id", riley.as_str())]),
+    ] {
+        let refused = restored.call(&coach, endpoint, &args).await;
+        refused.assert_refused(reqwest::StatusCode::CONFLICT, "erased");
+    }
     // Their login went with them, and does not come back.
     let login = restored
         .call(

@@ -478,11 +478,17 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether this deployment keeps a key file: always with an S3 target (this machine may not have
+/// made the last backup), else once a backup has written one here.
+pub fn keeps_key_file(settings: &BackupSettings) -> bool {
+    settings.s3.is_some() || settings.dir.join(KEY_FILE).exists()
+}
+
 /// After a client is deleted: if this deployment keeps a key file, it is rewritten at once, so
 /// the deleted client's key is gone from it too. Runs in the background; a failure is logged
 /// (and the next backup rewrites the file anyway).
 pub fn after_client_deleted(db: &Db, settings: &BackupSettings) {
-    if !settings.dir.join(KEY_FILE).exists() {
+    if !keeps_key_file(settings) {
         return;
     }
     let (db, settings) = (db.clone(), settings.clone());
@@ -543,7 +549,11 @@ pub async fn create(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result
             .map_err(|e| format!("cannot upload the backup: {e}"));
         let _ = std::fs::remove_file(&partial);
         uploaded?;
-        let removed = prune_s3(target, settings.keep).await?;
+        // The backup is made; an old one that could not be removed is only worth a warning.
+        let removed = prune_s3(target, settings.keep).await.unwrap_or_else(|e| {
+            tracing::warn!(%e, "could not remove old backups");
+            Vec::new()
+        });
         return Ok(Made {
             path: PathBuf::from(target.url(&name)),
             bytes,
@@ -554,7 +564,10 @@ pub async fn create(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result
     std::fs::rename(&partial, &path)
         .and_then(|()| sync_dir(dir))
         .map_err(|e| format!("cannot move {} into place: {e}", partial.display()))?;
-    let removed = prune(dir, settings.keep)?;
+    let removed = prune(dir, settings.keep).unwrap_or_else(|e| {
+        tracing::warn!(%e, "could not remove old backups");
+        Vec::new()
+    });
     Ok(Made {
         path,
         bytes,
@@ -678,7 +691,8 @@ fn remove_stale_partials(dir: &Path) {
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > PARTIAL_STALE_AFTER);
         let leftover = (name.starts_with(FILE_PREFIX) && name.ends_with(PARTIAL_SUFFIX))
-            || (name.starts_with(&format!(".{KEY_FILE}.")) && name.ends_with(".tmp"));
+            || (name.starts_with(&format!(".{KEY_FILE}.")) && name.ends_with(".tmp"))
+            || (name.starts_with(".fetched-") && name.ends_with(".tmp"));
         if leftover && stale {
             let _ = std::fs::remove_file(entry.path());
         }
@@ -1042,10 +1056,18 @@ async fn insert_rows_and_objects(
         if let Some(key) = entry.name.strip_prefix("objects/") {
             let key = ObjectKey::parse(key)
                 .ok_or_else(|| format!("{}: a malformed object name {key:?}", file.display()))?;
-            raw.put(&key, entry.bytes)
+            // One already there (a restore into the storage it came from) is the same object:
+            // it is left alone, and never removed if the restore fails.
+            let present = raw
+                .exists(&key)
                 .await
                 .map_err(|e| format!("cannot store {key}: {e}"))?;
-            written.push(key);
+            if !present {
+                raw.put(&key, entry.bytes)
+                    .await
+                    .map_err(|e| format!("cannot store {key}: {e}"))?;
+                written.push(key);
+            }
             objects += 1;
             continue;
         }
@@ -1125,7 +1147,15 @@ async fn insert_keys(
     let had_key: HashSet<&str> = manifest.key_owners.iter().map(String::as_str).collect();
     for (owner, coach, client) in owners {
         let (wrapped, created_at) = match current.get(owner) {
-            Some(key) => (key.wrapped.as_str(), key.created_at),
+            // A tombstone already (erased in an earlier restore) counts as erased here too.
+            Some(key) if key.wrapped != TOMBSTONE => (key.wrapped.as_str(), key.created_at),
+            Some(_) => {
+                erased += 1;
+                if let Some(client) = client {
+                    revoke_login(tx, client).await?;
+                }
+                (TOMBSTONE, now_millis())
+            }
             None if had_key.contains(owner) => {
                 erased += 1;
                 if let Some(client) = client {

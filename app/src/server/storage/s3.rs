@@ -140,7 +140,13 @@ impl S3Store {
             }
             Err(e) => return Err(sdk_error("get", key, e)),
         };
-        let mut file = tokio::fs::File::create(path)
+        // Readable by its owner only: a backup holds user rows and server secrets.
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options
+            .open(path)
             .await
             .map_err(|e| other_error("create file for", key, e))?;
         let mut body = output.body;

@@ -61,7 +61,7 @@ pub async fn create(
     photos: &[StoredPhoto],
 ) -> Result<CheckinSummary, AppError> {
     let now = now_millis();
-    let key = keys::client(db, me.client_id()).await?;
+    let key = keys::writable(keys::client(db, me.client_id()).await?)?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, sealed_values) \
@@ -415,7 +415,7 @@ fn preview(text: &str) -> String {
 /// Saves the coach's reply (empty clears it) and marks the check-in reviewed.
 pub async fn set_review(db: &Db, checkin: &OwnedCheckin, reply: &LongText) -> Result<(), AppError> {
     let now = now_millis();
-    let key = keys::client(db, checkin.client_id()).await?;
+    let key = keys::writable(keys::client(db, checkin.client_id()).await?)?;
     let reply =
         (!reply.as_str().is_empty()).then(|| key.seal(REPLY, checkin.checkin_id(), reply.as_str()));
     let result = sqlx::query(

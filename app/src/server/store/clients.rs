@@ -133,7 +133,7 @@ pub async fn update(db: &Db, client: &OwnedClient, input: &ClientInput) -> Resul
          AND (user_id IS NULL OR email = $2)",
         assignments.join(", ")
     );
-    let key = super::keys::client(db, client.client_id()).await?;
+    let key = super::keys::writable(super::keys::client(db, client.client_id()).await?)?;
     let sealed = key.seal_json(
         SEALED_PROFILE,
         client.client_id(),
@@ -426,7 +426,7 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
 /// The client's own phone number (the only part of the profile a client edits here; their
 /// login email changes through `account/email`).
 pub async fn update_phone(db: &Db, me: &ClientSelf, phone: &str) -> Result<(), AppError> {
-    let key = super::keys::client(db, me.client_id()).await?;
+    let key = super::keys::writable(super::keys::client(db, me.client_id()).await?)?;
     let mut tx = db.begin().await?;
     // Read and rewrite the sealed profile in one transaction, so a coach's edit meanwhile is not
     // lost (SQLite has one writer; PostgreSQL holds the row).

@@ -290,7 +290,7 @@ pub async fn submit(
 ) -> Result<FormResponse, AppError> {
     let current = one(db, assignment).await?;
     let answers = current.definition.parse_answers(raw)?;
-    let key = keys::client(db, assignment.client_id()).await?;
+    let key = keys::writable(keys::client(db, assignment.client_id()).await?)?;
     let result = sqlx::query(
         "UPDATE form_assignments SET status = 'submitted', answers = $1, submitted_at = $2 \
          WHERE id = $3 AND client_id = $4",

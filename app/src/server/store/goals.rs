@@ -56,7 +56,7 @@ pub async fn create(db: &Db, client: &OwnedClient, input: &GoalInput) -> Result<
             ("habit", None, None, None, Some(i64::from(*per_week)), None)
         }
     };
-    let key = keys::client(db, client.client_id()).await?;
+    let key = keys::writable(keys::client(db, client.client_id()).await?)?;
     sqlx::query(
         "INSERT INTO goals (id, coach_id, client_id, title, kind, metric, target_date, per_week, \
          created_at, updated_at, sealed_values) \

@@ -58,6 +58,19 @@ pub async fn client(db: &Db, client_id: &str) -> Result<Arc<DataKey>, AppError> 
     key_of(db, Owner::Client(client_id)).await
 }
 
+/// The key, for a write: an erased owner's key is refused (409), since anything sealed with it
+/// would be unreadable at once.
+pub fn writable(key: Arc<DataKey>) -> Result<Arc<DataKey>, AppError> {
+    if key.is_erased() {
+        return Err(AppError::Conflict(ERASED_WRITE.to_owned()));
+    }
+    Ok(key)
+}
+
+/// What a write to an erased client answers.
+pub const ERASED_WRITE: &str = "This client's data was erased (they were deleted after the \
+    backup this workspace was restored from). Delete the client to remove what is left.";
+
 /// The data key of a coach's workspace: their own general notes and to-dos.
 pub async fn workspace(db: &Db, coach_id: &str) -> Result<Arc<DataKey>, AppError> {
     key_of(db, Owner::Workspace(coach_id)).await

@@ -61,8 +61,9 @@ pub async fn add_note(
         body: body.as_str().to_owned(),
         created_at_ms: now_millis(),
     };
-    let key =
-        keys::client_or_workspace(db, workspace.coach_id(), note.client_id.as_deref()).await?;
+    let key = keys::writable(
+        keys::client_or_workspace(db, workspace.coach_id(), note.client_id.as_deref()).await?,
+    )?;
     sqlx::query(
         "INSERT INTO notes (id, coach_id, client_id, body, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -130,8 +131,9 @@ pub async fn add_todo(
         due_date: due_date.map(|d| d.as_str().to_owned()),
         done: false,
     };
-    let key =
-        keys::client_or_workspace(db, workspace.coach_id(), todo.client_id.as_deref()).await?;
+    let key = keys::writable(
+        keys::client_or_workspace(db, workspace.coach_id(), todo.client_id.as_deref()).await?,
+    )?;
     sqlx::query("INSERT INTO todos (id, coach_id, client_id, title, due_date, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&todo.id)
         .bind(workspace.coach_id())

@@ -129,7 +129,7 @@ pub async fn create<K: PlanKind>(
     body: &K::Body,
 ) -> Result<String, AppError> {
     let json = to_json::<K>(body)?;
-    let key = key_for(db, workspace, client).await?;
+    let key = keys::writable(key_for(db, workspace, client).await?)?;
     let mut tx = db.begin().await?;
     let id = insert::<K>(&mut tx, &key, workspace, client, name, &json, None).await?;
     tx.commit().await.map_err(internal)?;
@@ -144,7 +144,7 @@ pub async fn copy_to_client<K: PlanKind>(
     client: &OwnedClient,
 ) -> Result<String, AppError> {
     let source_key = keys::for_item(db, "plans", source.plan_id(), source.coach_id()).await?;
-    let key = keys::client(db, client.client_id()).await?;
+    let key = keys::writable(keys::client(db, client.client_id()).await?)?;
     let mut tx = db.begin().await?;
     let (name, body, template_id): (String, String, Option<String>) = sqlx::query_as(
         "SELECT name, body, template_id FROM plans WHERE id = $1 AND coach_id = $2 AND kind = $3",
@@ -234,7 +234,7 @@ pub async fn save<K: PlanKind>(
     name: &str,
     body: &K::Body,
 ) -> Result<(), AppError> {
-    let key = keys::for_item(db, "plans", plan.plan_id(), plan.coach_id()).await?;
+    let key = keys::writable(keys::for_item(db, "plans", plan.plan_id(), plan.coach_id()).await?)?;
     let result = sqlx::query(
         "UPDATE plans SET name = $1, body = $2, updated_at = $3 \
          WHERE id = $4 AND coach_id = $5 AND kind = $6",

@@ -90,7 +90,7 @@ pub async fn create(
     let transcript = transcript
         .map(|t| serde_json::to_string(t).map_err(internal))
         .transpose()?;
-    let key = keys::client(db, client.client_id()).await?;
+    let key = keys::writable(keys::client(db, client.client_id()).await?)?;
     sqlx::query(
         "INSERT INTO coaching_sessions (id, coach_id, client_id, held_at, duration_min, title, \
          tags, transcript, private_notes, summary, created_at, updated_at) \
