@@ -65,9 +65,14 @@ class Running:
         )
         started = time.time()
         self.proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL)
+        # The port is bound before startup work (migrations, sealing in place) is done, so wait
+        # for the first answer, not for the port.
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+                conn.request("GET", "/login")
+                conn.getresponse().read()
+                conn.close()
                 break
             except OSError:
                 if self.proc.poll() is not None:
