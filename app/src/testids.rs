@@ -328,6 +328,28 @@ testids! {
     AI_CALLS = "ai-calls";
     AI_CALL_ROW = "ai-call-row";
     NAV_AI = "nav-ai";
+    ACCESS_LOG_PAGE = "access-log-page";
+    ACCESS_LOG_ACTOR = "access-log-actor";
+    ACCESS_LOG_ALL_CLIENTS = "access-log-all-clients";
+    ACCESS_LOG = "access-log";
+    ACCESS_LOG_ROW = "access-log-row";
+    ACCESS_LOG_EMPTY = "access-log-empty";
+    ACCESS_LOG_OLDER = "access-log-older";
+    MY_ACCESS_LOG_PAGE = "my-access-log-page";
+    PORTAL_ACCESS_LOG_LINK = "portal-access-log-link";
+    CLIENT_ACCESS_LOG_LINK = "client-access-log-link";
+    SETTINGS_ACCESS_LOG_LINK = "settings-access-log-link";
+    DELETION_CARD = "deletion-card";
+    DELETION_MESSAGE = "deletion-message";
+    DELETION_REQUEST = "deletion-request";
+    DELETION_WITHDRAW = "deletion-withdraw";
+    DELETION_STATUS = "deletion-status";
+    DELETION_DECLINE_REASON = "deletion-decline-reason";
+    DELETION_REQUESTS = "deletion-requests";
+    DELETION_REQUEST_ROW = "deletion-request-row";
+    CLIENT_DELETION_BANNER = "client-deletion-banner";
+    DELETION_DECLINE_TEXT = "deletion-decline-text";
+    DELETION_DECLINE = "deletion-decline";
 }
 
 /// The TypeScript module the e2e tests import.

@@ -77,6 +77,19 @@ test('the coach turns a .vtt session into insights, edits and shares them; the c
   await expect(client.getByTestId(id.MY_ACTION_ITEM_DONE)).toBeChecked();
   await coach.goto(sessionUrl);
   await expect(coach.getByTestId(id.ACTION_ITEM_DONE)).toContainText('Done');
+
+  // The same AI call is in the client's access log, reached from the portal, and in the
+  // coach's, filtered to AI.
+  await client.goto('/portal');
+  await hydrated(client);
+  await client.getByTestId(id.PORTAL_ACCESS_LOG_LINK).click();
+  const log = client.getByTestId(id.ACCESS_LOG);
+  await expect(log.getByTestId(id.ACCESS_LOG_ROW).first()).toContainText('AI');
+  await expect(log).toContainText('e2e-model');
+  await expectAccessible(client);
+  await coach.goto('/coach/access-log?actor=ai');
+  await expect(coach.getByTestId(id.ACCESS_LOG_ROW).first()).toContainText('e2e-model');
+  await expect(coach.getByTestId(id.ACCESS_LOG)).not.toContainText('Signed in');
 });
 
 test('the coach drafts a check-in reply with AI, edits it and sends it', async ({ browser }) => {

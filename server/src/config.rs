@@ -277,6 +277,11 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<BackupCommand>,
     },
+    /// The access log
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// Restore a backup into the empty database given by --database-url, and its files into the configured storage
     Restore {
         /// The backup file
@@ -286,6 +291,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         keys: Option<PathBuf>,
     },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the access log's hash chain from its first entry: any entry edited, removed or moved, or the newest cut off, is reported (exit status 2)
+    Verify,
 }
 
 #[derive(clap::Subcommand, Debug)]

@@ -156,6 +156,31 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
     }
 }
 
+/// `coachroom audit verify`: how many entries were checked, or where the chain breaks.
+pub async fn audit_command(
+    config: &Config,
+    action: config::AuditCommand,
+) -> Result<String, String> {
+    match action {
+        config::AuditCommand::Verify => {
+            let db = connect_db(config).await?;
+            let report = app::server::store::access_log::verify(&db).await;
+            db.close().await;
+            let report = report?;
+            match report.problem {
+                None => Ok(format!(
+                    "the access log is intact: {} entries, each following the one before",
+                    report.entries
+                )),
+                Some(problem) => Err(format!(
+                    "the access log was tampered with: {problem} ({} entries before it are intact)",
+                    report.entries
+                )),
+            }
+        }
+    }
+}
+
 /// `coachroom backup [list | verify FILE]`: prints what it did, or one line of error.
 pub async fn backup_command(
     config: &Config,

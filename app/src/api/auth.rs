@@ -65,7 +65,7 @@ pub async fn signup(
     store::coaches::create_workspace(&mut tx, &user_id).await?;
     tx.commit().await.map_err(internal)?;
 
-    principal::sign_in(&session, &user_id).await?;
+    principal::sign_in(&state, &session, &user_id).await?;
     Ok(SignupOutcome::SignedIn {
         me: Me {
             user_id,

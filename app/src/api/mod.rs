@@ -8,11 +8,13 @@
 //! `server::openapi` puts in `/api/openapi.json`. (The attribute cannot be cfg-gated, so the
 //! schema code is compiled into the browser bundle too, where nothing calls it.)
 
+pub mod access_log;
 pub mod account;
 pub mod ai;
 pub mod auth;
 pub mod checkins;
 pub mod clients;
+pub mod deletion;
 pub mod forms;
 pub mod goals;
 pub mod invites;

@@ -502,6 +502,16 @@ impl ItemKind for SessionItem {
 pub type OwnedSession = OwnedItem<SessionItem>;
 
 #[derive(Debug, Clone)]
+pub enum DeletionRequestItem {}
+
+impl ItemKind for DeletionRequestItem {
+    const TABLE: &'static str = "deletion_requests";
+}
+
+/// Proof that the caller is the coach a client's deletion request was made to.
+pub type OwnedDeletionRequest = OwnedItem<DeletionRequestItem>;
+
+#[derive(Debug, Clone)]
 pub enum ActionItemKind {}
 
 impl ItemKind for ActionItemKind {

@@ -136,6 +136,21 @@ impl Db {
         self.writer.begin().await.map_err(super::internal)
     }
 
+    /// A read-only transaction that sees one snapshot of the whole database until it ends.
+    /// SQLite in WAL mode: a read transaction's snapshot is fixed by its first read, and writers
+    /// go on beside it. PostgreSQL: REPEATABLE READ fixes it at the first statement.
+    pub async fn read_snapshot(&self) -> Result<Transaction<'static, Any>, String> {
+        let fail = |e: sqlx::Error| format!("cannot open a snapshot of the database: {e}");
+        let mut tx = self.reader.begin().await.map_err(fail)?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        Ok(tx)
+    }
+
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;

@@ -1,14 +1,15 @@
 //! File downloads (not server fns: they answer with a file, not JSON). Each one resolves the
 //! principal and proves ownership exactly as a server fn does.
 
-use super::authz::{self, CheckinScope};
+use super::authz::{self, CheckinScope, ClientSelf};
 use super::http::error_response;
 use super::pdf::PlanPdf;
 use super::principal::{self, Principal};
 use super::state::AppState;
 use super::store;
+use super::store::access_log::Access;
 use super::store::checkins::ExportHeader;
-use crate::domain::{date_label, CheckinDetail, PlanKind};
+use crate::domain::{date_label, AccessAction, ActorKind, CheckinDetail, PlanKind};
 use crate::AppError;
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -49,24 +50,29 @@ async fn render_plan<K: PlanKind>(
 where
     K::Body: PlanPdf,
 {
-    let doc = match principal::principal_of(state, session).await? {
+    let (doc, exporter) = match principal::principal_of(state, session).await? {
         Principal::Coach(coach) => {
-            store::plans::get(
-                &state.db,
-                &authz::plan::<K>(&state.db, &coach, plan_id).await?,
-            )
-            .await?
+            let plan = authz::plan::<K>(&state.db, &coach, plan_id).await?;
+            let exporter = Exporter::coach(coach.user_id());
+            (store::plans::get(&state.db, &plan).await?, exporter)
         }
         Principal::Client(client) => {
             let me = authz::client_self(&state.db, &client).await?;
-            store::plans::get(
-                &state.db,
-                &authz::my_plan::<K>(&state.db, &me, plan_id).await?,
-            )
-            .await?
+            let plan = authz::my_plan::<K>(&state.db, &me, plan_id).await?;
+            let exporter = Exporter::client(&me);
+            (store::plans::get(&state.db, &plan).await?, exporter)
         }
         Principal::Admin(_) => return Err(AppError::Forbidden),
     };
+    let plan_object = format!("{}_plan:{}", K::KEY, doc.summary.id);
+    exporter
+        .record(
+            state,
+            AccessAction::PlanPdfExported,
+            doc.summary.client_id.as_deref(),
+            plan_object,
+        )
+        .await?;
     let bytes = K::Body::render(&doc)?;
     Ok((format!("{}-plan.pdf", K::KEY), bytes))
 }
@@ -97,11 +103,14 @@ async fn render_checkin(
 ) -> Result<(String, Vec<u8>), AppError> {
     let (detail, header) = match principal::principal_of(state, session).await? {
         Principal::Coach(coach) => {
-            load_checkin(state, &authz::checkin(&state.db, &coach, checkin_id).await?).await?
+            let checkin = authz::checkin(&state.db, &coach, checkin_id).await?;
+            let exporter = Exporter::coach(coach.user_id());
+            load_checkin(state, &checkin, exporter).await?
         }
         Principal::Client(client) => {
             let me = authz::client_self(&state.db, &client).await?;
-            load_checkin(state, &authz::my_checkin(&state.db, &me, checkin_id).await?).await?
+            let checkin = authz::my_checkin(&state.db, &me, checkin_id).await?;
+            load_checkin(state, &checkin, Exporter::client(&me)).await?
         }
         Principal::Admin(_) => return Err(AppError::Forbidden),
     };
@@ -112,14 +121,73 @@ async fn render_checkin(
     ))
 }
 
-/// The check-in and who it is from and about, for whoever holds a proof of it.
+/// The check-in and who it is from and about, for whoever holds a proof of it; the export is
+/// logged before anything is read.
 async fn load_checkin(
     state: &AppState,
     checkin: &impl CheckinScope,
+    exporter: Exporter,
 ) -> Result<(CheckinDetail, ExportHeader), AppError> {
+    exporter
+        .record(
+            state,
+            AccessAction::CheckinPdfExported,
+            Some(checkin.client_id()),
+            format!("checkin:{}", checkin.checkin_id()),
+        )
+        .await?;
     let ttl = state.settings.file_url_ttl;
     Ok((
         store::checkins::detail(&state.db, &state.storage, ttl, checkin).await?,
         store::checkins::export_header(&state.db, checkin).await?,
     ))
+}
+
+/// Who is exporting, for the access log: every export is logged, and the export fails if its
+/// entry cannot be written.
+struct Exporter {
+    actor: ActorKind,
+    user_id: String,
+    coach_id: String,
+}
+
+impl Exporter {
+    fn coach(coach_id: &str) -> Self {
+        Self {
+            actor: ActorKind::Coach,
+            user_id: coach_id.to_owned(),
+            coach_id: coach_id.to_owned(),
+        }
+    }
+
+    fn client(me: &ClientSelf) -> Self {
+        Self {
+            actor: ActorKind::Client,
+            user_id: me.user_id().to_owned(),
+            coach_id: me.coach_id().to_owned(),
+        }
+    }
+
+    async fn record(
+        &self,
+        state: &AppState,
+        action: AccessAction,
+        client_id: Option<&str>,
+        object: String,
+    ) -> Result<(), AppError> {
+        store::access_log::record(
+            &state.db,
+            &Access {
+                actor: self.actor,
+                actor_id: Some(&self.user_id),
+                action,
+                coach_id: Some(&self.coach_id),
+                client_id,
+                object: Some(object),
+                basis: None,
+                detail: None,
+            },
+        )
+        .await
+    }
 }

@@ -9,8 +9,8 @@ use super::checkin_intake::FORM_FIELD_PREFIX;
 use super::router::SESSION_COOKIE;
 use super::transcript_intake::{MAX_AUDIO_BYTES, MAX_TRANSCRIPT_BYTES};
 use crate::api::{
-    account, ai, auth, checkins, clients, forms, goals, invites, notes, plans, portal, profile,
-    sessions,
+    access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, notes,
+    plans, portal, profile, sessions,
 };
 use crate::domain::{Metric, PhotoSlot};
 use crate::AppError;
@@ -529,6 +529,16 @@ pub fn document() -> Value {
     doc.op::<ai::DraftCheckinReply>();
     doc.op::<ai::AiCalls>();
     doc.op::<ai::MyAiCalls>();
+
+    doc.op::<access_log::WorkspaceAccessLog>();
+    doc.op::<access_log::MyAccessLog>();
+
+    doc.op::<deletion::RequestDeletion>();
+    doc.op::<deletion::WithdrawDeletion>();
+    doc.op::<deletion::MyDeletionRequest>();
+    doc.op::<deletion::OpenDeletionRequests>();
+    doc.op::<deletion::ClientDeletionRequest>();
+    doc.op::<deletion::DeclineDeletion>();
 
     doc.download(
         "/api/checkins/{checkin_id}/pdf",

@@ -108,8 +108,13 @@ pub async fn require_coach(state: &AppState) -> Result<CoachPrincipal, AppError>
     }
 }
 
-/// Starts a signed-in session under a fresh id (so a planted session id is worthless).
-pub async fn sign_in(session: &Session, user_id: &str) -> Result<(), AppError> {
+/// Starts a signed-in session under a fresh id (so a planted session id is worthless), after
+/// logging the sign-in: a sign-in that cannot be logged does not happen.
+pub async fn sign_in(state: &AppState, session: &Session, user_id: &str) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    store::access_log::append_account_event(&mut tx, user_id, crate::domain::AccessAction::SignIn)
+        .await?;
+    tx.commit().await.map_err(super::internal)?;
     session.cycle_id().await.map_err(super::internal)?;
     session
         .insert(USER_ID_KEY, user_id)
@@ -123,7 +128,7 @@ pub async fn sign_in_as(
     session: &Session,
     user_id: &str,
 ) -> Result<Me, AppError> {
-    sign_in(session, user_id).await?;
+    sign_in(state, session, user_id).await?;
     store::users::me(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)

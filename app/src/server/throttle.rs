@@ -150,6 +150,20 @@ pub async fn invitation_email(state: &AppState, client_id: &str) -> Result<Attem
     count(state, buckets).await
 }
 
+/// A client's deletion requests and withdrawals in one window. Each writes a row and access-log
+/// entries (whose appends queue deployment-wide), so a client looping them is stopped.
+const DELETION_STEPS_PER_WINDOW: u32 = 10;
+
+/// One deletion request or withdrawal by a client; 429 past [`DELETION_STEPS_PER_WINDOW`].
+pub async fn deletion_step(state: &AppState, client_id: &str) -> Result<(), AppError> {
+    let buckets = vec![Bucket::new(
+        &format!("deletion:{client_id}"),
+        DELETION_STEPS_PER_WINDOW,
+    )];
+    count(state, buckets).await?.keep_counted();
+    Ok(())
+}
+
 /// Wrong current passwords on a signed-in account (password and email changes).
 pub async fn reauthenticate(state: &AppState, user_id: &str) -> Result<Attempt, AppError> {
     let limits = state.settings.throttle;

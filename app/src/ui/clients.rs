@@ -12,6 +12,7 @@ use crate::ui::ai::ClientAiToggle;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{ClientCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::{my_workspace_id, RequireRole};
+use crate::ui::deletion::ClientDeletionBanner;
 use crate::ui::forms::ClientFormsPanel;
 use crate::ui::goals::ClientGoalsPanel;
 use crate::ui::notes::{NotesPanel, TodosPanel};
@@ -213,12 +214,18 @@ fn ClientDetail() -> impl IntoView {
         {move || {
             let id = client_id.get();
             view! {
+                <ClientDeletionBanner client_id=id.clone() />
                 <ClientCheckinsPanel client_id=id.clone() />
                 <ClientGoalsPanel client_id=id.clone() />
                 <ClientPlansPanel client_id=id.clone() />
                 <ClientFormsPanel client_id=id.clone() />
                 <ClientSessionsPanel client_id=id.clone() />
                 <section class="card"><h2>"AI"</h2><ClientAiToggle client_id=id.clone() /></section>
+                <section class="card">
+                    <h2>"Access log"</h2>
+                    <p class="muted">"Exports, AI and any access to this client's data by anyone but you; the client sees it too."</p>
+                    <a href=format!("/coach/access-log?client={id}") data-testid=testids::CLIENT_ACCESS_LOG_LINK>"Open this client's access log"</a>
+                </section>
                 <ProgressSection viewer=Viewer::Coach client_id=id.clone() />
                 <div class="columns">
                     <TodosPanel client_id=Some(id.clone()) />

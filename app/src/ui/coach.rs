@@ -6,6 +6,7 @@ use crate::domain::{Role, Units};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::clients::Roster;
+use crate::ui::deletion::OpenDeletionRequests;
 use crate::ui::{current_user, error_text};
 use crate::AppError;
 use leptos::prelude::*;
@@ -55,6 +56,7 @@ pub fn Dashboard() -> impl IntoView {
                 "Your workspace is private to you. Set your brand name, units and time zone in "
                 <a href="/coach/settings">"Settings"</a>"."
             </p>
+            <OpenDeletionRequests />
             <Roster />
         </section>
     }
@@ -66,6 +68,11 @@ pub fn Settings() -> impl IntoView {
         <Title text="Settings · Coachroom" />
         <RequireRole role=Role::Coach />
         <SettingsForm />
+        <section class="card narrow">
+            <h2>"Access log"</h2>
+            <p class="muted">"Sign-ins, login changes, exports, AI, and every access to your workspace by anyone but you and your clients, in a log that cannot be changed."</p>
+            <a href="/coach/access-log" data-testid=testids::SETTINGS_ACCESS_LOG_LINK>"Open the access log"</a>
+        </section>
     }
 }
 

@@ -1,5 +1,6 @@
 //! Leptos components: the HTML shell, the router and the pages.
 
+mod access_log;
 mod account;
 mod ai;
 mod auth;
@@ -8,6 +9,7 @@ pub mod charts;
 pub mod checkins;
 mod clients;
 mod coach;
+mod deletion;
 mod forms;
 pub mod goals;
 mod home;
@@ -97,6 +99,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/forms/:id") view=forms::FillFormPage />
                     <Route path=path!("/coach/sessions/:id") view=sessions::SessionPage />
                     <Route path=path!("/coach/ai") view=ai::AiPage />
+                    <Route path=path!("/coach/access-log") view=access_log::AccessLogPage />
+                    <Route path=path!("/portal/access-log") view=access_log::MyAccessLogPage />
                     <Route path=path!("/coach/new-client") view=clients::NewClient />
                     <Route path=path!("/coach/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=portal::Join />

@@ -4,10 +4,12 @@ use crate::api::invites::{check_invite, AcceptInvite};
 use crate::api::portal::{get_portal_home, UpdateContact};
 use crate::domain::{InviteStatus, NewPassword, Role};
 use crate::testids;
+use crate::ui::access_log::MyAccessLogLink;
 use crate::ui::ai::MyAiCallsPanel;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
+use crate::ui::deletion::MyDeletionCard;
 use crate::ui::forms::MyFormsPanel;
 use crate::ui::goals::MyGoalsPanel;
 use crate::ui::sessions::MySessionsPanel;
@@ -93,6 +95,8 @@ fn PortalHomeView() -> impl IntoView {
         <MyCheckinsPanel />
         <ProgressSection viewer=Viewer::Client />
         <MyAiCallsPanel />
+        <MyAccessLogLink />
+        <MyDeletionCard />
     }
 }
 

@@ -81,6 +81,8 @@ struct World {
     session_id: String,
     /// A shared action item of that session.
     action_item_id: String,
+    /// The sibling client's open deletion request (the owner's to answer).
+    deletion_request_id: String,
 }
 
 /// Text only the owning coach may ever read.
@@ -156,7 +158,13 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         .await;
     let sibling_email = format!("sibling{n}@example.com");
     let sibling_id = app.create_client(&owner, "Sibling", &sibling_email).await;
-    app.invite_and_join(&owner, &sibling_id).await;
+    let sibling = app.invite_and_join(&owner, &sibling_id).await;
+    app.ok(&sibling, "portal/deletion/request", &[("message", "")])
+        .await;
+    let deletion_request_id = app.ok(&sibling, "portal/deletion/status", &[]).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pending_client_id = app
         .create_client(&owner, "Pending", &format!("pending{n}@example.com"))
         .await;
@@ -274,6 +282,7 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         assignment_id,
         session_id,
         action_item_id,
+        deletion_request_id,
     }
 }
 
@@ -835,6 +844,45 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
         ("ai/status", |_, _| none(), ANY_COACH),
         ("ai/calls", |_, _| none(), ANY_COACH),
         ("portal/ai_calls", |_, _| none(), ANY_CLIENT),
+        (
+            "access_log/list",
+            |w, _| pairs(&[("client_id", &w.client_id), ("actor", ""), ("before", "0")]),
+            ANY_COACH,
+        ),
+        (
+            "portal/access_log",
+            |_, _| pairs(&[("before", "0")]),
+            ANY_CLIENT,
+        ),
+        // The sibling asked for deletion when the world was built: they already have an open
+        // request (409), the others have none to withdraw (409).
+        (
+            "portal/deletion/request",
+            |_, _| pairs(&[("message", "")]),
+            [401, 403, 200, 409, 200, 403],
+        ),
+        (
+            "portal/deletion/withdraw",
+            |_, _| none(),
+            [401, 403, 409, 200, 409, 403],
+        ),
+        ("portal/deletion/status", |_, _| none(), ANY_CLIENT),
+        ("deletion_requests/list", |_, _| none(), ANY_COACH),
+        (
+            "clients/deletion_request",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "deletion_requests/decline",
+            |w, _| {
+                pairs(&[
+                    ("request_id", &w.deletion_request_id),
+                    ("reason", "Records"),
+                ])
+            },
+            OWNER_ONLY,
+        ),
         (
             "clients/ai",
             |w, _| pairs(&[("client_id", &w.client_id)]),

@@ -5,12 +5,14 @@
 #[macro_use]
 mod common;
 
+mod access_log;
 mod ai;
 mod auth;
 mod authz_matrix;
 mod backups;
 mod checkins;
 mod clients;
+mod deletion;
 mod forms;
 mod goals;
 mod hardening;

@@ -274,6 +274,33 @@ pub(crate) async fn fill_with_canaries(app: &TestApp) -> Vec<String> {
         &[("session_id", &session_id), ("shared", "true")],
     )
     .await;
+    // A deletion request's message, and the coach's reason for declining it.
+    let (deletion_message, decline_reason) = (c("deletion-message"), c("decline-reason"));
+    app.ok(
+        &client,
+        "portal/deletion/request",
+        &[("message", &deletion_message)],
+    )
+    .await;
+    let asked = app
+        .ok(
+            &coach,
+            "clients/deletion_request",
+            &[("client_id", &client_id)],
+        )
+        .await;
+    assert_eq!(asked["message"], deletion_message.as_str());
+    app.ok(
+        &coach,
+        "deletion_requests/decline",
+        &[
+            ("request_id", asked["id"].as_str().unwrap()),
+            ("reason", &decline_reason),
+        ],
+    )
+    .await;
+    let answered = app.ok(&client, "portal/deletion/status", &[]).await;
+    assert_eq!(answered["decline_reason"], decline_reason.as_str());
 
     // The app still shows every value, to the coach and to the client.
     let shown = app

@@ -2,8 +2,10 @@
 //! and audio transcription.
 //!
 //! Every call takes an [`AiSubject`] (AI is allowed for that client), sends text only after
-//! [`redact::Redactor`] has hidden names and emails, and is recorded in `ai_calls` with its
-//! model and token counts but never its content.
+//! [`redact::Redactor`] has hidden names and emails. Before it is sent, it is logged in the
+//! access log (which the client sees) in the transaction that takes it from the workspace's
+//! budget; afterwards `ai_calls` keeps its token counts and outcome for the coach's AI page.
+//! Neither ever holds content.
 
 pub mod drafts;
 pub mod insights;
@@ -177,7 +179,8 @@ impl Ai {
         user: &str,
         schema: Option<JsonSchema>,
     ) -> Result<String, AiFailure> {
-        self.reserve_call(db, subject).await?;
+        let model = &self.settings.chat_model;
+        self.reserve_call(db, subject, purpose, model).await?;
         let result = self.chat_inner(system, user, schema).await;
         let (outcome, usage) = match &result {
             Ok((_, usage)) => (Ok(()), *usage),
@@ -255,7 +258,9 @@ impl Ai {
         file_name: &str,
         audio: Vec<u8>,
     ) -> Result<String, AiFailure> {
-        self.reserve_call(db, subject).await?;
+        let model = &self.settings.transcription_model;
+        self.reserve_call(db, subject, AiPurpose::Transcription, model)
+            .await?;
         let request = CreateTranscriptionRequestArgs::default()
             .file(AudioInput::from_vec_u8(file_name.to_owned(), audio))
             .model(self.settings.transcription_model.clone())
@@ -298,10 +303,17 @@ impl Ai {
         result
     }
 
-    /// Takes one call from the workspace's daily budget before anything is sent, or refuses.
-    async fn reserve_call(&self, db: &Db, subject: &AiSubject) -> Result<(), AiFailure> {
+    /// Takes one call from the workspace's daily budget and logs the access before anything
+    /// is sent, or refuses.
+    async fn reserve_call(
+        &self,
+        db: &Db,
+        subject: &AiSubject,
+        purpose: AiPurpose,
+        model: &str,
+    ) -> Result<(), AiFailure> {
         let budget = self.settings.daily_calls_per_coach;
-        match store::ai::reserve_call(db, subject.coach_id(), budget).await {
+        match store::ai::reserve_call(db, subject, budget, purpose, model).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(AiFailure::OverBudget(budget)),
             Err(err) => {

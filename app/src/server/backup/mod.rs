@@ -55,6 +55,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("ai_calls", "id"),
     ("ai_coach_turns", "coach_id"),
     ("ai_budget", "coach_id"),
+    ("deletion_requests", "id"),
+    ("access_log", "seq"),
+    ("access_log_head", "id"),
 ];
 
 /// Tables a backup leaves out, and why (ARCHITECTURE.md has the same list).
@@ -288,14 +291,30 @@ pub fn binary_schema_version() -> i64 {
         .unwrap_or(0)
 }
 
-fn select_sql(table: &str, order: &str) -> String {
-    let filter = if table == "app_secrets" {
+/// The query for one entry of `table`'s rows. A table ordered by one column is paged by key
+/// (`$2` is the last key of the previous entry, left out for the first), so each entry costs
+/// the same however far in it is: the access log only ever grows. A composite order pages by
+/// `OFFSET $2`.
+fn select_sql(table: &str, order: &str, after_key: bool) -> String {
+    let mut conditions = Vec::new();
+    if table == "app_secrets" {
         let names: Vec<String> = SECRETS_LEFT_OUT.iter().map(|n| format!("'{n}'")).collect();
-        format!(" WHERE name NOT IN ({})", names.join(", "))
-    } else {
+        conditions.push(format!("name NOT IN ({})", names.join(", ")));
+    }
+    let by_key = !order.contains(',');
+    if by_key && after_key {
+        conditions.push(format!("{order} > $2"));
+    }
+    let filter = if conditions.is_empty() {
         String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
     };
-    format!("SELECT * FROM {table}{filter} ORDER BY {order} LIMIT $1 OFFSET $2")
+    if by_key {
+        format!("SELECT * FROM {table}{filter} ORDER BY {order} LIMIT $1")
+    } else {
+        format!("SELECT * FROM {table}{filter} ORDER BY {order} LIMIT $1 OFFSET $2")
+    }
 }
 
 /// One row as JSON values, in column order. Only the types the schema uses (text, integers,
@@ -334,21 +353,6 @@ pub fn row_values(row: &sqlx::any::AnyRow, table: &str) -> Result<Vec<Value>, St
         });
     }
     Ok(values)
-}
-
-/// Opens a read-only transaction that sees one snapshot of the whole database until it ends.
-/// SQLite in WAL mode: a read transaction's snapshot is fixed by its first read, and writers go
-/// on beside it. PostgreSQL: REPEATABLE READ fixes it at the first statement.
-async fn snapshot(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, String> {
-    let fail = |e: sqlx::Error| format!("cannot open a snapshot of the database: {e}");
-    let mut tx = db.reader().begin().await.map_err(fail)?;
-    if db.backend() == Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-    }
-    Ok(tx)
 }
 
 /// Takes the key file's lock (`flock` on a file beside it), held until the returned file is
@@ -583,7 +587,7 @@ async fn fill(
     writer: &archive::Writer,
     created_at: i64,
 ) -> Result<Manifest, String> {
-    let mut tx = snapshot(db).await?;
+    let mut tx = db.read_snapshot().await?;
     let read = |table: &str, e: sqlx::Error| format!("cannot read {table}: {e}");
     let (schema_version,): (i64,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations")
         .fetch_one(&mut *tx)
@@ -597,13 +601,24 @@ async fn fill(
     let mut tables = Vec::with_capacity(TABLES.len());
     let mut object_keys = Vec::new();
     for (table, order) in TABLES {
-        let sql = select_sql(table, order);
+        let by_key = !order.contains(',');
         let mut rows_done: i64 = 0;
+        let mut last_key: Option<Value> = None;
         let mut part = 0;
         loop {
-            let rows = sqlx::query(&sql)
-                .bind(ROWS_PER_ENTRY)
-                .bind(rows_done)
+            let sql = select_sql(table, order, last_key.is_some());
+            let query = sqlx::query(&sql).bind(ROWS_PER_ENTRY);
+            let query = match &last_key {
+                Some(Value::String(key)) => query.bind(key.clone()),
+                Some(Value::Number(key)) => query.bind(
+                    key.as_i64()
+                        .ok_or_else(|| format!("{table}: a key {key} that is not an integer"))?,
+                ),
+                Some(other) => return Err(format!("{table}: a key {other} that cannot page")),
+                None if by_key => query,
+                None => query.bind(rows_done),
+            };
+            let rows = query
                 .fetch_all(&mut *tx)
                 .await
                 .map_err(|e| read(table, e))?;
@@ -612,6 +627,7 @@ async fn fill(
                 None => break,
             };
             let key_column = columns.iter().position(|c| c == "object_key");
+            let order_column = columns.iter().position(|c| c == *order);
             let mut lines = serde_json::to_vec(&columns).map_err(|e| e.to_string())?;
             lines.push(b'\n');
             for row in &rows {
@@ -623,6 +639,12 @@ async fn fill(
                 }
                 serde_json::to_writer(&mut lines, &values).map_err(|e| e.to_string())?;
                 lines.push(b'\n');
+                if by_key {
+                    last_key = order_column.and_then(|i| values.get(i)).cloned();
+                }
+            }
+            if by_key && last_key.is_none() {
+                return Err(format!("{table}: its key column {order} was not read"));
             }
             part += 1;
             rows_done += rows.len() as i64;
@@ -1243,12 +1265,15 @@ async fn insert_entry(
         .map(|line| serde_json::from_slice(line).map_err(|e| bad(format!("a bad row ({e})"))))
         .collect::<Result<_, _>>()?;
     let per_statement = (900 / columns.len().max(1)).max(1);
-    let on_conflict = if table == "app_secrets" {
+    let on_conflict = match table {
         // A fresh start of the target made its own secrets; the backup's are the ones to keep
         // only where the target has none.
-        " ON CONFLICT (name) DO NOTHING"
-    } else {
-        ""
+        "app_secrets" => " ON CONFLICT (name) DO NOTHING",
+        // The migration made an empty chain's head; the backup's chain continues from its own.
+        "access_log_head" => {
+            " ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+        }
+        _ => "",
     };
     let mut ids = Vec::new();
     for chunk in rows.chunks(per_statement) {
@@ -1325,7 +1350,8 @@ mod tests {
 
     #[test]
     fn stored_secrets_left_out_never_reach_a_backup() {
-        let sql = select_sql("app_secrets", "name");
+        let sql = select_sql("app_secrets", "name", true);
+        assert!(sql.contains("name > $2"), "{sql}");
         assert!(
             sql.contains("'master_key_id'") && sql.contains("'backup_lease'"),
             "{sql}"

@@ -1,12 +1,13 @@
 //! AI state: the per-client switch, session insights, the insights job queue and the call log.
 
 use crate::domain::{
-    ActionItemInput, AiCall, AiPurpose, Insights, InsightsJob, JobStatus, SessionInsights,
+    AccessAction, ActionItemInput, ActorKind, AiCall, AiPurpose, Insights, InsightsJob, JobStatus,
+    SessionInsights,
 };
 use crate::server::authz::{AiSubject, ClientScope, OwnedClient, OwnedSession, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, Db};
-use crate::server::store::keys;
+use crate::server::store::{access_log, keys};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
@@ -42,10 +43,19 @@ pub async fn set_ai_enabled(db: &Db, client: &OwnedClient, enabled: bool) -> Res
 /// The length of a workspace's AI budget window.
 const BUDGET_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Reserves one AI call in the workspace's current 24-hour window: false (and nothing
-/// reserved) when `budget` calls were already made in it. Atomic, like the throttles.
-pub async fn reserve_call(db: &Db, coach_id: &str, budget: u32) -> Result<bool, AppError> {
+/// Reserves one AI call in the workspace's current 24-hour window and logs the access it is
+/// about to make, together: false (nothing reserved, nothing logged) when `budget` calls were
+/// already made in it. If the entry cannot be written, nothing is sent.
+pub async fn reserve_call(
+    db: &Db,
+    subject: &AiSubject,
+    budget: u32,
+    purpose: AiPurpose,
+    model: &str,
+) -> Result<bool, AppError> {
+    let coach_id = subject.coach_id();
     let now = now_millis();
+    let mut tx = db.begin().await?;
     let (calls,): (i64,) = sqlx::query_as(
         "INSERT INTO ai_budget (coach_id, window_start, calls) VALUES ($1, $2, 1) \
          ON CONFLICT (coach_id) DO UPDATE SET \
@@ -57,17 +67,28 @@ pub async fn reserve_call(db: &Db, coach_id: &str, budget: u32) -> Result<bool, 
     .bind(coach_id)
     .bind(now)
     .bind(now - BUDGET_WINDOW_MS)
-    .fetch_one(db.writer())
+    .fetch_one(&mut *tx)
     .await
     .map_err(internal)?;
     if calls > i64::from(budget) {
-        sqlx::query("UPDATE ai_budget SET calls = calls - 1 WHERE coach_id = $1 AND calls > 0")
-            .bind(coach_id)
-            .execute(db.writer())
-            .await
-            .map_err(internal)?;
+        // Dropping the transaction rolls the count back.
         return Ok(false);
     }
+    access_log::append(
+        &mut tx,
+        &access_log::Access {
+            actor: ActorKind::Ai,
+            actor_id: None,
+            action: AccessAction::of_ai(purpose),
+            coach_id: Some(coach_id),
+            client_id: Some(subject.client_id()),
+            object: None,
+            basis: None,
+            detail: Some(model),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
     Ok(true)
 }
 
@@ -240,7 +261,7 @@ pub async fn save_insights(
     session: &OwnedSession,
     insights: &Insights,
 ) -> Result<(), AppError> {
-    let key = session_key(db, session.item_id(), session.coach_id()).await?;
+    let key = keys::writable(session_key(db, session.item_id(), session.coach_id()).await?)?;
     let result = sqlx::query(
         "UPDATE coaching_sessions SET insights = $1, updated_at = $2 \
          WHERE id = $3 AND coach_id = $4 AND insights IS NOT NULL",
@@ -265,7 +286,7 @@ pub async fn apply_insights(
     actions: &[ActionItemInput],
 ) -> Result<(), AppError> {
     let now = now_millis();
-    let key = session_key(db, session.item_id(), session.coach_id()).await?;
+    let key = keys::writable(session_key(db, session.item_id(), session.coach_id()).await?)?;
     let mut tx = db.begin().await?;
     let result = sqlx::query(
         "UPDATE coaching_sessions SET insights = $1, insights_applied_at = $2, summary = $3, \
@@ -409,7 +430,7 @@ pub async fn progress(
 /// Stores the results and marks the job done, together.
 pub async fn finish(db: &Db, job: &ClaimedJob, insights: &Insights) -> Result<(), AppError> {
     let now = now_millis();
-    let key = session_key(db, &job.session_id, &job.coach_id).await?;
+    let key = keys::writable(session_key(db, &job.session_id, &job.coach_id).await?)?;
     let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE coaching_sessions SET insights = $1, updated_at = $2 \

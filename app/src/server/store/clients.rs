@@ -1,6 +1,9 @@
 //! Client profiles. Every function takes an ownership proof from `authz`.
 
-use crate::domain::{ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units, Weekday};
+use crate::domain::{
+    AccessAction, ActorKind, ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units,
+    Weekday,
+};
 use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, is_unique_violation, AnyQuery, Backend, Db};
@@ -397,6 +400,13 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
         Backend::Sqlite => "",
     };
     let ClientLogin { user_id, .. } = login_of(&mut tx, client, lock).await?;
+    let asked: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM deletion_requests WHERE client_id = $1 AND status = 'pending'",
+    )
+    .bind(client.client_id())
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?;
     // Photo rows go with the client by cascade; their objects are queued here, atomically.
     let keys = super::object_deletions::queue_for_client(&mut tx, client.client_id()).await?;
     sqlx::query("DELETE FROM clients WHERE id = $1 AND coach_id = $2")
@@ -417,6 +427,23 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
                 .map_err(internal)?;
         }
     }
+    // The record outlives the client: who deleted them, when, and whether they had asked.
+    // Appended last, like every append: the head row is the last lock a transaction takes, so
+    // two transactions never wait on each other for it.
+    super::access_log::append(
+        &mut tx,
+        &super::access_log::Access {
+            actor: ActorKind::Coach,
+            actor_id: Some(client.coach_id()),
+            action: AccessAction::ClientDeleted,
+            coach_id: Some(client.coach_id()),
+            client_id: Some(client.client_id()),
+            object: asked.map(|(id,)| format!("deletion_request:{id}")),
+            basis: None,
+            detail: None,
+        },
+    )
+    .await?;
     tx.commit().await.map_err(internal)?;
     // The data key went with the row (by cascade); this server forgets its copy too.
     db.keyring().forget(client.client_id());

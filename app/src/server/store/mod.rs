@@ -1,10 +1,12 @@
 //! SQL store. Functions that read or change workspace data take an ownership proof from
 //! [`super::authz`]; only account plumbing (sign-up, login, sessions) works on raw ids.
 
+pub mod access_log;
 pub mod ai;
 pub mod checkins;
 pub mod clients;
 pub mod coaches;
+pub mod deletion_requests;
 pub mod email_links;
 pub mod forms;
 pub mod goals;

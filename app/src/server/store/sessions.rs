@@ -149,7 +149,7 @@ pub async fn get(db: &Db, session: &OwnedSession) -> Result<SessionDetail, AppEr
 
 /// Replaces the session's details. A shared summary that is emptied stops being shared.
 pub async fn update(db: &Db, session: &OwnedSession, input: &SessionInput) -> Result<(), AppError> {
-    let key = session_key(db, session).await?;
+    let key = keys::writable(session_key(db, session).await?)?;
     let id = session.item_id();
     let result = sqlx::query(
         "UPDATE coaching_sessions SET held_at = $1, duration_min = $2, title = $3, tags = $4, \
@@ -181,7 +181,7 @@ pub async fn set_transcript(
     let json = transcript
         .map(|t| serde_json::to_string(t).map_err(internal))
         .transpose()?;
-    let key = session_key(db, session).await?;
+    let key = keys::writable(session_key(db, session).await?)?;
     let json = key.seal_opt(TRANSCRIPT, session.item_id(), json.as_deref());
     let result = sqlx::query(
         "UPDATE coaching_sessions SET transcript = $1, updated_at = $2 \
@@ -313,12 +313,12 @@ async fn action_items(
 }
 
 /// The key that seals a session's action items (its client's), for [`add_action_item`]: fetched
-/// before the caller begins a transaction.
+/// before the caller begins a transaction; an erased client's is refused (409).
 pub async fn action_item_key(
     db: &Db,
     session: &OwnedSession,
 ) -> Result<std::sync::Arc<DataKey>, AppError> {
-    session_key(db, session).await
+    keys::writable(session_key(db, session).await?)
 }
 
 /// Adds an action item to a session, shared with the client or not: on the writer pool, or

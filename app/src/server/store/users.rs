@@ -1,6 +1,6 @@
 //! Accounts: creation, lookup for login, and the "who am I" view.
 
-use crate::domain::{Email, Me, PersonName, Role};
+use crate::domain::{AccessAction, Email, Me, PersonName, Role};
 use crate::server::db::{is_unique_violation, Db};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -76,7 +76,7 @@ pub async fn password_hash(db: &Db, user_id: &str) -> Result<String, AppError> {
     Ok(hash)
 }
 
-/// Sets a new password and ends every other session of the user, together.
+/// Sets a new password, ends every other session of the user and logs the change, together.
 pub async fn change_password(
     db: &Db,
     user_id: &str,
@@ -96,6 +96,8 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
+    super::access_log::append_account_event(&mut tx, user_id, AccessAction::PasswordChanged)
+        .await?;
     tx.commit().await.map_err(internal)
 }
 
@@ -118,7 +120,7 @@ pub async fn email_taken(db: &Db, email: &Email, user_id: Option<&str>) -> Resul
 }
 
 /// Makes `email` the user's login email (and, for a client, their email on file with the
-/// coach) and ends every other session of theirs, together. A conflict (the address was taken
+/// coach), ends every other session of theirs and logs the change, together. A conflict (the address was taken
 /// meanwhile) changes nothing and is reported as `None`.
 pub async fn change_login_email(
     tx: &mut Transaction<'static, Any>,
@@ -148,5 +150,6 @@ pub async fn change_login_email(
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
+    super::access_log::append_account_event(tx, user_id, AccessAction::EmailChanged).await?;
     Ok(Some(()))
 }
