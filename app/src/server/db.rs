@@ -185,6 +185,12 @@ pub fn bind_f64<'q>(query: AnyQuery<'q>, value: Option<f64>) -> AnyQuery<'q> {
     }
 }
 
+/// True when a write failed because a row it refers to is gone (deleted meanwhile).
+pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|e| e.is_foreign_key_violation())
+}
+
 /// True when a write failed only because a unique constraint was hit.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()

@@ -102,8 +102,19 @@ fn EntryTable(
     show_client: bool,
     older: impl Fn(i64) -> String + 'static,
 ) -> impl IntoView {
+    let older_link = page.next_before.map(|before| {
+        view! {
+            <p><a href=older(before) data-testid=testids::ACCESS_LOG_OLDER>"Older entries"</a></p>
+        }
+    });
     if page.entries.is_empty() {
-        return view! { <p class="muted" data-testid=testids::ACCESS_LOG_EMPTY>"Nothing is logged here yet."</p> }.into_any();
+        // A page can be empty with older entries behind it (entries of kinds this version does
+        // not show): the link to them stays.
+        return view! {
+            <p class="muted" data-testid=testids::ACCESS_LOG_EMPTY>"Nothing to show here."</p>
+            {older_link}
+        }
+        .into_any();
     }
     let rows = page
         .entries
@@ -119,9 +130,7 @@ fn EntryTable(
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
-        {page.next_before.map(|before| view! {
-            <p><a href=older(before) data-testid=testids::ACCESS_LOG_OLDER>"Older entries"</a></p>
-        })}
+        {older_link}
     }
     .into_any()
 }

@@ -291,7 +291,7 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
     exec(&app, "UPDATE access_log SET seq = 1 WHERE seq = 2").await;
     exec(&app, "UPDATE access_log SET seq = 2 WHERE seq = 1000000").await;
     let err = audit(&app).await.unwrap_err();
-    assert!(err.contains("entry 1"), "{err}");
+    assert!(err.contains("entry 1 does not start the chain"), "{err}");
     exec(&app, "DELETE FROM access_log").await;
     exec(&app, "INSERT INTO access_log SELECT * FROM saved").await;
     audit(&app).await.expect("mended");
@@ -318,11 +318,26 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
     )
     .await;
     let err = audit(&app).await.unwrap_err();
-    assert!(err.contains("entry 5"), "{err}");
+    assert!(err.contains("entry 5 was altered"), "{err}");
     exec(&app, "DELETE FROM access_log WHERE seq = 5").await;
     audit(&app).await.expect("mended");
 
-    // A whole entry rewritten with a fresh hash of its own still breaks the next link.
+    // The head's hash altered.
+    let (head,): (String,) = sqlx::query_as("SELECT hash FROM access_log_head WHERE id = 1")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    exec(
+        &app,
+        "UPDATE access_log_head SET hash = '2222222222222222222222222222222222222222222222222222222222222222'",
+    )
+    .await;
+    let err = audit(&app).await.unwrap_err();
+    assert!(err.contains("the head was altered"), "{err}");
+    exec(&app, &format!("UPDATE access_log_head SET hash = '{head}'")).await;
+    audit(&app).await.expect("mended");
+
+    // An entry's stored hash replaced by hand no longer matches the entry.
     exec(
         &app,
         "UPDATE access_log SET hash = '1111111111111111111111111111111111111111111111111111111111111111' \

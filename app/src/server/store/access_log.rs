@@ -409,13 +409,15 @@ pub async fn verify(db: &Db) -> Result<ChainReport, String> {
                 ));
             }
             if sealed.prev_hash != prev_hash {
-                return Ok(broken(
-                    checked,
+                let problem = if checked == 0 {
+                    "entry 1 does not start the chain: an entry was replaced or moved".to_owned()
+                } else {
                     format!(
                         "entry {expected_seq} does not follow entry {checked}: an entry was \
                          removed, replaced or moved"
-                    ),
-                ));
+                    )
+                };
+                return Ok(broken(checked, problem));
             }
             let hash = sealed.hash();
             if hash != row.12 {
@@ -441,14 +443,25 @@ pub async fn verify(db: &Db) -> Result<ChainReport, String> {
             ),
         ));
     }
-    if head_seq != entries || head_hash != prev_hash {
-        return Ok(broken(
-            entries,
-            format!(
-                "the log ends at entry {entries} but its head says {head_seq}: the newest \
-                 entries were removed, or the head was altered"
-            ),
-        ));
+    let problem = if entries < head_seq {
+        Some(format!(
+            "the log ends at entry {entries} but its head says {head_seq}: the newest entries \
+             were removed"
+        ))
+    } else if entries > head_seq {
+        Some(format!(
+            "the log runs to entry {entries} but its head says {head_seq}: entries were added \
+             after the head"
+        ))
+    } else if head_hash != prev_hash {
+        Some(format!(
+            "the head's hash does not match entry {entries}: the head was altered"
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Ok(broken(entries, problem));
     }
     Ok(ChainReport {
         entries,

@@ -400,9 +400,11 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
         Backend::Sqlite => "",
     };
     let ClientLogin { user_id, .. } = login_of(&mut tx, client, lock).await?;
-    let asked: Option<(String,)> = sqlx::query_as(
-        "SELECT id FROM deletion_requests WHERE client_id = $1 AND status = 'pending'",
-    )
+    // Locked on PostgreSQL, so a withdrawal committing meanwhile is seen (no longer pending)
+    // and the log never names a withdrawn request as the one this deletion answered.
+    let asked: Option<(String,)> = sqlx::query_as(&format!(
+        "SELECT id FROM deletion_requests WHERE client_id = $1 AND status = 'pending'{lock}"
+    ))
     .bind(client.client_id())
     .fetch_optional(&mut *tx)
     .await

@@ -5,7 +5,7 @@
 use crate::domain::{deletion_due_at, AccessAction, ActorKind, DeletionRequest, DeletionStatus};
 use crate::server::authz::{ClientScope, ClientSelf, OwnedDeletionRequest, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
-use crate::server::db::{is_unique_violation, Db};
+use crate::server::db::{is_foreign_key_violation, is_unique_violation, Db};
 use crate::server::store::access_log::{self, Access};
 use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
@@ -85,6 +85,8 @@ pub async fn request(db: &Db, me: &ClientSelf, message: &str) -> Result<(), AppE
                     .into(),
             ))
         }
+        // The coach deleted the client meanwhile: there is nobody left to ask for.
+        Err(e) if is_foreign_key_violation(&e) => return Err(AppError::NotFound),
         Err(e) => return Err(internal(e)),
         Ok(_) => {}
     }
