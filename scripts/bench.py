@@ -8,10 +8,21 @@ then measures, printing one table:
    the flood came from many addresses. The server's peak RSS throughout.
 3. 50 clients each sending a check-in with four ~1.5 MB photos at the same moment: how many
    were taken and refused (429), and the server's peak RSS.
+4. A client with 500 photos downloading their data (`/api/portal/export`): the ZIP's size, the
+   time, and the server's peak RSS (the export streams, one photo in memory at a time).
+5. A coach's client page loaded by the coach, and by an operator under the coach's support grant
+   (every such request is logged first): median and p90 of 100 loads each.
+
+`BENCH_ONLY=export,support` runs only the named parts (flood, uploads, export, support).
 """
 
+import base64
+import hashlib
+import hmac
 import http.client
 import io
+import statistics
+import struct
 import json
 import os
 import random
@@ -102,6 +113,17 @@ class Server:
             raise RuntimeError(f"{endpoint}: {response.status} {body[:200]!r}")
         new_cookie = set_cookie.split(";")[0] if set_cookie else cookie
         return json.loads(body), new_cookie
+
+    def get(self, path, cookie=None):
+        """GETs `path`; returns (status, body bytes, seconds taken)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        started = time.perf_counter()
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return response.status, body, elapsed
 
     def stop(self):
         self.proc.terminate()
@@ -301,6 +323,106 @@ def uploads(binary, clients=50):
         server.stop()
 
 
+def bench_coach(server):
+    """Signs up the benchmark's coach; returns their cookie."""
+    _, coach = server.call(
+        "auth/signup",
+        {"name": "Bench Coach", "email": "bench@example.com", "password": PASSWORD},
+    )
+    return coach
+
+
+def joined_client(server, coach, n=0):
+    """A client of `coach` who has joined; returns (client id, the client's cookie)."""
+    fields = {
+        "name": f"Client {n}", "email": f"client{n}@example.com",
+        "phone": "", "date_of_birth": "", "age": "", "gender": "", "height": "", "weight": "",
+        "goals": "", "medical_conditions": "", "dietary_restrictions": "", "injuries": "",
+        "medications": "", "checkin_day": "",
+    }
+    client, _ = server.call("clients/create", fields, coach)
+    link, _ = server.call("invites/send", {"client_id": client["id"]}, coach)
+    token = link["url"].rsplit("/", 1)[1]
+    _, cookie = server.call("invites/accept", {"token": token, "password": PASSWORD})
+    return client["id"], cookie
+
+
+def export(binary, photos=500):
+    """A client with `photos` photos (four a check-in) downloads their data."""
+    server = Server(binary, {"COACHROOM_NEW_ACCOUNTS_MAX_PER_IP": "100000"})
+    try:
+        coach = bench_coach(server)
+        _, cookie = joined_client(server, coach)
+        images = {f"photo_{slot}": photo_bytes(n) for n, slot in
+                  enumerate(["front", "side", "back", "other"])}
+        body, content_type = multipart({"weight": "80", "feedback": "bench"}, images)
+        for _ in range(photos // 4):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+            conn.request("POST", "/api/portal/checkins/submit", body,
+                         {"Content-Type": content_type, "Cookie": cookie})
+            status = conn.getresponse().status
+            conn.close()
+            if status != 200:
+                raise RuntimeError(f"check-in refused: {status}")
+        idle_rss = server.rss_kb()
+        sampler = server.sample()
+        status, archive, seconds = server.get("/api/portal/export", cookie)
+        peak = server.stop_sampling(sampler)
+        if status != 200:
+            raise RuntimeError(f"export: {status} {archive[:200]!r}")
+        return {
+            "photos": photos,
+            "zip_mb": len(archive) / 1024 / 1024,
+            "seconds": seconds,
+            "idle_rss_mb": idle_rss / 1024,
+            "peak_rss_mb": peak / 1024,
+        }
+    finally:
+        server.stop()
+
+
+def totp(secret_base32, at=None):
+    key = base64.b32decode(secret_base32.upper() + "=" * (-len(secret_base32) % 8))
+    counter = struct.pack(">Q", int((at or time.time()) // 30))
+    mac = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000)
+
+
+def support_view(binary, loads=100):
+    """The client page as the coach, and as an operator under the coach's grant."""
+    server = Server(binary, {"COACHROOM_NEW_ACCOUNTS_MAX_PER_IP": "100000"})
+    try:
+        coach = bench_coach(server)
+        client_id, _ = joined_client(server, coach)
+        env = dict(os.environ, COACHROOM_DATA_DIR=server.data, RUST_LOG="error")
+        said = subprocess.run([binary, "admin", "add", "ops@example.com"], env=env,
+                              capture_output=True, text=True, check=True).stdout
+        token = re.search(r"/operator/setup/([0-9a-f]+)", said).group(1)
+        info, _ = server.call("operator/setup/info", {"token": token})
+        _, operator = server.call("operator/setup/finish", {
+            "token": token, "password": PASSWORD, "code": totp(info["totp_secret"]),
+        })
+        grant, _ = server.call("support/grant", {"hours": "1", "message": ""}, coach)
+        server.call("operator/support/enter", {"grant_id": grant["id"]}, operator)
+        path = f"/coach/clients/{client_id}"
+        timings = {}
+        for who, cookie in (("coach", coach), ("support", operator)):
+            for _ in range(10):
+                server.get(path, cookie)
+            samples = []
+            for _ in range(loads):
+                status, _, seconds = server.get(path, cookie)
+                if status != 200:
+                    raise RuntimeError(f"{who} page: {status}")
+                samples.append(seconds * 1000)
+            samples.sort()
+            timings[who] = (statistics.median(samples), samples[int(len(samples) * 0.9)])
+        return timings
+    finally:
+        server.stop()
+
+
 def main():
     binary = sys.argv[1]
     scripts_dir = tempfile.mkdtemp(prefix="coachroom-bench-lua-")
@@ -319,13 +441,38 @@ def main():
         "COACHROOM_ANONYMOUS_RATE_PER_IP": "100000000",
         "COACHROOM_ANONYMOUS_MAX_PER_IP": "100000000",
     }
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+    wanted = lambda part: not only or part in only  # noqa: E731
+    print()
+    print(f"Binary: {binary}; {os.cpu_count()} cores")
+    if wanted("support"):
+        t = support_view(binary)
+        print()
+        print("| Client page (100 loads) | median | p90 |")
+        print("|---|---|---|")
+        for who in ("coach", "support"):
+            print(f"| {who} | {t[who][0]:.2f} ms | {t[who][1]:.2f} ms |")
+        print(f"Support / coach, median: {t['support'][0] / t['coach'][0]:.2f}x")
+    if wanted("export"):
+        e = export(binary)
+        print()
+        print("| Data export | ZIP | time | RSS before | RSS peak |")
+        print("|---|---|---|---|---|")
+        print(f"| {e['photos']} photos | {e['zip_mb']:.0f} MB | {e['seconds']:.1f} s | "
+              f"{e['idle_rss_mb']:.0f} MB | {e['peak_rss_mb']:.0f} MB |")
+    if wanted("flood"):
+        floods(binary, scripts, raised, lane_open)
+    if wanted("uploads"):
+        print_uploads(binary)
+    shutil.rmtree(scripts_dir, ignore_errors=True)
+
+
+def floods(binary, scripts, raised, lane_open):
     results = [
         flood(binary, scripts, {}, "default limits"),
         flood(binary, scripts, raised, "throttles raised"),
         flood(binary, scripts, lane_open, "throttles and per-address lane limits raised"),
     ]
-    print()
-    print(f"Binary: {binary}; {os.cpu_count()} cores")
     print()
     print("| Flood: 500 + 500 connections, 8 s | auth/me p99 idle | auth/me p99 in flood | "
           "flood req/s | RSS idle | RSS peak | RSS after |")
@@ -336,6 +483,9 @@ def main():
             f"{r['flood_rps']:.0f} | {r['idle_rss_mb']:.0f} MB | {r['peak_rss_mb']:.0f} MB | "
             f"{r['after_rss_mb']:.0f} MB |"
         )
+
+
+def print_uploads(binary):
     u = uploads(binary)
     print()
     print("| Uploads at once | body | taken | refused (429) | other | RSS idle | RSS peak | time |")
@@ -345,7 +495,6 @@ def main():
         f"{u['refused']} | {u['other']} | {u['idle_rss_mb']:.0f} MB | "
         f"{u['peak_rss_mb']:.0f} MB | {u['seconds']:.1f} s |"
     )
-    shutil.rmtree(scripts_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ pub enum AppError {
     BadCredentials,
     /// 403: signed in, but this kind of account cannot do this.
     Forbidden,
+    /// 403: the account was suspended by an operator (sign-in refused).
+    Suspended,
     /// 403: a cross-site request to a state-changing endpoint.
     CrossSite,
     /// 404: missing, or owned by someone else: the two are indistinguishable.
@@ -61,7 +63,7 @@ impl AppError {
         match self {
             Self::Invalid(_) => 400,
             Self::Unauthenticated | Self::BadCredentials => 401,
-            Self::Forbidden | Self::CrossSite => 403,
+            Self::Forbidden | Self::Suspended | Self::CrossSite => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict(_) => 409,
@@ -82,6 +84,7 @@ impl fmt::Display for AppError {
             Self::Unauthenticated => write!(f, "Please sign in."),
             Self::BadCredentials => write!(f, "Email or password is incorrect."),
             Self::Forbidden => write!(f, "Your account cannot do that."),
+            Self::Suspended => write!(f, "This account is suspended. Contact Coachroom support."),
             Self::CrossSite => write!(f, "Cross-site request refused."),
             Self::NotFound => write!(f, "Not found."),
             Self::MethodNotAllowed => write!(f, "This path does not take that HTTP method."),

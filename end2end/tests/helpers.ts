@@ -1,6 +1,8 @@
 import { Browser, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { deflateSync } from 'zlib';
+import { execFileSync } from 'child_process';
+import { createHmac } from 'crypto';
+import { deflateSync, inflateRawSync } from 'zlib';
 import * as id from './testids';
 
 /** Waits until the WASM bundle has hydrated the page, so clicks reach Leptos. */
@@ -67,6 +69,37 @@ export async function inviteAndJoin(coach: Page, browser: Browser): Promise<Page
   return joinAsClient(browser, link);
 }
 
+/**
+ * The files of a ZIP by name, read through its central directory (sizes there are right even for
+ * entries streamed with data descriptors); deflated entries are inflated, and each is checked
+ * against its CRC.
+ */
+export function unzip(zip: Buffer): Map<string, Buffer> {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) throw new Error('not a ZIP: no end of central directory');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry ${i}`);
+    const method = zip.readUInt16LE(at + 10);
+    const crc = zip.readUInt32LE(at + 16);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localHeader = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const dataStart = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+    const raw = zip.subarray(dataStart, dataStart + compressedSize);
+    const content = method === 8 ? inflateRawSync(raw) : Buffer.from(raw);
+    if (crc32(content) !== crc) throw new Error(`${name}: CRC mismatch`);
+    files.set(name, content);
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return files;
+}
+
 function crc32(bytes: Buffer): number {
   let crc = 0xffffffff;
   for (const byte of bytes) {
@@ -115,4 +148,52 @@ export async function expectAccessible(page: Page) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
   expect(serious, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/**
+ * `coachroom admin add EMAIL` run beside the test server (same data directory and database):
+ * returns the token of the one-time setup link it prints.
+ */
+export function addOperator(email: string): string {
+  const binary = process.env.COACHROOM_E2E_BIN ?? 'target/debug/coachroom';
+  const env: NodeJS.ProcessEnv = { ...process.env, COACHROOM_DATA_DIR: 'end2end/.data', RUST_LOG: 'warn' };
+  if (process.env.COACHROOM_E2E_DATABASE_URL) env.DATABASE_URL = process.env.COACHROOM_E2E_DATABASE_URL;
+  const said = execFileSync(binary, ['admin', 'add', email], { cwd: '..', env, encoding: 'utf8' });
+  const token = said.match(/\/operator\/setup\/([A-Za-z0-9]+)/)?.[1];
+  if (!token) throw new Error(`no setup link in: ${said}`);
+  return token;
+}
+
+/** The RFC 6238 code (6 digits, 30 s, SHA-1) of a base32 secret, `steps` steps from now. */
+export function totpCode(secretBase32: string, steps = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secretBase32.replace(/=+$/, '').toUpperCase()) {
+    const value = alphabet.indexOf(c);
+    if (value < 0) throw new Error(`not base32: ${secretBase32}`);
+    bits += value.toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + steps));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
+}
+
+/** Sets up an operator through their link in `page`; returns the authenticator secret. */
+/** Sets up an operator through their setup page; returns the secret and the code that setup used up. */
+export async function setUpOperator(page: Page, email: string): Promise<{ secret: string; usedCode: string }> {
+  const token = addOperator(email);
+  await page.goto(`/operator/setup/${token}`);
+  await hydrated(page);
+  const secret = (await page.getByTestId(id.OPERATOR_SETUP_SECRET).textContent())?.trim() ?? '';
+  await page.getByTestId(id.OPERATOR_SETUP_PASSWORD).fill(PASSWORD);
+  const usedCode = totpCode(secret);
+  await page.getByTestId(id.OPERATOR_SETUP_CODE).fill(usedCode);
+  await page.getByTestId(id.OPERATOR_SETUP_SUBMIT).click();
+  await expect(page).toHaveURL(/\/operator$/);
+  await hydrated(page);
+  return { secret, usedCode };
 }

@@ -1,6 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import {
+  addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail, unzip,
+} from './helpers';
 
 test('a client asks for deletion, the coach sees the deadline and declines, the client reads why; each step is in their access log', async ({ browser }) => {
   const coach = await (await browser.newContext()).newPage();
@@ -41,4 +44,78 @@ test('a client asks for deletion, the coach sees the deadline and declines, the 
   const rows = client.getByTestId(id.ACCESS_LOG_ROW);
   await expect(rows.first()).toContainText('Declined the deletion request');
   await expect(rows.nth(1)).toContainText('Asked for their data to be deleted');
+});
+
+test('a client downloads their data: one ZIP with data.json, their photo and the PDFs; the download is in their access log', async ({ browser }) => {
+  const coach = await (await browser.newContext()).newPage();
+  logBrowserErrors(coach, 'coach');
+  await signUpCoach(coach, 'Dana Coach', uniqueEmail('dana'));
+  await addClient(coach, 'Jordan Client');
+  const client = await inviteAndJoin(coach, browser);
+
+  await client.goto('/portal/checkin');
+  await hydrated(client);
+  await client.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`).fill('81');
+  const photo = pngPhoto(300, 400, [40, 120, 200]);
+  await client.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}front`).setInputFiles({ name: 'front.png', mimeType: 'image/png', buffer: photo });
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(client.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
+
+  await client.goto('/portal');
+  await hydrated(client);
+  const [download] = await Promise.all([client.waitForEvent('download'), client.getByTestId(id.PORTAL_EXPORT).click()]);
+  expect(download.suggestedFilename()).toMatch(/^coachroom-data-\d{4}-\d{2}-\d{2}\.zip$/);
+  const files = unzip(readFileSync(await download.path()));
+  const data = JSON.parse(files.get('data.json')!.toString('utf8'));
+  expect(data.profile.name).toBe('Jordan Client');
+  expect(data.checkins).toHaveLength(1);
+  expect(data.checkins[0].values.weight).toBe(81);
+  const photoFile = data.checkins[0].photos[0].file as string;
+  expect(photoFile).toMatch(/^photos\/.*-front\.jpg$/);
+  // The photo as stored: re-encoded as a JPEG, without metadata.
+  expect(files.get(photoFile)!.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  expect(data.checkins[0].photos[0].width).toBe(300);
+  expect(files.get(data.checkins[0].pdf)!.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  expect(JSON.parse(files.get('open-coaching-data.json')!.toString('utf8')).manifest.schema_name).toBe('open-coaching-data');
+
+  await client.getByTestId(id.PORTAL_ACCESS_LOG_LINK).click();
+  await expect(client.getByTestId(id.ACCESS_LOG_ROW).first()).toContainText("Downloaded all of the client's data");
+});
+
+test('a coach exports the workspace, and another coach checks and imports its FCDS file; a second import adds nothing', async ({ browser }) => {
+  const coach = await (await browser.newContext()).newPage();
+  logBrowserErrors(coach, 'coach');
+  await signUpCoach(coach, 'Dana Coach', uniqueEmail('dana'));
+  await addClient(coach, 'Jordan Client');
+
+  await coach.goto('/coach/settings');
+  await hydrated(coach);
+  const [download] = await Promise.all([coach.waitForEvent('download'), coach.getByTestId(id.WORKSPACE_EXPORT).click()]);
+  expect(download.suggestedFilename()).toMatch(/^coachroom-workspace-\d{4}-\d{2}-\d{2}\.zip$/);
+  const files = unzip(readFileSync(await download.path()));
+  expect(JSON.parse(files.get('workspace.json')!.toString('utf8')).format).toBe('coachroom-workspace');
+  const fcds = files.get('open-coaching-data.json')!;
+  expect(JSON.parse(fcds.toString('utf8')).clients.clients[0].display_name).toBe('Jordan Client');
+
+  const newcomer = await (await browser.newContext()).newPage();
+  logBrowserErrors(newcomer, 'newcomer');
+  await signUpCoach(newcomer, 'Noa New', uniqueEmail('noa'));
+  await newcomer.goto('/coach/settings');
+  await hydrated(newcomer);
+  const upload = { name: 'open-coaching-data.json', mimeType: 'application/json', buffer: fcds };
+  await newcomer.getByTestId(id.IMPORT_FILE).setInputFiles(upload);
+  await newcomer.getByTestId(id.IMPORT_CHECK).click();
+  await expect(newcomer.getByTestId(id.IMPORT_PREVIEW)).toContainText('This package adds 1 client, 0 check-ins');
+  await newcomer.getByTestId(id.IMPORT_CONFIRM).click();
+  await expect(newcomer.getByTestId(id.IMPORT_DONE)).toContainText('Imported 1 client');
+  await newcomer.goto('/coach');
+  await expect(newcomer.getByText('Jordan Client').first()).toBeVisible();
+
+  // The same file again: nothing new.
+  await newcomer.goto('/coach/settings');
+  await hydrated(newcomer);
+  await newcomer.getByTestId(id.IMPORT_FILE).setInputFiles(upload);
+  await newcomer.getByTestId(id.IMPORT_CHECK).click();
+  await expect(newcomer.getByTestId(id.IMPORT_PREVIEW)).toContainText('adds 0 clients');
+  await expect(newcomer.getByTestId(id.IMPORT_PREVIEW)).toContainText('1 record was imported before');
 });

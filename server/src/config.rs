@@ -277,6 +277,11 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<BackupCommand>,
     },
+    /// Operator accounts (they are made only here, never by sign-up)
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
     /// The access log
     Audit {
         #[command(subcommand)]
@@ -290,6 +295,18 @@ pub enum Command {
         /// The key file with the current data keys [default: data-keys.json beside FILE]
         #[arg(long, value_name = "FILE")]
         keys: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Make an operator account and print its one-time setup link (24 hours), where the operator chooses a password and enrols an authenticator app. For an existing operator, locks the account and prints a new link (a forgotten password or a lost phone)
+    Add {
+        #[arg(value_name = "EMAIL")]
+        email: String,
+        /// The operator's name [default: the part of EMAIL before the @]
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 

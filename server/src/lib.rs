@@ -88,6 +88,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         ai,
         session_cookie_key,
         full_buckets: Default::default(),
+        recent_errors: Default::default(),
     })
 }
 
@@ -151,6 +152,45 @@ pub async fn keys_command(config: &Config, action: config::KeysCommand) -> Resul
             Ok(format!(
                 "re-wrapped {rewrapped} data keys under master key {}{key_file}; {installed}",
                 new.key_id()
+            ))
+        }
+    }
+}
+
+/// `coachroom admin add EMAIL`: the setup link to hand to the operator, or one line of error.
+pub async fn admin_command(
+    config: &Config,
+    action: config::AdminCommand,
+) -> Result<String, String> {
+    use app::domain::{Email, PersonName};
+    match action {
+        config::AdminCommand::Add { email, name } => {
+            let email = Email::parse(&email).map_err(|e| format!("EMAIL: {e}"))?;
+            let name = name.unwrap_or_else(|| {
+                email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or("Operator")
+                    .to_owned()
+            });
+            let name = PersonName::parse(&name).map_err(|e| format!("--name: {e}"))?;
+            let db = connect_db(config).await?;
+            let enrolled = app::server::store::operators::enrol(&db, &email, &name).await;
+            db.close().await;
+            let enrolled = enrolled.map_err(|e| e.to_string())?;
+            let link = format!(
+                "{}/operator/setup/{}",
+                config.settings.base_url, enrolled.token
+            );
+            let what = if enrolled.created {
+                "Operator account created"
+            } else {
+                "Operator account locked and reset (its password and authenticator no longer work)"
+            };
+            Ok(format!(
+                "{what} for {email}. Give the operator this one-time link, valid for 24 hours, to \
+                 choose a password and enrol an authenticator app:\n{link}"
             ))
         }
     }

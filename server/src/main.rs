@@ -1,7 +1,7 @@
 use clap::Parser;
 use coachroom_server::{
-    assets, audit_command, backup_command, build_state, config, keys_command, restore_command,
-    serve,
+    admin_command, assets, audit_command, backup_command, build_state, config, keys_command,
+    restore_command, serve,
 };
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -60,6 +60,7 @@ async fn run() -> Result<(), String> {
         Some(config::Command::Keys { action }) => Some(keys_command(&config, action).await?),
         Some(config::Command::Backup { action }) => Some(backup_command(&config, action).await?),
         Some(config::Command::Audit { action }) => Some(audit_command(&config, action).await?),
+        Some(config::Command::Admin { action }) => Some(admin_command(&config, action).await?),
         Some(config::Command::Restore { file, keys }) => {
             Some(restore_command(&config, &file, keys).await?)
         }

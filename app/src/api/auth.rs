@@ -72,6 +72,7 @@ pub async fn signup(
             email: email.to_string(),
             name: name.as_str().to_owned(),
             role: Role::Coach,
+            support_until: None,
         },
     })
 }
@@ -136,15 +137,17 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
 
     let checked = match store::users::credentials(&state.db, &email).await {
         Ok(credentials) => {
-            let (user_id, stored_hash) = credentials.unzip();
+            let (account, stored_hash) = credentials
+                .map(|c| ((c.user_id, c.suspended), c.password_hash))
+                .unzip();
             password::verify(&password, stored_hash)
                 .await
-                .map(|ok| ok.then_some(user_id))
+                .map(|ok| ok.then_some(account))
         }
         Err(err) => Err(err),
     };
-    let user_id = match checked {
-        Ok(Some(user_id)) => user_id,
+    let account = match checked {
+        Ok(Some(account)) => account,
         Ok(None) => {
             attempt.keep_counted();
             return Err(AppError::BadCredentials);
@@ -155,8 +158,12 @@ pub async fn login(email: String, password: String) -> Result<Me, AppError> {
             return Err(err);
         }
     };
-    let user_id = user_id.ok_or_else(|| internal("verified without an account"))?;
+    let (user_id, suspended) = account.ok_or_else(|| internal("verified without an account"))?;
     attempt.succeeded(&state.db).await?;
+    // Told only to whoever knows the password.
+    if suspended {
+        return Err(AppError::Suspended);
+    }
     principal::sign_in_as(&state, &session, &user_id).await
 }
 
@@ -179,8 +186,20 @@ pub async fn logout() -> Result<(), AppError> {
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
-    use crate::server::{principal, state::AppState};
+    use crate::domain::Role;
+    use crate::server::{principal, state::AppState, store, support};
     let state = AppState::current()?;
     let session = principal::session().await?;
-    principal::current_user(&state, &session).await
+    let me = principal::current_user(&state, &session).await?;
+    // An operator inside a workspace under its grant: the pages are the coach's, read-only.
+    if me.as_ref().is_some_and(|me| me.role == Role::Admin) {
+        if let Some((_, grant)) = support::session_grant(&state, &session).await? {
+            let coach = store::users::me(&state.db, &grant.coach_id).await?;
+            return Ok(coach.map(|coach| Me {
+                support_until: Some(grant.until),
+                ..coach
+            }));
+        }
+    }
+    Ok(me)
 }

@@ -98,10 +98,22 @@ pub enum AccessAction {
     DeletionWithdrawn,
     DeletionDeclined,
     ClientDeleted,
+    CoachSuspended,
+    CoachReinstated,
+    SupportGranted,
+    SupportRevoked,
+    SupportEntered,
+    SupportRead,
+    ClientDataExported,
+    LegalRequested,
+    LegalApproved,
+    LegalExported,
+    WorkspaceExported,
+    WorkspaceImported,
 }
 
 impl AccessAction {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 24] = [
         Self::SignIn,
         Self::PasswordChanged,
         Self::EmailChanged,
@@ -114,6 +126,18 @@ impl AccessAction {
         Self::DeletionWithdrawn,
         Self::DeletionDeclined,
         Self::ClientDeleted,
+        Self::CoachSuspended,
+        Self::CoachReinstated,
+        Self::SupportGranted,
+        Self::SupportRevoked,
+        Self::SupportEntered,
+        Self::SupportRead,
+        Self::ClientDataExported,
+        Self::LegalRequested,
+        Self::LegalApproved,
+        Self::LegalExported,
+        Self::WorkspaceExported,
+        Self::WorkspaceImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +154,18 @@ impl AccessAction {
             Self::DeletionWithdrawn => "deletion_withdrawn",
             Self::DeletionDeclined => "deletion_declined",
             Self::ClientDeleted => "client_deleted",
+            Self::CoachSuspended => "coach_suspended",
+            Self::CoachReinstated => "coach_reinstated",
+            Self::SupportGranted => "support_granted",
+            Self::SupportRevoked => "support_revoked",
+            Self::SupportEntered => "support_entered",
+            Self::SupportRead => "support_read",
+            Self::ClientDataExported => "client_data_exported",
+            Self::LegalRequested => "legal_requested",
+            Self::LegalApproved => "legal_approved",
+            Self::LegalExported => "legal_exported",
+            Self::WorkspaceExported => "workspace_exported",
+            Self::WorkspaceImported => "workspace_imported",
         }
     }
 
@@ -151,11 +187,30 @@ impl AccessAction {
             Self::DeletionWithdrawn => "Withdrew the deletion request",
             Self::DeletionDeclined => "Declined the deletion request",
             Self::ClientDeleted => "Deleted the client and their data",
+            Self::CoachSuspended => "Suspended the coach account",
+            Self::CoachReinstated => "Reinstated the coach account",
+            Self::SupportGranted => "Granted support access",
+            Self::SupportRevoked => "Ended support access",
+            Self::SupportEntered => "Opened the workspace (read-only)",
+            Self::SupportRead => "Viewed (read-only)",
+            Self::ClientDataExported => "Downloaded all of the client's data",
+            Self::LegalRequested => "Recorded a legal request",
+            Self::LegalApproved => "Approved a legal request (second operator)",
+            Self::LegalExported => "Exported data under a legal request",
+            Self::WorkspaceExported => "Exported the whole workspace",
+            Self::WorkspaceImported => "Imported clients from another platform",
         }
     }
 
     pub fn is_export(self) -> bool {
-        matches!(self, Self::CheckinPdfExported | Self::PlanPdfExported)
+        matches!(
+            self,
+            Self::CheckinPdfExported
+                | Self::PlanPdfExported
+                | Self::ClientDataExported
+                | Self::LegalExported
+                | Self::WorkspaceExported
+        )
     }
 
     /// A step of a deletion request, or the deletion itself.

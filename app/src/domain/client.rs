@@ -78,6 +78,23 @@ impl CalendarDate {
         Ok(Self(text.to_owned()))
     }
 
+    /// Days from 1970-01-01 to this date (Howard Hinnant's days-from-civil).
+    pub fn days_since_epoch(&self) -> i64 {
+        let mut parts = self.0.split('-').map(|p| p.parse::<i64>().unwrap_or(1));
+        let (y, m, d) = (
+            parts.next().unwrap_or(1970),
+            parts.next().unwrap_or(1),
+            parts.next().unwrap_or(1),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     pub fn optional(raw: &str, field: &str) -> Result<Option<Self>, AppError> {
         if raw.trim().is_empty() {
             Ok(None)

@@ -12,9 +12,13 @@ mod client;
 mod deletion;
 mod form;
 mod goal;
+mod import;
+mod legal;
 mod measure;
+mod operator;
 mod plan;
 mod session;
+mod support;
 mod transcript;
 pub use access::*;
 pub use ai::*;
@@ -23,8 +27,12 @@ pub use client::*;
 pub use deletion::*;
 pub use form::*;
 pub use goal::*;
+pub use import::*;
+pub use legal::*;
+pub use operator::*;
 pub use plan::*;
 pub use session::*;
+pub use support::*;
 pub use transcript::*;
 
 /// The id of a stored object (client, check-in, plan, ...): 32 lower-case hex digits, 128 random
@@ -319,7 +327,7 @@ impl Role {
         match self {
             Self::Coach => "/coach",
             Self::Client => "/portal",
-            Self::Admin => "/",
+            Self::Admin => "/operator",
         }
     }
 
@@ -340,6 +348,10 @@ pub struct Me {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// Set while an operator views a coach's workspace under the coach's grant: then this is
+    /// the coach's account as the pages need it, read-only until this time.
+    #[serde(default)]
+    pub support_until: Option<i64>,
 }
 
 /// What a sign-up led to. With email set up on the server, every sign-up answers `CheckEmail`,

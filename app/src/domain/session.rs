@@ -22,14 +22,7 @@ pub struct SessionInput {
 pub fn parse_held_at(raw: &str) -> Result<i64, AppError> {
     let bad = || AppError::invalid("Date and time must look like 2026-11-20T14:30.");
     let (date, time) = raw.trim().split_once('T').ok_or_else(bad)?;
-    super::CalendarDate::parse(date, "Date").map_err(|_| bad())?;
-    let (y, rest) = date.split_at(4);
-    let (m, d) = rest[1..].split_at(2);
-    let (y, m, d): (i64, i64, i64) = (
-        y.parse().map_err(|_| bad())?,
-        m.parse().map_err(|_| bad())?,
-        d[1..].parse().map_err(|_| bad())?,
-    );
+    let date = super::CalendarDate::parse(date, "Date").map_err(|_| bad())?;
     let (hh, mm) = time
         .get(..5)
         .and_then(|t| t.split_once(':'))
@@ -41,14 +34,7 @@ pub fn parse_held_at(raw: &str) -> Result<i64, AppError> {
     if !(0..24).contains(&hh) || !(0..60).contains(&mm) {
         return Err(bad());
     }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = date.days_since_epoch();
     Ok(((days * 24 + hh) * 60 + mm) * 60_000)
 }
 

@@ -23,6 +23,113 @@ impl OwnedWorkspace {
     }
 }
 
+/// A coach account, as an operator manages it (suspension): the account, never its workspace's
+/// content. Only an operator principal makes one; whether the id is a coach is the store's to
+/// find (another role, or no one, is not found).
+#[derive(Debug, Clone)]
+pub struct ManagedCoachAccount {
+    coach_id: String,
+    operator_id: String,
+}
+
+impl ManagedCoachAccount {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+
+    pub fn operator_id(&self) -> &str {
+        &self.operator_id
+    }
+}
+
+pub fn coach_account(
+    operator: &super::principal::OperatorPrincipal,
+    coach_id: &str,
+) -> Result<ManagedCoachAccount, AppError> {
+    let coach_id = crate::domain::ObjectId::parse(coach_id)?;
+    Ok(ManagedCoachAccount {
+        coach_id: coach_id.as_str().to_owned(),
+        operator_id: operator.user_id().to_owned(),
+    })
+}
+
+/// An approved legal request within its access window, held by an operator: proof that the
+/// data in its scope may be exported, and nothing else.
+#[derive(Debug, Clone)]
+pub struct ApprovedLegalRequest {
+    request_id: String,
+    coach_id: String,
+    scope: crate::domain::LegalScope,
+    client_id: Option<String>,
+    operator_id: String,
+}
+
+impl ApprovedLegalRequest {
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
+
+    pub fn scope(&self) -> crate::domain::LegalScope {
+        self.scope
+    }
+
+    pub fn operator_id(&self) -> &str {
+        &self.operator_id
+    }
+}
+
+/// The request, if a second operator approved it and its access window is open (409 saying why
+/// not, when it exists).
+pub async fn approved_legal_request(
+    db: &Db,
+    operator: &super::principal::OperatorPrincipal,
+    request_id: &str,
+) -> Result<ApprovedLegalRequest, AppError> {
+    let request_id = crate::domain::ObjectId::parse(request_id)?;
+    let row = super::store::legal::approved(db, request_id.as_str()).await?;
+    Ok(ApprovedLegalRequest {
+        request_id: request_id.as_str().to_owned(),
+        coach_id: row.coach_id,
+        scope: row.scope,
+        client_id: row.client_id,
+        operator_id: operator.user_id().to_owned(),
+    })
+}
+
+/// The clients in a legal request's scope, each seen as the client sees themself: a legal
+/// export discloses exactly what each client's own export holds, through the same read-only
+/// store calls. The export only reads with these (the `user_id` of a client who never joined is
+/// empty, and nothing an export reads uses it).
+/// The second value is true when the scope held more clients than one export takes.
+pub async fn disclosed_clients(
+    db: &Db,
+    request: &ApprovedLegalRequest,
+) -> Result<(Vec<ClientSelf>, bool), AppError> {
+    let mut clients = super::store::legal::clients_in_scope(
+        db,
+        &request.coach_id,
+        request.scope,
+        request.client_id.as_deref(),
+    )
+    .await?;
+    let max = super::store::legal::CLIENTS_IN_SCOPE_MAX as usize;
+    let truncated = clients.len() > max;
+    clients.truncate(max);
+    let clients = clients
+        .into_iter()
+        .map(|(client_id, user_id)| ClientSelf {
+            coach_id: request.coach_id.clone(),
+            client_id,
+            user_id: user_id.unwrap_or_default(),
+        })
+        .collect();
+    Ok((clients, truncated))
+}
+
 /// The coach's own workspace; a coach's workspace id is their user id.
 pub fn own_workspace(coach: &CoachPrincipal) -> OwnedWorkspace {
     OwnedWorkspace {
@@ -38,6 +145,33 @@ pub fn workspace(coach: &CoachPrincipal, workspace_id: &str) -> Result<OwnedWork
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Every client of the coach's own workspace (archived too), up to
+/// `store::legal::CLIENTS_IN_SCOPE_MAX`, and whether there were more: for the workspace export.
+/// Not for support (exports are not reads), which the export refuses before it asks.
+pub async fn workspace_clients(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+) -> Result<(Vec<OwnedClient>, bool), AppError> {
+    let mut rows = super::store::legal::clients_in_scope(
+        db,
+        workspace.coach_id(),
+        crate::domain::LegalScope::Workspace,
+        None,
+    )
+    .await?;
+    let max = super::store::legal::CLIENTS_IN_SCOPE_MAX as usize;
+    let truncated = rows.len() > max;
+    rows.truncate(max);
+    let clients = rows
+        .into_iter()
+        .map(|(client_id, _)| OwnedClient {
+            coach_id: workspace.coach_id().to_owned(),
+            client_id,
+        })
+        .collect();
+    Ok((clients, truncated))
 }
 
 /// Proof that the caller is the coach of this client.
@@ -145,6 +279,46 @@ async fn coach_owns(
     Ok(row.is_some())
 }
 
+/// Under a support grant, a proof of one client's data is an access to that client: logged
+/// before it is used, under the client, so the client sees it in their own log (once per
+/// request: see `SupportVisit`).
+async fn log_support_read(
+    db: &Db,
+    coach: &CoachPrincipal,
+    client_id: Option<&str>,
+    object: String,
+) -> Result<(), AppError> {
+    match coach.support() {
+        Some(visit) => visit.log_read(db, client_id, object).await,
+        None => Ok(()),
+    }
+}
+
+/// Under a support grant, a proof of a workspace item (`table` is a constant naming a table with
+/// `id`, and `client_id` unless it is `forms`): logged under the item's client, if it has one.
+async fn log_support_item_read(
+    db: &Db,
+    coach: &CoachPrincipal,
+    table: &str,
+    id: &str,
+) -> Result<(), AppError> {
+    if coach.support().is_none() {
+        return Ok(());
+    }
+    // Forms are the coach's templates: no client.
+    if table == "forms" {
+        return log_support_read(db, coach, None, format!("form:{id}")).await;
+    }
+    let (client_id,): (Option<String>,) =
+        sqlx::query_as(&format!("SELECT client_id FROM {table} WHERE id = $1"))
+            .bind(id)
+            .fetch_one(db.reader())
+            .await
+            .map_err(internal)?;
+    let object = format!("{}:{id}", table.trim_end_matches('s'));
+    log_support_read(db, coach, client_id.as_deref(), object).await
+}
+
 /// One of the coach's clients, archived or not.
 pub async fn client(
     db: &Db,
@@ -153,6 +327,7 @@ pub async fn client(
 ) -> Result<OwnedClient, AppError> {
     let sql = "SELECT id FROM clients WHERE id = $1 AND coach_id = $2";
     if coach_owns(db, sql, client_id, coach).await? {
+        log_support_read(db, coach, Some(client_id), format!("client:{client_id}")).await?;
         Ok(OwnedClient {
             coach_id: coach.user_id().to_owned(),
             client_id: client_id.to_owned(),
@@ -185,6 +360,7 @@ pub async fn item<K: ItemKind>(
         K::TABLE
     );
     if coach_owns(db, &sql, id, coach).await? {
+        log_support_item_read(db, coach, K::TABLE, id).await?;
         Ok(OwnedItem {
             coach_id: coach.user_id().to_owned(),
             item_id: id.to_owned(),
@@ -296,6 +472,7 @@ pub async fn checkin(
 ) -> Result<OwnedCheckin, AppError> {
     let sql = "SELECT client_id FROM checkins WHERE id = $1 AND coach_id = $2";
     let client_id = owning_client(db, sql, checkin_id, coach.user_id()).await?;
+    log_support_read(db, coach, Some(&client_id), format!("checkin:{checkin_id}")).await?;
     Ok(OwnedCheckin {
         coach_id: coach.user_id().to_owned(),
         client_id,
@@ -377,6 +554,7 @@ pub async fn plan<K: PlanKind>(
             .await
             .map_err(internal)?;
     row.ok_or(AppError::NotFound)?;
+    log_support_item_read(db, coach, "plans", plan_id).await?;
     Ok(OwnedPlan {
         coach_id: coach.user_id().to_owned(),
         plan_id: plan_id.to_owned(),

@@ -62,7 +62,8 @@ where
             let exporter = Exporter::client(&me);
             (store::plans::get(&state.db, &plan).await?, exporter)
         }
-        Principal::Admin(_) => return Err(AppError::Forbidden),
+        // Exports are not for operators, inside a workspace or not.
+        Principal::Operator(_) | Principal::Support(_) => return Err(AppError::Forbidden),
     };
     let plan_object = format!("{}_plan:{}", K::KEY, doc.summary.id);
     exporter
@@ -112,7 +113,8 @@ async fn render_checkin(
             let checkin = authz::my_checkin(&state.db, &me, checkin_id).await?;
             load_checkin(state, &checkin, Exporter::client(&me)).await?
         }
-        Principal::Admin(_) => return Err(AppError::Forbidden),
+        // Exports are not for operators, inside a workspace or not.
+        Principal::Operator(_) | Principal::Support(_) => return Err(AppError::Forbidden),
     };
     let bytes = super::pdf::checkin(&header.brand, &header.client_name, &detail)?;
     Ok((
@@ -145,14 +147,14 @@ async fn load_checkin(
 
 /// Who is exporting, for the access log: every export is logged, and the export fails if its
 /// entry cannot be written.
-struct Exporter {
+pub(crate) struct Exporter {
     actor: ActorKind,
     user_id: String,
     coach_id: String,
 }
 
 impl Exporter {
-    fn coach(coach_id: &str) -> Self {
+    pub(crate) fn coach(coach_id: &str) -> Self {
         Self {
             actor: ActorKind::Coach,
             user_id: coach_id.to_owned(),
@@ -160,7 +162,7 @@ impl Exporter {
         }
     }
 
-    fn client(me: &ClientSelf) -> Self {
+    pub(crate) fn client(me: &ClientSelf) -> Self {
         Self {
             actor: ActorKind::Client,
             user_id: me.user_id().to_owned(),
@@ -168,7 +170,7 @@ impl Exporter {
         }
     }
 
-    async fn record(
+    pub(crate) async fn record(
         &self,
         state: &AppState,
         action: AccessAction,
@@ -178,14 +180,10 @@ impl Exporter {
         store::access_log::record(
             &state.db,
             &Access {
-                actor: self.actor,
-                actor_id: Some(&self.user_id),
-                action,
                 coach_id: Some(&self.coach_id),
                 client_id,
                 object: Some(object),
-                basis: None,
-                detail: None,
+                ..Access::new(self.actor, Some(&self.user_id), action)
             },
         )
         .await

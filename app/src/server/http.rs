@@ -95,6 +95,10 @@ fn page_access(path: &str) -> PageAccess {
         PageAccess::Only(Role::Client)
     } else if under("/account") {
         PageAccess::SignedIn
+    } else if path == "/operator/login" || path.starts_with("/operator/setup/") {
+        PageAccess::Anyone
+    } else if under("/operator") {
+        PageAccess::Only(Role::Admin)
     } else {
         PageAccess::Anyone
     }
@@ -104,7 +108,7 @@ fn page_access(path: &str) -> PageAccess {
 pub async fn guard_pages(
     State(state): State<AppState>,
     session: Session,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let access = page_access(request.uri().path());
@@ -119,7 +123,22 @@ pub async fn guard_pages(
         Some(me) if access == PageAccess::SignedIn || access == PageAccess::Only(me.role) => {
             next.run(request).await
         }
+        // An operator under a coach's open grant sees that coach's pages (read-only), each
+        // page logged before it renders.
+        Some(me) if me.role == Role::Admin && access == PageAccess::Only(Role::Coach) => {
+            let path = request.uri().path().to_owned();
+            match super::support::admit_page(&state, &session, &me.user_id, &path).await {
+                Ok(Some(visit)) => {
+                    request.extensions_mut().insert(visit);
+                    next.run(request).await
+                }
+                Ok(None) => redirect(me.role.home_path()),
+                Err(err) => error_response(&err),
+            }
+        }
         Some(me) => redirect(me.role.home_path()),
+        // Operators sign in on their own page (it asks for a code).
+        None if access == PageAccess::Only(Role::Admin) => redirect("/operator/login"),
         None => {
             let next_path = request.uri().path().to_owned();
             redirect(&format!("/login?next={}", percent_encode_path(&next_path)))
@@ -266,8 +285,14 @@ pub async fn api_not_found() -> Response {
 pub const CHECKIN_UPLOAD_PATH: &str = "/api/portal/checkins/submit";
 /// The session transcript upload (a transcript file or session audio).
 pub const TRANSCRIPT_UPLOAD_PATH: &str = "/api/sessions/transcript";
+/// The workspace import (an FCDS package).
+pub const IMPORT_UPLOAD_PATH: &str = "/api/coach/import";
 /// Endpoints that take file uploads: their own body limit, and multipart only.
-pub const UPLOAD_PATHS: &[&str] = &[CHECKIN_UPLOAD_PATH, TRANSCRIPT_UPLOAD_PATH];
+pub const UPLOAD_PATHS: &[&str] = &[
+    CHECKIN_UPLOAD_PATH,
+    TRANSCRIPT_UPLOAD_PATH,
+    IMPORT_UPLOAD_PATH,
+];
 
 /// Request body limits in bytes.
 #[derive(Debug, Clone, Copy)]
@@ -275,6 +300,7 @@ pub struct BodyLimits {
     pub default: usize,
     pub checkin_upload: usize,
     pub transcript_upload: usize,
+    pub import_upload: usize,
 }
 
 impl BodyLimits {
@@ -282,6 +308,7 @@ impl BodyLimits {
         match path {
             CHECKIN_UPLOAD_PATH => self.checkin_upload,
             TRANSCRIPT_UPLOAD_PATH => self.transcript_upload,
+            IMPORT_UPLOAD_PATH => self.import_upload,
             _ => self.default,
         }
     }
@@ -509,5 +536,10 @@ mod tests {
         assert_eq!(page_access("/coaching-tips"), PageAccess::Anyone);
         assert_eq!(page_access("/login"), PageAccess::Anyone);
         assert_eq!(page_access("/invite/abc"), PageAccess::Anyone);
+        assert_eq!(page_access("/operator"), PageAccess::Only(Role::Admin));
+        assert_eq!(page_access("/operator/x"), PageAccess::Only(Role::Admin));
+        assert_eq!(page_access("/operator/login"), PageAccess::Anyone);
+        assert_eq!(page_access("/operator/setup/abc"), PageAccess::Anyone);
+        assert_eq!(page_access("/operators"), PageAccess::Anyone);
     }
 }

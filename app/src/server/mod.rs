@@ -8,10 +8,14 @@ pub mod authz;
 pub mod backup;
 pub mod checkin_intake;
 pub mod cleanup;
+pub mod client_export;
 pub mod crypto;
 pub mod db;
 pub mod exports;
+pub mod fcds;
+pub mod fcds_import;
 pub mod http;
+pub mod legal;
 pub mod mail;
 pub mod openapi;
 pub mod password;
@@ -19,15 +23,20 @@ pub mod pdf;
 pub mod photos;
 pub mod plans;
 pub mod principal;
+pub mod recent_errors;
 pub mod router;
 pub mod session_store;
 pub mod settings;
 pub mod state;
 pub mod storage;
 pub mod store;
+pub mod support;
 pub mod throttle;
+pub mod totp;
 pub mod transcript_intake;
 pub mod upload_gate;
+pub mod workspace_export;
+pub mod workspace_import;
 
 use crate::AppError;
 use std::fmt::Display;
@@ -36,6 +45,13 @@ use std::fmt::Display;
 pub fn internal(cause: impl Display) -> AppError {
     tracing::error!(%cause, "internal error");
     AppError::Internal
+}
+
+/// A stored time (milliseconds since the epoch) as a UTC date-time; out of range reads as the
+/// epoch.
+pub fn utc_at(millis: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Milliseconds since the Unix epoch; the store keeps times as integers so SQLite and PostgreSQL agree.

@@ -8,9 +8,10 @@
 use super::checkin_intake::FORM_FIELD_PREFIX;
 use super::router::SESSION_COOKIE;
 use super::transcript_intake::{MAX_AUDIO_BYTES, MAX_TRANSCRIPT_BYTES};
+use super::workspace_import::UPLOAD_MAX;
 use crate::api::{
-    access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, notes,
-    plans, portal, profile, sessions,
+    access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, legal,
+    notes, operator, plans, portal, profile, sessions, support, workspace,
 };
 use crate::domain::{Metric, PhotoSlot};
 use crate::AppError;
@@ -205,6 +206,35 @@ impl Builder {
                 json!({"type": "string", "contentMediaType": "application/pdf"}),
             ),
             ok_description: "The PDF, as an attachment.",
+        });
+    }
+
+    /// A plain GET download (not a server fn) of a ZIP archive about the object named in the path.
+    fn download_zip_of(&mut self, path: &str, param: &str, description: &str) {
+        self.download(path, param, description);
+        if let Some(op) = self.operations.last_mut() {
+            op.ok = (
+                "application/zip",
+                json!({"type": "string", "contentMediaType": "application/zip"}),
+            );
+            op.ok_description = "The ZIP archive, as an attachment (streamed).";
+        }
+    }
+
+    /// A plain GET download (not a server fn) of a ZIP archive, with no parameters.
+    fn zip_download(&mut self, path: &str, description: &str) {
+        self.operations.push(Operation {
+            path: path.to_owned(),
+            method: "get".into(),
+            id: operation_id(path),
+            description: Some(description.to_owned()),
+            request: None,
+            parameters: Vec::new(),
+            ok: (
+                "application/zip",
+                json!({"type": "string", "contentMediaType": "application/zip"}),
+            ),
+            ok_description: "The ZIP archive, as an attachment (streamed).",
         });
     }
 
@@ -408,6 +438,30 @@ fn transcript_parts() -> Value {
     })
 }
 
+/// The parts of `coach/import` (read by `workspace_import`).
+fn import_parts() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "dry_run": {
+                "type": "string",
+                "enum": ["true", "false"],
+                "description": "true (the default) counts and writes nothing; false imports.",
+            },
+            "package": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": format!(
+                    "open-coaching-data.json (FCDS v1), or a ZIP holding it; at most {} MB.",
+                    UPLOAD_MAX >> 20
+                ),
+            },
+        },
+        "required": ["package"],
+        "additionalProperties": false,
+    })
+}
+
 /// The whole document. Every server fn is listed here once; the integration test compares this
 /// list with the server fns actually registered.
 pub fn document() -> Value {
@@ -519,6 +573,12 @@ pub fn document() -> Value {
     doc.op::<sessions::SetActionItemDone>();
     doc.op::<sessions::MySessions>();
 
+    doc.upload::<workspace::ImportWorkspace>(
+        "Imports an FCDS v1 package into the coach's workspace, all or nothing; a dry run \
+         counts what would be added. A package imported again adds nothing.",
+        import_parts(),
+    );
+
     doc.op::<ai::GetAiStatus>();
     doc.op::<ai::ClientAiEnabled>();
     doc.op::<ai::SetClientAi>();
@@ -540,6 +600,25 @@ pub fn document() -> Value {
     doc.op::<deletion::ClientDeletionRequest>();
     doc.op::<deletion::DeclineDeletion>();
 
+    doc.op::<operator::OperatorSetupInfo>();
+    doc.op::<operator::FinishOperatorSetup>();
+    doc.op::<operator::OperatorLogin>();
+    doc.op::<operator::PlatformOverview>();
+    doc.op::<operator::ListCoachAccounts>();
+    doc.op::<operator::SuspendCoach>();
+
+    doc.op::<legal::RecordLegalRequest>();
+    doc.op::<legal::LegalRequests>();
+    doc.op::<legal::ApproveLegalRequest>();
+    doc.op::<legal::LegalNotices>();
+
+    doc.op::<support::GrantSupport>();
+    doc.op::<support::RevokeSupport>();
+    doc.op::<support::SupportStatus>();
+    doc.op::<support::OpenSupportGrants>();
+    doc.op::<support::EnterSupport>();
+    doc.op::<support::LeaveSupport>();
+
     doc.download(
         "/api/checkins/{checkin_id}/pdf",
         "checkin_id",
@@ -556,6 +635,22 @@ pub fn document() -> Value {
         "plan_id",
         "A workout plan as a PDF, for its coach (templates too) or the client whose active \
          plan it is.",
+    );
+    doc.download_zip_of(
+        "/api/operator/legal/{request_id}/export",
+        "request_id",
+        "The data an approved legal request covers, as a ZIP (one folder per client), while \
+         its access window is open. Operators only.",
+    );
+    doc.zip_download(
+        "/api/coach/export",
+        "The signed-in coach's whole workspace, as one ZIP: workspace.json, a folder per \
+         client (data.json and photos), and open-coaching-data.json (FCDS v1) of every client.",
+    );
+    doc.zip_download(
+        "/api/portal/export",
+        "Everything the signed-in client sees, as one ZIP: data.json, their photos, the \
+         check-in and plan PDFs, and open-coaching-data.json (FCDS v1).",
     );
 
     doc.finish()

@@ -3,14 +3,25 @@
 use super::session_store::USER_ID_KEY;
 use super::state::AppState;
 use super::store;
+use super::support::SupportVisit;
 use crate::domain::{Me, Role};
 use crate::AppError;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// A signed-in coach. The id is private so only this module (from a real session) makes one.
+/// An operator viewing the workspace under the coach's grant is one too, with `support` set:
+/// the read-only guard (`server::support`) lets only reads through, and the proofs log them.
 #[derive(Debug, Clone)]
 pub struct CoachPrincipal {
     user_id: String,
+    support: Option<Arc<SupportVisit>>,
+}
+
+/// An operator inside a coach's workspace under the coach's open grant.
+#[derive(Debug, Clone)]
+pub struct SupportPrincipal {
+    visit: Arc<SupportVisit>,
 }
 
 /// A signed-in client of some coach.
@@ -19,9 +30,10 @@ pub struct ClientPrincipal {
     user_id: String,
 }
 
-/// A platform administrator (no routine access to content).
+/// A platform operator (role `admin`): signed in with a password and a TOTP code, and with no
+/// routine access to content: every content server fn refuses them.
 #[derive(Debug, Clone)]
-pub struct AdminPrincipal {
+pub struct OperatorPrincipal {
     user_id: String,
 }
 
@@ -29,12 +41,18 @@ pub struct AdminPrincipal {
 pub enum Principal {
     Coach(CoachPrincipal),
     Client(ClientPrincipal),
-    Admin(AdminPrincipal),
+    Operator(OperatorPrincipal),
+    Support(SupportPrincipal),
 }
 
 impl CoachPrincipal {
     pub fn user_id(&self) -> &str {
         &self.user_id
+    }
+
+    /// Set when an operator is viewing under the coach's grant, not the coach.
+    pub fn support(&self) -> Option<&SupportVisit> {
+        self.support.as_deref()
     }
 }
 
@@ -44,7 +62,7 @@ impl ClientPrincipal {
     }
 }
 
-impl AdminPrincipal {
+impl OperatorPrincipal {
     pub fn user_id(&self) -> &str {
         &self.user_id
     }
@@ -55,7 +73,8 @@ impl Principal {
         match self {
             Self::Coach(p) => p.user_id(),
             Self::Client(p) => p.user_id(),
-            Self::Admin(p) => p.user_id(),
+            Self::Operator(p) => p.user_id(),
+            Self::Support(p) => &p.visit.operator_id,
         }
     }
 }
@@ -90,20 +109,46 @@ pub async fn principal_of(state: &AppState, session: &Session) -> Result<Princip
     Ok(match me.role {
         Role::Coach => Principal::Coach(CoachPrincipal {
             user_id: me.user_id,
+            support: None,
         }),
+        Role::Admin => match admitted_visit(state, session, &me.user_id).await? {
+            Some(visit) => Principal::Support(SupportPrincipal { visit }),
+            None => Principal::Operator(OperatorPrincipal {
+                user_id: me.user_id,
+            }),
+        },
         Role::Client => Principal::Client(ClientPrincipal {
-            user_id: me.user_id,
-        }),
-        Role::Admin => Principal::Admin(AdminPrincipal {
             user_id: me.user_id,
         }),
     })
 }
 
-/// A coach, or 401 (anonymous) / 403 (another kind of account).
+/// The support visit an operator's request runs under: the one the guard admitted this request
+/// under (checked once per request), or, outside a guarded request, the session's open grant.
+async fn admitted_visit(
+    state: &AppState,
+    session: &Session,
+    operator_id: &str,
+) -> Result<Option<Arc<SupportVisit>>, AppError> {
+    if let Some(visit) = SupportVisit::of_request().filter(|v| v.operator_id == operator_id) {
+        return Ok(Some(visit));
+    }
+    Ok(super::support::session_grant(state, session)
+        .await?
+        .map(|(grant_id, grant)| {
+            SupportVisit::new(operator_id.to_owned(), grant_id, grant.coach_id)
+        }))
+}
+
+/// A coach, or 401 (anonymous) / 403 (another kind of account). An operator under the coach's
+/// open support grant gets the coach's principal, marked as support.
 pub async fn require_coach(state: &AppState) -> Result<CoachPrincipal, AppError> {
     match require_principal(state).await? {
         Principal::Coach(coach) => Ok(coach),
+        Principal::Support(support) => Ok(CoachPrincipal {
+            user_id: support.visit.coach_id.clone(),
+            support: Some(support.visit),
+        }),
         _ => Err(AppError::Forbidden),
     }
 }
@@ -116,6 +161,11 @@ pub async fn sign_in(state: &AppState, session: &Session, user_id: &str) -> Resu
         .await?;
     tx.commit().await.map_err(super::internal)?;
     session.cycle_id().await.map_err(super::internal)?;
+    // A workspace entered under a support grant is not carried into another sign-in.
+    session
+        .remove::<String>(super::support::SUPPORT_GRANT_KEY)
+        .await
+        .map_err(super::internal)?;
     session
         .insert(USER_ID_KEY, user_id)
         .await
@@ -137,6 +187,17 @@ pub async fn sign_in_as(
 /// Ends the session on the server; the old cookie is worthless afterwards.
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(super::internal)
+}
+
+/// An operator, or 401 (anonymous) / 403 (another kind of account).
+pub async fn require_operator(state: &AppState) -> Result<OperatorPrincipal, AppError> {
+    match require_principal(state).await? {
+        Principal::Operator(operator) => Ok(operator),
+        Principal::Support(support) => Ok(OperatorPrincipal {
+            user_id: support.visit.operator_id.clone(),
+        }),
+        _ => Err(AppError::Forbidden),
+    }
 }
 
 /// A client, or 401 (anonymous) / 403 (another kind of account).

@@ -12,6 +12,7 @@ use axum::routing::{any, get};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -49,12 +50,15 @@ pub fn build(state: AppState) -> Router {
         state.storage.clone(),
         Duration::from_secs(300),
     );
+    super::legal::spawn_notifier(state.clone());
     // Room for four photos at the limit plus the check-in's text fields; for one session audio
-    // file (past which the intake's own limit gives the clearer message).
+    // file (past which the intake's own limit gives the clearer message); for one package to
+    // import.
     let body_limits = http::BodyLimits {
         default: MAX_BODY_BYTES,
         checkin_upload: 4 * state.settings.photo_max_bytes + 256 * 1024,
         transcript_upload: super::transcript_intake::MAX_AUDIO_BYTES + 256 * 1024,
+        import_upload: super::workspace_import::UPLOAD_MAX + 64 * 1024,
     };
 
     let routes = generate_route_list(crate::ui::App);
@@ -73,6 +77,12 @@ pub fn build(state: AppState) -> Router {
         // A static route: matched before the catch-all above.
         .route("/api/openapi.json", get(super::openapi::serve))
         .route("/files/{*key}", get(super::storage::local::serve_file))
+        .route("/api/portal/export", get(super::client_export::download))
+        .route("/api/coach/export", get(super::workspace_export::download))
+        .route(
+            "/api/operator/legal/{request_id}/export",
+            get(super::client_export::legal_download),
+        )
         .route(
             "/api/checkins/{checkin_id}/pdf",
             get(super::exports::checkin_pdf),
@@ -98,6 +108,7 @@ pub fn build(state: AppState) -> Router {
             http::set_content_security_policy, crate::ui::shell
         ))
         .layer(from_fn_with_state(state.clone(), http::guard_pages))
+        .layer(from_fn_with_state(state.clone(), super::support::guard))
         .layer(from_fn_with_state(
             super::upload_gate::UploadGate::new(state.settings.uploads),
             super::upload_gate::limit_uploads,
@@ -120,6 +131,10 @@ pub fn build(state: AppState) -> Router {
         .layer(sessions)
         .layer(from_fn_with_state(body_limits, http::limit_body))
         .layer(from_fn(http::api_errors_as_json))
+        .layer(from_fn_with_state(
+            state.recent_errors.clone(),
+            super::recent_errors::note_server_errors,
+        ))
         .layer(from_fn(http::cache_headers))
         .layer(SetResponseHeaderLayer::if_not_present(
             X_CONTENT_TYPE_OPTIONS,
@@ -141,6 +156,10 @@ pub fn build(state: AppState) -> Router {
             is_https,
             http::strict_transport_security,
         ))
-        .layer(CompressionLayer::new())
+        // ZIP downloads are compressed already (and streamed): compressing them again costs CPU
+        // for nothing.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
+        ))
         .with_state(state)
 }

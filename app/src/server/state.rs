@@ -26,6 +26,8 @@ pub struct AppState {
     pub session_cookie_key: tower_sessions::cookie::Key,
     /// Throttle buckets this server knows are full (see `throttle`).
     pub full_buckets: Arc<super::throttle::FullBuckets>,
+    /// The server errors this server answered, for the operator console.
+    pub recent_errors: Arc<super::recent_errors::RecentErrors>,
 }
 
 impl AppState {

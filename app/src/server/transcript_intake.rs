@@ -43,7 +43,7 @@ struct RawTranscript {
     audio: Option<Vec<u8>>,
 }
 
-async fn read_part(
+pub(super) async fn read_part(
     field: &mut multer::Field<'static>,
     limit: usize,
     what: &str,

@@ -46,7 +46,7 @@ pub fn AccessLogPage() -> impl IntoView {
                                 }).collect_view()}
                             </select>
                         </label>
-                        <button type="submit" class="secondary">"Show"</button>
+                        <button type="submit" class="secondary" data-read="">"Show"</button>
                         {(!client.is_empty()).then(|| view! {
                             <a href=format!("/coach/access-log?actor={actor}") data-testid=testids::ACCESS_LOG_ALL_CLIENTS>"All clients"</a>
                         })}

@@ -156,6 +156,7 @@ mod tests {
             email: "e@x.io".into(),
             name: "n".into(),
             role: Role::Coach,
+            support_until: None,
         };
         assert_eq!(
             landing_path(&me, Some("/coach/settings".into())),

@@ -48,9 +48,9 @@ pub fn Roster() -> impl IntoView {
                     data-testid=testids::ROSTER_SEARCH
                     on:input=move |ev| { query.set(event_target_value(&ev)); page.set(1); } />
                 <div class="tabs" role="group" aria-label="Which clients">
-                    <button type="button" class:selected=move || !archived.get() aria-pressed=move || (!archived.get()).to_string()
+                    <button type="button" data-read="" class:selected=move || !archived.get() aria-pressed=move || (!archived.get()).to_string()
                         data-testid=testids::ROSTER_SHOW_ACTIVE on:click=move |_| show(false)>"Active"</button>
-                    <button type="button" class:selected=move || archived.get() aria-pressed=move || archived.get().to_string()
+                    <button type="button" data-read="" class:selected=move || archived.get() aria-pressed=move || archived.get().to_string()
                         data-testid=testids::ROSTER_SHOW_ARCHIVED on:click=move |_| show(true)>"Archived"</button>
                 </div>
             </div>

@@ -24,6 +24,10 @@ pub fn RequireRole(role: Role) -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.0.await {
                     Ok(Some(me)) if me.role == role => None,
+                    // An operator inside a workspace (the coach's `Me`) keeps their console.
+                    Ok(Some(me)) if role == Role::Admin && me.support_until.is_some() => None,
+                    // Operators sign in on their own page (it asks for a code).
+                    _ if role == Role::Admin => Some(view! { <Redirect path="/operator/login" /> }),
                     _ => Some(view! { <Redirect path="/login" /> }),
                 }
             })}
@@ -57,6 +61,7 @@ pub fn Dashboard() -> impl IntoView {
                 <a href="/coach/settings">"Settings"</a>"."
             </p>
             <OpenDeletionRequests />
+            <crate::ui::legal::LegalNotices />
             <Roster />
         </section>
     }
@@ -68,6 +73,8 @@ pub fn Settings() -> impl IntoView {
         <Title text="Settings · Coachroom" />
         <RequireRole role=Role::Coach />
         <SettingsForm />
+        <crate::ui::support::SupportAccessCard />
+        <crate::ui::workspace::MoveWorkspaceCard />
         <section class="card narrow">
             <h2>"Access log"</h2>
             <p class="muted">"Sign-ins, login changes, exports, AI, and every access to your workspace by anyone but you and your clients, in a log that cannot be changed."</p>

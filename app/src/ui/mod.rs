@@ -13,11 +13,15 @@ mod deletion;
 mod forms;
 pub mod goals;
 mod home;
+mod legal;
 mod notes;
+mod operator;
 mod plans;
 mod portal;
 mod sessions;
+mod support;
 pub mod upload;
+mod workspace;
 
 use crate::api::auth::{who_am_i, Logout};
 use crate::domain::{Me, Role};
@@ -72,6 +76,18 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Who is signed in, once known in the browser (effects run after hydration, so what depends
+    // on it renders the same on the server and at hydration: nothing): the support banners, and
+    // the read-only view of an operator inside a workspace under a support grant.
+    let signed_in = RwSignal::new(None::<crate::domain::Me>);
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = user.0.get() {
+            signed_in.set(me);
+        }
+    });
+    let read_only =
+        move || signed_in.with(|me| me.as_ref().is_some_and(|me| me.support_until.is_some()));
+
     // Playwright waits for this marker before it types: until hydration, clicks do nothing useful.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -80,7 +96,10 @@ pub fn App() -> impl IntoView {
         <Title text="Coachroom" />
         <Router>
             <Header />
-            <main id="main">
+            <support::SupportBanner me=signed_in />
+            // Inside a workspace under a support grant every write is refused on the server; the
+            // class hides the controls that would make one (see style/main.css).
+            <main id="main" class:read-only=read_only>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=home::Home />
                     <Route path=path!("/signup") view=auth::Signup />
@@ -110,6 +129,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coach/inbox") view=checkins::InboxPage />
                     <Route path=path!("/coach/checkins/:id") view=checkins::ReviewPage />
                     <Route path=path!("/account") view=account::Account />
+                    <Route path=path!("/operator") view=operator::OperatorConsole />
+                    <Route path=path!("/operator/login") view=operator::OperatorLogin />
+                    <Route path=path!("/operator/setup/:token") view=operator::OperatorSetupPage />
                 </Routes>
             </main>
             <Show when=move || hydrated.get()>
@@ -151,9 +173,13 @@ fn Header() -> impl IntoView {
                                 let client_links = (me.role == Role::Client).then(|| view! {
                                     <A href="/portal" attr:data-testid=testids::NAV_PORTAL>"Portal"</A>
                                 });
+                                let operator_links = (me.role == Role::Admin).then(|| view! {
+                                    <A href="/operator" attr:data-testid=testids::NAV_OPERATOR>"Console"</A>
+                                });
                                 view! {
                                     {coach_links}
                                     {client_links}
+                                    {operator_links}
                                     <A href="/account" attr:data-testid=testids::NAV_ACCOUNT>"Account"</A>
                                     <span class="who">{me.name}</span>
                                     <ActionForm action=logout>
@@ -209,10 +235,10 @@ pub fn Pager(
     view! {
         <Show when=move || { last_page > 1 }>
             <nav class="row pager" aria-label="Pages">
-                <button type="button" disabled=move || { current <= 1 } data-testid=prev_testid
+                <button type="button" data-read="" disabled=move || { current <= 1 } data-testid=prev_testid
                     on:click=move |_| page.update(|p| *p = (*p - 1).max(1))>"Previous"</button>
                 <span>{format!("Page {current} of {last_page}")}</span>
-                <button type="button" disabled=move || { current >= last_page } data-testid=next_testid
+                <button type="button" data-read="" disabled=move || { current >= last_page } data-testid=next_testid
                     on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
             </nav>
         </Show>

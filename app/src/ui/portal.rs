@@ -96,7 +96,21 @@ fn PortalHomeView() -> impl IntoView {
         <ProgressSection viewer=Viewer::Client />
         <MyAiCallsPanel />
         <MyAccessLogLink />
+        <MyDataExportCard />
         <MyDeletionCard />
+    }
+}
+
+/// "Download my data": a plain link to the ZIP (`GET /api/portal/export`), which the browser
+/// saves as a file.
+#[component]
+fn MyDataExportCard() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Your data"</h2>
+            <p class="muted">"One ZIP file with everything you see here: your profile, check-ins and photos, replies, goals, plans, forms, session summaries, the access log, PDFs, and a copy in the open coaching data format that other platforms read. The download is logged."</p>
+            <a class="button secondary" href="/api/portal/export" download="" data-testid=testids::PORTAL_EXPORT>"Download my data"</a>
+        </section>
     }
 }
 

@@ -19,6 +19,9 @@ enum Who {
     SiblingClient,
     TheClient,
     OwningCoach,
+    /// A platform operator (signed in with a code): outside `EVERYONE`, with its own column
+    /// derived by [`operator_expected`].
+    Operator,
 }
 
 const EVERYONE: [Who; 6] = [
@@ -52,6 +55,45 @@ const OWNER_ONLY_NEEDS_AI: Row = [401, 404, 403, 403, 403, 503];
 /// the owner is told to generate them first.
 const OWNER_ONLY_NEEDS_INSIGHTS: Row = [401, 404, 403, 403, 403, 400];
 
+/// Server fns about one's own account or a link one holds, which every principal may call:
+/// the operator gets what another coach gets.
+const ACCOUNT_LEVEL: [&str; 5] = [
+    "auth/",
+    "account/",
+    "invites/check",
+    "invites/accept",
+    "operator/setup/",
+];
+
+/// The operator's column: their own console, the account-level calls, and the operator login
+/// (which this matrix calls with a wrong code); every content server fn is 403.
+fn operator_expected(endpoint: &str, row: Row) -> u16 {
+    match endpoint {
+        "operator/overview"
+        | "operator/coaches/list"
+        | "operator/coaches/suspend"
+        | "operator/support/grants"
+        | "operator/support/leave"
+        | "operator/legal/request"
+        | "operator/legal/list" => 200,
+        "operator/login" => 401,
+        // This matrix enters a grant that does not exist (`tests/support.rs` enters real ones).
+        "operator/support/enter" => 404,
+        // A request that does not exist (`tests/legal.rs` approves real ones).
+        "operator/legal/approve" => 404,
+        _ if ACCOUNT_LEVEL
+            .iter()
+            .any(|prefix| endpoint.starts_with(prefix)) =>
+        {
+            row[1]
+        }
+        _ => 403,
+    }
+}
+
+/// Only operators run the console; anonymous callers are asked to sign in.
+const OPERATOR_ONLY: Row = [401, 403, 403, 403, 403, 403];
+
 /// The owning coach's world, fresh for each endpoint.
 struct World {
     owner_email: String,
@@ -83,6 +125,8 @@ struct World {
     action_item_id: String,
     /// The sibling client's open deletion request (the owner's to answer).
     deletion_request_id: String,
+    /// A platform operator of this world, signed in.
+    operator: reqwest::Client,
 }
 
 /// Text only the owning coach may ever read.
@@ -259,6 +303,7 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         .create_client(&other, "Other Client", &other_client_email)
         .await;
     app.invite_and_join(&other, &other_client_id).await;
+    let (operator, _) = app.operator(&format!("ops{n}@example.com")).await;
 
     World {
         owner_email,
@@ -283,6 +328,7 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         session_id,
         action_item_id,
         deletion_request_id,
+        operator,
     }
 }
 
@@ -295,6 +341,7 @@ impl World {
             Who::SiblingClient => Some(&self.sibling_email),
             Who::TheClient => Some(&self.client_email),
             Who::OwningCoach => Some(&self.owner_email),
+            Who::Operator => None,
         }
     }
 }
@@ -337,6 +384,8 @@ enum Body {
     Json(serde_json::Value),
     /// A transcript upload (multipart) for this session id.
     Transcript(String),
+    /// A workspace import (multipart): a dry run of an empty FCDS package.
+    Import,
 }
 
 type Args = fn(&World, Who) -> Body;
@@ -807,6 +856,7 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |w, _| pairs(&[("session_id", &w.session_id), ("shared", "false")]),
             OWNER_ONLY,
         ),
+        ("coach/import", |_, _| Body::Import, ANY_COACH),
         (
             "sessions/delete",
             |w, _| pairs(&[("session_id", &w.session_id)]),
@@ -925,6 +975,84 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             },
             OWNER_ONLY_NEEDS_INSIGHTS,
         ),
+        // Operators: setup links and sign-in are for anyone holding them (here a link that does
+        // not exist, and a wrong code); the console is theirs alone.
+        (
+            "operator/setup/info",
+            |_, _| pairs(&[("token", "nosuchlink")]),
+            [409; 6],
+        ),
+        (
+            "operator/setup/finish",
+            |_, _| {
+                pairs(&[
+                    ("token", "nosuchlink"),
+                    ("password", PASSWORD),
+                    ("code", "123456"),
+                ])
+            },
+            [409; 6],
+        ),
+        (
+            "operator/login",
+            // Each principal tries its own address, so the login throttle never trips.
+            |_, who| {
+                pairs(&[
+                    ("email", &format!("nobody-{who:?}@example.com")),
+                    ("password", PASSWORD),
+                    ("code", "123456"),
+                ])
+            },
+            [401; 6],
+        ),
+        ("operator/overview", |_, _| none(), OPERATOR_ONLY),
+        ("operator/support/grants", |_, _| none(), OPERATOR_ONLY),
+        (
+            "operator/support/enter",
+            |_, _| pairs(&[("grant_id", "00000000000000000000000000000000")]),
+            OPERATOR_ONLY,
+        ),
+        ("operator/support/leave", |_, _| none(), OPERATOR_ONLY),
+        // Legal requests: operators record and approve them; each coach reads their own.
+        (
+            "operator/legal/request",
+            |w, _| {
+                pairs(&[
+                    ("coach_email", &w.owner_email),
+                    ("scope", "workspace"),
+                    ("client_email", ""),
+                    ("reason", "A court order"),
+                    ("reference", "REF-1"),
+                    ("notify_after", ""),
+                ])
+            },
+            OPERATOR_ONLY,
+        ),
+        ("operator/legal/list", |_, _| none(), OPERATOR_ONLY),
+        (
+            "operator/legal/approve",
+            |_, _| pairs(&[("request_id", "00000000000000000000000000000000")]),
+            OPERATOR_ONLY,
+        ),
+        ("legal/notices", |_, _| none(), ANY_COACH),
+        // Support access: each coach grants, reads and revokes for their own workspace.
+        (
+            "support/grant",
+            |_, _| pairs(&[("hours", "1"), ("message", "")]),
+            ANY_COACH,
+        ),
+        ("support/status", |_, _| none(), ANY_COACH),
+        ("support/revoke", |_, _| none(), ANY_COACH),
+        (
+            "operator/coaches/list",
+            |_, _| pairs(&[("after", "")]),
+            OPERATOR_ONLY,
+        ),
+        (
+            "operator/coaches/suspend",
+            |w, _| pairs(&[("coach_id", &w.workspace_id), ("suspended", "true")]),
+            OPERATOR_ONLY,
+        ),
     ]
 }
 
@@ -947,13 +1075,23 @@ async fn call(
             let form = reqwest::multipart::Form::new()
                 .text("session_id", session_id.clone())
                 .text("text", "Coach: replaced");
-            let response = http
-                .post(app.url(&format!("/api/{endpoint}")))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            return common::Response::read(response).await;
+            return send_multipart(app, http, endpoint, form).await;
+        }
+        Body::Import => {
+            let package = serde_json::json!({"manifest": {
+                "schema_name": "open-coaching-data", "schema_version": "1.0.0",
+                "package_id": "package:empty", "created_at": "2026-01-01T00:00:00Z",
+                "created_by_tool": {"name": "Matrix", "version": "1"},
+                "source_platform": {"name": "Matrix"}, "included_domains": [],
+                "record_counts": {}, "warnings": [],
+            }});
+            let form = reqwest::multipart::Form::new()
+                .text("dry_run", "true")
+                .part(
+                    "package",
+                    reqwest::multipart::Part::bytes(serde_json::to_vec(&package).unwrap()),
+                );
+            return send_multipart(app, http, endpoint, form).await;
         }
         Body::Form(form) => form,
     };
@@ -1029,6 +1167,25 @@ async fn pdfs_only_for_those_who_may_see_them(app: &TestApp) {
             [401, 404, 404, 404, 404, 404],
         ),
     ];
+    // The workspace export: any coach, of their own workspace only.
+    for (who, want) in EVERYONE.into_iter().zip(ANY_COACH) {
+        let http = match world.email_of(who) {
+            Some(email) => app.login(email, PASSWORD).await,
+            None => app.client(),
+        };
+        let response = http.get(app.url("/api/coach/export")).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), want, "coach/export as {who:?}");
+        let body = response.bytes().await.unwrap();
+        if who != Who::OwningCoach {
+            let files = common::exports::unzip_or_empty(body.to_vec()).await;
+            for (name, content) in files {
+                let text = String::from_utf8_lossy(&content);
+                for secret in [SECRET_NOTE, SECRET_TODO, SECRET_FEEDBACK, SECRET_TEMPLATE] {
+                    assert!(!text.contains(secret), "{name} of coach/export as {who:?}");
+                }
+            }
+        }
+    }
     for (path, expected) in downloads {
         for (who, want) in EVERYONE.into_iter().zip(expected) {
             let http = match world.email_of(who) {
@@ -1067,10 +1224,17 @@ async fn every_server_fn_as_every_principal(app: &TestApp) {
     let all_cases = cases().into_iter().chain(general_scope_cases());
     for (n, (endpoint, args, expected)) in all_cases.enumerate() {
         let world = build_world(app, n).await;
-        for (who, want) in EVERYONE.into_iter().zip(expected) {
-            let http = match world.email_of(who) {
-                Some(email) => app.login(email, PASSWORD).await,
-                None => app.client(),
+        // The operator last: after the owner's destructive call, every content fn still answers
+        // 403 (the principal is refused before anything is looked up).
+        let principals = EVERYONE
+            .into_iter()
+            .zip(expected)
+            .chain([(Who::Operator, operator_expected(endpoint, expected))]);
+        for (who, want) in principals {
+            let http = match (who, world.email_of(who)) {
+                (Who::Operator, _) => world.operator.clone(),
+                (_, Some(email)) => app.login(email, PASSWORD).await,
+                (_, None) => app.client(),
             };
             let response = call(app, &http, endpoint, &args(&world, who)).await;
             if response.status.as_u16() != want {
@@ -1145,4 +1309,19 @@ async fn photo_urls_come_only_from_authorized_calls(app: &TestApp) {
             "{who:?} opened a photo without a signature"
         );
     }
+}
+
+async fn send_multipart(
+    app: &TestApp,
+    http: &reqwest::Client,
+    endpoint: &str,
+    form: reqwest::multipart::Form,
+) -> common::Response {
+    let response = http
+        .post(app.url(&format!("/api/{endpoint}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    common::Response::read(response).await
 }

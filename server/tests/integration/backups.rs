@@ -84,9 +84,10 @@ impl Target {
 /// A table's rows as JSON objects (column name to value), sorted: comparable across backends.
 async fn rows_of(db: &Db, table: &str) -> Vec<String> {
     let sql = match table {
-        // The target's own start wrote its master key id; the lease is per deployment.
+        // The target's own start wrote its master key id; the lease and the record of the last
+        // backup are the deployment's own.
         "app_secrets" => "SELECT name, value FROM app_secrets \
-                          WHERE name NOT IN ('master_key_id', 'backup_lease')"
+                          WHERE name NOT IN ('master_key_id', 'backup_lease', 'backup_last_made')"
             .to_owned(),
         "data_keys" => {
             "SELECT owner_id, coach_id, client_id, master_key_id, wrapped FROM data_keys".to_owned()
@@ -167,6 +168,9 @@ async fn round_trip(from: Backend, to: Backend) {
     let Some(app) = app else { return };
     let canaries = fill_with_canaries(&app).await;
     add_many_rows(&app, 6_000).await;
+    // An operator: their TOTP secret is sealed with a key of their own, which the restore brings
+    // back too (so they can still sign in).
+    let (_, operator_secret) = app.operator("ops@example.com").await;
     let file = take_backup(&app).await;
     assert_backup_files_hold_no_plaintext(file.parent().unwrap(), &canaries);
     let manifest = backup::verify(&file).await.expect("the backup verifies");
@@ -222,6 +226,18 @@ async fn round_trip(from: Backend, to: Backend) {
         photo.starts_with(&[0xff, 0xd8]),
         "the photo opens as a JPEG"
     );
+    let operator = restored.client();
+    restored
+        .ok(
+            &operator,
+            "operator/login",
+            &[
+                ("email", "ops@example.com"),
+                ("password", PASSWORD),
+                ("code", &common::totp_code(&operator_secret, 1)),
+            ],
+        )
+        .await;
 
     // A database that holds data is never restored into.
     let again = Cli {

@@ -81,6 +81,9 @@ async fn document_describes_every_server_fn(app: &TestApp) {
         "GET /api/checkins/{checkin_id}/pdf",
         "GET /api/meal_plans/{plan_id}/pdf",
         "GET /api/workout_plans/{plan_id}/pdf",
+        "GET /api/portal/export",
+        "GET /api/coach/export",
+        "GET /api/operator/legal/{request_id}/export",
     ];
     let stale: Vec<_> = documented
         .difference(&registered)

@@ -35,7 +35,9 @@ const KEY_FILE_FORMAT: &str = "coachroom-data-keys/1";
 /// children: the order a restore inserts them in.
 pub const TABLES: &[(&str, &str)] = &[
     ("users", "id"),
+    ("operator_accounts", "user_id"),
     ("coaches", "user_id"),
+    ("support_grants", "id"),
     ("forms", "id"),
     ("clients", "id"),
     ("invites", "id"),
@@ -56,6 +58,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("ai_coach_turns", "coach_id"),
     ("ai_budget", "coach_id"),
     ("deletion_requests", "id"),
+    ("legal_requests", "id"),
+    ("imported_records", "coach_id, source_key"),
     ("access_log", "seq"),
     ("access_log_head", "id"),
 ];
@@ -78,8 +82,11 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
 
 /// `app_secrets` rows left out: the master key's id comes with the key file, and the backup
 /// lease belongs to the deployment that took the backup.
-const SECRETS_LEFT_OUT: &[&str] = &["master_key_id", BACKUP_LEASE];
+const SECRETS_LEFT_OUT: &[&str] = &["master_key_id", BACKUP_LEASE, LAST_BACKUP];
 const BACKUP_LEASE: &str = "backup_lease";
+/// The last backup made: its size as the value, its time as `created_at` (the operator console
+/// shows it). Left out of backups, which would otherwise each claim the one before.
+pub const LAST_BACKUP: &str = "backup_last_made";
 
 /// Rows per table entry: bounds the memory of writing and of restoring.
 const ROWS_PER_ENTRY: i64 = 5000;
@@ -507,6 +514,24 @@ pub fn after_client_deleted(db: &Db, settings: &BackupSettings) {
 /// manifest; written to a partial file that is renamed into place only when whole. Then the
 /// key file is rewritten and backups beyond `keep` are removed.
 pub async fn create(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result<Made, String> {
+    let made = make(db, raw, settings).await?;
+    // Only for the operator console: a backup that is made but not recorded is still made.
+    let recorded = sqlx::query(
+        "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, created_at = excluded.created_at",
+    )
+    .bind(LAST_BACKUP)
+    .bind(made.bytes.to_string())
+    .bind(now_millis())
+    .execute(db.writer())
+    .await;
+    if let Err(e) = recorded {
+        tracing::warn!(%e, "cannot record the last backup");
+    }
+    Ok(made)
+}
+
+async fn make(db: &Db, raw: &Storage, settings: &BackupSettings) -> Result<Made, String> {
     let dir = &settings.dir;
     tokio::fs::create_dir_all(dir)
         .await
@@ -1105,7 +1130,8 @@ async fn insert_rows_and_objects(
                 "clients" => {
                     client_coach.insert(row.0.clone(), row.1.clone());
                 }
-                "coaches" => {
+                // Owners of a key of their own: workspaces and operators.
+                "coaches" | "operator_accounts" => {
                     coaches.insert(row.0.clone());
                 }
                 _ => {}
@@ -1132,6 +1158,13 @@ async fn insert_rows_and_objects(
         ));
     }
     let erased = insert_keys(&mut tx, manifest, keys, &client_coach, &coaches).await?;
+    // A support grant revoked after the backup was taken must not open again: a restore ends
+    // them all (a coach who still wants help grants it anew).
+    sqlx::query("UPDATE support_grants SET ended_at = $1 WHERE ended_at IS NULL")
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| format!("cannot end the support grants: {e}"))?;
     tx.commit()
         .await
         .map_err(|e| format!("cannot commit the restore: {e}"))?;
@@ -1253,6 +1286,8 @@ async fn insert_entry(
     let id_columns = match table {
         "clients" => Some(("id", "coach_id")),
         "coaches" => Some(("user_id", "user_id")),
+        // An operator's own key seals their TOTP secret.
+        "operator_accounts" => Some(("user_id", "user_id")),
         _ => None,
     };
     let id_positions = id_columns.and_then(|(a, b)| {

@@ -39,6 +39,23 @@ pub struct Access<'a> {
     pub detail: Option<&'a str>,
 }
 
+impl<'a> Access<'a> {
+    /// An access by `actor` that touched no one's data in particular: fill in the workspace,
+    /// client, object, basis and detail that apply with struct update syntax.
+    pub fn new(actor: ActorKind, actor_id: Option<&'a str>, action: AccessAction) -> Self {
+        Self {
+            actor,
+            actor_id,
+            action,
+            coach_id: None,
+            client_id: None,
+            object: None,
+            basis: None,
+            detail: None,
+        }
+    }
+}
+
 /// The fields a hash covers, in their stored form.
 struct Sealed<'a> {
     seq: i64,
@@ -195,14 +212,9 @@ pub async fn append_account_event(
     append(
         tx,
         &Access {
-            actor: owner.actor,
-            actor_id: Some(user_id),
-            action,
             coach_id: owner.coach_id.as_deref(),
             client_id: owner.client_id.as_deref(),
-            object: None,
-            basis: None,
-            detail: None,
+            ..Access::new(owner.actor, Some(user_id), action)
         },
     )
     .await
@@ -237,7 +249,20 @@ pub struct LogFilter {
 }
 
 /// Runs a page query: `conditions` use `$1..` in the order of `binds`; the limit comes last.
-async fn page(db: &Db, conditions: &[String], binds: Vec<Bind>) -> Result<AccessLogPage, AppError> {
+async fn page(
+    db: &Db,
+    conditions: &[String],
+    mut binds: Vec<Bind>,
+) -> Result<AccessLogPage, AppError> {
+    // Everything done under a legal request stays out of coach's and client's sight until the
+    // coach may be told of the request (its `notify_at`; never before its approval).
+    binds.push(Bind::Int(now_millis()));
+    let hidden_legal = format!(
+        "(l.basis IS NULL OR substr(l.basis, 1, 14) <> 'legal_request:' OR l.basis IN \
+         (SELECT 'legal_request:' || r.id FROM legal_requests r WHERE r.notify_at <= ${}))",
+        binds.len()
+    );
+    let conditions = [conditions, &[hidden_legal]].concat();
     let sql = format!(
         "SELECT {ENTRY_COLUMNS} FROM access_log l \
          LEFT JOIN clients c ON c.id = l.client_id AND c.coach_id = l.coach_id \

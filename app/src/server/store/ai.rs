@@ -77,14 +77,10 @@ pub async fn reserve_call(
     access_log::append(
         &mut tx,
         &access_log::Access {
-            actor: ActorKind::Ai,
-            actor_id: None,
-            action: AccessAction::of_ai(purpose),
             coach_id: Some(coach_id),
             client_id: Some(subject.client_id()),
-            object: None,
-            basis: None,
             detail: Some(model),
+            ..access_log::Access::new(ActorKind::Ai, None, AccessAction::of_ai(purpose))
         },
     )
     .await?;
@@ -348,15 +344,18 @@ pub async fn enqueue(db: &Db, session: &OwnedSession) -> Result<(), AppError> {
 }
 
 /// Takes the next job that is queued (and due) or whose worker's lease ran out: the oldest job
-/// of the coach whose turn it is (the coach served longest ago), so coaches take turns. Safe
+/// of the coach whose turn it is (the coach served longest ago), so coaches take turns. A
+/// suspended coach's jobs wait (nothing of theirs goes to the AI server meanwhile). Safe
 /// with several servers: the update only wins if the job is still claimable.
 pub async fn claim_next(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, AppError> {
     let now = now_millis();
     let candidates: Vec<(String, String)> = sqlx::query_as(
         "SELECT j.session_id, j.coach_id FROM ai_jobs j \
-         LEFT JOIN ai_coach_turns t ON t.coach_id = j.coach_id WHERE \
-         (j.status = 'queued' AND (j.lease_until IS NULL OR j.lease_until <= $1)) \
-         OR (j.status = 'running' AND j.lease_until <= $1) \
+         LEFT JOIN ai_coach_turns t ON t.coach_id = j.coach_id \
+         JOIN users u ON u.id = j.coach_id WHERE \
+         ((j.status = 'queued' AND (j.lease_until IS NULL OR j.lease_until <= $1)) \
+         OR (j.status = 'running' AND j.lease_until <= $1)) \
+         AND u.suspended_at IS NULL \
          ORDER BY COALESCE(t.last_claimed_at, 0), j.updated_at, j.session_id LIMIT 5",
     )
     .bind(now)

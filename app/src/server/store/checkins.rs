@@ -15,7 +15,7 @@ use crate::server::store::object_deletions;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -63,19 +63,16 @@ pub async fn create(
     let now = now_millis();
     let key = keys::writable(keys::client(db, me.client_id()).await?)?;
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, sealed_values) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    insert_row(
+        &mut tx,
+        &key,
+        (me.coach_id(), me.client_id()),
+        checkin_id,
+        now,
+        input.feedback.as_str(),
+        &input.values,
     )
-    .bind(checkin_id)
-    .bind(me.coach_id())
-    .bind(me.client_id())
-    .bind(now)
-    .bind(key.seal(FEEDBACK, checkin_id, input.feedback.as_str()))
-    .bind(seal_values(&key, checkin_id, &input.values))
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
+    .await?;
     for photo in photos {
         sqlx::query(
             "INSERT INTO checkin_photos (id, checkin_id, coach_id, client_id, slot, object_key, \
@@ -118,6 +115,33 @@ pub async fn create(
         has_reply: false,
         photo_count: photos.len() as u32,
     })
+}
+
+/// Inserts a check-in's own row (values and note sealed with the client's `key`) in the
+/// caller's transaction; `client_id` is a proof's, or a client the caller made in it (an import).
+pub(super) async fn insert_row(
+    tx: &mut Transaction<'static, Any>,
+    key: &DataKey,
+    (coach_id, client_id): (&str, &str),
+    checkin_id: &str,
+    submitted_at: i64,
+    feedback: &str,
+    values: &MetricValues,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, sealed_values) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(checkin_id)
+    .bind(coach_id)
+    .bind(client_id)
+    .bind(submitted_at)
+    .bind(key.seal(FEEDBACK, checkin_id, feedback))
+    .bind(seal_values(key, checkin_id, values))
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
 }
 
 /// id, submitted_at, reviewed_at, reply, photo count.
@@ -173,13 +197,17 @@ fn values_from_row(row: &AnyRow, key: &DataKey) -> Result<MetricValues, AppError
         .collect())
 }
 
-/// Photo rows of one check-in, each with a fresh short-lived URL.
-async fn photos(
-    db: &Db,
-    storage: &Storage,
-    ttl: Duration,
-    checkin_id: &str,
-) -> Result<Vec<PhotoView>, AppError> {
+/// A stored photo of a check-in: where it is, not a URL.
+#[derive(Debug, Clone)]
+pub struct PhotoFile {
+    pub slot: PhotoSlot,
+    pub key: ObjectKey,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The photos of one check-in, in slot order.
+pub async fn photo_files(db: &Db, checkin_id: &str) -> Result<Vec<PhotoFile>, AppError> {
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT slot, object_key, width, height FROM checkin_photos WHERE checkin_id = $1",
     )
@@ -187,18 +215,38 @@ async fn photos(
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
-    let mut views = Vec::with_capacity(rows.len());
-    for (slot, key, width, height) in rows {
-        let slot = PhotoSlot::parse(&slot).ok_or_else(|| internal(format!("bad slot {slot}")))?;
-        let key = ObjectKey::parse(&key).ok_or_else(|| internal(format!("bad key {key}")))?;
+    let mut files = rows
+        .into_iter()
+        .map(|(slot, key, width, height)| {
+            Ok(PhotoFile {
+                slot: PhotoSlot::parse(&slot)
+                    .ok_or_else(|| internal(format!("bad slot {slot}")))?,
+                key: ObjectKey::parse(&key).ok_or_else(|| internal(format!("bad key {key}")))?,
+                width: width as u32,
+                height: height as u32,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    files.sort_by_key(|p| p.slot);
+    Ok(files)
+}
+
+/// Photo rows of one check-in, each with a fresh short-lived URL.
+async fn photos(
+    db: &Db,
+    storage: &Storage,
+    ttl: Duration,
+    checkin_id: &str,
+) -> Result<Vec<PhotoView>, AppError> {
+    let mut views = Vec::new();
+    for file in photo_files(db, checkin_id).await? {
         views.push(PhotoView {
-            slot,
-            url: storage.signed_url(&key, ttl).await?,
-            width: width as u32,
-            height: height as u32,
+            slot: file.slot,
+            url: storage.signed_url(&file.key, ttl).await?,
+            width: file.width,
+            height: file.height,
         });
     }
-    views.sort_by_key(|p| p.slot);
     Ok(views)
 }
 
@@ -226,11 +274,18 @@ async fn form_answers(
     .transpose()
 }
 
+/// Where a check-in's photos go: short-lived URLs for a page, or nowhere (an export names its
+/// files itself, from [`photo_files`]).
+#[derive(Clone, Copy)]
+enum PhotoLinks<'a> {
+    Signed(&'a Storage, Duration),
+    Omitted,
+}
+
 /// One check-in of this client (ids already proven by the caller).
 async fn load_detail(
     db: &Db,
-    storage: &Storage,
-    ttl: Duration,
+    links: PhotoLinks<'_>,
     scope: &impl ClientScope,
     checkin_id: &str,
     units: Units,
@@ -269,7 +324,10 @@ async fn load_detail(
             .map_err(internal)?,
         replied_at: row.try_get("replied_at").map_err(internal)?,
         reviewed_at: row.try_get("reviewed_at").map_err(internal)?,
-        photos: photos(db, storage, ttl, checkin_id).await?,
+        photos: match links {
+            PhotoLinks::Signed(storage, ttl) => photos(db, storage, ttl, checkin_id).await?,
+            PhotoLinks::Omitted => Vec::new(),
+        },
         units,
         form: form_answers(db, &key, checkin_id).await?,
     })
@@ -283,7 +341,45 @@ pub async fn detail(
     checkin: &impl CheckinScope,
 ) -> Result<CheckinDetail, AppError> {
     let units = units(db, checkin).await?;
-    load_detail(db, storage, ttl, checkin, checkin.checkin_id(), units).await
+    let links = PhotoLinks::Signed(storage, ttl);
+    load_detail(db, links, checkin, checkin.checkin_id(), units).await
+}
+
+/// Check-ins one data export holds at most (years of weekly check-ins, many times over): the
+/// export stays bounded, and says when it stopped short.
+pub const EXPORT_CHECKINS_MAX: i64 = 5_000;
+
+/// The client's newest check-ins (at most [`EXPORT_CHECKINS_MAX`]), oldest first, without photo
+/// links, and whether older ones were left out: for the client's data export, which adds the
+/// photos as files. Not capped at the lists' 200, as an export is meant to be all of it. A
+/// check-in deleted while this runs is left out.
+pub async fn all_for_export(
+    db: &Db,
+    me: &impl ClientScope,
+) -> Result<(Vec<CheckinDetail>, bool), AppError> {
+    let mut ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM checkins WHERE client_id = $1 AND coach_id = $2 \
+         ORDER BY submitted_at DESC, id DESC LIMIT $3",
+    )
+    .bind(me.client_id())
+    .bind(me.coach_id())
+    .bind(EXPORT_CHECKINS_MAX + 1)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    let truncated = ids.len() as i64 > EXPORT_CHECKINS_MAX;
+    ids.truncate(EXPORT_CHECKINS_MAX as usize);
+    ids.reverse();
+    let units = units(db, me).await?;
+    let mut checkins = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        match load_detail(db, PhotoLinks::Omitted, me, &id, units).await {
+            Ok(detail) => checkins.push(detail),
+            Err(AppError::NotFound) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((checkins, truncated))
 }
 
 /// The check-in beside the client's previous one, for the coach's review.
@@ -294,7 +390,8 @@ pub async fn review(
     checkin: &OwnedCheckin,
 ) -> Result<CheckinReview, AppError> {
     let units = units(db, checkin).await?;
-    let current = load_detail(db, storage, ttl, checkin, checkin.checkin_id(), units).await?;
+    let links = PhotoLinks::Signed(storage, ttl);
+    let current = load_detail(db, links, checkin, checkin.checkin_id(), units).await?;
     let previous_id: Option<(String,)> = sqlx::query_as(
         "SELECT id FROM checkins WHERE client_id = $1 AND coach_id = $2 \
          AND (submitted_at < $3 OR (submitted_at = $3 AND id < $4)) \
@@ -308,7 +405,7 @@ pub async fn review(
     .await
     .map_err(internal)?;
     let previous = match previous_id {
-        Some((id,)) => Some(load_detail(db, storage, ttl, checkin, &id, units).await?),
+        Some((id,)) => Some(load_detail(db, links, checkin, &id, units).await?),
         None => None,
     };
     let (client_name,): (String,) =
@@ -333,6 +430,20 @@ pub struct ExportHeader {
     pub client_name: String,
 }
 
+impl ExportHeader {
+    /// From the coach's name and brand name (empty when none) and the client's name.
+    pub fn new(coach_name: String, brand_name: String, client_name: String) -> Self {
+        Self {
+            brand: if brand_name.is_empty() {
+                coach_name
+            } else {
+                brand_name
+            },
+            client_name,
+        }
+    }
+}
+
 pub async fn export_header(db: &Db, scope: &impl ClientScope) -> Result<ExportHeader, AppError> {
     let (client_name, coach_name, brand_name): (String, String, String) = sqlx::query_as(
         "SELECT k.name, u.name, c.brand_name FROM clients k \
@@ -345,14 +456,7 @@ pub async fn export_header(db: &Db, scope: &impl ClientScope) -> Result<ExportHe
     .await
     .map_err(internal)?
     .ok_or(AppError::NotFound)?;
-    Ok(ExportHeader {
-        brand: if brand_name.is_empty() {
-            coach_name
-        } else {
-            brand_name
-        },
-        client_name,
-    })
+    Ok(ExportHeader::new(coach_name, brand_name, client_name))
 }
 
 /// Check-ins waiting for review across all the coach's clients, newest first.

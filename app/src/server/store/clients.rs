@@ -99,6 +99,22 @@ pub async fn create(
     workspace: &OwnedWorkspace,
     input: &ClientInput,
 ) -> Result<String, AppError> {
+    // The client's row and their data key are made together, so no client is ever without one.
+    let mut tx = db.begin().await?;
+    let (id, key) = insert(db, &mut tx, workspace, input).await?;
+    tx.commit().await.map_err(internal)?;
+    db.keyring().remember(&id, std::sync::Arc::new(key));
+    Ok(id)
+}
+
+/// Inserts a new client and their data key in the caller's transaction. The caller remembers
+/// the key in the keyring once the transaction commits.
+pub(super) async fn insert(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    workspace: &OwnedWorkspace,
+    input: &ClientInput,
+) -> Result<(String, DataKey), AppError> {
     let id = new_id();
     let now = now_millis();
     let key = DataKey::generate();
@@ -107,20 +123,16 @@ pub async fn create(
         "INSERT INTO clients ({PROFILE_FIELDS}, id, coach_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     );
-    // The client's row and their data key are made together, so no client is ever without one.
-    let mut tx = db.begin().await?;
     bind_profile(sqlx::query(&sql), input, sealed)
         .bind(&id)
         .bind(workspace.coach_id())
         .bind(now)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(duplicate_email)?;
-    super::keys::insert_client_key(db, &mut tx, &id, workspace.coach_id(), &key).await?;
-    tx.commit().await.map_err(internal)?;
-    db.keyring().remember(&id, std::sync::Arc::new(key));
-    Ok(id)
+    super::keys::insert_client_key(db, tx, &id, workspace.coach_id(), &key).await?;
+    Ok((id, key))
 }
 
 /// Updates the profile and, when the client has a login, its display name, together. The email
@@ -418,16 +430,12 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
         .await
         .map_err(internal)?;
     if let Some(user_id) = user_id {
-        for sql in [
-            "DELETE FROM sessions WHERE user_id = $1",
-            "DELETE FROM users WHERE id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(&user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-        }
+        super::users::end_sessions(&mut tx, &user_id, None).await?;
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(&user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
     }
     // The record outlives the client: who deleted them, when, and whether they had asked.
     // Appended last, like every append: the head row is the last lock a transaction takes, so
@@ -435,14 +443,14 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
     super::access_log::append(
         &mut tx,
         &super::access_log::Access {
-            actor: ActorKind::Coach,
-            actor_id: Some(client.coach_id()),
-            action: AccessAction::ClientDeleted,
             coach_id: Some(client.coach_id()),
             client_id: Some(client.client_id()),
             object: asked.map(|(id,)| format!("deletion_request:{id}")),
-            basis: None,
-            detail: None,
+            ..super::access_log::Access::new(
+                ActorKind::Coach,
+                Some(client.coach_id()),
+                AccessAction::ClientDeleted,
+            )
         },
     )
     .await?;

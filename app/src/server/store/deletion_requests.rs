@@ -50,14 +50,10 @@ fn step<'a>(
     request_id: &str,
 ) -> Access<'a> {
     Access {
-        actor,
-        actor_id: Some(actor_id),
-        action,
         coach_id: Some(scope.coach_id()),
         client_id: Some(scope.client_id()),
         object: Some(format!("deletion_request:{request_id}")),
-        basis: None,
-        detail: None,
+        ..Access::new(actor, Some(actor_id), action)
     }
 }
 
@@ -164,14 +160,14 @@ pub async fn decline(
     access_log::append(
         &mut tx,
         &Access {
-            actor: ActorKind::Coach,
-            actor_id: Some(request.coach_id()),
-            action: AccessAction::DeletionDeclined,
             coach_id: Some(request.coach_id()),
             client_id: Some(&client_id),
             object: Some(format!("deletion_request:{}", request.item_id())),
-            basis: None,
-            detail: None,
+            ..Access::new(
+                ActorKind::Coach,
+                Some(request.coach_id()),
+                AccessAction::DeletionDeclined,
+            )
         },
     )
     .await?;

@@ -127,12 +127,16 @@ pub async fn claim_email_change(
     if !claim(tx, token, "email_change").await? {
         return Ok(None);
     }
-    let (user_id, email): (Option<String>, String) =
-        sqlx::query_as("SELECT user_id, email FROM email_links WHERE token_hash = $1")
-            .bind(digest_hex(token.as_str()))
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(internal)?;
+    // A suspended account's link is no longer valid either (until it is reinstated).
+    let (user_id, email): (Option<String>, String) = sqlx::query_as(
+        "SELECT u.id, l.email FROM email_links l \
+         LEFT JOIN users u ON u.id = l.user_id AND u.suspended_at IS NULL \
+         WHERE l.token_hash = $1",
+    )
+    .bind(digest_hex(token.as_str()))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(internal)?;
     // The account may have been deleted since: then the link is simply no longer valid.
     Ok(match user_id {
         Some(user_id) => Some((user_id, Email::parse(&email).map_err(internal)?)),

@@ -8,13 +8,13 @@ use crate::domain::{
 use crate::server::authz::{
     ClientScope, ClientSelf, MyFormAssignment, OwnedClient, OwnedForm, OwnedWorkspace,
 };
-use crate::server::crypto::Field;
+use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, Db};
 use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 fn definition_json(definition: &FormDefinition) -> Result<String, AppError> {
     serde_json::to_string(definition).map_err(internal)
@@ -61,6 +61,18 @@ pub async fn create(
         description: String::new(),
         fields: Vec::new(),
     };
+    let mut tx = db.begin().await?;
+    let id = insert_library(&mut tx, workspace, &definition).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(id)
+}
+
+/// Adds a form to the workspace's library in the caller's transaction.
+pub(super) async fn insert_library(
+    tx: &mut Transaction<'static, Any>,
+    workspace: &OwnedWorkspace,
+    definition: &FormDefinition,
+) -> Result<String, AppError> {
     let id = new_id();
     let now = now_millis();
     sqlx::query(
@@ -69,12 +81,61 @@ pub async fn create(
     )
     .bind(&id)
     .bind(workspace.coach_id())
-    .bind(name)
-    .bind(kind.key())
-    .bind(definition_json(&definition)?)
+    .bind(&definition.name)
+    .bind(definition.kind.key())
+    .bind(definition_json(definition)?)
     .bind(now)
     .bind(now)
-    .execute(db.writer())
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(id)
+}
+
+/// A form given to a client, as it is inserted.
+pub(super) struct Given<'a> {
+    pub coach_id: &'a str,
+    /// A proof's client, or one the caller made in this transaction (an import).
+    pub client_id: &'a str,
+    pub form_id: Option<&'a str>,
+    pub definition: &'a FormDefinition,
+    pub assigned_at: i64,
+    /// The answers (sealed with `key`) and when they were given, once answered.
+    pub answered: Option<(&'a Answers, &'a DataKey, i64)>,
+}
+
+/// Gives a form to a client in the caller's transaction; returns the assignment's id.
+pub(super) async fn insert_given(
+    tx: &mut Transaction<'static, Any>,
+    given: &Given<'_>,
+) -> Result<String, AppError> {
+    let id = new_id();
+    let (status, answers, submitted_at) = match given.answered {
+        Some((answers, key, at)) => (
+            "submitted",
+            Some(key.seal(
+                ANSWERS,
+                &id,
+                &serde_json::to_string(answers).map_err(internal)?,
+            )),
+            Some(at),
+        ),
+        None => ("pending", None, None),
+    };
+    sqlx::query(
+        "INSERT INTO form_assignments (id, coach_id, client_id, form_id, definition, status, \
+         answers, assigned_at, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(given.coach_id)
+    .bind(given.client_id)
+    .bind(given.form_id)
+    .bind(definition_json(given.definition)?)
+    .bind(status)
+    .bind(answers)
+    .bind(given.assigned_at)
+    .bind(submitted_at)
+    .execute(&mut **tx)
     .await
     .map_err(internal)?;
     Ok(id)
@@ -148,20 +209,20 @@ pub async fn assign(db: &Db, form: &OwnedForm, client: &OwnedClient) -> Result<S
             "Add at least one question before giving this form to a client.",
         ));
     }
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO form_assignments (id, coach_id, client_id, form_id, definition, assigned_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    let mut tx = db.begin().await?;
+    let id = insert_given(
+        &mut tx,
+        &Given {
+            coach_id: client.coach_id(),
+            client_id: client.client_id(),
+            form_id: Some(form.item_id()),
+            definition: &doc.definition,
+            assigned_at: now_millis(),
+            answered: None,
+        },
     )
-    .bind(&id)
-    .bind(client.coach_id())
-    .bind(client.client_id())
-    .bind(form.item_id())
-    .bind(definition_json(&doc.definition)?)
-    .bind(now_millis())
-    .execute(db.writer())
-    .await
-    .map_err(internal)?;
+    .await?;
+    tx.commit().await.map_err(internal)?;
     Ok(id)
 }
 

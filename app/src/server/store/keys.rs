@@ -23,12 +23,14 @@ pub const TOMBSTONE: &str = "";
 enum Owner<'a> {
     Client(&'a str),
     Workspace(&'a str),
+    /// An operator's own key: it seals their TOTP secret.
+    Operator(&'a str),
 }
 
 impl Owner<'_> {
     fn id(&self) -> &str {
         match self {
-            Owner::Client(id) | Owner::Workspace(id) => id,
+            Owner::Client(id) | Owner::Workspace(id) | Owner::Operator(id) => id,
         }
     }
 
@@ -46,6 +48,12 @@ impl Owner<'_> {
             Owner::Workspace(_) => {
                 "INSERT INTO data_keys (owner_id, coach_id, client_id, master_key_id, wrapped, created_at) \
                  SELECT user_id, user_id, NULL, $2, $3, $4 FROM coaches WHERE user_id = $1 \
+                 AND EXISTS (SELECT 1 FROM app_secrets WHERE name = 'master_key_id' AND value = $2) \
+                 ON CONFLICT DO NOTHING"
+            }
+            Owner::Operator(_) => {
+                "INSERT INTO data_keys (owner_id, coach_id, client_id, master_key_id, wrapped, created_at) \
+                 SELECT id, id, NULL, $2, $3, $4 FROM users WHERE id = $1 AND role = 'admin' \
                  AND EXISTS (SELECT 1 FROM app_secrets WHERE name = 'master_key_id' AND value = $2) \
                  ON CONFLICT DO NOTHING"
             }
@@ -74,6 +82,11 @@ pub const ERASED_WRITE: &str = "This client's data was erased (they were deleted
 /// The data key of a coach's workspace: their own general notes and to-dos.
 pub async fn workspace(db: &Db, coach_id: &str) -> Result<Arc<DataKey>, AppError> {
     key_of(db, Owner::Workspace(coach_id)).await
+}
+
+/// The data key of an operator (it seals their TOTP secret).
+pub async fn operator(db: &Db, user_id: &str) -> Result<Arc<DataKey>, AppError> {
+    key_of(db, Owner::Operator(user_id)).await
 }
 
 /// The key of a client, or of the workspace when the item belongs to no client.
@@ -256,6 +269,7 @@ async fn owner_exists(db: &Db, owner: Owner<'_>) -> Result<bool, AppError> {
     let sql = match owner {
         Owner::Client(_) => "SELECT id FROM clients WHERE id = $1",
         Owner::Workspace(_) => "SELECT user_id FROM coaches WHERE user_id = $1",
+        Owner::Operator(_) => "SELECT id FROM users WHERE id = $1 AND role = 'admin'",
     };
     let row: Option<(String,)> = sqlx::query_as(sql)
         .bind(owner.id())

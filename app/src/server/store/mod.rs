@@ -10,14 +10,18 @@ pub mod deletion_requests;
 pub mod email_links;
 pub mod forms;
 pub mod goals;
+pub mod imports;
 pub mod invites;
 pub mod keys;
+pub mod legal;
 pub mod notes;
 pub mod object_deletions;
+pub mod operators;
 pub mod plans;
 pub mod seal_existing;
 pub mod secrets;
 pub mod sessions;
+pub mod support;
 pub mod users;
 
 use super::authz::{ItemKind, OwnedItem};

@@ -30,7 +30,7 @@ fn summary(row: &AnyRow) -> Result<PlanSummary, AppError> {
 /// A plan's body (JSON), sealed with its client's key, or the workspace's for a template.
 pub(crate) const BODY: Field = Field::new("plans", "body");
 
-fn to_json<K: PlanKind>(body: &K::Body) -> Result<String, AppError> {
+pub(super) fn to_json<K: PlanKind>(body: &K::Body) -> Result<String, AppError> {
     serde_json::to_string(body).map_err(internal)
 }
 
@@ -71,11 +71,11 @@ pub async fn list<K: PlanKind>(
 /// True when the client has an active plan of kind `K`.
 async fn has_active<K: PlanKind>(
     tx: &mut Transaction<'static, Any>,
-    client: &OwnedClient,
+    client_id: &str,
 ) -> Result<bool, AppError> {
     let row: Option<(String,)> =
         sqlx::query_as("SELECT id FROM plans WHERE client_id = $1 AND kind = $2 AND active = 1")
-            .bind(client.client_id())
+            .bind(client_id)
             .bind(K::KEY)
             .fetch_optional(&mut **tx)
             .await
@@ -83,20 +83,29 @@ async fn has_active<K: PlanKind>(
     Ok(row.is_some())
 }
 
-/// Inserts a plan. A client's first plan of a kind becomes their active one; later ones wait
-/// until the coach activates them, so a client never sees a plan still being written.
-async fn insert<K: PlanKind>(
+/// A plan to insert. `client_id` is one of the workspace's clients (a proof's, or one the caller
+/// made in the same transaction: an import), or `None` for a template.
+pub(super) struct NewPlan<'a> {
+    pub client_id: Option<&'a str>,
+    /// False keeps it inactive even as the client's first plan of its kind.
+    pub may_be_active: bool,
+    pub name: &'a str,
+    pub body_json: &'a str,
+    pub template_id: Option<&'a str>,
+}
+
+/// Inserts a plan. A client's first plan of a kind becomes their active one (unless
+/// `may_be_active` is false); later ones wait until the coach activates them, so a client never
+/// sees a plan still being written.
+pub(super) async fn insert<K: PlanKind>(
     tx: &mut Transaction<'static, Any>,
     key: &DataKey,
     workspace: &OwnedWorkspace,
-    client: Option<&OwnedClient>,
-    name: &str,
-    body_json: &str,
-    template_id: Option<&str>,
+    plan: &NewPlan<'_>,
 ) -> Result<String, AppError> {
-    let active = match client {
-        Some(client) => !has_active::<K>(tx, client).await?,
-        None => false,
+    let active = match plan.client_id {
+        Some(client_id) if plan.may_be_active => !has_active::<K>(tx, client_id).await?,
+        _ => false,
     };
     let id = new_id();
     let now = now_millis();
@@ -106,12 +115,12 @@ async fn insert<K: PlanKind>(
     )
     .bind(&id)
     .bind(workspace.coach_id())
-    .bind(client.map(|c| c.client_id()))
+    .bind(plan.client_id)
     .bind(K::KEY)
-    .bind(name)
-    .bind(key.seal(BODY, &id, body_json))
+    .bind(plan.name)
+    .bind(key.seal(BODY, &id, plan.body_json))
     .bind(i64::from(active))
-    .bind(template_id)
+    .bind(plan.template_id)
     .bind(now)
     .bind(now)
     .execute(&mut **tx)
@@ -131,7 +140,14 @@ pub async fn create<K: PlanKind>(
     let json = to_json::<K>(body)?;
     let key = keys::writable(key_for(db, workspace, client).await?)?;
     let mut tx = db.begin().await?;
-    let id = insert::<K>(&mut tx, &key, workspace, client, name, &json, None).await?;
+    let plan = NewPlan {
+        client_id: client.map(|c| c.client_id()),
+        may_be_active: true,
+        name,
+        body_json: &json,
+        template_id: None,
+    };
+    let id = insert::<K>(&mut tx, &key, workspace, &plan).await?;
     tx.commit().await.map_err(internal)?;
     Ok(id)
 }
@@ -165,16 +181,14 @@ pub async fn copy_to_client<K: PlanKind>(
         .map_err(internal)?;
     // A copy of a copy still names the template it all came from.
     let template = template_id.unwrap_or_else(|| source.plan_id().to_owned());
-    let id = insert::<K>(
-        &mut tx,
-        &key,
-        workspace,
-        Some(client),
-        &name,
-        &body,
-        Some(&template),
-    )
-    .await?;
+    let plan = NewPlan {
+        client_id: Some(client.client_id()),
+        may_be_active: true,
+        name: &name,
+        body_json: &body,
+        template_id: Some(&template),
+    };
+    let id = insert::<K>(&mut tx, &key, workspace, &plan).await?;
     tx.commit().await.map_err(internal)?;
     Ok(id)
 }

@@ -37,22 +37,42 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The user id and password hash for an email, for login.
-pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(String, String)>, AppError> {
-    sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(db.reader())
-        .await
-        .map_err(internal)
+/// An account as login needs it.
+pub struct Credentials {
+    pub user_id: String,
+    pub password_hash: String,
+    /// Suspended by an operator: told only to whoever knows the password.
+    pub suspended: bool,
 }
 
+/// The account of an email, for login. Operators are not found here: they sign in with a code
+/// as well (`store::operators::credentials`).
+pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, AppError> {
+    let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, password_hash, suspended_at FROM users WHERE email = $1 AND role <> 'admin'",
+    )
+    .bind(email.as_str())
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(
+        row.map(|(user_id, password_hash, suspended_at)| Credentials {
+            user_id,
+            password_hash,
+            suspended: suspended_at.is_some(),
+        }),
+    )
+}
+
+/// Who `user_id` is; `None` when the account is gone or suspended (its sessions are worthless).
 pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
-    let row: Option<(String, String, String, String)> =
-        sqlx::query_as("SELECT id, email, name, role FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(db.reader())
-            .await
-            .map_err(internal)?;
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT id, email, name, role FROM users WHERE id = $1 AND suspended_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
     row.map(|(user_id, email, name, role)| {
         let role = Role::parse(&role).ok_or_else(|| internal(format!("unknown role {role}")))?;
         Ok(Me {
@@ -60,6 +80,7 @@ pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
             email,
             name,
             role,
+            support_until: None,
         })
     })
     .transpose()
@@ -90,15 +111,26 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-        .bind(user_id)
-        .bind(keep_session.unwrap_or_default())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    end_sessions(&mut tx, user_id, keep_session).await?;
     super::access_log::append_account_event(&mut tx, user_id, AccessAction::PasswordChanged)
         .await?;
     tx.commit().await.map_err(internal)
+}
+
+/// Ends every session of `user_id` but `keep_session` (the caller's own, when it stays signed
+/// in), inside the caller's transaction.
+pub async fn end_sessions(
+    tx: &mut Transaction<'static, Any>,
+    user_id: &str,
+    keep_session: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep_session.unwrap_or_default())
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(())
 }
 
 /// Whether `email` is taken for `user_id` (`None`: for a new account): another account logs in
@@ -144,12 +176,7 @@ pub async fn change_login_email(
     {
         return Ok(None);
     }
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-        .bind(user_id)
-        .bind(keep_session.unwrap_or_default())
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+    end_sessions(tx, user_id, keep_session).await?;
     super::access_log::append_account_event(tx, user_id, AccessAction::EmailChanged).await?;
     Ok(Some(()))
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod checkins;
+pub mod exports;
 pub mod fake_ai;
 pub mod s3;
 pub mod smtp;
@@ -417,6 +418,52 @@ impl TestApp {
         client
     }
 
+    /// `coachroom admin add EMAIL` beside this app: its output, or its one-line error.
+    pub async fn admin_add(&self, email: &str) -> Result<String, String> {
+        coachroom_server::admin_command(
+            &self.command_config(|_| {}),
+            coachroom_server::config::AdminCommand::Add {
+                email: email.to_owned(),
+                name: None,
+            },
+        )
+        .await
+    }
+
+    /// An operator made as `coachroom admin add` makes one, set up through its link with [`PASSWORD`]
+    /// and a code for the current step, and signed in. Returns the signed-in client and the
+    /// authenticator secret (base32) to make later codes with [`totp_code`].
+    pub async fn operator(&self, email: &str) -> (reqwest::Client, String) {
+        // What `admin add` does, on this app's own pool (a command per call would open a pool
+        // each time; `tests/operators.rs` runs the command itself).
+        let enrolled = app::server::store::operators::enrol(
+            &self.db,
+            &app::domain::Email::parse(email).expect("email"),
+            &app::domain::PersonName::parse("Operator").expect("name"),
+        )
+        .await
+        .expect("enrol");
+        let token = enrolled.token;
+        let client = self.client();
+        let info = self
+            .ok(&client, "operator/setup/info", &[("token", &token)])
+            .await;
+        let secret = info["totp_secret"].as_str().expect("secret").to_owned();
+        let me = self
+            .ok(
+                &client,
+                "operator/setup/finish",
+                &[
+                    ("token", &token),
+                    ("password", PASSWORD),
+                    ("code", &totp_code(&secret, 0)),
+                ],
+            )
+            .await;
+        assert_eq!(me["role"], "admin");
+        (client, secret)
+    }
+
     /// Creates a client with just a name and email; returns its id.
     pub async fn create_client(&self, coach: &reqwest::Client, name: &str, email: &str) -> String {
         let client = self
@@ -610,6 +657,21 @@ fn uuid_like() -> String {
         nanos,
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// The token of the setup link in `coachroom admin add`'s output.
+pub fn setup_token(said: &str) -> String {
+    said.split("/operator/setup/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no setup link in: {said}"))
+        .to_owned()
+}
+
+/// The authenticator's code `steps` 30-second steps from now (negative: in the past).
+pub fn totp_code(secret_base32: &str, steps: i64) -> String {
+    let at = app::server::totp::now_secs() as i64 + steps * 30;
+    app::server::totp::code_from_base32(secret_base32, at as u64).expect("code")
 }
 
 /// Runs each listed `async fn(Backend)` twice, once per backend: for cases that start their own

@@ -1,0 +1,354 @@
+//! Importing a parsed package (`server::fcds_import`) into a workspace: one transaction for all
+//! of it, so an import that fails anywhere (a taken email, say) leaves nothing behind.
+//!
+//! Every record imported is remembered under its source key (`<platform>/<package id>`) in
+//! `imported_records` (migration 0017): importing the same package again finds it and adds
+//! nothing. A record whose copy was deleted since is imported again. Our own export's ids name
+//! our rows, so a Coachroom package imported into the workspace it came from finds those too.
+//!
+//! A dry run does exactly the same, then rolls back: its counts are what the import would do,
+//! refusals included.
+
+use super::{checkins, clients, forms, keys, plans};
+use crate::domain::{
+    AccessAction, ActorKind, ImportReport, ImportTally, MealPlanKind, PlanKind, WorkoutPlanKind,
+};
+use crate::server::authz::OwnedWorkspace;
+use crate::server::crypto::DataKey;
+use crate::server::db::Db;
+use crate::server::fcds_import::{ImportPackage, ImportPlan};
+use crate::server::store::access_log::{self, Access};
+use crate::server::{internal, new_id, now_millis};
+use crate::AppError;
+use sqlx::{Any, Transaction};
+use std::sync::Arc;
+
+/// What an imported record became, and where that lives.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Client,
+    Checkin,
+    GivenForm,
+    LibraryForm,
+    Plan,
+}
+
+impl Kind {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Checkin => "checkin",
+            Self::GivenForm => "given_form",
+            Self::LibraryForm => "library_form",
+            Self::Plan => "plan",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            Self::Client => "clients",
+            Self::Checkin => "checkins",
+            Self::GivenForm => "form_assignments",
+            Self::LibraryForm => "forms",
+            Self::Plan => "plans",
+        }
+    }
+
+    /// The id prefixes our own FCDS export gives rows of this kind (`fcds::fcds_id`).
+    fn our_prefixes(self) -> &'static [&'static str] {
+        match self {
+            Self::Client => &["client:"],
+            Self::Checkin => &["check_in:"],
+            Self::GivenForm => &["assignment:"],
+            Self::LibraryForm => &[],
+            // A template by its own id, a client's plan by its assignment's.
+            Self::Plan => &[
+                "meal_plan:",
+                "workout_plan:",
+                "assignment:meal-plan-",
+                "assignment:workout-plan-",
+            ],
+        }
+    }
+}
+
+/// True when the workspace has a row `id` in the kind's table.
+async fn row_exists(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    coach_id: &str,
+    id: &str,
+) -> Result<bool, AppError> {
+    let sql = format!(
+        "SELECT id FROM {} WHERE id = $1 AND coach_id = $2",
+        kind.table()
+    );
+    let row: Option<(String,)> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(coach_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
+    Ok(row.is_some())
+}
+
+/// The workspace's copy of a package record, if it has one.
+async fn existing(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    coach_id: &str,
+    source_key: &str,
+) -> Result<Option<String>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT local_id FROM imported_records WHERE coach_id = $1 AND source_key = $2",
+    )
+    .bind(coach_id)
+    .bind(source_key)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?;
+    if let Some((local_id,)) = row {
+        if row_exists(tx, kind, coach_id, &local_id).await? {
+            return Ok(Some(local_id));
+        }
+    }
+    let ours = source_key.strip_prefix("coachroom/").and_then(|id| {
+        kind.our_prefixes()
+            .iter()
+            .find_map(|prefix| id.strip_prefix(prefix))
+    });
+    if let Some(id) = ours {
+        if row_exists(tx, kind, coach_id, id).await? {
+            return Ok(Some(id.to_owned()));
+        }
+    }
+    Ok(None)
+}
+
+/// Remembers what a package record became.
+async fn remember(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    coach_id: &str,
+    source_key: &str,
+    local_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO imported_records (coach_id, source_key, kind, local_id, imported_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (coach_id, source_key) DO UPDATE \
+         SET kind = excluded.kind, local_id = excluded.local_id, imported_at = excluded.imported_at",
+    )
+    .bind(coach_id)
+    .bind(source_key)
+    .bind(kind.key())
+    .bind(local_id)
+    .bind(now_millis())
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// A refusal about one client, named by the client's place in the package.
+fn at_client(path: &str, err: AppError) -> AppError {
+    match err {
+        AppError::Conflict(message) => AppError::Conflict(format!("{path}/email: {message}")),
+        AppError::Invalid(message) => AppError::Invalid(format!("{path}: {message}")),
+        other => other,
+    }
+}
+
+/// One plan of kind `K`, for a client or (`None`) as a template.
+async fn import_plan<K: PlanKind>(
+    tx: &mut Transaction<'static, Any>,
+    workspace: &OwnedWorkspace,
+    key: &DataKey,
+    client_id: Option<&str>,
+    plan: &ImportPlan<K::Body>,
+    tally: &mut ImportTally,
+) -> Result<(), AppError> {
+    let coach_id = workspace.coach_id();
+    if existing(tx, Kind::Plan, coach_id, &plan.source_key)
+        .await?
+        .is_some()
+    {
+        tally.existing += 1;
+        return Ok(());
+    }
+    let body = plans::to_json::<K>(&plan.body)?;
+    let new = plans::NewPlan {
+        client_id,
+        may_be_active: plan.active,
+        name: &plan.name,
+        body_json: &body,
+        template_id: None,
+    };
+    let id = plans::insert::<K>(tx, key, workspace, &new).await?;
+    remember(tx, Kind::Plan, coach_id, &plan.source_key, &id).await?;
+    tally.new += 1;
+    Ok(())
+}
+
+/// Imports the package into the workspace, all of it or (on any error) none of it; with
+/// `dry_run`, counts and rolls back.
+pub async fn import(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    package: &ImportPackage,
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
+    let coach_id = workspace.coach_id();
+    let mut report = ImportReport {
+        dry_run,
+        ..ImportReport::default()
+    };
+    let mut new_keys: Vec<(String, Arc<DataKey>)> = Vec::new();
+    // Read before the transaction: the first use makes the workspace's key, through the writer
+    // the transaction would be holding.
+    let templates = !package.meal_templates.is_empty() || !package.workout_templates.is_empty();
+    let workspace_key = if templates {
+        Some(keys::writable(keys::workspace(db, coach_id).await?)?)
+    } else {
+        None
+    };
+    let mut tx = db.begin().await?;
+    for client in &package.clients {
+        let (client_id, key) =
+            match existing(&mut tx, Kind::Client, coach_id, &client.source_key).await? {
+                Some(id) => {
+                    report.clients.existing += 1;
+                    let key = keys::writable(keys::client(db, &id).await?)?;
+                    (id, key)
+                }
+                None => {
+                    let (id, key) = clients::insert(db, &mut tx, workspace, &client.profile)
+                        .await
+                        .map_err(|e| at_client(&client.path, e))?;
+                    if client.archived {
+                        sqlx::query("UPDATE clients SET archived = 1 WHERE id = $1")
+                            .bind(&id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(internal)?;
+                    }
+                    remember(&mut tx, Kind::Client, coach_id, &client.source_key, &id).await?;
+                    report.clients.new += 1;
+                    let key = Arc::new(key);
+                    new_keys.push((id.clone(), key.clone()));
+                    (id, key)
+                }
+            };
+        for checkin in &client.checkins {
+            if existing(&mut tx, Kind::Checkin, coach_id, &checkin.source_key)
+                .await?
+                .is_some()
+            {
+                report.checkins.existing += 1;
+                continue;
+            }
+            let id = new_id();
+            let record = &checkin.record;
+            checkins::insert_row(
+                &mut tx,
+                &key,
+                (coach_id, &client_id),
+                &id,
+                record.submitted_at,
+                record.feedback.as_str(),
+                &record.values,
+            )
+            .await?;
+            // History, not news: an imported check-in does not wait in the inbox for review.
+            sqlx::query("UPDATE checkins SET reviewed_at = $1 WHERE id = $2")
+                .bind(now_millis())
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            remember(&mut tx, Kind::Checkin, coach_id, &checkin.source_key, &id).await?;
+            report.checkins.new += 1;
+        }
+        for form in &client.forms {
+            if existing(&mut tx, Kind::GivenForm, coach_id, &form.source_key)
+                .await?
+                .is_some()
+            {
+                report.forms.existing += 1;
+                continue;
+            }
+            let record = &form.record;
+            let id = forms::insert_given(
+                &mut tx,
+                &forms::Given {
+                    coach_id,
+                    client_id: &client_id,
+                    form_id: None,
+                    definition: &record.definition,
+                    assigned_at: record.assigned_at,
+                    answered: record
+                        .submitted_at
+                        .map(|at| (&record.answers, key.as_ref(), at)),
+                },
+            )
+            .await?;
+            remember(&mut tx, Kind::GivenForm, coach_id, &form.source_key, &id).await?;
+            report.forms.new += 1;
+        }
+        for plan in &client.meal_plans {
+            let tally = &mut report.plans;
+            import_plan::<MealPlanKind>(&mut tx, workspace, &key, Some(&client_id), plan, tally)
+                .await?;
+        }
+        for plan in &client.workout_plans {
+            let tally = &mut report.plans;
+            import_plan::<WorkoutPlanKind>(&mut tx, workspace, &key, Some(&client_id), plan, tally)
+                .await?;
+        }
+    }
+    for form in &package.forms {
+        if existing(&mut tx, Kind::LibraryForm, coach_id, &form.source_key)
+            .await?
+            .is_some()
+        {
+            report.forms.existing += 1;
+            continue;
+        }
+        let id = forms::insert_library(&mut tx, workspace, &form.record).await?;
+        remember(&mut tx, Kind::LibraryForm, coach_id, &form.source_key, &id).await?;
+        report.forms.new += 1;
+    }
+    if let Some(key) = workspace_key {
+        for plan in &package.meal_templates {
+            import_plan::<MealPlanKind>(&mut tx, workspace, &key, None, plan, &mut report.plans)
+                .await?;
+        }
+        for plan in &package.workout_templates {
+            let tally = &mut report.plans;
+            import_plan::<WorkoutPlanKind>(&mut tx, workspace, &key, None, plan, tally).await?;
+        }
+    }
+    if dry_run {
+        tx.rollback().await.map_err(internal)?;
+        return Ok(report);
+    }
+    let detail = report.summary();
+    access_log::append(
+        &mut tx,
+        &Access {
+            coach_id: Some(coach_id),
+            object: Some(format!("workspace:{coach_id}")),
+            detail: Some(&detail),
+            ..Access::new(
+                ActorKind::Coach,
+                Some(coach_id),
+                AccessAction::WorkspaceImported,
+            )
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    for (client_id, key) in new_keys {
+        db.keyring().remember(&client_id, key);
+    }
+    Ok(report)
+}

@@ -1,0 +1,252 @@
+//! Support access by the coach's grant, enforced in one place. An operator who entered a
+//! workspace (`operator/support/enter`) carries the grant id in their session. On every request,
+//! [`guard`] asks whether that grant is still open: if not, everything but the operator's own
+//! calls is refused (403), so a revoke or an expiry takes effect on the very next request. While
+//! it is open, only the server fns in [`READS`] pass; every write is refused, whatever the UI
+//! shows. Each request that passes is logged before it runs, naming the grant; the proofs of
+//! one client (`authz::client`, `authz::checkin`) log that client too, so the client sees it.
+//!
+//! The grant is checked once per request: the guard puts a [`SupportVisit`] in the request's
+//! extensions, and every principal made while the request runs (a page's panels call several
+//! server fns in-process) takes it from there instead of asking the database again. The visit
+//! also remembers what the request has logged, so a page whose panels prove the same client five
+//! times writes one entry for it, not five: that is what keeps a support page load within 10% of
+//! the coach's own (README, "Data export and support views").
+
+use super::http::error_response;
+use super::state::AppState;
+use super::store;
+use crate::domain::AccessAction;
+use crate::AppError;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use tower_sessions::Session;
+
+/// The session key holding the grant an operator entered under.
+pub const SUPPORT_GRANT_KEY: &str = "support_grant";
+
+/// What support may call inside a workspace: the coach's reads. Anything else is a write (or an
+/// export, or an AI call) and is refused.
+pub const READS: &[&str] = &[
+    "coach/profile/get",
+    "clients/list",
+    "clients/get",
+    "clients/ai",
+    "clients/deletion_request",
+    "notes/list",
+    "todos/list",
+    "checkins/inbox",
+    "checkins/list",
+    "checkins/get",
+    "checkins/progress",
+    "goals/list",
+    "meal_plans/list",
+    "meal_plans/get",
+    "workout_plans/list",
+    "workout_plans/get",
+    "forms/list",
+    "forms/get",
+    "forms/responses",
+    "forms/checkin_form",
+    "sessions/list",
+    "sessions/get",
+    "sessions/insights",
+    "ai/status",
+    "ai/calls",
+    "access_log/list",
+    "deletion_requests/list",
+    "support/status",
+    "legal/notices",
+];
+
+/// Calls about the operator themself, which pass whether or not the grant is open.
+fn is_own_call(endpoint: &str) -> bool {
+    matches!(endpoint, "auth/me" | "auth/logout") || endpoint.starts_with("operator/")
+}
+
+/// The open grant this session entered under, if any. A grant that ended is forgotten here, so
+/// the session is an operator's again.
+pub async fn session_grant(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(String, store::support::OpenGrant)>, AppError> {
+    let grant_id: Option<String> = session
+        .get(SUPPORT_GRANT_KEY)
+        .await
+        .map_err(super::internal)?;
+    let Some(grant_id) = grant_id else {
+        return Ok(None);
+    };
+    match store::support::open_by_id(&state.db, &grant_id).await? {
+        Some(grant) => Ok(Some((grant_id, grant))),
+        None => {
+            session
+                .remove::<String>(SUPPORT_GRANT_KEY)
+                .await
+                .map_err(super::internal)?;
+            Ok(None)
+        }
+    }
+}
+
+/// One request made by an operator under an open grant: who, under which grant, in whose
+/// workspace, and what this request has logged so far.
+#[derive(Debug)]
+pub struct SupportVisit {
+    pub operator_id: String,
+    pub grant_id: String,
+    pub coach_id: String,
+    logged: Mutex<HashSet<(Option<String>, String)>>,
+}
+
+impl SupportVisit {
+    pub fn new(operator_id: String, grant_id: String, coach_id: String) -> Arc<Self> {
+        Arc::new(Self {
+            operator_id,
+            grant_id,
+            coach_id,
+            logged: Mutex::default(),
+        })
+    }
+
+    /// The visit the guard admitted the current request under, if any.
+    pub fn of_request() -> Option<Arc<Self>> {
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Arc<Self>>().cloned())
+    }
+
+    /// Logs a read of `object` (of `client_id`'s data, if one) under the grant, before it is
+    /// used; the same read again in this request is already logged. A read is marked only once
+    /// its entry is written, so panels proving the same record at once may both write one (a
+    /// duplicate entry), but none reads before an entry for it exists.
+    pub async fn log_read(
+        &self,
+        db: &crate::server::db::Db,
+        client_id: Option<&str>,
+        object: String,
+    ) -> Result<(), AppError> {
+        let key = (client_id.map(str::to_owned), object);
+        let already = self
+            .logged
+            .lock()
+            .map_err(|_| super::internal("support visit lock poisoned"))?
+            .contains(&key);
+        if already {
+            return Ok(());
+        }
+        store::support::record_access(
+            db,
+            &self.operator_id,
+            &self.grant_id,
+            &self.coach_id,
+            client_id,
+            AccessAction::SupportRead,
+            key.1.clone(),
+        )
+        .await?;
+        self.logged
+            .lock()
+            .map_err(|_| super::internal("support visit lock poisoned"))?
+            .insert(key);
+        Ok(())
+    }
+}
+
+/// Whether an operator may see a coach page: only inside a workspace under an open grant, and
+/// then the page is logged before it renders (`http::guard_pages` asks, and puts the visit in
+/// the request's extensions).
+pub async fn admit_page(
+    state: &AppState,
+    session: &Session,
+    operator_id: &str,
+    path: &str,
+) -> Result<Option<Arc<SupportVisit>>, AppError> {
+    let Some((grant_id, grant)) = session_grant(state, session).await? else {
+        return Ok(None);
+    };
+    let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant.coach_id);
+    visit
+        .log_read(&state.db, None, format!("page:{path}"))
+        .await?;
+    Ok(Some(visit))
+}
+
+/// The read-only guard for sessions under a grant (see the module docs).
+pub async fn guard(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let entered: Option<String> = match session.get(SUPPORT_GRANT_KEY).await {
+        Ok(grant_id) => grant_id,
+        Err(e) => return error_response(&super::internal(e)),
+    };
+    if entered.is_none() {
+        return next.run(request).await;
+    }
+    let Some(endpoint) = request.uri().path().strip_prefix("/api/") else {
+        // Pages: `http::guard_pages` decides, and logs the page.
+        return next.run(request).await;
+    };
+    if is_own_call(endpoint) {
+        return next.run(request).await;
+    }
+    let operator_id: Option<String> = match session.get(super::session_store::USER_ID_KEY).await {
+        Ok(id) => id,
+        Err(e) => return error_response(&super::internal(e)),
+    };
+    // Ended: this request is refused; `session_grant` has made the session the operator's own.
+    let open = match session_grant(&state, &session).await {
+        Ok(open) => open,
+        Err(e) => return error_response(&e),
+    };
+    let (Some(operator_id), Some((grant_id, grant))) = (operator_id, open) else {
+        return error_response(&AppError::Forbidden);
+    };
+    if !READS.contains(&endpoint) {
+        return error_response(&AppError::Forbidden);
+    }
+    let visit = SupportVisit::new(operator_id, grant_id, grant.coach_id);
+    let object = format!("api:{endpoint}");
+    if let Err(e) = visit.log_read(&state.db, None, object).await {
+        return error_response(&e);
+    }
+    request.extensions_mut().insert(visit);
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_reads() {
+        for endpoint in READS {
+            let last = endpoint.rsplit('/').next().unwrap_or_default();
+            assert!(
+                matches!(
+                    last,
+                    "get"
+                        | "list"
+                        | "inbox"
+                        | "progress"
+                        | "responses"
+                        | "checkin_form"
+                        | "insights"
+                        | "status"
+                        | "calls"
+                        | "ai"
+                        | "deletion_request"
+                        | "notices"
+                ),
+                "{endpoint} does not look like a read"
+            );
+        }
+        assert!(!is_own_call("clients/list"));
+        assert!(is_own_call("operator/support/leave"));
+    }
+}

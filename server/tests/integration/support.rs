@@ -1,0 +1,281 @@
+//! Support access on both databases: the coach grants it; an operator enters the workspace and
+//! reads it; every write (every server fn that is not a read) is refused; each read is in the
+//! coach's log and, when it concerned a client, in that client's; revoking or expiry refuses the
+//! operator's very next request.
+
+use crate::common;
+
+use app::server::support::READS;
+use common::checkins::Submission;
+use common::{Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+cases_on_both_backends!(
+    a_grant_lets_an_operator_read_until_it_is_revoked_or_expires,
+    support_is_refused_every_server_fn_that_is_not_a_read,
+);
+
+fn entries(page: &Value) -> Vec<(String, String, String)> {
+    page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default().to_owned(),
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["object"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (coach, client, client_id) = app.coach_and_client().await;
+    let checkin_id = app
+        .checkin_ok(&client, &Submission::default().field("weight", "80"))
+        .await;
+    let other = app.client();
+    app.signup_coach(&other, "Other Coach", "other@example.com")
+        .await;
+    let other_client = app
+        .create_client(&other, "Other Client", "otherclient@example.com")
+        .await;
+    let (operator, _) = app.operator("ops@example.com").await;
+
+    // Nothing is open: nothing to enter, and the coach's data stays out of reach.
+    assert_eq!(
+        app.ok(&operator, "operator/support/grants", &[]).await,
+        serde_json::json!([])
+    );
+    app.call(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", &"0".repeat(32))],
+    )
+    .await
+    .assert_refused(StatusCode::NOT_FOUND, "");
+    let refused = app
+        .call(&operator, "clients/get", &[("client_id", &client_id)])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The coach grants it, for one of the offered lengths.
+    assert_eq!(app.ok(&coach, "support/status", &[]).await, Value::Null);
+    app.call(&coach, "support/grant", &[("hours", "5"), ("message", "")])
+        .await
+        .assert_refused(StatusCode::BAD_REQUEST, "Hours");
+    let grant = app
+        .ok(
+            &coach,
+            "support/grant",
+            &[("hours", "1"), ("message", "The roster looks wrong.")],
+        )
+        .await;
+    let grant_id = grant["id"].as_str().unwrap().to_owned();
+    let status = app.ok(&coach, "support/status", &[]).await;
+    assert_eq!(status["id"], grant_id.as_str());
+    assert_eq!(status["message"], "The roster looks wrong.");
+    let hour = status["until"].as_i64().unwrap() - status["granted_at"].as_i64().unwrap();
+    assert_eq!(hour, 60 * 60 * 1000);
+
+    // The operator sees it and enters: the coach's pages and reads, as the coach's.
+    let open = app.ok(&operator, "operator/support/grants", &[]).await;
+    assert_eq!(open[0]["coach_email"], "casey@example.com");
+    assert_eq!(open[0]["message"], "The roster looks wrong.");
+    app.ok(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", &grant_id)],
+    )
+    .await;
+    let me = app.ok(&operator, "auth/me", &[]).await;
+    assert_eq!(me["role"], "coach");
+    assert_eq!(me["email"], "casey@example.com");
+    assert!(me["support_until"].is_i64());
+    let roster = app
+        .ok(
+            &operator,
+            "clients/list",
+            &[("query", ""), ("archived", "false"), ("page", "1")],
+        )
+        .await;
+    assert!(roster.to_string().contains("Riley Client"), "{roster}");
+    app.ok(&operator, "clients/get", &[("client_id", &client_id)])
+        .await;
+    app.ok(&operator, "checkins/get", &[("checkin_id", &checkin_id)])
+        .await;
+    let (status, _) = app.page(&operator, "/coach").await;
+    assert_eq!(status, StatusCode::OK);
+    // Only this workspace: another coach's client is not found.
+    app.call(&operator, "clients/get", &[("client_id", &other_client)])
+        .await
+        .assert_refused(StatusCode::NOT_FOUND, "");
+    // Writes are refused, whatever they are; so are exports.
+    for (endpoint, form) in [
+        (
+            "notes/create",
+            vec![("client_id", client_id.as_str()), ("body", "x")],
+        ),
+        ("clients/delete", vec![("client_id", client_id.as_str())]),
+        ("support/grant", vec![("hours", "72"), ("message", "")]),
+        ("account/password", vec![]),
+    ] {
+        let response = app.call(&operator, endpoint, &form).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{endpoint}");
+    }
+    let pdf = operator
+        .get(app.url(&format!("/api/checkins/{checkin_id}/pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::FORBIDDEN);
+    // The operator's own console still works.
+    app.ok(&operator, "operator/overview", &[]).await;
+
+    // The coach reads every step; the client reads what concerned them.
+    let log = app
+        .ok(
+            &coach,
+            "access_log/list",
+            &[("client_id", ""), ("actor", "support"), ("before", "0")],
+        )
+        .await;
+    let seen = entries(&log);
+    for wanted in [
+        (
+            "support",
+            "support_entered",
+            format!("support_grant:{grant_id}"),
+        ),
+        ("support", "support_read", "api:clients/list".to_owned()),
+        ("support", "support_read", format!("client:{client_id}")),
+        ("support", "support_read", format!("checkin:{checkin_id}")),
+        ("support", "support_read", "page:/coach".to_owned()),
+    ] {
+        let wanted = (wanted.0.to_owned(), wanted.1.to_owned(), wanted.2);
+        assert!(seen.contains(&wanted), "{wanted:?} not in {seen:?}");
+    }
+    assert!(log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["basis"] == format!("support_grant:{grant_id}").as_str()));
+    let mine = entries(
+        &app.ok(&client, "portal/access_log", &[("before", "0")])
+            .await,
+    );
+    assert!(
+        mine.contains(&(
+            "support".into(),
+            "support_read".into(),
+            format!("checkin:{checkin_id}")
+        )),
+        "{mine:?}"
+    );
+    assert!(
+        !mine.iter().any(|(_, _, object)| object.starts_with("api:")),
+        "the client sees only what concerned them: {mine:?}"
+    );
+
+    // Revoked: the very next request is refused, and the pages are the operator's again.
+    app.ok(&coach, "support/revoke", &[]).await;
+    let after = app
+        .call(&operator, "clients/get", &[("client_id", &client_id)])
+        .await;
+    assert_eq!(after.status, StatusCode::FORBIDDEN);
+    let (status, _) = app.page(&operator, "/coach").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.ok(&operator, "auth/me", &[]).await["role"], "admin");
+    app.call(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", &grant_id)],
+    )
+    .await
+    .assert_refused(StatusCode::NOT_FOUND, "");
+
+    // A new grant that runs out: the same.
+    let grant = app
+        .ok(&coach, "support/grant", &[("hours", "24"), ("message", "")])
+        .await;
+    let grant_id = grant["id"].as_str().unwrap().to_owned();
+    app.ok(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", &grant_id)],
+    )
+    .await;
+    app.ok(&operator, "clients/get", &[("client_id", &client_id)])
+        .await;
+    sqlx::query("UPDATE support_grants SET expires_at = $1 WHERE id = $2")
+        .bind(app::server::now_millis() - 1)
+        .bind(&grant_id)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    let expired = app
+        .call(&operator, "clients/get", &[("client_id", &client_id)])
+        .await;
+    assert_eq!(expired.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.ok(&coach, "support/status", &[]).await, Value::Null);
+    app.stop().await;
+}
+
+/// Every registered server fn but the reads and the operator's own calls is refused under a
+/// grant, before its arguments are even read: a new server fn is a write until it is listed.
+async fn support_is_refused_every_server_fn_that_is_not_a_read(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    let grant = app
+        .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
+        .await;
+    let (operator, _) = app.operator("ops@example.com").await;
+    app.ok(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", grant["id"].as_str().unwrap())],
+    )
+    .await;
+    let mut wrong = Vec::new();
+    for (path, _) in server_fn::axum::server_fn_paths() {
+        let endpoint = path.trim_start_matches("/api/").to_owned();
+        let own =
+            endpoint.starts_with("operator/") || endpoint == "auth/me" || endpoint == "auth/logout";
+        if own {
+            continue;
+        }
+        // Uploads are multipart: anything else is refused before it reaches the guard.
+        let status = if matches!(
+            endpoint.as_str(),
+            "sessions/transcript" | "portal/checkins/submit" | "coach/import"
+        ) {
+            let form = reqwest::multipart::Form::new().text("session_id", "x");
+            operator
+                .post(app.url(&format!("/api/{endpoint}")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        } else {
+            app.call(&operator, &endpoint, &[]).await.status
+        };
+        let is_read = READS.contains(&endpoint.as_str());
+        if is_read == (status == StatusCode::FORBIDDEN) {
+            wrong.push(format!(
+                "{endpoint}: {status} (listed as a read: {is_read})"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    app.stop().await;
+}
