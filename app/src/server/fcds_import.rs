@@ -251,15 +251,28 @@ fn client_profile(record: &Value, path: &str) -> Result<(ClientInput, bool), Pro
     Ok((profile, text(record, "status") == "archived"))
 }
 
+/// A field of a template that check-ins answer: its label, and the unit a bare number in it is in.
+struct CheckinField<'a> {
+    label: &'a str,
+    unit: Option<&'a str>,
+}
+
+/// The check-in templates' fields, by field id.
+type CheckinFields<'a> = BTreeMap<&'a str, CheckinField<'a>>;
+
+/// An answer's label: its own, else its template field's.
+fn answer_label<'a>(answer: &'a Value, fields: &CheckinFields<'a>) -> Option<&'a str> {
+    answer["label"]
+        .as_str()
+        .or_else(|| fields.get(text(answer, "field_id")).map(|f| f.label))
+}
+
 /// The metric an answer is for: by our field id (`field:<metric>`), or by its label or its
 /// template field's label.
-fn metric_of(answer: &Value, field_labels: &BTreeMap<&str, &str>) -> Option<Metric> {
+fn metric_of(answer: &Value, fields: &CheckinFields<'_>) -> Option<Metric> {
     let field_id = text(answer, "field_id");
     let by_id = field_id.strip_prefix("field:").unwrap_or(field_id);
-    let label = answer["label"]
-        .as_str()
-        .or_else(|| field_labels.get(field_id).copied())
-        .unwrap_or_default();
+    let label = answer_label(answer, fields).unwrap_or_default();
     let label = comparable_label(label);
     Metric::ALL.into_iter().find(|m| {
         m.key() == by_id
@@ -296,7 +309,7 @@ fn checkin(
     check_in: &Value,
     path: &str,
     submission: Option<&(String, &Value)>,
-    (field_labels, field_units): (&BTreeMap<&str, &str>, &BTreeMap<&str, &str>),
+    fields: &CheckinFields<'_>,
 ) -> Result<ImportCheckin, Problem> {
     let submitted_at = millis(
         text(check_in, "checked_in_at"),
@@ -316,13 +329,13 @@ fn checkin(
                 notes.insert(0, answer_texts(&answer["value"]).join(", "));
                 continue;
             }
-            match metric_of(answer, field_labels) {
+            match metric_of(answer, fields) {
                 Some(metric) => {
                     let si = metric.unit(Units::Metric);
                     // A bare number is in the answer's unit, else its field's, else SI.
                     let unit = answer["unit"]
                         .as_str()
-                        .or_else(|| field_units.get(text(answer, "field_id")).copied());
+                        .or_else(|| fields.get(text(answer, "field_id")).and_then(|f| f.unit));
                     let value = match (&answer["value"], unit) {
                         (bare @ (Value::Number(_) | Value::String(_)), Some(unit)) => {
                             let number = answer_texts(bare).join("");
@@ -344,11 +357,7 @@ fn checkin(
                     }
                 }
                 None => {
-                    let field_id = text(answer, "field_id");
-                    let label = answer["label"]
-                        .as_str()
-                        .or_else(|| field_labels.get(field_id).copied())
-                        .unwrap_or(field_id);
+                    let label = answer_label(answer, fields).unwrap_or(text(answer, "field_id"));
                     let value = answer_texts(&answer["value"]).join(", ");
                     if !value.is_empty() {
                         notes.push(format!("{label}: {value}"));
@@ -725,15 +734,20 @@ pub fn read(package: &Value, now: i64) -> Result<ImportPackage, Vec<Problem>> {
         .filter_map(|id| submissions_by_id.get(id))
         .map(|(_, s)| text(s, "form_template_id"))
         .collect();
-    let mut field_labels: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut field_units: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut checkin_fields = CheckinFields::new();
     for id in &checkin_templates {
         if let Some((_, template)) = templates_by_id.get(id) {
             for field in template["fields"].as_array().into_iter().flatten() {
-                field_labels.insert(text(field, "id"), text(field, "label"));
-                if let Some(unit) = field["unit"].as_str() {
-                    field_units.insert(text(field, "id"), unit);
-                }
+                let label = text(field, "label");
+                let unit = field["unit"].as_str();
+                // A later template's label wins; a unit, once known, stays unless replaced.
+                checkin_fields
+                    .entry(text(field, "id"))
+                    .and_modify(|known| {
+                        known.label = label;
+                        known.unit = unit.or(known.unit);
+                    })
+                    .or_insert(CheckinField { label, unit });
             }
         }
     }
@@ -765,8 +779,9 @@ pub fn read(package: &Value, now: i64) -> Result<ImportPackage, Vec<Problem>> {
             let submission = check_in["form_submission_id"]
                 .as_str()
                 .and_then(|id| submissions_by_id.get(id));
-            let units = (&field_labels, &field_units);
-            if let Some(parsed) = problems.keep(checkin(check_in, check_in_path, submission, units))
+            let fields = &checkin_fields;
+            if let Some(parsed) =
+                problems.keep(checkin(check_in, check_in_path, submission, fields))
             {
                 client.checkins.push(Sourced {
                     source_key: key(text(check_in, "id")),
@@ -958,12 +973,15 @@ mod tests {
 
     #[test]
     fn metrics_are_found_by_id_or_label() {
-        let labels = BTreeMap::from([
+        let fields: CheckinFields = [
             ("f:w", "Body weight"),
             ("f:bf", "BODY FAT"),
             ("f:x", "Mood?"),
-        ]);
-        let by = |field: &str| metric_of(&json!({"field_id": field}), &labels);
+        ]
+        .into_iter()
+        .map(|(id, label)| (id, CheckinField { label, unit: None }))
+        .collect();
+        let by = |field: &str| metric_of(&json!({"field_id": field}), &fields);
         assert_eq!(by("field:weight"), Some(Metric::Weight));
         assert_eq!(by("f:w"), Some(Metric::Weight));
         assert_eq!(by("f:bf"), Some(Metric::BodyFat));

@@ -63,16 +63,14 @@ pub async fn create(
     let now = now_millis();
     let key = keys::writable(keys::client(db, me.client_id()).await?)?;
     let mut tx = db.begin().await?;
-    insert_row(
-        &mut tx,
-        &key,
-        (me.coach_id(), me.client_id()),
-        checkin_id,
-        now,
-        input.feedback.as_str(),
-        &input.values,
-    )
-    .await?;
+    let row = CheckinRow {
+        id: checkin_id,
+        submitted_at: now,
+        reviewed_at: None,
+        feedback: input.feedback.as_str(),
+        values: &input.values,
+    };
+    insert_row(&mut tx, &key, (me.coach_id(), me.client_id()), &row).await?;
     for photo in photos {
         sqlx::query(
             "INSERT INTO checkin_photos (id, checkin_id, coach_id, client_id, slot, object_key, \
@@ -117,27 +115,36 @@ pub async fn create(
     })
 }
 
+/// A check-in's own row, as [`insert_row`] writes it.
+pub(super) struct CheckinRow<'a> {
+    pub id: &'a str,
+    pub submitted_at: i64,
+    /// Set for a check-in that is history rather than news (an imported one): it does not wait
+    /// in the inbox.
+    pub reviewed_at: Option<i64>,
+    pub feedback: &'a str,
+    pub values: &'a MetricValues,
+}
+
 /// Inserts a check-in's own row (values and note sealed with the client's `key`) in the
 /// caller's transaction; `client_id` is a proof's, or a client the caller made in it (an import).
 pub(super) async fn insert_row(
     tx: &mut Transaction<'static, Any>,
     key: &DataKey,
     (coach_id, client_id): (&str, &str),
-    checkin_id: &str,
-    submitted_at: i64,
-    feedback: &str,
-    values: &MetricValues,
+    row: &CheckinRow<'_>,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, feedback, sealed_values) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO checkins (id, coach_id, client_id, submitted_at, reviewed_at, feedback, \
+         sealed_values) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(checkin_id)
+    .bind(row.id)
     .bind(coach_id)
     .bind(client_id)
-    .bind(submitted_at)
-    .bind(key.seal(FEEDBACK, checkin_id, feedback))
-    .bind(seal_values(key, checkin_id, values))
+    .bind(row.submitted_at)
+    .bind(row.reviewed_at)
+    .bind(key.seal(FEEDBACK, row.id, row.feedback))
+    .bind(seal_values(key, row.id, row.values))
     .execute(&mut **tx)
     .await
     .map_err(internal)?;

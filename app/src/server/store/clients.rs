@@ -101,7 +101,7 @@ pub async fn create(
 ) -> Result<String, AppError> {
     // The client's row and their data key are made together, so no client is ever without one.
     let mut tx = db.begin().await?;
-    let (id, key) = insert(db, &mut tx, workspace, input).await?;
+    let (id, key) = insert(db, &mut tx, workspace, input, false).await?;
     tx.commit().await.map_err(internal)?;
     db.keyring().remember(&id, std::sync::Arc::new(key));
     Ok(id)
@@ -114,20 +114,22 @@ pub(super) async fn insert(
     tx: &mut Transaction<'static, Any>,
     workspace: &OwnedWorkspace,
     input: &ClientInput,
+    archived: bool,
 ) -> Result<(String, DataKey), AppError> {
     let id = new_id();
     let now = now_millis();
     let key = DataKey::generate();
     let sealed = key.seal_json(SEALED_PROFILE, &id, &SealedProfile::of(input));
     let sql = format!(
-        "INSERT INTO clients ({PROFILE_FIELDS}, id, coach_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO clients ({PROFILE_FIELDS}, id, coach_id, created_at, updated_at, archived) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     );
     bind_profile(sqlx::query(&sql), input, sealed)
         .bind(&id)
         .bind(workspace.coach_id())
         .bind(now)
         .bind(now)
+        .bind(i64::from(archived))
         .execute(&mut **tx)
         .await
         .map_err(duplicate_email)?;

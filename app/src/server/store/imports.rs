@@ -149,6 +149,33 @@ async fn remember(
     Ok(())
 }
 
+/// Whether the workspace has a package record already (`existing`); counted in `tally` if so.
+async fn already_imported(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    (coach_id, source_key): (&str, &str),
+    tally: &mut ImportTally,
+) -> Result<bool, AppError> {
+    let found = existing(tx, kind, coach_id, source_key).await?.is_some();
+    if found {
+        tally.existing += 1;
+    }
+    Ok(found)
+}
+
+/// Remembers what a package record became (`local_id`, just made), and counts it as new.
+async fn imported(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    (coach_id, source_key): (&str, &str),
+    local_id: &str,
+    tally: &mut ImportTally,
+) -> Result<(), AppError> {
+    remember(tx, kind, coach_id, source_key, local_id).await?;
+    tally.new += 1;
+    Ok(())
+}
+
 /// A refusal about one client, named by the client's place in the package.
 fn at_client(path: &str, err: AppError) -> AppError {
     match err {
@@ -168,11 +195,8 @@ async fn import_plan<K: PlanKind>(
     tally: &mut ImportTally,
 ) -> Result<(), AppError> {
     let coach_id = workspace.coach_id();
-    if existing(tx, Kind::Plan, coach_id, &plan.source_key)
-        .await?
-        .is_some()
-    {
-        tally.existing += 1;
+    let source = (coach_id, plan.source_key.as_str());
+    if already_imported(tx, Kind::Plan, source, tally).await? {
         return Ok(());
     }
     let body = plans::to_json::<K>(&plan.body)?;
@@ -184,9 +208,7 @@ async fn import_plan<K: PlanKind>(
         template_id: None,
     };
     let id = plans::insert::<K>(tx, key, workspace, &new).await?;
-    remember(tx, Kind::Plan, coach_id, &plan.source_key, &id).await?;
-    tally.new += 1;
-    Ok(())
+    imported(tx, Kind::Plan, source, &id, tally).await
 }
 
 /// Imports the package into the workspace, all of it or (on any error) none of it; with
@@ -213,86 +235,65 @@ pub async fn import(
     };
     let mut tx = db.begin().await?;
     for client in &package.clients {
-        let (client_id, key) =
-            match existing(&mut tx, Kind::Client, coach_id, &client.source_key).await? {
-                Some(id) => {
-                    report.clients.existing += 1;
-                    let key = keys::writable(keys::client(db, &id).await?)?;
-                    (id, key)
-                }
-                None => {
-                    let (id, key) = clients::insert(db, &mut tx, workspace, &client.profile)
-                        .await
-                        .map_err(|e| at_client(&client.path, e))?;
-                    if client.archived {
-                        sqlx::query("UPDATE clients SET archived = 1 WHERE id = $1")
-                            .bind(&id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(internal)?;
-                    }
-                    remember(&mut tx, Kind::Client, coach_id, &client.source_key, &id).await?;
-                    report.clients.new += 1;
-                    let key = Arc::new(key);
-                    new_keys.push((id.clone(), key.clone()));
-                    (id, key)
-                }
-            };
+        let (client_id, key) = match existing(&mut tx, Kind::Client, coach_id, &client.source_key)
+            .await?
+        {
+            Some(id) => {
+                report.clients.existing += 1;
+                let key = keys::writable(keys::client(db, &id).await?)?;
+                (id, key)
+            }
+            None => {
+                let profile = &client.profile;
+                let (id, key) = clients::insert(db, &mut tx, workspace, profile, client.archived)
+                    .await
+                    .map_err(|e| at_client(&client.path, e))?;
+                let source = (coach_id, client.source_key.as_str());
+                imported(&mut tx, Kind::Client, source, &id, &mut report.clients).await?;
+                let key = Arc::new(key);
+                new_keys.push((id.clone(), key.clone()));
+                (id, key)
+            }
+        };
         for checkin in &client.checkins {
-            if existing(&mut tx, Kind::Checkin, coach_id, &checkin.source_key)
-                .await?
-                .is_some()
-            {
-                report.checkins.existing += 1;
+            let (tally, source) = (
+                &mut report.checkins,
+                (coach_id, checkin.source_key.as_str()),
+            );
+            if already_imported(&mut tx, Kind::Checkin, source, tally).await? {
                 continue;
             }
             let id = new_id();
             let record = &checkin.record;
-            checkins::insert_row(
-                &mut tx,
-                &key,
-                (coach_id, &client_id),
-                &id,
-                record.submitted_at,
-                record.feedback.as_str(),
-                &record.values,
-            )
-            .await?;
-            // History, not news: an imported check-in does not wait in the inbox for review.
-            sqlx::query("UPDATE checkins SET reviewed_at = $1 WHERE id = $2")
-                .bind(now_millis())
-                .bind(&id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-            remember(&mut tx, Kind::Checkin, coach_id, &checkin.source_key, &id).await?;
-            report.checkins.new += 1;
+            let row = checkins::CheckinRow {
+                id: &id,
+                submitted_at: record.submitted_at,
+                // History, not news: an imported check-in does not wait in the inbox.
+                reviewed_at: Some(now_millis()),
+                feedback: record.feedback.as_str(),
+                values: &record.values,
+            };
+            checkins::insert_row(&mut tx, &key, (coach_id, &client_id), &row).await?;
+            imported(&mut tx, Kind::Checkin, source, &id, tally).await?;
         }
         for form in &client.forms {
-            if existing(&mut tx, Kind::GivenForm, coach_id, &form.source_key)
-                .await?
-                .is_some()
-            {
-                report.forms.existing += 1;
+            let (tally, source) = (&mut report.forms, (coach_id, form.source_key.as_str()));
+            if already_imported(&mut tx, Kind::GivenForm, source, tally).await? {
                 continue;
             }
             let record = &form.record;
-            let id = forms::insert_given(
-                &mut tx,
-                &forms::Given {
-                    coach_id,
-                    client_id: &client_id,
-                    form_id: None,
-                    definition: &record.definition,
-                    assigned_at: record.assigned_at,
-                    answered: record
-                        .submitted_at
-                        .map(|at| (&record.answers, key.as_ref(), at)),
-                },
-            )
-            .await?;
-            remember(&mut tx, Kind::GivenForm, coach_id, &form.source_key, &id).await?;
-            report.forms.new += 1;
+            let given = forms::Given {
+                coach_id,
+                client_id: &client_id,
+                form_id: None,
+                definition: &record.definition,
+                assigned_at: record.assigned_at,
+                answered: record
+                    .submitted_at
+                    .map(|at| (&record.answers, key.as_ref(), at)),
+            };
+            let id = forms::insert_given(&mut tx, &given).await?;
+            imported(&mut tx, Kind::GivenForm, source, &id, tally).await?;
         }
         for plan in &client.meal_plans {
             let tally = &mut report.plans;
@@ -306,16 +307,12 @@ pub async fn import(
         }
     }
     for form in &package.forms {
-        if existing(&mut tx, Kind::LibraryForm, coach_id, &form.source_key)
-            .await?
-            .is_some()
-        {
-            report.forms.existing += 1;
+        let (tally, source) = (&mut report.forms, (coach_id, form.source_key.as_str()));
+        if already_imported(&mut tx, Kind::LibraryForm, source, tally).await? {
             continue;
         }
         let id = forms::insert_library(&mut tx, workspace, &form.record).await?;
-        remember(&mut tx, Kind::LibraryForm, coach_id, &form.source_key, &id).await?;
-        report.forms.new += 1;
+        imported(&mut tx, Kind::LibraryForm, source, &id, tally).await?;
     }
     if let Some(key) = workspace_key {
         for plan in &package.meal_templates {
