@@ -302,12 +302,17 @@ async fn log_support_item_read(
     table: &str,
     id: &str,
 ) -> Result<(), AppError> {
-    if coach.support().is_none() {
+    let Some(visit) = coach.support() else {
         return Ok(());
-    }
+    };
+    let object = format!("{}:{id}", table.trim_end_matches('s'));
     // Forms are the coach's templates: no client.
     if table == "forms" {
-        return log_support_read(db, coach, None, format!("form:{id}")).await;
+        return visit.log_read(db, None, object).await;
+    }
+    // Logged already in this request: no need to look up whose it is.
+    if visit.has_logged(&object)? {
+        return Ok(());
     }
     let (client_id,): (Option<String>,) =
         sqlx::query_as(&format!("SELECT client_id FROM {table} WHERE id = $1"))
@@ -315,8 +320,7 @@ async fn log_support_item_read(
             .fetch_one(db.reader())
             .await
             .map_err(internal)?;
-    let object = format!("{}:{id}", table.trim_end_matches('s'));
-    log_support_read(db, coach, client_id.as_deref(), object).await
+    visit.log_read(db, client_id.as_deref(), object).await
 }
 
 /// One of the coach's clients, archived or not.
@@ -327,7 +331,8 @@ pub async fn client(
 ) -> Result<OwnedClient, AppError> {
     let sql = "SELECT id FROM clients WHERE id = $1 AND coach_id = $2";
     if coach_owns(db, sql, client_id, coach).await? {
-        log_support_read(db, coach, Some(client_id), format!("client:{client_id}")).await?;
+        let object = super::store::support::client_object(client_id);
+        log_support_read(db, coach, Some(client_id), object).await?;
         Ok(OwnedClient {
             coach_id: coach.user_id().to_owned(),
             client_id: client_id.to_owned(),

@@ -10,8 +10,10 @@
 //! extensions, and every principal made while the request runs (a page's panels call several
 //! server fns in-process) takes it from there instead of asking the database again. The visit
 //! also remembers what the request has logged, so a page whose panels prove the same client five
-//! times writes one entry for it, not five: that is what keeps a support page load within 10% of
-//! the coach's own (README, "Data export and support views").
+//! times writes one entry for it, not five. A client's page logs the page and the client in one
+//! transaction before it renders, so its panels find both logged: one write per page load is
+//! what keeps a support page load close to the coach's own (README, "Data export and support
+//! views").
 
 use super::http::error_response;
 use super::state::AppState;
@@ -99,7 +101,9 @@ pub struct SupportVisit {
     pub operator_id: String,
     pub grant_id: String,
     pub coach_id: String,
-    logged: Mutex<HashSet<(Option<String>, String)>>,
+    /// The objects (`kind:id`) this request has logged. An object names its client, so the
+    /// object alone says whether a read is already logged.
+    logged: Mutex<HashSet<String>>,
 }
 
 impl SupportVisit {
@@ -118,6 +122,17 @@ impl SupportVisit {
             .and_then(|parts| parts.extensions.get::<Arc<Self>>().cloned())
     }
 
+    fn logged(&self) -> Result<std::sync::MutexGuard<'_, HashSet<String>>, AppError> {
+        self.logged
+            .lock()
+            .map_err(|_| super::internal("support visit lock poisoned"))
+    }
+
+    /// Whether this request has already logged a read of `object`.
+    pub fn has_logged(&self, object: &str) -> Result<bool, AppError> {
+        Ok(self.logged()?.contains(object))
+    }
+
     /// Logs a read of `object` (of `client_id`'s data, if one) under the grant, before it is
     /// used; the same read again in this request is already logged. A read is marked only once
     /// its entry is written, so panels proving the same record at once may both write one (a
@@ -128,13 +143,7 @@ impl SupportVisit {
         client_id: Option<&str>,
         object: String,
     ) -> Result<(), AppError> {
-        let key = (client_id.map(str::to_owned), object);
-        let already = self
-            .logged
-            .lock()
-            .map_err(|_| super::internal("support visit lock poisoned"))?
-            .contains(&key);
-        if already {
+        if self.has_logged(&object)? {
             return Ok(());
         }
         store::support::record_access(
@@ -144,13 +153,35 @@ impl SupportVisit {
             &self.coach_id,
             client_id,
             AccessAction::SupportRead,
-            key.1.clone(),
+            object.clone(),
         )
         .await?;
-        self.logged
-            .lock()
-            .map_err(|_| super::internal("support visit lock poisoned"))?
-            .insert(key);
+        self.logged()?.insert(object);
+        Ok(())
+    }
+
+    /// Logs a coach page before it renders, and with a client's page (`/coach/clients/<id>`)
+    /// that client, in one transaction: the page's panels then find the client logged.
+    async fn log_page(&self, db: &crate::server::db::Db, path: &str) -> Result<(), AppError> {
+        let page = format!("page:{path}");
+        // Anything that is not an id cannot be a client: no lookup for it.
+        let named_client = path
+            .strip_prefix("/coach/clients/")
+            .and_then(|id| crate::domain::ObjectId::parse(id).ok());
+        let client_id = store::support::record_page(
+            db,
+            &self.operator_id,
+            &self.grant_id,
+            &self.coach_id,
+            page.clone(),
+            named_client.as_ref().map(|id| id.as_str()),
+        )
+        .await?;
+        let mut logged = self.logged()?;
+        logged.insert(page);
+        if let Some(id) = client_id {
+            logged.insert(store::support::client_object(&id));
+        }
         Ok(())
     }
 }
@@ -168,9 +199,7 @@ pub async fn admit_page(
         return Ok(None);
     };
     let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant.coach_id);
-    visit
-        .log_read(&state.db, None, format!("page:{path}"))
-        .await?;
+    visit.log_page(&state.db, path).await?;
     Ok(Some(visit))
 }
 

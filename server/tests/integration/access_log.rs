@@ -234,15 +234,6 @@ async fn the_log_pages_and_refuses_bad_filters(backend: Backend) {
     app.stop().await;
 }
 
-/// `coachroom audit verify` as the CLI runs it: its answer, or its one-line error.
-async fn audit(app: &TestApp) -> Result<String, String> {
-    coachroom_server::audit_command(
-        &app.command_config(|_| {}),
-        coachroom_server::config::AuditCommand::Verify,
-    )
-    .await
-}
-
 async fn exec(app: &TestApp, sql: &str) {
     sqlx::query(sql).execute(app.db.writer()).await.unwrap();
 }
@@ -255,7 +246,7 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
     app.login("casey@example.com", PASSWORD).await;
     app.login("riley@example.com", PASSWORD).await;
     drop((coach, client));
-    let said = audit(&app).await.unwrap();
+    let said = app.audit_verify().await.unwrap();
     assert!(said.contains("intact: 4 entries"), "{said}");
 
     // Edited: a sign-in is made to look like another account's.
@@ -264,7 +255,7 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
         "UPDATE access_log SET actor_id = 'someone-else' WHERE seq = 2",
     )
     .await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(err.contains("entry 2 was altered"), "{err}");
     exec(
         &app,
@@ -272,33 +263,33 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
          WHERE seq = 2",
     )
     .await;
-    audit(&app).await.expect("mended");
+    app.audit_verify().await.expect("mended");
 
     // Removed from the middle.
     exec(&app, "CREATE TABLE saved AS SELECT * FROM access_log").await;
     exec(&app, "DELETE FROM access_log WHERE seq = 3").await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(err.contains("entry 3 is missing"), "{err}");
     exec(
         &app,
         "INSERT INTO access_log SELECT * FROM saved WHERE seq = 3",
     )
     .await;
-    audit(&app).await.expect("mended");
+    app.audit_verify().await.expect("mended");
 
     // Moved: entries 1 and 2 swap places (every field but the number).
     exec(&app, "UPDATE access_log SET seq = 1000000 WHERE seq = 1").await;
     exec(&app, "UPDATE access_log SET seq = 1 WHERE seq = 2").await;
     exec(&app, "UPDATE access_log SET seq = 2 WHERE seq = 1000000").await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(err.contains("entry 1 does not start the chain"), "{err}");
     exec(&app, "DELETE FROM access_log").await;
     exec(&app, "INSERT INTO access_log SELECT * FROM saved").await;
-    audit(&app).await.expect("mended");
+    app.audit_verify().await.expect("mended");
 
     // The newest entry cut off.
     exec(&app, "DELETE FROM access_log WHERE seq = 4").await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(
         err.contains("the log ends at entry 3 but its head says 4"),
         "{err}"
@@ -308,7 +299,7 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
         "INSERT INTO access_log SELECT * FROM saved WHERE seq = 4",
     )
     .await;
-    audit(&app).await.expect("mended");
+    app.audit_verify().await.expect("mended");
 
     // An entry added at the end by hand (a copy of the newest, numbered on).
     exec(
@@ -317,10 +308,10 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
          object, basis, detail, notable, hash, hash FROM saved WHERE seq = 4",
     )
     .await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(err.contains("entry 5 was altered"), "{err}");
     exec(&app, "DELETE FROM access_log WHERE seq = 5").await;
-    audit(&app).await.expect("mended");
+    app.audit_verify().await.expect("mended");
 
     // The head's hash altered.
     let (head,): (String,) = sqlx::query_as("SELECT hash FROM access_log_head WHERE id = 1")
@@ -332,10 +323,10 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
         "UPDATE access_log_head SET hash = '2222222222222222222222222222222222222222222222222222222222222222'",
     )
     .await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(err.contains("the head was altered"), "{err}");
     exec(&app, &format!("UPDATE access_log_head SET hash = '{head}'")).await;
-    audit(&app).await.expect("mended");
+    app.audit_verify().await.expect("mended");
 
     // An entry's stored hash replaced by hand no longer matches the entry.
     exec(
@@ -344,12 +335,44 @@ async fn audit_verify_finds_any_tampering(backend: Backend) {
          WHERE seq = 2",
     )
     .await;
-    let err = audit(&app).await.unwrap_err();
+    let err = app.audit_verify().await.unwrap_err();
     assert!(err.contains("entry 2"), "{err}");
     exec(&app, "DELETE FROM access_log").await;
     exec(&app, "INSERT INTO access_log SELECT * FROM saved").await;
-    let said = audit(&app).await.unwrap();
+    let said = app.audit_verify().await.unwrap();
     assert!(said.contains("intact: 4 entries"), "{said}");
+
+    // Several entries appended at once (as a support page logs its page and client) chain
+    // like single ones, before and after them; the second of them, altered, is found.
+    let entry = |object: &str| Access {
+        object: Some(object.to_owned()),
+        ..Access::new(ActorKind::Operator, None, AccessAction::SignIn)
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    access_log::append(&mut tx, &entry("single:5"))
+        .await
+        .unwrap();
+    let several = [entry("several:6"), entry("several:7"), entry("several:8")];
+    access_log::append_all(&mut tx, &several).await.unwrap();
+    access_log::append(&mut tx, &entry("single:9"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let said = app.audit_verify().await.unwrap();
+    assert!(said.contains("intact: 9 entries"), "{said}");
+    let (objects,): (String,) = sqlx::query_as("SELECT object FROM access_log WHERE seq = 7")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(objects, "several:7");
+    exec(&app, "UPDATE access_log SET object = 'x' WHERE seq = 7").await;
+    let err = app.audit_verify().await.unwrap_err();
+    assert!(err.contains("entry 7 was altered"), "{err}");
+    exec(
+        &app,
+        "UPDATE access_log SET object = 'several:7' WHERE seq = 7",
+    )
+    .await;
 
     if backend == Backend::Sqlite {
         // The binary itself: exit status 2 and one line saying where.

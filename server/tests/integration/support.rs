@@ -111,6 +111,56 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
         .await;
     let (status, _) = app.page(&operator, "/coach").await;
     assert_eq!(status, StatusCode::OK);
+    // A client's page logs the page and that client together, in one append (consecutive
+    // entries, one timestamp); its panels, which all read the client, add no entry of their
+    // own. Another workspace's client id is only part of a page's path: no entry names it.
+    let support_log = || async {
+        app.ok(
+            &coach,
+            "access_log/list",
+            &[("client_id", ""), ("actor", "support"), ("before", "0")],
+        )
+        .await
+    };
+    let client_object = format!("client:{client_id}");
+    let client_reads = |log: &Value| entries(log).iter().filter(|e| e.2 == client_object).count();
+    let reads_before = client_reads(&support_log().await);
+    let client_page = format!("/coach/clients/{client_id}");
+    let (status, body) = app.page(&operator, &client_page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Riley Client"), "{body}");
+    let log = support_log().await;
+    assert_eq!(client_reads(&log), reads_before + 1, "{log}");
+    let newest_with = |object: &str| {
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["object"] == object)
+            .unwrap_or_else(|| panic!("{object} not in {log}"))
+            .clone()
+    };
+    let page_entry = newest_with(&format!("page:{client_page}"));
+    let client_entry = newest_with(&client_object);
+    assert_eq!(client_entry["client_id"], client_id.as_str());
+    assert!(page_entry["client_id"].is_null());
+    assert_eq!(
+        client_entry["seq"].as_i64().unwrap(),
+        page_entry["seq"].as_i64().unwrap() + 1
+    );
+    assert_eq!(client_entry["at"], page_entry["at"]);
+    let foreign_page = format!("/coach/clients/{other_client}");
+    app.page(&operator, &foreign_page).await;
+    let log = support_log().await;
+    assert_eq!(
+        log["entries"][0]["object"],
+        format!("page:{foreign_page}").as_str()
+    );
+    assert!(log["entries"][0]["client_id"].is_null(), "{log}");
+    assert!(!log.to_string().contains(&format!("client:{other_client}")));
+    // Entries appended together chain like any others.
+    let said = app.audit_verify().await.unwrap();
+    assert!(said.contains("intact"), "{said}");
     // Only this workspace: another coach's client is not found.
     app.call(&operator, "clients/get", &[("client_id", &other_client)])
         .await

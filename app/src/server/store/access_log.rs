@@ -104,14 +104,14 @@ pub async fn append(
     tx: &mut Transaction<'static, Any>,
     access: &Access<'_>,
 ) -> Result<(), AppError> {
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE access_log_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(internal)?;
-    let entry = Sealed {
+    append_all(tx, std::slice::from_ref(access)).await
+}
+
+/// An access as the entry that records it: `seq` in the chain, after `prev_hash`.
+fn sealed<'a>(seq: i64, at: i64, access: &'a Access<'a>, prev_hash: &'a str) -> Sealed<'a> {
+    Sealed {
         seq,
-        at: now_millis(),
+        at,
         coach_id: access.coach_id,
         client_id: access.client_id,
         actor_kind: access.actor.as_str(),
@@ -121,35 +121,85 @@ pub async fn append(
         basis: access.basis,
         detail: access.detail,
         notable: i64::from(is_notable(access.actor, access.action)),
-        prev_hash: &prev_hash,
-    };
-    let hash = entry.hash();
+        prev_hash,
+    }
+}
+
+/// The columns of an entry, in the order [`append_all`] binds them.
+const INSERT_COLUMNS: &str = "seq, at, coach_id, client_id, actor_kind, actor_id, action, \
+     object, basis, detail, notable, prev_hash, hash";
+/// The most entries one [`append_all`] takes: well inside either database's limit on a
+/// statement's parameters (13 a row).
+const APPEND_ALL_MAX: usize = 100;
+
+/// Appends entries in order inside the caller's transaction, as [`append`] does one: the head
+/// is moved past all of them at once and they go in as one statement, so a few entries cost
+/// what one does (a support page logs the page and its client together).
+pub async fn append_all(
+    tx: &mut Transaction<'static, Any>,
+    accesses: &[Access<'_>],
+) -> Result<(), AppError> {
+    if accesses.is_empty() {
+        return Ok(());
+    }
+    if accesses.len() > APPEND_ALL_MAX {
+        return Err(internal(format!(
+            "{} access log entries at once (at most {APPEND_ALL_MAX})",
+            accesses.len()
+        )));
+    }
+    let columns = INSERT_COLUMNS.split(',').count();
+    let count = i64::try_from(accesses.len()).map_err(internal)?;
+    let (last_seq, mut prev_hash): (i64, String) = sqlx::query_as(
+        "UPDATE access_log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+    )
+    .bind(count)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let at = now_millis();
+    // Each entry's seq, the hash it follows, and its own hash.
+    let mut chain: Vec<(i64, String, String)> = Vec::with_capacity(accesses.len());
+    for (seq, access) in (last_seq - count + 1..).zip(accesses) {
+        let hash = sealed(seq, at, access, &prev_hash).hash();
+        let prev = std::mem::replace(&mut prev_hash, hash.clone());
+        chain.push((seq, prev, hash));
+    }
     sqlx::query("UPDATE access_log_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
+        .bind(&prev_hash)
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
-    sqlx::query(
-        "INSERT INTO access_log (seq, at, coach_id, client_id, actor_kind, actor_id, action, \
-         object, basis, detail, notable, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(entry.coach_id)
-    .bind(entry.client_id)
-    .bind(entry.actor_kind)
-    .bind(entry.actor_id)
-    .bind(entry.action)
-    .bind(entry.object)
-    .bind(entry.basis)
-    .bind(entry.detail)
-    .bind(entry.notable)
-    .bind(entry.prev_hash)
-    .bind(&hash)
-    .execute(&mut **tx)
-    .await
-    .map_err(internal)?;
+    let placeholders: Vec<String> = (0..chain.len())
+        .map(|row| {
+            let first = row * columns + 1;
+            let params: Vec<String> = (first..first + columns).map(|n| format!("${n}")).collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO access_log ({INSERT_COLUMNS}) VALUES {}",
+        placeholders.join(", ")
+    );
+    let mut insert = sqlx::query(&sql);
+    for ((seq, prev, hash), access) in chain.iter().zip(accesses) {
+        let entry = sealed(*seq, at, access, prev);
+        insert = insert
+            .bind(entry.seq)
+            .bind(entry.at)
+            .bind(entry.coach_id)
+            .bind(entry.client_id)
+            .bind(entry.actor_kind)
+            .bind(entry.actor_id)
+            .bind(entry.action)
+            .bind(entry.object)
+            .bind(entry.basis)
+            .bind(entry.detail)
+            .bind(entry.notable)
+            .bind(entry.prev_hash)
+            .bind(hash.as_str());
+    }
+    insert.execute(&mut **tx).await.map_err(internal)?;
     Ok(())
 }
 

@@ -193,8 +193,32 @@ pub async fn open_by_id(db: &Db, grant_id: &str) -> Result<Option<OpenGrant>, Ap
     Ok(row.map(|(coach_id, until)| OpenGrant { coach_id, until }))
 }
 
+/// How the access log names a support read of one client (their profile, and everything
+/// shown with it).
+pub fn client_object(client_id: &str) -> String {
+    format!("client:{client_id}")
+}
+
+/// One access by an operator under a grant, as the access log records it.
+fn support_access<'a>(
+    operator_id: &'a str,
+    coach_id: &'a str,
+    basis: &'a str,
+    action: AccessAction,
+    client_id: Option<&'a str>,
+    object: String,
+) -> Access<'a> {
+    Access {
+        coach_id: Some(coach_id),
+        client_id,
+        object: Some(object),
+        basis: Some(basis),
+        ..Access::new(ActorKind::Support, Some(operator_id), action)
+    }
+}
+
 /// Records one access by an operator under a grant, before it happens: `object` is what was
-/// asked for (an endpoint, a page, a client), `client_id` whose data it was when one client's.
+/// asked for (an endpoint, an item, a client), `client_id` whose data it was when one client's.
 pub async fn record_access(
     db: &Db,
     operator_id: &str,
@@ -205,15 +229,55 @@ pub async fn record_access(
     object: String,
 ) -> Result<(), AppError> {
     let basis = grant_ref(grant_id);
-    access_log::record(
-        db,
-        &Access {
-            coach_id: Some(coach_id),
-            client_id,
-            object: Some(object),
-            basis: Some(&basis),
-            ..Access::new(ActorKind::Support, Some(operator_id), action)
-        },
-    )
-    .await
+    let access = support_access(operator_id, coach_id, &basis, action, client_id, object);
+    access_log::record(db, &access).await
+}
+
+/// Records a coach page an operator opens under a grant, before it renders. When the page is
+/// one client's (`named_client`, from its path) and that client is in the workspace, the client
+/// is logged too, in the same transaction: the page's panels all read that client, and one
+/// transaction is what keeps a support page load close to the coach's own. Returns the client
+/// logged, if any; an id from another workspace is logged as nothing more than the page.
+pub async fn record_page(
+    db: &Db,
+    operator_id: &str,
+    grant_id: &str,
+    coach_id: &str,
+    page: String,
+    named_client: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let basis = grant_ref(grant_id);
+    let mut tx = db.begin().await?;
+    let client_id: Option<String> = match named_client {
+        Some(id) => sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND coach_id = $2")
+            .bind(id)
+            .bind(coach_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?,
+        None => None,
+    };
+    let read = AccessAction::SupportRead;
+    let mut reads = vec![support_access(
+        operator_id,
+        coach_id,
+        &basis,
+        read,
+        None,
+        page,
+    )];
+    if let Some(id) = client_id.as_deref() {
+        let object = client_object(id);
+        reads.push(support_access(
+            operator_id,
+            coach_id,
+            &basis,
+            read,
+            Some(id),
+            object,
+        ));
+    }
+    access_log::append_all(&mut tx, &reads).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(client_id)
 }

@@ -247,6 +247,16 @@ impl TestApp {
         Config::from_cli(cli).expect("command config")
     }
 
+    /// `coachroom audit verify` as the CLI runs it, beside this app: its answer, or its one-line
+    /// error.
+    pub async fn audit_verify(&self) -> Result<String, String> {
+        coachroom_server::audit_command(
+            &self.command_config(|_| {}),
+            coachroom_server::config::AuditCommand::Verify,
+        )
+        .await
+    }
+
     /// The PostgreSQL URL of this app's database, when it runs on PostgreSQL.
     pub fn pg_url(&self) -> Option<String> {
         self.pg_database.as_deref().map(pg_url_for)
