@@ -192,11 +192,12 @@ pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     let session = principal::session().await?;
     let me = principal::current_user(&state, &session).await?;
     // An operator inside a workspace under its grant: the pages are the coach's, read-only.
-    if me.as_ref().is_some_and(|me| me.role == Role::Admin) {
-        if let Some((_, grant)) = support::session_grant(&state, &session).await? {
-            let coach = store::users::me(&state.db, &grant.coach_id).await?;
+    // On a page, the visit its guard admitted: the grant is not asked about twice.
+    if let Some(operator) = me.as_ref().filter(|me| me.role == Role::Admin) {
+        if let Some(visit) = support::current_visit(&state, &session, &operator.user_id).await? {
+            let coach = store::users::me(&state.db, &visit.coach_id).await?;
             return Ok(coach.map(|coach| Me {
-                support_until: Some(grant.until),
+                support_until: Some(visit.until),
                 ..coach
             }));
         }

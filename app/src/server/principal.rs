@@ -111,7 +111,7 @@ pub async fn principal_of(state: &AppState, session: &Session) -> Result<Princip
             user_id: me.user_id,
             support: None,
         }),
-        Role::Admin => match admitted_visit(state, session, &me.user_id).await? {
+        Role::Admin => match super::support::current_visit(state, session, &me.user_id).await? {
             Some(visit) => Principal::Support(SupportPrincipal { visit }),
             None => Principal::Operator(OperatorPrincipal {
                 user_id: me.user_id,
@@ -121,23 +121,6 @@ pub async fn principal_of(state: &AppState, session: &Session) -> Result<Princip
             user_id: me.user_id,
         }),
     })
-}
-
-/// The support visit an operator's request runs under: the one the guard admitted this request
-/// under (checked once per request), or, outside a guarded request, the session's open grant.
-async fn admitted_visit(
-    state: &AppState,
-    session: &Session,
-    operator_id: &str,
-) -> Result<Option<Arc<SupportVisit>>, AppError> {
-    if let Some(visit) = SupportVisit::of_request().filter(|v| v.operator_id == operator_id) {
-        return Ok(Some(visit));
-    }
-    Ok(super::support::session_grant(state, session)
-        .await?
-        .map(|(grant_id, grant)| {
-            SupportVisit::new(operator_id.to_owned(), grant_id, grant.coach_id)
-        }))
 }
 
 /// A coach, or 401 (anonymous) / 403 (another kind of account). An operator under the coach's

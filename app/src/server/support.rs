@@ -101,17 +101,24 @@ pub struct SupportVisit {
     pub operator_id: String,
     pub grant_id: String,
     pub coach_id: String,
+    /// When the grant ends (as it stood when this request was admitted).
+    pub until: i64,
     /// The objects (`kind:id`) this request has logged. An object names its client, so the
     /// object alone says whether a read is already logged.
     logged: Mutex<HashSet<String>>,
 }
 
 impl SupportVisit {
-    pub fn new(operator_id: String, grant_id: String, coach_id: String) -> Arc<Self> {
+    pub fn new(
+        operator_id: String,
+        grant_id: String,
+        grant: store::support::OpenGrant,
+    ) -> Arc<Self> {
         Arc::new(Self {
             operator_id,
             grant_id,
-            coach_id,
+            coach_id: grant.coach_id,
+            until: grant.until,
             logged: Mutex::default(),
         })
     }
@@ -186,6 +193,22 @@ impl SupportVisit {
     }
 }
 
+/// The support visit an operator's request runs under: the one the guard admitted this request
+/// under (its grant checked once per request), or, outside a guarded request, the session's open
+/// grant.
+pub async fn current_visit(
+    state: &AppState,
+    session: &Session,
+    operator_id: &str,
+) -> Result<Option<Arc<SupportVisit>>, AppError> {
+    if let Some(visit) = SupportVisit::of_request().filter(|v| v.operator_id == operator_id) {
+        return Ok(Some(visit));
+    }
+    Ok(session_grant(state, session)
+        .await?
+        .map(|(grant_id, grant)| SupportVisit::new(operator_id.to_owned(), grant_id, grant)))
+}
+
 /// Whether an operator may see a coach page: only inside a workspace under an open grant, and
 /// then the page is logged before it renders (`http::guard_pages` asks, and puts the visit in
 /// the request's extensions).
@@ -198,7 +221,7 @@ pub async fn admit_page(
     let Some((grant_id, grant)) = session_grant(state, session).await? else {
         return Ok(None);
     };
-    let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant.coach_id);
+    let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant);
     visit.log_page(&state.db, path).await?;
     Ok(Some(visit))
 }
@@ -239,7 +262,7 @@ pub async fn guard(
     if !READS.contains(&endpoint) {
         return error_response(&AppError::Forbidden);
     }
-    let visit = SupportVisit::new(operator_id, grant_id, grant.coach_id);
+    let visit = SupportVisit::new(operator_id, grant_id, grant);
     let object = format!("api:{endpoint}");
     if let Err(e) = visit.log_read(&state.db, None, object).await {
         return error_response(&e);
