@@ -11,7 +11,8 @@ then measures, printing one table:
 4. A client with 500 photos downloading their data (`/api/portal/export`): the ZIP's size, the
    time, and the server's peak RSS (the export streams, one photo in memory at a time).
 5. A coach's client page loaded by the coach, and by an operator under the coach's support grant
-   (every such request is logged first): median and p90 of 100 loads each.
+   (every such request is logged, the page held until its entry commits): median and p90 of
+   300 loads each, interleaved after 10 to warm up.
 
 `BENCH_ONLY=export,support` runs only the named parts (flood, uploads, export, support).
 """

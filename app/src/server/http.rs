@@ -124,13 +124,13 @@ pub async fn guard_pages(
             next.run(request).await
         }
         // An operator under a coach's open grant sees that coach's pages (read-only), each
-        // page logged before it renders.
+        // page logged (its answer held until the entry commits).
         Some(me) if me.role == Role::Admin && access == PageAccess::Only(Role::Coach) => {
             let path = request.uri().path().to_owned();
             match super::support::admit_page(&state, &session, &me.user_id, &path).await {
-                Ok(Some(visit)) => {
+                Ok(Some((visit, pending))) => {
                     request.extensions_mut().insert(visit);
-                    next.run(request).await
+                    pending.hold(next.run(request).await).await
                 }
                 Ok(None) => redirect(me.role.home_path()),
                 Err(err) => error_response(&err),

@@ -3,21 +3,27 @@
 //! [`guard`] asks whether that grant is still open: if not, everything but the operator's own
 //! calls is refused (403), so a revoke or an expiry takes effect on the very next request. While
 //! it is open, only the server fns in [`READS`] pass; every write is refused, whatever the UI
-//! shows. Each request that passes is logged before it runs, naming the grant; the proofs of
-//! one client (`authz::client`, `authz::checkin`) log that client too, so the client sees it.
+//! shows. Each request that passes is logged, naming the grant; the proofs of one client
+//! (`authz::client`, `authz::checkin`) log that client too, so the client sees it.
 //!
 //! The grant is checked once per request: the guard puts a [`SupportVisit`] in the request's
 //! extensions, and every principal made while the request runs (a page's panels call several
 //! server fns in-process) takes it from there instead of asking the database again. The visit
 //! also remembers what the request has logged, so a page whose panels prove the same client five
-//! times writes one entry for it, not five. A client's page logs the page and the client in one
-//! transaction before it renders, so its panels find both logged: one write per page load is
-//! what keeps a support page load close to the coach's own (README, "Data export and support
-//! views").
+//! times writes one entry for it, not five.
+//!
+//! The request's own entry (the page, and with a client's page that client, in one transaction;
+//! or the endpoint) is written while the request runs, not before: the request only reads, and
+//! its answer is held until the entry commits ([`PendingEntry::hold`]), so nothing it read
+//! leaves the server unlogged, and a failed entry fails the request. Overlapping the write with
+//! the rendering is what keeps a support page load close to the coach's own (README, "Data
+//! export and support views").
 
+use super::db::Db;
 use super::http::error_response;
 use super::state::AppState;
 use super::store;
+use super::store::access_log::Logged;
 use crate::domain::AccessAction;
 use crate::AppError;
 use axum::extract::{Request, State};
@@ -103,8 +109,9 @@ pub struct SupportVisit {
     pub coach_id: String,
     /// When the grant ends (as it stood when this request was admitted).
     pub until: i64,
-    /// The objects (`kind:id`) this request has logged. An object names its client, so the
-    /// object alone says whether a read is already logged.
+    /// The objects (`kind:id`) this request has logged, or is logging under a [`PendingEntry`]
+    /// its answer waits for. An object names its client, so the object alone says whether a
+    /// read is already logged.
     logged: Mutex<HashSet<String>>,
 }
 
@@ -146,7 +153,7 @@ impl SupportVisit {
     /// duplicate entry), but none reads before an entry for it exists.
     pub async fn log_read(
         &self,
-        db: &crate::server::db::Db,
+        db: &Db,
         client_id: Option<&str>,
         object: String,
     ) -> Result<(), AppError> {
@@ -167,29 +174,91 @@ impl SupportVisit {
         Ok(())
     }
 
-    /// Logs a coach page before it renders, and with a client's page (`/coach/clients/<id>`)
-    /// that client, in one transaction: the page's panels then find the client logged.
-    async fn log_page(&self, db: &crate::server::db::Db, path: &str) -> Result<(), AppError> {
-        let page = format!("page:{path}");
+    /// Marks `objects` logged for this request and starts writing their entries with
+    /// `write`: the request may read them at once, and [`PendingEntry::hold`] keeps its answer
+    /// until the write commits.
+    fn start_log<F>(&self, objects: Vec<String>, write: F) -> Result<PendingEntry, AppError>
+    where
+        F: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
+    {
+        self.logged()?.extend(objects);
+        Ok(PendingEntry(tokio::spawn(write)))
+    }
+
+    /// Starts logging a call to a read endpoint (`api:<endpoint>`), to be held by its answer.
+    fn start_call_log(&self, db: &Db, endpoint: &str) -> Result<PendingEntry, AppError> {
+        let object = Logged::Endpoint(endpoint).to_string();
+        let write = {
+            let (db, object) = (db.clone(), object.clone());
+            let (operator_id, grant_id) = (self.operator_id.clone(), self.grant_id.clone());
+            let coach_id = self.coach_id.clone();
+            async move {
+                store::support::record_access(
+                    &db,
+                    &operator_id,
+                    &grant_id,
+                    &coach_id,
+                    None,
+                    AccessAction::SupportRead,
+                    object,
+                )
+                .await
+            }
+        };
+        self.start_log(vec![object], write)
+    }
+
+    /// Starts logging a coach page, and with a client's page (`/coach/clients/<id>`) that
+    /// client, in one transaction, to be held by the rendered page. The client is marked logged
+    /// at once, so the page's panels do not log it again: if the id is in the workspace, the
+    /// transaction logs it; if not, every proof of it fails, and nothing of it is read.
+    fn start_page_log(&self, db: &Db, path: &str) -> Result<PendingEntry, AppError> {
+        let page = Logged::Page(path).to_string();
         // Anything that is not an id cannot be a client: no lookup for it.
         let named_client = path
             .strip_prefix("/coach/clients/")
-            .and_then(|id| crate::domain::ObjectId::parse(id).ok());
-        let client_id = store::support::record_page(
-            db,
-            &self.operator_id,
-            &self.grant_id,
-            &self.coach_id,
-            page.clone(),
-            named_client.as_ref().map(|id| id.as_str()),
-        )
-        .await?;
-        let mut logged = self.logged()?;
-        logged.insert(page);
-        if let Some(id) = client_id {
-            logged.insert(store::support::client_object(&id));
+            .and_then(|id| crate::domain::ObjectId::parse(id).ok())
+            .map(|id| id.as_str().to_owned());
+        let mut objects = vec![page.clone()];
+        objects.extend(
+            named_client
+                .as_deref()
+                .map(|id| Logged::Client(id).to_string()),
+        );
+        let write = {
+            let db = db.clone();
+            let (operator_id, grant_id) = (self.operator_id.clone(), self.grant_id.clone());
+            let coach_id = self.coach_id.clone();
+            async move {
+                store::support::record_page(
+                    &db,
+                    &operator_id,
+                    &grant_id,
+                    &coach_id,
+                    page,
+                    named_client.as_deref(),
+                )
+                .await
+            }
+        };
+        self.start_log(objects, write)
+    }
+}
+
+/// An access log entry being written while the request it records runs.
+#[must_use = "the request's answer must be held until its entry commits"]
+pub struct PendingEntry(tokio::task::JoinHandle<Result<(), AppError>>);
+
+impl PendingEntry {
+    /// The request's answer once its entry has committed, or the error if it did not: an
+    /// access that cannot be logged fails. Nothing of `response` has been sent yet (a streamed
+    /// body is only polled once it is returned), so nothing read leaves the server unlogged.
+    pub async fn hold(self, response: Response) -> Response {
+        match self.0.await {
+            Ok(Ok(())) => response,
+            Ok(Err(e)) => error_response(&e),
+            Err(e) => error_response(&super::internal(e)),
         }
-        Ok(())
     }
 }
 
@@ -210,20 +279,20 @@ pub async fn current_visit(
 }
 
 /// Whether an operator may see a coach page: only inside a workspace under an open grant, and
-/// then the page is logged before it renders (`http::guard_pages` asks, and puts the visit in
-/// the request's extensions).
+/// then the page's entry is started, to be held by the rendered page (`http::guard_pages` asks,
+/// and puts the visit in the request's extensions).
 pub async fn admit_page(
     state: &AppState,
     session: &Session,
     operator_id: &str,
     path: &str,
-) -> Result<Option<Arc<SupportVisit>>, AppError> {
+) -> Result<Option<(Arc<SupportVisit>, PendingEntry)>, AppError> {
     let Some((grant_id, grant)) = session_grant(state, session).await? else {
         return Ok(None);
     };
     let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant);
-    visit.log_page(&state.db, path).await?;
-    Ok(Some(visit))
+    let pending = visit.start_page_log(&state.db, path)?;
+    Ok(Some((visit, pending)))
 }
 
 /// The read-only guard for sessions under a grant (see the module docs).
@@ -263,12 +332,12 @@ pub async fn guard(
         return error_response(&AppError::Forbidden);
     }
     let visit = SupportVisit::new(operator_id, grant_id, grant);
-    let object = format!("api:{endpoint}");
-    if let Err(e) = visit.log_read(&state.db, None, object).await {
-        return error_response(&e);
-    }
+    let pending = match visit.start_call_log(&state.db, endpoint) {
+        Ok(pending) => pending,
+        Err(e) => return error_response(&e),
+    };
     request.extensions_mut().insert(visit);
-    next.run(request).await
+    pending.hold(next.run(request).await).await
 }
 
 #[cfg(test)]

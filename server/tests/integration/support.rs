@@ -14,6 +14,7 @@ use serde_json::Value;
 cases_on_both_backends!(
     a_grant_lets_an_operator_read_until_it_is_revoked_or_expires,
     support_is_refused_every_server_fn_that_is_not_a_read,
+    a_support_read_that_cannot_be_logged_is_not_answered,
 );
 
 fn entries(page: &Value) -> Vec<(String, String, String)> {
@@ -327,5 +328,80 @@ async fn support_is_refused_every_server_fn_that_is_not_a_read(backend: Backend)
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    app.stop().await;
+}
+
+/// Makes every access log entry whose object starts with `prefix` fail to insert, as a full disk
+/// or a broken database would.
+async fn refuse_entries(app: &TestApp, backend: Backend, prefix: &str) {
+    let statements = match backend {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_entries BEFORE INSERT ON access_log \
+             WHEN NEW.object LIKE '{prefix}%' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_entry() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER refuse_entries BEFORE INSERT ON access_log FOR EACH ROW \
+                 WHEN (NEW.object LIKE '{prefix}%') EXECUTE FUNCTION refuse_entry()"
+            ),
+        ],
+    };
+    for sql in statements {
+        sqlx::query(&sql).execute(app.db.writer()).await.unwrap();
+    }
+}
+
+async fn allow_entries(app: &TestApp, backend: Backend) {
+    let statements: &[&str] = match backend {
+        Backend::Sqlite => &["DROP TRIGGER refuse_entries"],
+        Backend::Postgres => &[
+            "DROP TRIGGER refuse_entries ON access_log",
+            "DROP FUNCTION refuse_entry()",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(app.db.writer()).await.unwrap();
+    }
+}
+
+/// A support page or call is logged while it runs; its answer waits for the entry, so one that
+/// cannot be logged answers with an error, and nothing it read leaves the server.
+async fn a_support_read_that_cannot_be_logged_is_not_answered(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let (coach, _client, client_id) = app.coach_and_client().await;
+    let grant = app
+        .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
+        .await;
+    let (operator, _) = app.operator("ops@example.com").await;
+    app.ok(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", grant["id"].as_str().unwrap())],
+    )
+    .await;
+    let client_page = format!("/coach/clients/{client_id}");
+    let roster = [("query", ""), ("archived", "false"), ("page", "1")];
+
+    refuse_entries(&app, backend, "page:").await;
+    let (status, body) = app.page(&operator, &client_page).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!body.contains("Riley Client"), "{body}");
+    allow_entries(&app, backend).await;
+    let (status, body) = app.page(&operator, &client_page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Riley Client"), "{body}");
+
+    refuse_entries(&app, backend, "api:").await;
+    let refused = app.call(&operator, "clients/list", &roster).await;
+    assert_eq!(refused.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!refused.body.to_string().contains("Riley Client"));
+    allow_entries(&app, backend).await;
+    let roster = app.ok(&operator, "clients/list", &roster).await;
+    assert!(roster.to_string().contains("Riley Client"), "{roster}");
     app.stop().await;
 }

@@ -2,7 +2,7 @@
 //! 72 hours, and can end it at any moment. Granting, revoking, an operator entering under a grant
 //! and every read they make are access-log entries.
 
-use super::access_log::{self, Access};
+use super::access_log::{self, Access, Logged};
 use super::keys;
 use crate::domain::{AccessAction, ActorKind, GrantedWorkspace, SupportGrant};
 use crate::server::authz::OwnedWorkspace;
@@ -19,7 +19,7 @@ pub const OPEN_GRANTS_LIMIT: i64 = 200;
 /// How the access log names a grant: the object of granting, revoking and entering, and the
 /// basis of every access under it.
 pub fn grant_ref(grant_id: &str) -> String {
-    format!("support_grant:{grant_id}")
+    Logged::SupportGrant(grant_id).to_string()
 }
 
 /// Ends the workspace's open grants, inside the caller's transaction; returns their ids.
@@ -193,12 +193,6 @@ pub async fn open_by_id(db: &Db, grant_id: &str) -> Result<Option<OpenGrant>, Ap
     Ok(row.map(|(coach_id, until)| OpenGrant { coach_id, until }))
 }
 
-/// How the access log names a support read of one client (their profile, and everything
-/// shown with it).
-pub fn client_object(client_id: &str) -> String {
-    format!("client:{client_id}")
-}
-
 /// One access by an operator under a grant, as the access log records it.
 fn support_access<'a>(
     operator_id: &'a str,
@@ -233,11 +227,11 @@ pub async fn record_access(
     access_log::record(db, &access).await
 }
 
-/// Records a coach page an operator opens under a grant, before it renders. When the page is
-/// one client's (`named_client`, from its path) and that client is in the workspace, the client
-/// is logged too, in the same transaction: the page's panels all read that client, and one
-/// transaction is what keeps a support page load close to the coach's own. Returns the client
-/// logged, if any; an id from another workspace is logged as nothing more than the page.
+/// Records a coach page an operator opens under a grant (while it renders; its answer waits
+/// for this). When the page is one client's (`named_client`, from its path) and that client is
+/// in the workspace, the client is logged too, in the same transaction: the page's panels all
+/// read that client, and one transaction is what keeps a support page load close to the
+/// coach's own. An id from another workspace is logged as nothing more than the page.
 pub async fn record_page(
     db: &Db,
     operator_id: &str,
@@ -245,7 +239,7 @@ pub async fn record_page(
     coach_id: &str,
     page: String,
     named_client: Option<&str>,
-) -> Result<Option<String>, AppError> {
+) -> Result<(), AppError> {
     let basis = grant_ref(grant_id);
     let mut tx = db.begin().await?;
     let client_id: Option<String> = match named_client {
@@ -267,7 +261,7 @@ pub async fn record_page(
         page,
     )];
     if let Some(id) = client_id.as_deref() {
-        let object = client_object(id);
+        let object = Logged::Client(id).to_string();
         reads.push(support_access(
             operator_id,
             coach_id,
@@ -278,6 +272,5 @@ pub async fn record_page(
         ));
     }
     access_log::append_all(&mut tx, &reads).await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(client_id)
+    tx.commit().await.map_err(internal)
 }
