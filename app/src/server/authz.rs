@@ -7,6 +7,7 @@
 use super::db::Db;
 use super::internal;
 use super::principal::{ClientPrincipal, CoachPrincipal};
+use super::store::access_log::Logged;
 use crate::domain::{ObjectId, PlanKind};
 use crate::AppError;
 use std::marker::PhantomData;
@@ -305,7 +306,7 @@ async fn log_support_item_read(
     let Some(visit) = coach.support() else {
         return Ok(());
     };
-    let object = format!("{}:{id}", table.trim_end_matches('s'));
+    let object = Logged::Record { table, id }.to_string();
     // Forms are the coach's templates: no client.
     if table == "forms" {
         return visit.log_read(db, None, object).await;
@@ -331,7 +332,7 @@ pub async fn client(
 ) -> Result<OwnedClient, AppError> {
     let sql = "SELECT id FROM clients WHERE id = $1 AND coach_id = $2";
     if coach_owns(db, sql, client_id, coach).await? {
-        let object = super::store::support::client_object(client_id);
+        let object = Logged::Client(client_id).to_string();
         log_support_read(db, coach, Some(client_id), object).await?;
         Ok(OwnedClient {
             coach_id: coach.user_id().to_owned(),
@@ -477,7 +478,11 @@ pub async fn checkin(
 ) -> Result<OwnedCheckin, AppError> {
     let sql = "SELECT client_id FROM checkins WHERE id = $1 AND coach_id = $2";
     let client_id = owning_client(db, sql, checkin_id, coach.user_id()).await?;
-    log_support_read(db, coach, Some(&client_id), format!("checkin:{checkin_id}")).await?;
+    let object = Logged::Record {
+        table: "checkins",
+        id: checkin_id,
+    };
+    log_support_read(db, coach, Some(&client_id), object.to_string()).await?;
     Ok(OwnedCheckin {
         coach_id: coach.user_id().to_owned(),
         client_id,

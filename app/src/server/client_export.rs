@@ -235,7 +235,7 @@ async fn start(state: &AppState, session: &Session) -> Result<Body, AppError> {
             state,
             AccessAction::ClientDataExported,
             Some(me.client_id()),
-            format!("client:{}", me.client_id()),
+            crate::server::store::access_log::Logged::Client(me.client_id()).to_string(),
         )
         .await?;
     let gathered = gather(state, &me).await?;

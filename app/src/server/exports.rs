@@ -7,7 +7,7 @@ use super::pdf::PlanPdf;
 use super::principal::{self, Principal};
 use super::state::AppState;
 use super::store;
-use super::store::access_log::Access;
+use super::store::access_log::{Access, Logged};
 use super::store::checkins::ExportHeader;
 use crate::domain::{date_label, AccessAction, ActorKind, CheckinDetail, PlanKind};
 use crate::AppError;
@@ -135,7 +135,11 @@ async fn load_checkin(
             state,
             AccessAction::CheckinPdfExported,
             Some(checkin.client_id()),
-            format!("checkin:{}", checkin.checkin_id()),
+            Logged::Record {
+                table: "checkins",
+                id: checkin.checkin_id(),
+            }
+            .to_string(),
         )
         .await?;
     let ttl = state.settings.file_url_ttl;

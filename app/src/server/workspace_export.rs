@@ -69,7 +69,7 @@ async fn start(state: &AppState, session: &Session) -> Result<Body, AppError> {
             state,
             AccessAction::WorkspaceExported,
             None,
-            format!("workspace:{}", coach.user_id()),
+            crate::server::store::access_log::Logged::Workspace(coach.user_id()).to_string(),
         )
         .await?;
     let (clients, clients_truncated) = authz::workspace_clients(&state.db, &workspace).await?;
@@ -165,7 +165,7 @@ async fn write_workspace(
                 state,
                 AccessAction::WorkspaceExported,
                 Some(client.client_id()),
-                format!("client:{}", client.client_id()),
+                crate::server::store::access_log::Logged::Client(client.client_id()).to_string(),
             )
             .await
             .map_err(|e| e.to_string())?;

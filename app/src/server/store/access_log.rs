@@ -23,6 +23,46 @@ use sqlx::{Any, Row, Transaction};
 /// Entries per page of the coach's and the client's views.
 pub const PAGE: i64 = 100;
 
+/// What an entry names, as its object or as the basis of an access: written `<kind>:<id>`, and
+/// spelled here only, so a thing has one name in the log wherever it was accessed from.
+#[derive(Debug, Clone, Copy)]
+pub enum Logged<'a> {
+    /// A coach's account (a platform event about them, not their data).
+    Coach(&'a str),
+    /// A coach's whole workspace (an export, an import, legal access to all of it).
+    Workspace(&'a str),
+    Client(&'a str),
+    /// A record of a workspace table (`checkins`, `goals`, ...), named by the table's singular.
+    Record {
+        table: &'a str,
+        id: &'a str,
+    },
+    DeletionRequest(&'a str),
+    SupportGrant(&'a str),
+    LegalRequest(&'a str),
+    /// A page an operator opened under a support grant, by its path.
+    Page(&'a str),
+    /// A server fn called under a support grant, by its endpoint (`clients/list`).
+    Endpoint(&'a str),
+}
+
+impl std::fmt::Display for Logged<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, id) = match *self {
+            Self::Coach(id) => ("coach", id),
+            Self::Workspace(id) => ("workspace", id),
+            Self::Client(id) => ("client", id),
+            Self::Record { table, id } => (table.trim_end_matches('s'), id),
+            Self::DeletionRequest(id) => ("deletion_request", id),
+            Self::SupportGrant(id) => ("support_grant", id),
+            Self::LegalRequest(id) => ("legal_request", id),
+            Self::Page(path) => ("page", path),
+            Self::Endpoint(endpoint) => ("api", endpoint),
+        };
+        write!(f, "{kind}:{id}")
+    }
+}
+
 /// One access to record.
 #[derive(Debug, Clone)]
 pub struct Access<'a> {
@@ -33,7 +73,7 @@ pub struct Access<'a> {
     /// The workspace whose data it was (`None` for platform events).
     pub coach_id: Option<&'a str>,
     pub client_id: Option<&'a str>,
-    /// `kind:id` of what was touched.
+    /// What was touched ([`Logged`]).
     pub object: Option<String>,
     pub basis: Option<&'a str>,
     pub detail: Option<&'a str>,

@@ -447,7 +447,7 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
         &super::access_log::Access {
             coach_id: Some(client.coach_id()),
             client_id: Some(client.client_id()),
-            object: asked.map(|(id,)| format!("deletion_request:{id}")),
+            object: asked.map(|(id,)| super::access_log::Logged::DeletionRequest(&id).to_string()),
             ..super::access_log::Access::new(
                 ActorKind::Coach,
                 Some(client.coach_id()),

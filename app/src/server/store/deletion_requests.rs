@@ -6,7 +6,7 @@ use crate::domain::{deletion_due_at, AccessAction, ActorKind, DeletionRequest, D
 use crate::server::authz::{ClientScope, ClientSelf, OwnedDeletionRequest, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{is_foreign_key_violation, is_unique_violation, Db};
-use crate::server::store::access_log::{self, Access};
+use crate::server::store::access_log::{self, Access, Logged};
 use crate::server::store::keys;
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -52,7 +52,7 @@ fn step<'a>(
     Access {
         coach_id: Some(scope.coach_id()),
         client_id: Some(scope.client_id()),
-        object: Some(format!("deletion_request:{request_id}")),
+        object: Some(Logged::DeletionRequest(request_id).to_string()),
         ..Access::new(actor, Some(actor_id), action)
     }
 }
@@ -162,7 +162,7 @@ pub async fn decline(
         &Access {
             coach_id: Some(request.coach_id()),
             client_id: Some(&client_id),
-            object: Some(format!("deletion_request:{}", request.item_id())),
+            object: Some(Logged::DeletionRequest(request.item_id()).to_string()),
             ..Access::new(
                 ActorKind::Coach,
                 Some(request.coach_id()),

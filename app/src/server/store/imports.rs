@@ -17,7 +17,7 @@ use crate::server::authz::OwnedWorkspace;
 use crate::server::crypto::DataKey;
 use crate::server::db::Db;
 use crate::server::fcds_import::{ImportPackage, ImportPlan};
-use crate::server::store::access_log::{self, Access};
+use crate::server::store::access_log::{self, Access, Logged};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
 use sqlx::{Any, Transaction};
@@ -333,7 +333,7 @@ pub async fn import(
         &mut tx,
         &Access {
             coach_id: Some(coach_id),
-            object: Some(format!("workspace:{coach_id}")),
+            object: Some(Logged::Workspace(coach_id).to_string()),
             detail: Some(&detail),
             ..Access::new(
                 ActorKind::Coach,

@@ -4,7 +4,7 @@
 //! an access-log entry whose basis names the request, so the log can hide them all until the
 //! coach may be told (`access_log::page`).
 
-use super::access_log::{self, Access};
+use super::access_log::{self, Access, Logged};
 use super::keys;
 use crate::domain::{
     AccessAction, ActorKind, LegalNotice, LegalRequestInput, LegalRequestView, LegalScope,
@@ -28,7 +28,7 @@ pub const APPROVAL_WINDOW_DAYS: i64 = 30;
 /// How the access log names a request: the object of recording and approving it, and the basis
 /// of everything done under it.
 pub fn request_ref(request_id: &str) -> String {
-    format!("legal_request:{request_id}")
+    Logged::LegalRequest(request_id).to_string()
 }
 
 /// The id of the coach with this login email, or a 400 naming the field.
@@ -66,7 +66,7 @@ pub async fn create(
                 // The answer tells the operator whether this person is the coach's client, so
                 // even a refused lookup is on the record (as a platform event: the coach is not
                 // told of a request that was never made).
-                let coach_ref = format!("coach:{coach_id}");
+                let coach_ref = Logged::Coach(coach_id).to_string();
                 access_log::record(
                     db,
                     &Access {
@@ -349,10 +349,13 @@ pub async fn record_export(
         &Access {
             coach_id: Some(request.coach_id()),
             client_id,
-            object: Some(match client_id {
-                Some(id) => format!("client:{id}"),
-                None => format!("workspace:{}", request.coach_id()),
-            }),
+            object: Some(
+                match client_id {
+                    Some(id) => Logged::Client(id),
+                    None => Logged::Workspace(request.coach_id()),
+                }
+                .to_string(),
+            ),
             basis: Some(&basis),
             ..Access::new(
                 ActorKind::Legal,
