@@ -206,7 +206,10 @@ pub async fn ai_calls() -> Result<Vec<AiCall>, AppError> {
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::own_workspace(&coach);
-    store::ai::calls_in_workspace(&state.db, &workspace, CALL_LOG_LIMIT).await
+    let calls = store::ai::calls_in_workspace(&state.db, &workspace, CALL_LOG_LIMIT).await?;
+    let shown = calls.iter().map(|call| call.client_id.as_str());
+    authz::log_support_list_read(&state.db, &coach, "ai/calls", shown).await?;
+    Ok(calls)
 }
 
 /// The AI calls that read the signed-in client's data, newest first.

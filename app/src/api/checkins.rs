@@ -75,7 +75,10 @@ pub async fn checkin_inbox(page: i64) -> Result<InboxPage, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
-    store::checkins::inbox(&state.db, &authz::own_workspace(&coach), page).await
+    let page = store::checkins::inbox(&state.db, &authz::own_workspace(&coach), page).await?;
+    let shown = page.items.iter().map(|item| item.client_id.as_str());
+    authz::log_support_list_read(&state.db, &coach, "checkins/inbox", shown).await?;
+    Ok(page)
 }
 
 /// One client's check-ins, newest first.

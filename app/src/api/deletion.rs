@@ -64,7 +64,10 @@ pub async fn open_deletion_requests() -> Result<Vec<DeletionRequest>, AppError> 
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::own_workspace(&coach);
-    store::deletion_requests::open_in_workspace(&state.db, &workspace).await
+    let requests = store::deletion_requests::open_in_workspace(&state.db, &workspace).await?;
+    let shown = requests.iter().map(|r| r.client_id.as_str());
+    authz::log_support_list_read(&state.db, &coach, "deletion_requests/list", shown).await?;
+    Ok(requests)
 }
 
 /// A client's newest deletion request, or `null`.

@@ -121,7 +121,13 @@ pub async fn form_responses(
         id => Some(authz::item::<FormItem>(&state.db, &coach, id).await?),
     };
     let workspace = authz::own_workspace(&coach);
-    store::forms::responses(&state.db, &workspace, client.as_ref(), form.as_ref()).await
+    let responses =
+        store::forms::responses(&state.db, &workspace, client.as_ref(), form.as_ref()).await?;
+    if client.is_none() {
+        let shown = responses.iter().map(|r| r.client_id.as_str());
+        authz::log_support_list_read(&state.db, &coach, "forms/responses", shown).await?;
+    }
+    Ok(responses)
 }
 
 /// The id of the form the client answers with each check-in, if any.

@@ -295,6 +295,23 @@ async fn log_support_read(
     }
 }
 
+/// Under a support grant, a list that shows several clients' data at once (the roster, the
+/// inbox, the deletion requests, ...) is an access to each of them: logged under every client
+/// it shows, before it is answered, so each client sees it in their own log. `endpoint` names
+/// the list. A list of one client's data needs none of this: its client proof logged the
+/// client.
+pub async fn log_support_list_read<'a>(
+    db: &Db,
+    coach: &CoachPrincipal,
+    endpoint: &str,
+    client_ids: impl IntoIterator<Item = &'a str>,
+) -> Result<(), AppError> {
+    match coach.support() {
+        Some(visit) => visit.log_list_read(db, endpoint, client_ids).await,
+        None => Ok(()),
+    }
+}
+
 /// Under a support grant, a proof of a workspace item (`table` is a constant naming a table with
 /// `id`, and `client_id` unless it is `forms`): logged under the item's client, if it has one.
 async fn log_support_item_read(

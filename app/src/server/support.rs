@@ -174,6 +174,41 @@ impl SupportVisit {
         Ok(())
     }
 
+    /// Logs a list read at `endpoint` under each client in `client_ids` it has not yet been
+    /// logged under in this request, all in one transaction.
+    pub async fn log_list_read<'a>(
+        &self,
+        db: &Db,
+        endpoint: &str,
+        client_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), AppError> {
+        let object = Logged::Endpoint(endpoint).to_string();
+        // The set holds objects; a list read under one client is its own entry.
+        let key = |client_id: &str| format!("{object} for {}", Logged::Client(client_id));
+        let fresh: Vec<&str> = {
+            let logged = self.logged()?;
+            let mut seen = HashSet::new();
+            client_ids
+                .into_iter()
+                .filter(|id| seen.insert(*id) && !logged.contains(&key(id)))
+                .collect()
+        };
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        store::support::record_list_read(
+            db,
+            &self.operator_id,
+            &self.grant_id,
+            &self.coach_id,
+            &object,
+            &fresh,
+        )
+        .await?;
+        self.logged()?.extend(fresh.into_iter().map(key));
+        Ok(())
+    }
+
     /// Marks `objects` logged for this request and starts writing their entries with
     /// `write`: the request may read them at once, and [`PendingEntry::hold`] keeps its answer
     /// until the write commits.

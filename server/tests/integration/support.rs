@@ -110,6 +110,8 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
         .await;
     app.ok(&operator, "checkins/get", &[("checkin_id", &checkin_id)])
         .await;
+    let inbox = app.ok(&operator, "checkins/inbox", &[("page", "1")]).await;
+    assert!(inbox.to_string().contains(&client_id), "{inbox}");
     let (status, _) = app.page(&operator, "/coach").await;
     assert_eq!(status, StatusCode::OK);
     // A client's page logs the page and that client together, in one append (consecutive
@@ -228,8 +230,15 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
         )),
         "{mine:?}"
     );
+    // A list that showed the client among others (the roster, the inbox) is in
+    // their log; a call that concerned no client (the endpoint entry of `clients/get`, whose
+    // client is logged as `client:`) is not.
+    for list in ["api:clients/list", "api:checkins/inbox"] {
+        let read = ("support".into(), "support_read".into(), list.to_owned());
+        assert!(mine.contains(&read), "{list} not in {mine:?}");
+    }
     assert!(
-        !mine.iter().any(|(_, _, object)| object.starts_with("api:")),
+        !mine.iter().any(|(_, _, object)| object == "api:clients/get"),
         "the client sees only what concerned them: {mine:?}"
     );
 

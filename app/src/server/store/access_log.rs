@@ -170,7 +170,7 @@ const INSERT_COLUMNS: &str = "seq, at, coach_id, client_id, actor_kind, actor_id
      object, basis, detail, notable, prev_hash, hash";
 /// The most entries one [`append_all`] takes: well inside either database's limit on a
 /// statement's parameters (13 a row).
-const APPEND_ALL_MAX: usize = 100;
+pub const APPEND_ALL_MAX: usize = 100;
 
 /// Appends entries in order inside the caller's transaction, as [`append`] does one: the head
 /// is moved past all of them at once and they go in as one statement, so a few entries cost

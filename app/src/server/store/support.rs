@@ -227,6 +227,38 @@ pub async fn record_access(
     access_log::record(db, &access).await
 }
 
+/// Records a list an operator read under a grant (`object`, an endpoint) once under each client
+/// whose data it showed, in one transaction, before it is answered.
+pub async fn record_list_read(
+    db: &Db,
+    operator_id: &str,
+    grant_id: &str,
+    coach_id: &str,
+    object: &str,
+    client_ids: &[&str],
+) -> Result<(), AppError> {
+    let basis = grant_ref(grant_id);
+    let reads: Vec<Access<'_>> = client_ids
+        .iter()
+        .map(|id| {
+            let read = AccessAction::SupportRead;
+            support_access(
+                operator_id,
+                coach_id,
+                &basis,
+                read,
+                Some(id),
+                object.to_owned(),
+            )
+        })
+        .collect();
+    let mut tx = db.begin().await?;
+    for chunk in reads.chunks(access_log::APPEND_ALL_MAX) {
+        access_log::append_all(&mut tx, chunk).await?;
+    }
+    tx.commit().await.map_err(internal)
+}
+
 /// Records a coach page an operator opens under a grant (while it renders; its answer waits
 /// for this). When the page is one client's (`named_client`, from its path) and that client is
 /// in the workspace, the client is logged too, in the same transaction: the page's panels all
