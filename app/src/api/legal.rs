@@ -54,6 +54,7 @@ pub async fn legal_requests() -> Result<Vec<LegalRequestView>, AppError> {
     use crate::server::{principal, state::AppState, store};
     let state = AppState::current()?;
     let operator = principal::require_operator(&state).await?;
+    store::operators::record_console_read(&state.db, &operator, "operator/legal/list").await?;
     store::legal::list(&state.db, operator.user_id()).await
 }
 

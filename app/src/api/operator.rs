@@ -130,7 +130,8 @@ pub async fn operator_login(email: String, password: String, code: String) -> Re
 pub async fn platform_overview() -> Result<OperatorOverview, AppError> {
     use crate::server::{principal, state::AppState, store};
     let state = AppState::current()?;
-    principal::require_operator(&state).await?;
+    let operator = principal::require_operator(&state).await?;
+    store::operators::record_console_read(&state.db, &operator, "operator/overview").await?;
     store::operators::overview(&state.db, state.recent_errors.snapshot()).await
 }
 
@@ -144,8 +145,9 @@ pub async fn platform_overview() -> Result<OperatorOverview, AppError> {
 pub async fn list_coach_accounts(after: String) -> Result<CoachAccountPage, AppError> {
     use crate::server::{principal, state::AppState, store};
     let state = AppState::current()?;
-    principal::require_operator(&state).await?;
+    let operator = principal::require_operator(&state).await?;
     let after = store::operators::coach_cursor(&after)?;
+    store::operators::record_console_read(&state.db, &operator, "operator/coaches/list").await?;
     store::operators::coach_page(&state.db, after).await
 }
 

@@ -66,7 +66,8 @@ pub async fn support_status() -> Result<Option<SupportGrant>, AppError> {
 pub async fn open_support_grants() -> Result<Vec<GrantedWorkspace>, AppError> {
     use crate::server::{principal, state::AppState, store};
     let state = AppState::current()?;
-    principal::require_operator(&state).await?;
+    let operator = principal::require_operator(&state).await?;
+    store::operators::record_console_read(&state.db, &operator, "operator/support/grants").await?;
     store::support::open_grants(&state.db).await
 }
 

@@ -110,10 +110,12 @@ pub enum AccessAction {
     LegalExported,
     WorkspaceExported,
     WorkspaceImported,
+    OperatorEnrolled,
+    OperatorRead,
 }
 
 impl AccessAction {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::SignIn,
         Self::PasswordChanged,
         Self::EmailChanged,
@@ -138,6 +140,8 @@ impl AccessAction {
         Self::LegalExported,
         Self::WorkspaceExported,
         Self::WorkspaceImported,
+        Self::OperatorEnrolled,
+        Self::OperatorRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -166,6 +170,8 @@ impl AccessAction {
             Self::LegalExported => "legal_exported",
             Self::WorkspaceExported => "workspace_exported",
             Self::WorkspaceImported => "workspace_imported",
+            Self::OperatorEnrolled => "operator_enrolled",
+            Self::OperatorRead => "operator_read",
         }
     }
 
@@ -199,6 +205,8 @@ impl AccessAction {
             Self::LegalExported => "Exported data under a legal request",
             Self::WorkspaceExported => "Exported the whole workspace",
             Self::WorkspaceImported => "Imported clients from another platform",
+            Self::OperatorEnrolled => "Made or reset an operator account (command line)",
+            Self::OperatorRead => "Viewed the operator console",
         }
     }
 

@@ -195,6 +195,48 @@ async fn the_console_counts_without_content_and_suspends_a_coach(backend: Backen
     app.call(&operator, "operator/coaches/list", &[("after", "x")])
         .await
         .assert_refused(StatusCode::BAD_REQUEST, "After");
+    // The operator's own steps are in the chain: made on the command line (no user acting),
+    // the password set, the sign-in, each console read. They are platform events, in no
+    // workspace's log.
+    let (operator_id,): (String,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = 'ops@example.com'")
+            .fetch_one(app.db.reader())
+            .await
+            .unwrap();
+    let steps: Vec<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT action, actor_id, object, coach_id FROM access_log \
+         WHERE actor_kind = 'operator' ORDER BY seq",
+    )
+    .fetch_all(app.db.reader())
+    .await
+    .unwrap();
+    let me = Some(operator_id.clone());
+    let endpoint = |e: &str| Some(format!("api:{e}"));
+    assert_eq!(
+        steps,
+        [
+            (
+                "operator_enrolled".into(),
+                None,
+                Some(format!("operator:{operator_id}")),
+                None
+            ),
+            ("password_changed".into(), me.clone(), None, None),
+            ("sign_in".into(), me.clone(), None, None),
+            (
+                "operator_read".into(),
+                me.clone(),
+                endpoint("operator/overview"),
+                None
+            ),
+            (
+                "operator_read".into(),
+                me.clone(),
+                endpoint("operator/coaches/list"),
+                None
+            ),
+        ]
+    );
 
     // A backup made beside the server shows as the last one.
     coachroom_server::backup_command(&app.command_config(|_| {}), None)

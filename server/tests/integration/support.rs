@@ -238,7 +238,9 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
         assert!(mine.contains(&read), "{list} not in {mine:?}");
     }
     assert!(
-        !mine.iter().any(|(_, _, object)| object == "api:clients/get"),
+        !mine
+            .iter()
+            .any(|(_, _, object)| object == "api:clients/get"),
         "the client sees only what concerned them: {mine:?}"
     );
 

@@ -29,6 +29,8 @@ pub const PAGE: i64 = 100;
 pub enum Logged<'a> {
     /// A coach's account (a platform event about them, not their data).
     Coach(&'a str),
+    /// An operator's account.
+    Operator(&'a str),
     /// A coach's whole workspace (an export, an import, legal access to all of it).
     Workspace(&'a str),
     Client(&'a str),
@@ -50,6 +52,7 @@ impl std::fmt::Display for Logged<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (kind, id) = match *self {
             Self::Coach(id) => ("coach", id),
+            Self::Operator(id) => ("operator", id),
             Self::Workspace(id) => ("workspace", id),
             Self::Client(id) => ("client", id),
             Self::Record { table, id } => (table.trim_end_matches('s'), id),

@@ -2,7 +2,7 @@
 //! a password and a TOTP code, platform health in counts, and coach accounts with suspension.
 //! Nothing here reads a client's name or any content.
 
-use super::access_log::{self, Access};
+use super::access_log::{self, Access, Logged};
 use super::keys;
 use crate::domain::{
     AccessAction, ActorKind, AiQueue, BackupSummary, CoachAccount, CoachAccountPage, Email,
@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::server::authz::ManagedCoachAccount;
 use crate::server::crypto::Field;
 use crate::server::db::{Backend, Db};
+use crate::server::principal::OperatorPrincipal;
 use crate::server::{digest_hex, internal, new_link_token, now_millis, totp};
 use crate::AppError;
 
@@ -68,6 +69,9 @@ pub async fn enrol(db: &Db, email: &Email, name: &PersonName) -> Result<Enrolled
     let secret = key.seal(TOTP_SECRET, &user_id, &totp::new_secret());
     let token = new_link_token();
     let now = now_millis();
+    // The new secret and link, the reset of an existing account, and the entry that records it
+    // are one transaction: the account is never reset unlogged.
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO operator_accounts (user_id, totp_secret, totp_last_step, setup_token_hash, \
          setup_expires_at, created_at) VALUES ($1, $2, 0, $3, $4, $5) \
@@ -80,12 +84,11 @@ pub async fn enrol(db: &Db, email: &Email, name: &PersonName) -> Result<Enrolled
     .bind(digest_hex(&token))
     .bind(now + SETUP_LIFETIME_MS)
     .bind(now)
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await
     .map_err(internal)?;
     if !created {
         // The old password stops working and every session ends.
-        let mut tx = db.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(NO_PASSWORD)
             .bind(&user_id)
@@ -93,13 +96,41 @@ pub async fn enrol(db: &Db, email: &Email, name: &PersonName) -> Result<Enrolled
             .await
             .map_err(internal)?;
         super::users::end_sessions(&mut tx, &user_id, None).await?;
-        tx.commit().await.map_err(internal)?;
     }
+    // Made on the command line: no user acted.
+    access_log::append(
+        &mut tx,
+        &Access {
+            object: Some(Logged::Operator(&user_id).to_string()),
+            detail: Some(if created { "created" } else { "reset" }),
+            ..Access::new(ActorKind::Operator, None, AccessAction::OperatorEnrolled)
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
     Ok(Enrolled {
         user_id,
         token,
         created,
     })
+}
+
+/// Records a read of the operator console (`endpoint`, e.g. `operator/coaches/list`) before it
+/// is answered: a platform event, in no workspace's log, but in the chain `audit verify` checks.
+pub async fn record_console_read(
+    db: &Db,
+    operator: &OperatorPrincipal,
+    endpoint: &str,
+) -> Result<(), AppError> {
+    let access = Access {
+        object: Some(Logged::Endpoint(endpoint).to_string()),
+        ..Access::new(
+            ActorKind::Operator,
+            Some(operator.user_id()),
+            AccessAction::OperatorRead,
+        )
+    };
+    access_log::record(db, &access).await
 }
 
 /// What a used, expired or unknown setup link answers.
@@ -182,6 +213,7 @@ pub async fn finish_setup(
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
+    access_log::append_account_event(&mut tx, user_id, AccessAction::PasswordChanged).await?;
     tx.commit().await.map_err(internal)?;
     Ok(true)
 }
