@@ -250,7 +250,17 @@ async fn insights_are_generated_reviewed_applied_and_shared(backend: Backend) {
     let shared_text = shared.to_string();
     assert!(!shared_text.contains("Knee pain") && !shared_text.contains("PRIVATE"));
 
-    // The call log: who, which model, tokens; never the content. The client sees it too.
+    // The access log has the call under the client; so does the call log, with who, which
+    // model, tokens; never the content. The client sees it too.
+    let log = app
+        .ok(
+            &coach,
+            "access_log/list",
+            &[("client_id", ""), ("actor", "ai"), ("before", "0")],
+        )
+        .await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(log["entries"][0]["action"], "ai_session_insights");
     let calls = app.ok(&coach, "ai/calls", &[]).await;
     assert_eq!(calls.as_array().unwrap().len(), 1);
     assert_eq!(calls[0]["purpose"], "session_insights");
@@ -523,6 +533,21 @@ async fn audio_is_transcribed_and_bad_audio_refused(backend: Backend) {
     failed.assert_refused(StatusCode::BAD_GATEWAY, "HTTP 500");
     let detail = app.ok(&coach, "sessions/get", &[("session_id", &id)]).await;
     assert_eq!(detail["transcript"], done.body["transcript"]);
+    // Each recording sent (the failed one too) is an access-log entry under the client; the
+    // refused ones were never sent and are not.
+    let log = app
+        .ok(
+            &coach,
+            "access_log/list",
+            &[("client_id", &client_id), ("actor", "ai"), ("before", "0")],
+        )
+        .await;
+    let sent: Vec<&Value> = log["entries"].as_array().unwrap().iter().collect();
+    assert_eq!(sent.len(), 2, "{log}");
+    assert!(
+        sent.iter().all(|e| e["action"] == "ai_transcription"),
+        "{log}"
+    );
     app.stop().await;
 }
 

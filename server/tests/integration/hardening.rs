@@ -827,6 +827,25 @@ async fn login_email_changes_answer_alike_and_need_the_link(backend: Backend) {
         .ok(&coach, "clients/get", &[("client_id", &riley_id)])
         .await;
     assert_eq!(profile["email"], "new.riley@example.com");
+    // The change is in the coach's log, under Riley, once (asking for it changed nothing).
+    let log = app
+        .ok(
+            &coach,
+            "access_log/list",
+            &[
+                ("client_id", &riley_id),
+                ("actor", "client"),
+                ("before", "0"),
+            ],
+        )
+        .await;
+    let changes = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "email_changed")
+        .count();
+    assert_eq!(changes, 1, "{log}");
     // A link works once.
     app.call(&riley, "account/email/confirm", &[("token", &token)])
         .await

@@ -246,6 +246,25 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
 
     // Revoked: the very next request is refused, and the pages are the operator's again.
     app.ok(&coach, "support/revoke", &[]).await;
+    let coach_steps = entries(
+        &app.ok(
+            &coach,
+            "access_log/list",
+            &[("client_id", ""), ("actor", "coach"), ("before", "0")],
+        )
+        .await,
+    );
+    for action in ["support_granted", "support_revoked"] {
+        let step = (
+            "coach".to_owned(),
+            action.to_owned(),
+            format!("support_grant:{grant_id}"),
+        );
+        assert!(
+            coach_steps.contains(&step),
+            "{step:?} not in {coach_steps:?}"
+        );
+    }
     let after = app
         .call(&operator, "clients/get", &[("client_id", &client_id)])
         .await;
