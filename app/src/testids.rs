@@ -327,6 +327,7 @@ testids! {
     CLIENT_AI_TOGGLE = "client-ai-toggle";
     AI_CALLS = "ai-calls";
     AI_CALL_ROW = "ai-call-row";
+    AI_ACCESS_LOG_LINK = "ai-access-log-link";
     NAV_AI = "nav-ai";
     ACCESS_LOG_PAGE = "access-log-page";
     ACCESS_LOG_ACTOR = "access-log-actor";

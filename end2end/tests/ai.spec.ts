@@ -124,4 +124,7 @@ test('the coach drafts a check-in reply with AI, edits it and sends it', async (
   await coach.getByTestId(id.NAV_AI).click();
   await expect(coach.getByTestId(id.AI_CALL_ROW).first()).toContainText('Check-in reply draft');
   await expect(coach.getByTestId(id.AI_CALLS)).not.toContainText('walks are paying off');
+  // Its record is the access log, one link away.
+  await coach.getByTestId(id.AI_ACCESS_LOG_LINK).click();
+  await expect(coach.getByTestId(id.ACCESS_LOG_ROW).first()).toContainText('Read a check-in to draft a reply');
 });

@@ -314,6 +314,7 @@ export const REPLY_DRAFT_ERROR = 'reply-draft-error';
 export const CLIENT_AI_TOGGLE = 'client-ai-toggle';
 export const AI_CALLS = 'ai-calls';
 export const AI_CALL_ROW = 'ai-call-row';
+export const AI_ACCESS_LOG_LINK = 'ai-access-log-link';
 export const NAV_AI = 'nav-ai';
 export const ACCESS_LOG_PAGE = 'access-log-page';
 export const ACCESS_LOG_ACTOR = 'access-log-actor';

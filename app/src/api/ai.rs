@@ -211,17 +211,3 @@ pub async fn ai_calls() -> Result<Vec<AiCall>, AppError> {
     authz::log_support_list_read(&state.db, &coach, "ai/calls", shown).await?;
     Ok(calls)
 }
-
-/// The AI calls that read the signed-in client's data, newest first.
-#[server(
-    prefix = "/api",
-    endpoint = "portal/ai_calls",
-    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
-)]
-pub async fn my_ai_calls() -> Result<Vec<AiCall>, AppError> {
-    use crate::server::{authz, principal, state::AppState, store};
-    let state = AppState::current()?;
-    let client = principal::require_client(&state).await?;
-    let me = authz::client_self(&state.db, &client).await?;
-    store::ai::calls_about(&state.db, &me, CALL_LOG_LIMIT).await
-}

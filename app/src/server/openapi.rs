@@ -588,7 +588,6 @@ pub fn document() -> Value {
     doc.op::<ai::ApplyInsights>();
     doc.op::<ai::DraftCheckinReply>();
     doc.op::<ai::AiCalls>();
-    doc.op::<ai::MyAiCalls>();
 
     doc.op::<access_log::WorkspaceAccessLog>();
     doc.op::<access_log::MyAccessLog>();

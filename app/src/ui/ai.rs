@@ -4,7 +4,7 @@
 
 use crate::api::ai::{
     ai_calls, client_ai_enabled, draft_checkin_reply, get_ai_status, get_session_insights,
-    my_ai_calls, ApplyInsights, GenerateInsights, SaveInsights, SetClientAi,
+    ApplyInsights, GenerateInsights, SaveInsights, SetClientAi,
 };
 use crate::domain::{
     date_time_label, AiCall, Insights, InsightsJob, JobStatus, Role, SessionInsights,
@@ -315,11 +315,11 @@ pub fn ClientAiToggle(client_id: String) -> impl IntoView {
 }
 
 #[component]
-fn CallRows(calls: Vec<AiCall>, show_client: bool) -> impl IntoView {
+fn CallRows(calls: Vec<AiCall>) -> impl IntoView {
     view! {
         <table data-testid=testids::AI_CALLS>
             <thead><tr>
-                <th>"When (UTC)"</th><th>"What"</th>{show_client.then(|| view! { <th>"Client"</th> })}
+                <th>"When (UTC)"</th><th>"What"</th><th>"Client"</th>
                 <th>"Model"</th><th>"Tokens in / out"</th><th>"Result"</th>
             </tr></thead>
             <tbody>
@@ -327,7 +327,7 @@ fn CallRows(calls: Vec<AiCall>, show_client: bool) -> impl IntoView {
                     <tr data-testid=testids::AI_CALL_ROW>
                         <td>{date_time_label(call.at)}</td>
                         <td>{call.purpose.label()}</td>
-                        {show_client.then(|| view! { <td>{call.client_name.clone()}</td> })}
+                        <td>{call.client_name.clone()}</td>
                         <td>{call.model.clone()}</td>
                         <td>{format!("{} / {}", call.prompt_tokens, call.completion_tokens)}</td>
                         <td>{call.error.clone().unwrap_or_else(|| "OK".into())}</td>
@@ -338,7 +338,7 @@ fn CallRows(calls: Vec<AiCall>, show_client: bool) -> impl IntoView {
     }
 }
 
-/// `/coach/ai`: whether AI is set up, and every AI call in the workspace.
+/// `/coach/ai`: whether AI is set up, and what each AI call used (its record is the access log).
 #[component]
 pub fn AiPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| get_ai_status());
@@ -355,22 +355,10 @@ pub fn AiPage() -> impl IntoView {
             })}
         </section>
         <section class="card">
-            <h2>"AI calls"</h2>
-            <p class="muted">"Every call: when, what for, about whom, the model and tokens. The content is never kept. Your clients see the calls about them."</p>
-            {loaded_list(calls, "No AI calls yet.", |calls| view! { <CallRows calls show_client=true /> })}
-        </section>
-    }
-}
-
-/// The client's view of AI calls that read their data, in the portal.
-#[component]
-pub fn MyAiCallsPanel() -> impl IntoView {
-    let calls = Resource::new(|| (), |_| my_ai_calls());
-    view! {
-        <section class="card">
-            <h2>"AI use of your data"</h2>
-            <p class="muted">"Each time your coach used AI with your data: when, what for and which model. The content is never kept."</p>
-            {loaded_list(calls, "Your coach has not used AI with your data.", |calls| view! { <CallRows calls show_client=false /> })}
+            <h2>"AI usage"</h2>
+            <p class="muted">"Each call's tokens and outcome, to see what AI costs you and when it failed. The content is never kept. What AI read, and about whom, is recorded in the access log, which your clients see too."</p>
+            <p><a href="/coach/access-log?actor=ai" data-testid=testids::AI_ACCESS_LOG_LINK>"AI in the access log"</a></p>
+            {loaded_list(calls, "No AI calls yet.", |calls| view! { <CallRows calls /> })}
         </section>
     }
 }

@@ -5,7 +5,6 @@ use crate::api::portal::{get_portal_home, UpdateContact};
 use crate::domain::{InviteStatus, NewPassword, Role};
 use crate::testids;
 use crate::ui::access_log::MyAccessLogLink;
-use crate::ui::ai::MyAiCallsPanel;
 use crate::ui::auth::FormError;
 use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
@@ -94,7 +93,6 @@ fn PortalHomeView() -> impl IntoView {
         <MySessionsPanel />
         <MyCheckinsPanel />
         <ProgressSection viewer=Viewer::Client />
-        <MyAiCallsPanel />
         <MyAccessLogLink />
         <MyDataExportCard />
         <MyDeletionCard />

@@ -893,7 +893,6 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
         ),
         ("ai/status", |_, _| none(), ANY_COACH),
         ("ai/calls", |_, _| none(), ANY_COACH),
-        ("portal/ai_calls", |_, _| none(), ANY_CLIENT),
         (
             "access_log/list",
             |w, _| pairs(&[("client_id", &w.client_id), ("actor", ""), ("before", "0")]),

@@ -203,7 +203,9 @@ async fn the_console_counts_without_content_and_suspends_a_coach(backend: Backen
             .fetch_one(app.db.reader())
             .await
             .unwrap();
-    let steps: Vec<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    // (action, actor_id, object, coach_id)
+    type Step = (String, Option<String>, Option<String>, Option<String>);
+    let steps: Vec<Step> = sqlx::query_as(
         "SELECT action, actor_id, object, coach_id FROM access_log \
          WHERE actor_kind = 'operator' ORDER BY seq",
     )

@@ -4,7 +4,7 @@ use crate::domain::{
     AccessAction, ActionItemInput, ActorKind, AiCall, AiPurpose, Insights, InsightsJob, JobStatus,
     SessionInsights,
 };
-use crate::server::authz::{AiSubject, ClientScope, OwnedClient, OwnedSession, OwnedWorkspace};
+use crate::server::authz::{AiSubject, OwnedClient, OwnedSession, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, Db};
 use crate::server::store::{access_log, keys};
@@ -162,25 +162,6 @@ pub async fn calls_in_workspace(
          WHERE a.coach_id = $1 ORDER BY a.created_at DESC, a.id LIMIT $2"
     ))
     .bind(workspace.coach_id())
-    .bind(limit)
-    .fetch_all(db.reader())
-    .await
-    .map_err(internal)?;
-    rows.iter().map(call).collect()
-}
-
-/// The newest AI calls that read this client's data (their coach's or the client's own view).
-pub async fn calls_about(
-    db: &Db,
-    client: &impl ClientScope,
-    limit: i64,
-) -> Result<Vec<AiCall>, AppError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {CALL_COLUMNS} FROM ai_calls a JOIN clients c ON c.id = a.client_id \
-         WHERE a.client_id = $1 AND a.coach_id = $2 ORDER BY a.created_at DESC, a.id LIMIT $3"
-    ))
-    .bind(client.client_id())
-    .bind(client.coach_id())
     .bind(limit)
     .fetch_all(db.reader())
     .await
