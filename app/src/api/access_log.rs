@@ -38,7 +38,16 @@ pub async fn workspace_access_log(
         actor: ActorKind::parse_filter(&actor)?,
         before: crate::domain::log_cursor(before)?,
     };
-    access_log::workspace_page(&state.db, &workspace, &filter).await
+    let page = access_log::workspace_page(&state.db, &workspace, &filter).await?;
+    // An entry names its client: the page shows each named client's activity. A deleted
+    // client (no name) has nothing left to read.
+    let shown = page
+        .entries
+        .iter()
+        .filter(|entry| entry.client_name.is_some())
+        .filter_map(|entry| entry.client_id.as_deref());
+    authz::log_support_list_read(&state.db, &coach, "access_log/list", shown).await?;
+    Ok(page)
 }
 
 /// Every access to the signed-in client's data that was not their coach or themself at work

@@ -88,5 +88,8 @@ pub async fn legal_notices() -> Result<Vec<LegalNotice>, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
-    store::legal::notices(&state.db, &authz::own_workspace(&coach)).await
+    let notices = store::legal::notices(&state.db, &authz::own_workspace(&coach)).await?;
+    let shown = notices.iter().filter_map(|n| n.client_id.as_deref());
+    authz::log_support_list_read(&state.db, &coach, "legal/notices", shown).await?;
+    Ok(notices)
 }

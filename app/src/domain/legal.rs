@@ -149,6 +149,7 @@ pub struct LegalNotice {
     pub scope: LegalScope,
     /// The client concerned, for a one-client request (`None` once deleted, or for the
     /// workspace).
+    pub client_id: Option<String>,
     pub client_name: Option<String>,
     pub reason: String,
     pub reference: String,

@@ -244,16 +244,20 @@ impl SupportVisit {
     }
 
     /// Starts logging a coach page, and with a client's page (`/coach/clients/<id>`) that
-    /// client, in one transaction, to be held by the rendered page. The client is marked logged
-    /// at once, so the page's panels do not log it again: if the id is in the workspace, the
-    /// transaction logs it; if not, every proof of it fails, and nothing of it is read.
-    fn start_page_log(&self, db: &Db, path: &str) -> Result<PendingEntry, AppError> {
+    /// client, in one transaction, to be held by the rendered page. Whether the id is one of
+    /// the workspace's clients is settled first: only then is the client marked logged (so the
+    /// page's panels do not log it again), and the entry names them whatever happens to them
+    /// while the page renders (deleted meanwhile, they were still read).
+    async fn start_page_log(&self, db: &Db, path: &str) -> Result<PendingEntry, AppError> {
         let page = Logged::Page(path).to_string();
         // Anything that is not an id cannot be a client: no lookup for it.
-        let named_client = path
+        let named_client = match path
             .strip_prefix("/coach/clients/")
             .and_then(|id| crate::domain::ObjectId::parse(id).ok())
-            .map(|id| id.as_str().to_owned());
+        {
+            Some(id) => store::support::workspace_client(db, &self.coach_id, id.as_str()).await?,
+            None => None,
+        };
         let mut objects = vec![page.clone()];
         objects.extend(
             named_client
@@ -326,7 +330,7 @@ pub async fn admit_page(
         return Ok(None);
     };
     let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant);
-    let pending = visit.start_page_log(&state.db, path)?;
+    let pending = visit.start_page_log(&state.db, path).await?;
     Ok(Some((visit, pending)))
 }
 

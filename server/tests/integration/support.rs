@@ -15,6 +15,7 @@ cases_on_both_backends!(
     a_grant_lets_an_operator_read_until_it_is_revoked_or_expires,
     support_is_refused_every_server_fn_that_is_not_a_read,
     a_support_read_that_cannot_be_logged_is_not_answered,
+    a_list_of_many_clients_is_logged_under_each,
 );
 
 fn entries(page: &Value) -> Vec<(String, String, String)> {
@@ -112,6 +113,12 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
         .await;
     let inbox = app.ok(&operator, "checkins/inbox", &[("page", "1")]).await;
     assert!(inbox.to_string().contains(&client_id), "{inbox}");
+    let about_riley = [
+        ("client_id", client_id.as_str()),
+        ("actor", ""),
+        ("before", "0"),
+    ];
+    app.ok(&operator, "access_log/list", &about_riley).await;
     let (status, _) = app.page(&operator, "/coach").await;
     assert_eq!(status, StatusCode::OK);
     // A client's page logs the page and that client together, in one append (consecutive
@@ -233,7 +240,11 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
     // A list that showed the client among others (the roster, the inbox) is in
     // their log; a call that concerned no client (the endpoint entry of `clients/get`, whose
     // client is logged as `client:`) is not.
-    for list in ["api:clients/list", "api:checkins/inbox"] {
+    for list in [
+        "api:clients/list",
+        "api:checkins/inbox",
+        "api:access_log/list",
+    ] {
         let read = ("support".into(), "support_read".into(), list.to_owned());
         assert!(mine.contains(&read), "{list} not in {mine:?}");
     }
@@ -426,12 +437,72 @@ async fn a_support_read_that_cannot_be_logged_is_not_answered(backend: Backend) 
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Riley Client"), "{body}");
 
+    // Only the call's own entry (`api:clients/get`) fails: the client proof inside logs
+    // `client:<id>`, which is written, so only the held answer stands between the data and the
+    // operator.
     refuse_entries(&app, backend, "api:").await;
+    let profile = [("client_id", client_id.as_str())];
+    let refused = app.call(&operator, "clients/get", &profile).await;
+    assert_eq!(refused.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!refused.body.to_string().contains("Riley Client"));
+    // A list whose entries under its clients cannot be written is not answered either.
     let refused = app.call(&operator, "clients/list", &roster).await;
     assert_eq!(refused.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!refused.body.to_string().contains("Riley Client"));
     allow_entries(&app, backend).await;
-    let roster = app.ok(&operator, "clients/list", &roster).await;
-    assert!(roster.to_string().contains("Riley Client"), "{roster}");
+    let read = app.ok(&operator, "clients/get", &profile).await;
+    assert!(read.to_string().contains("Riley Client"), "{read}");
+    app.stop().await;
+}
+
+/// A list of more clients than one append takes (100) is logged under every one of them, in
+/// one transaction, and the chain stays intact.
+async fn a_list_of_many_clients_is_logged_under_each(backend: Backend) {
+    let Some(app) = TestApp::start(backend).await else {
+        return;
+    };
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    for n in 0..101 {
+        let id = app
+            .create_client(&coach, &format!("Client {n}"), &format!("c{n}@example.com"))
+            .await;
+        app.ok(&coach, "notes/create", &[("client_id", &id), ("body", "x")])
+            .await;
+    }
+    let grant = app
+        .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
+        .await;
+    let (operator, _) = app.operator("ops@example.com").await;
+    app.ok(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", grant["id"].as_str().unwrap())],
+    )
+    .await;
+    let notes = app.ok(&operator, "notes/list", &[]).await;
+    assert_eq!(notes.as_array().unwrap().len(), 101);
+    let count = || async {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT client_id) FROM access_log WHERE object = 'api:notes/list'",
+        )
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+        n
+    };
+    assert_eq!(count().await, 101);
+    // Read again in another request: logged again, once under each.
+    app.ok(&operator, "notes/list", &[]).await;
+    let (entries,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM access_log WHERE object = 'api:notes/list' AND client_id IS NOT NULL",
+    )
+    .fetch_one(app.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(entries, 202);
+    let said = app.audit_verify().await.unwrap();
+    assert!(said.contains("intact"), "{said}");
     app.stop().await;
 }

@@ -369,9 +369,18 @@ pub async fn record_export(
 
 /// Approved requests about the workspace that the coach may now be told of, newest first.
 pub async fn notices(db: &Db, workspace: &OwnedWorkspace) -> Result<Vec<LegalNotice>, AppError> {
-    type Row = (String, String, Option<String>, String, String, i64, i64);
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        i64,
+        i64,
+    );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT r.id, r.scope, c.name, r.reason, r.reference, r.approved_at, r.access_until \
+        "SELECT r.id, r.scope, c.id, c.name, r.reason, r.reference, r.approved_at, r.access_until \
          FROM legal_requests r \
          LEFT JOIN clients c ON c.id = r.client_id AND c.coach_id = r.coach_id \
          WHERE r.coach_id = $1 AND r.notify_at <= $2 \
@@ -386,12 +395,13 @@ pub async fn notices(db: &Db, workspace: &OwnedWorkspace) -> Result<Vec<LegalNot
     let key = keys::workspace(db, workspace.coach_id()).await?;
     rows.into_iter()
         .map(
-            |(id, scope, client_name, reason, reference, approved_at, access_until)| {
+            |(id, scope, client_id, client_name, reason, reference, approved_at, access_until)| {
                 Ok(LegalNotice {
                     reason: key.open(REASON, &id, &reason).map_err(internal)?,
                     reference: key.open(REFERENCE, &id, &reference).map_err(internal)?,
                     id,
                     scope: LegalScope::parse(&scope)?,
+                    client_id,
                     client_name,
                     approved_at,
                     access_until,

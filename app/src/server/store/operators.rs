@@ -47,7 +47,17 @@ pub async fn enrol(db: &Db, email: &Email, name: &PersonName) -> Result<Enrolled
             .await
             .map_err(internal)?;
     let (user_id, created) = match existing {
-        Some((id, role)) if role == Role::Admin.as_str() => (id, false),
+        Some((id, role)) if role == Role::Admin.as_str() => {
+            // An account whose first `admin add` stopped after making the user (below) has
+            // never been set up: this one makes it, rather than resetting it.
+            let enrolled: Option<(String,)> =
+                sqlx::query_as("SELECT user_id FROM operator_accounts WHERE user_id = $1")
+                    .bind(&id)
+                    .fetch_optional(db.writer())
+                    .await
+                    .map_err(internal)?;
+            (id, enrolled.is_none())
+        }
         Some(_) => {
             return Err(AppError::Conflict(
                 "This email belongs to a coach or client account; an operator needs an address \
@@ -62,9 +72,8 @@ pub async fn enrol(db: &Db, email: &Email, name: &PersonName) -> Result<Enrolled
             (id, true)
         }
     };
-    // The key is made outside any transaction (see `keys`). The new secret and link come first:
-    // from then on the account has a pending setup, which no sign-in accepts, so a crash before
-    // the reset below still leaves it locked, and the next `admin add` finishes the job.
+    // The user is made first, and the key outside any transaction (see `keys`); an account
+    // without its setup row cannot sign in, and the next `admin add` finishes it.
     let key = keys::operator(db, &user_id).await?;
     let secret = key.seal(TOTP_SECRET, &user_id, &totp::new_secret());
     let token = new_link_token();

@@ -259,30 +259,34 @@ pub async fn record_list_read(
     tx.commit().await.map_err(internal)
 }
 
+/// The id of the client `client_id` if they are in `coach_id`'s workspace: the one client a
+/// support page load is about is settled before it renders.
+pub async fn workspace_client(
+    db: &Db,
+    coach_id: &str,
+    client_id: &str,
+) -> Result<Option<String>, AppError> {
+    sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND coach_id = $2")
+        .bind(client_id)
+        .bind(coach_id)
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)
+}
+
 /// Records a coach page an operator opens under a grant (while it renders; its answer waits
-/// for this). When the page is one client's (`named_client`, from its path) and that client is
-/// in the workspace, the client is logged too, in the same transaction: the page's panels all
-/// read that client, and one transaction is what keeps a support page load close to the
-/// coach's own. An id from another workspace is logged as nothing more than the page.
+/// for this), and with a client's page that client (`client_id`, found in the workspace by
+/// [`workspace_client`]), in one transaction and one statement: the page's panels all read
+/// that client, and one write is what keeps a support page load close to the coach's own.
 pub async fn record_page(
     db: &Db,
     operator_id: &str,
     grant_id: &str,
     coach_id: &str,
     page: String,
-    named_client: Option<&str>,
+    client_id: Option<&str>,
 ) -> Result<(), AppError> {
     let basis = grant_ref(grant_id);
-    let mut tx = db.begin().await?;
-    let client_id: Option<String> = match named_client {
-        Some(id) => sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND coach_id = $2")
-            .bind(id)
-            .bind(coach_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?,
-        None => None,
-    };
     let read = AccessAction::SupportRead;
     let mut reads = vec![support_access(
         operator_id,
@@ -292,7 +296,7 @@ pub async fn record_page(
         None,
         page,
     )];
-    if let Some(id) = client_id.as_deref() {
+    if let Some(id) = client_id {
         let object = Logged::Client(id).to_string();
         reads.push(support_access(
             operator_id,
@@ -303,6 +307,7 @@ pub async fn record_page(
             object,
         ));
     }
+    let mut tx = db.begin().await?;
     access_log::append_all(&mut tx, &reads).await?;
     tx.commit().await.map_err(internal)
 }
