@@ -17,13 +17,7 @@ pub async fn list_notes(client_id: Option<String>) -> Result<Vec<Note>, AppError
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::optional_client(&state.db, &coach, client_id.as_deref()).await?;
-    let notes =
-        store::notes::list_notes(&state.db, &authz::own_workspace(&coach), client.as_ref()).await?;
-    if client.is_none() {
-        let shown = notes.iter().filter_map(|note| note.client_id.as_deref());
-        authz::log_support_list_read(&state.db, &coach, "notes/list", shown).await?;
-    }
-    Ok(notes)
+    store::notes::list_notes(&state.db, &authz::own_workspace(&coach), client.as_ref()).await
 }
 
 #[server(

@@ -468,8 +468,12 @@ async fn a_list_of_many_clients_is_logged_under_each(backend: Backend) {
         let id = app
             .create_client(&coach, &format!("Client {n}"), &format!("c{n}@example.com"))
             .await;
-        app.ok(&coach, "notes/create", &[("client_id", &id), ("body", "x")])
-            .await;
+        app.ok(
+            &coach,
+            "todos/create",
+            &[("client_id", &id), ("title", "x"), ("due_date", "")],
+        )
+        .await;
     }
     let grant = app
         .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
@@ -481,11 +485,11 @@ async fn a_list_of_many_clients_is_logged_under_each(backend: Backend) {
         &[("grant_id", grant["id"].as_str().unwrap())],
     )
     .await;
-    let notes = app.ok(&operator, "notes/list", &[]).await;
-    assert_eq!(notes.as_array().unwrap().len(), 101);
+    let todos = app.ok(&operator, "todos/list", &[]).await;
+    assert_eq!(todos.as_array().unwrap().len(), 101);
     let count = || async {
         let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(DISTINCT client_id) FROM access_log WHERE object = 'api:notes/list'",
+            "SELECT COUNT(DISTINCT client_id) FROM access_log WHERE object = 'api:todos/list'",
         )
         .fetch_one(app.db.reader())
         .await
@@ -494,9 +498,9 @@ async fn a_list_of_many_clients_is_logged_under_each(backend: Backend) {
     };
     assert_eq!(count().await, 101);
     // Read again in another request: logged again, once under each.
-    app.ok(&operator, "notes/list", &[]).await;
+    app.ok(&operator, "todos/list", &[]).await;
     let (entries,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM access_log WHERE object = 'api:notes/list' AND client_id IS NOT NULL",
+        "SELECT COUNT(*) FROM access_log WHERE object = 'api:todos/list' AND client_id IS NOT NULL",
     )
     .fetch_one(app.db.reader())
     .await
