@@ -87,7 +87,7 @@ pub async fn enter_support(grant_id: String) -> Result<(), AppError> {
     let session = principal::session().await?;
     let operator = principal::require_operator(&state).await?;
     let grant_id = ObjectId::parse(&grant_id)?;
-    let grant = store::support::open_by_id(&state.db, grant_id.as_str())
+    let grant = store::support::open_by_id(&state.db, grant_id.as_str(), None)
         .await?
         .ok_or(AppError::NotFound)?;
     store::support::record_access(

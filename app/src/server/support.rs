@@ -75,11 +75,13 @@ fn is_own_call(endpoint: &str) -> bool {
     matches!(endpoint, "auth/me" | "auth/logout") || endpoint.starts_with("operator/")
 }
 
-/// The open grant this session entered under, if any. A grant that ended is forgotten here, so
-/// the session is an operator's again.
+/// The open grant this session entered under, if any (asking about `about_client` with it: see
+/// `store::support::open_by_id`). A grant that ended is forgotten here, so the session is an
+/// operator's again.
 pub async fn session_grant(
     state: &AppState,
     session: &Session,
+    about_client: Option<&str>,
 ) -> Result<Option<(String, store::support::OpenGrant)>, AppError> {
     let grant_id: Option<String> = session
         .get(SUPPORT_GRANT_KEY)
@@ -88,7 +90,7 @@ pub async fn session_grant(
     let Some(grant_id) = grant_id else {
         return Ok(None);
     };
-    match store::support::open_by_id(&state.db, &grant_id).await? {
+    match store::support::open_by_id(&state.db, &grant_id, about_client).await? {
         Some(grant) => Ok(Some((grant_id, grant))),
         None => {
             session
@@ -244,20 +246,18 @@ impl SupportVisit {
     }
 
     /// Starts logging a coach page, and with a client's page (`/coach/clients/<id>`) that
-    /// client, in one transaction, to be held by the rendered page. Whether the id is one of
-    /// the workspace's clients is settled first: only then is the client marked logged (so the
-    /// page's panels do not log it again), and the entry names them whatever happens to them
-    /// while the page renders (deleted meanwhile, they were still read).
-    async fn start_page_log(&self, db: &Db, path: &str) -> Result<PendingEntry, AppError> {
+    /// client, in one transaction, to be held by the rendered page. `named_client` is the
+    /// page's client as found in the workspace with the grant, before anything renders: only
+    /// then is the client marked logged (so the page's panels do not log it again), and the
+    /// entry names them whatever happens to them while the page renders (deleted meanwhile,
+    /// they were still read).
+    fn start_page_log(
+        &self,
+        db: &Db,
+        path: &str,
+        named_client: Option<String>,
+    ) -> Result<PendingEntry, AppError> {
         let page = Logged::Page(path).to_string();
-        // Anything that is not an id cannot be a client: no lookup for it.
-        let named_client = match path
-            .strip_prefix("/coach/clients/")
-            .and_then(|id| crate::domain::ObjectId::parse(id).ok())
-        {
-            Some(id) => store::support::workspace_client(db, &self.coach_id, id.as_str()).await?,
-            None => None,
-        };
         let mut objects = vec![page.clone()];
         objects.extend(
             named_client
@@ -312,7 +312,7 @@ pub async fn current_visit(
     if let Some(visit) = SupportVisit::of_request().filter(|v| v.operator_id == operator_id) {
         return Ok(Some(visit));
     }
-    Ok(session_grant(state, session)
+    Ok(session_grant(state, session, None)
         .await?
         .map(|(grant_id, grant)| SupportVisit::new(operator_id.to_owned(), grant_id, grant)))
 }
@@ -326,11 +326,17 @@ pub async fn admit_page(
     operator_id: &str,
     path: &str,
 ) -> Result<Option<(Arc<SupportVisit>, PendingEntry)>, AppError> {
-    let Some((grant_id, grant)) = session_grant(state, session).await? else {
+    // Anything that is not an id cannot be a client: nothing to ask about.
+    let page_client = path
+        .strip_prefix("/coach/clients/")
+        .and_then(|id| crate::domain::ObjectId::parse(id).ok());
+    let about = page_client.as_ref().map(|id| id.as_str());
+    let Some((grant_id, grant)) = session_grant(state, session, about).await? else {
         return Ok(None);
     };
+    let named_client = grant.client_in_workspace.clone();
     let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant);
-    let pending = visit.start_page_log(&state.db, path).await?;
+    let pending = visit.start_page_log(&state.db, path, named_client)?;
     Ok(Some((visit, pending)))
 }
 
@@ -360,7 +366,7 @@ pub async fn guard(
         Err(e) => return error_response(&super::internal(e)),
     };
     // Ended: this request is refused; `session_grant` has made the session the operator's own.
-    let open = match session_grant(&state, &session).await {
+    let open = match session_grant(&state, &session, None).await {
         Ok(open) => open,
         Err(e) => return error_response(&e),
     };

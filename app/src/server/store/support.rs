@@ -176,21 +176,37 @@ pub async fn open_grants(db: &Db) -> Result<Vec<GrantedWorkspace>, AppError> {
 pub struct OpenGrant {
     pub coach_id: String,
     pub until: i64,
+    /// The client asked about with the grant ([`open_by_id`]'s `about_client`), if they are in
+    /// the workspace.
+    pub client_in_workspace: Option<String>,
 }
 
 /// The grant `grant_id` if it is open now (not revoked, not expired, its coach not suspended).
-/// Asked on every request made under it, so its end takes effect on the very next one.
-pub async fn open_by_id(db: &Db, grant_id: &str) -> Result<Option<OpenGrant>, AppError> {
-    let row: Option<(String, i64)> = sqlx::query_as(
-        "SELECT g.coach_id, g.expires_at FROM support_grants g JOIN users u ON u.id = g.coach_id \
+/// Asked on every request made under it, so its end takes effect on the very next one. A
+/// support page of one client asks about that client too (`about_client`): whether they are
+/// in the workspace comes back in the same query, so the page's one lookup stays one.
+pub async fn open_by_id(
+    db: &Db,
+    grant_id: &str,
+    about_client: Option<&str>,
+) -> Result<Option<OpenGrant>, AppError> {
+    let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT g.coach_id, g.expires_at, \
+         (SELECT c.id FROM clients c WHERE c.id = $3 AND c.coach_id = g.coach_id) \
+         FROM support_grants g JOIN users u ON u.id = g.coach_id \
          WHERE g.id = $1 AND g.ended_at IS NULL AND g.expires_at > $2 AND u.suspended_at IS NULL",
     )
     .bind(grant_id)
     .bind(now_millis())
+    .bind(about_client)
     .fetch_optional(db.reader())
     .await
     .map_err(internal)?;
-    Ok(row.map(|(coach_id, until)| OpenGrant { coach_id, until }))
+    Ok(row.map(|(coach_id, until, client_in_workspace)| OpenGrant {
+        coach_id,
+        until,
+        client_in_workspace,
+    }))
 }
 
 /// One access by an operator under a grant, as the access log records it.
@@ -259,24 +275,9 @@ pub async fn record_list_read(
     tx.commit().await.map_err(internal)
 }
 
-/// The id of the client `client_id` if they are in `coach_id`'s workspace: the one client a
-/// support page load is about is settled before it renders.
-pub async fn workspace_client(
-    db: &Db,
-    coach_id: &str,
-    client_id: &str,
-) -> Result<Option<String>, AppError> {
-    sqlx::query_scalar("SELECT id FROM clients WHERE id = $1 AND coach_id = $2")
-        .bind(client_id)
-        .bind(coach_id)
-        .fetch_optional(db.reader())
-        .await
-        .map_err(internal)
-}
-
 /// Records a coach page an operator opens under a grant (while it renders; its answer waits
-/// for this), and with a client's page that client (`client_id`, found in the workspace by
-/// [`workspace_client`]), in one transaction and one statement: the page's panels all read
+/// for this), and with a client's page that client (`client_id`, found in the workspace with
+/// the grant by [`open_by_id`]), in one transaction and one statement: the page's panels all read
 /// that client, and one write is what keeps a support page load close to the coach's own.
 pub async fn record_page(
     db: &Db,
