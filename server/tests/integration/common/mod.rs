@@ -309,15 +309,23 @@ impl TestApp {
         response.body
     }
 
-    /// GETs a server-rendered page and reads its body. Under parallel tests a streamed page very
-    /// rarely stalls mid-body (a Leptos Suspense wake-up race, leptos-rs/leptos#4851, seen about
-    /// once in 30 runs of `clients.rs` on `/portal`); the read is bounded and retried once, with
-    /// a note in the output, so a page that never finishes still fails.
+    /// GETs a server-rendered page and reads its body. Under parallel tests a page very rarely
+    /// stalls (a Leptos Suspense wake-up race, leptos-rs/leptos#4851, seen about once in 30
+    /// runs of `clients.rs` on `/portal`): a streamed page mid-body, and a page rendered whole
+    /// before it is sent (`SsrMode::Async`, such as a client's page) before its headers. Both
+    /// the answer and the body are bounded, and a stall is retried once with a note in the
+    /// output, so a page that never finishes still fails.
     pub async fn page(&self, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+        let bound = Duration::from_secs(10);
         for attempt in 1..=2 {
-            let response = client.get(self.url(path)).send().await.expect("request");
+            let sent = tokio::time::timeout(bound, client.get(self.url(path)).send()).await;
+            let Ok(response) = sent else {
+                eprintln!("{path}: the page stalled before its headers (attempt {attempt})");
+                continue;
+            };
+            let response = response.expect("request");
             let status = response.status();
-            match tokio::time::timeout(Duration::from_secs(10), response.text()).await {
+            match tokio::time::timeout(bound, response.text()).await {
                 Ok(body) => return (status, body.expect("body")),
                 Err(_) => eprintln!("{path}: the page stalled mid-body (attempt {attempt})"),
             }
