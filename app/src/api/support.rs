@@ -87,17 +87,16 @@ pub async fn enter_support(grant_id: String) -> Result<(), AppError> {
     let session = principal::session().await?;
     let operator = principal::require_operator(&state).await?;
     let grant_id = ObjectId::parse(&grant_id)?;
-    let grant = store::support::open_by_id(&state.db, grant_id.as_str(), None)
+    let (grant, _) = store::support::open_by_id(&state.db, grant_id.as_str(), None)
         .await?
         .ok_or(AppError::NotFound)?;
-    store::support::record_access(
+    store::support::record(
         &state.db,
         operator.user_id(),
-        grant_id.as_str(),
+        &grant.id,
         &grant.coach_id,
-        None,
         AccessAction::SupportEntered,
-        store::support::grant_ref(grant_id.as_str()),
+        &[(None, store::support::grant_ref(&grant.id))],
     )
     .await?;
     session

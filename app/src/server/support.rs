@@ -24,6 +24,7 @@ use super::http::error_response;
 use super::state::AppState;
 use super::store;
 use super::store::access_log::Logged;
+use super::store::support::OpenGrant;
 use crate::domain::AccessAction;
 use crate::AppError;
 use axum::extract::{Request, State};
@@ -75,14 +76,14 @@ fn is_own_call(endpoint: &str) -> bool {
     matches!(endpoint, "auth/me" | "auth/logout") || endpoint.starts_with("operator/")
 }
 
-/// The open grant this session entered under, if any (asking about `about_client` with it: see
-/// `store::support::open_by_id`). A grant that ended is forgotten here, so the session is an
-/// operator's again.
+/// The open grant this session entered under, if any, and `about_client` if they are in its
+/// workspace (see `store::support::open_by_id`). A grant that ended is forgotten here, so the
+/// session is an operator's again.
 pub async fn session_grant(
     state: &AppState,
     session: &Session,
     about_client: Option<&str>,
-) -> Result<Option<(String, store::support::OpenGrant)>, AppError> {
+) -> Result<Option<(OpenGrant, Option<String>)>, AppError> {
     let grant_id: Option<String> = session
         .get(SUPPORT_GRANT_KEY)
         .await
@@ -91,7 +92,7 @@ pub async fn session_grant(
         return Ok(None);
     };
     match store::support::open_by_id(&state.db, &grant_id, about_client).await? {
-        Some(grant) => Ok(Some((grant_id, grant))),
+        Some(open) => Ok(Some(open)),
         None => {
             session
                 .remove::<String>(SUPPORT_GRANT_KEY)
@@ -118,14 +119,10 @@ pub struct SupportVisit {
 }
 
 impl SupportVisit {
-    pub fn new(
-        operator_id: String,
-        grant_id: String,
-        grant: store::support::OpenGrant,
-    ) -> Arc<Self> {
+    pub fn new(operator_id: String, grant: OpenGrant) -> Arc<Self> {
         Arc::new(Self {
             operator_id,
-            grant_id,
+            grant_id: grant.id,
             coach_id: grant.coach_id,
             until: grant.until,
             logged: Mutex::default(),
@@ -162,16 +159,9 @@ impl SupportVisit {
         if self.has_logged(&object)? {
             return Ok(());
         }
-        store::support::record_access(
-            db,
-            &self.operator_id,
-            &self.grant_id,
-            &self.coach_id,
-            client_id,
-            AccessAction::SupportRead,
-            object.clone(),
-        )
-        .await?;
+        let reads = [(client_id, object)];
+        self.record(db, &reads).await?;
+        let [(_, object)] = reads;
         self.logged()?.insert(object);
         Ok(())
     }
@@ -198,51 +188,44 @@ impl SupportVisit {
         if fresh.is_empty() {
             return Ok(());
         }
-        store::support::record_list_read(
-            db,
-            &self.operator_id,
-            &self.grant_id,
-            &self.coach_id,
-            &object,
-            &fresh,
-        )
-        .await?;
+        let reads: Vec<(Option<&str>, String)> =
+            fresh.iter().map(|id| (Some(*id), object.clone())).collect();
+        self.record(db, &reads).await?;
         self.logged()?.extend(fresh.into_iter().map(key));
         Ok(())
     }
 
-    /// Marks `objects` logged for this request and starts writing their entries with
-    /// `write`: the request may read them at once, and [`PendingEntry::hold`] keeps its answer
-    /// until the write commits.
-    fn start_log<F>(&self, objects: Vec<String>, write: F) -> Result<PendingEntry, AppError>
-    where
-        F: std::future::Future<Output = Result<(), AppError>> + Send + 'static,
-    {
-        self.logged()?.extend(objects);
-        Ok(PendingEntry(tokio::spawn(write)))
+    /// Writes the entries of reads (`(client_id, object)`) under the grant, in one
+    /// transaction.
+    async fn record(&self, db: &Db, reads: &[(Option<&str>, String)]) -> Result<(), AppError> {
+        let (operator, grant) = (&self.operator_id, &self.grant_id);
+        let read = AccessAction::SupportRead;
+        store::support::record(db, operator, grant, &self.coach_id, read, reads).await
+    }
+
+    /// Marks the reads' objects logged for this request and starts writing their entries: the
+    /// request may read them at once, and [`PendingEntry::hold`] keeps its answer until the
+    /// write commits.
+    fn start_log(
+        self: &Arc<Self>,
+        db: &Db,
+        reads: Vec<(Option<String>, String)>,
+    ) -> Result<PendingEntry, AppError> {
+        self.logged()?
+            .extend(reads.iter().map(|(_, object)| object.clone()));
+        let (visit, db) = (Arc::clone(self), db.clone());
+        Ok(PendingEntry(tokio::spawn(async move {
+            let reads: Vec<(Option<&str>, String)> = reads
+                .iter()
+                .map(|(client, object)| (client.as_deref(), object.clone()))
+                .collect();
+            visit.record(&db, &reads).await
+        })))
     }
 
     /// Starts logging a call to a read endpoint (`api:<endpoint>`), to be held by its answer.
-    fn start_call_log(&self, db: &Db, endpoint: &str) -> Result<PendingEntry, AppError> {
-        let object = Logged::Endpoint(endpoint).to_string();
-        let write = {
-            let (db, object) = (db.clone(), object.clone());
-            let (operator_id, grant_id) = (self.operator_id.clone(), self.grant_id.clone());
-            let coach_id = self.coach_id.clone();
-            async move {
-                store::support::record_access(
-                    &db,
-                    &operator_id,
-                    &grant_id,
-                    &coach_id,
-                    None,
-                    AccessAction::SupportRead,
-                    object,
-                )
-                .await
-            }
-        };
-        self.start_log(vec![object], write)
+    fn start_call_log(self: &Arc<Self>, db: &Db, endpoint: &str) -> Result<PendingEntry, AppError> {
+        self.start_log(db, vec![(None, Logged::Endpoint(endpoint).to_string())])
     }
 
     /// Starts logging a coach page, and with a client's page (`/coach/clients/<id>`) that
@@ -252,35 +235,17 @@ impl SupportVisit {
     /// entry names them whatever happens to them while the page renders (deleted meanwhile,
     /// they were still read).
     fn start_page_log(
-        &self,
+        self: &Arc<Self>,
         db: &Db,
         path: &str,
         named_client: Option<String>,
     ) -> Result<PendingEntry, AppError> {
-        let page = Logged::Page(path).to_string();
-        let mut objects = vec![page.clone()];
-        objects.extend(
-            named_client
-                .as_deref()
-                .map(|id| Logged::Client(id).to_string()),
-        );
-        let write = {
-            let db = db.clone();
-            let (operator_id, grant_id) = (self.operator_id.clone(), self.grant_id.clone());
-            let coach_id = self.coach_id.clone();
-            async move {
-                store::support::record_page(
-                    &db,
-                    &operator_id,
-                    &grant_id,
-                    &coach_id,
-                    page,
-                    named_client.as_deref(),
-                )
-                .await
-            }
-        };
-        self.start_log(objects, write)
+        let mut reads = vec![(None, Logged::Page(path).to_string())];
+        if let Some(id) = named_client {
+            let object = Logged::Client(&id).to_string();
+            reads.push((Some(id), object));
+        }
+        self.start_log(db, reads)
     }
 }
 
@@ -314,7 +279,7 @@ pub async fn current_visit(
     }
     Ok(session_grant(state, session, None)
         .await?
-        .map(|(grant_id, grant)| SupportVisit::new(operator_id.to_owned(), grant_id, grant)))
+        .map(|(grant, _)| SupportVisit::new(operator_id.to_owned(), grant)))
 }
 
 /// Whether an operator may see a coach page: only inside a workspace under an open grant, and
@@ -331,11 +296,10 @@ pub async fn admit_page(
         .strip_prefix("/coach/clients/")
         .and_then(|id| crate::domain::ObjectId::parse(id).ok());
     let about = page_client.as_ref().map(|id| id.as_str());
-    let Some((grant_id, grant)) = session_grant(state, session, about).await? else {
+    let Some((grant, named_client)) = session_grant(state, session, about).await? else {
         return Ok(None);
     };
-    let named_client = grant.client_in_workspace.clone();
-    let visit = SupportVisit::new(operator_id.to_owned(), grant_id, grant);
+    let visit = SupportVisit::new(operator_id.to_owned(), grant);
     let pending = visit.start_page_log(&state.db, path, named_client)?;
     Ok(Some((visit, pending)))
 }
@@ -370,13 +334,13 @@ pub async fn guard(
         Ok(open) => open,
         Err(e) => return error_response(&e),
     };
-    let (Some(operator_id), Some((grant_id, grant))) = (operator_id, open) else {
+    let (Some(operator_id), Some((grant, _))) = (operator_id, open) else {
         return error_response(&AppError::Forbidden);
     };
     if !READS.contains(&endpoint) {
         return error_response(&AppError::Forbidden);
     }
-    let visit = SupportVisit::new(operator_id, grant_id, grant);
+    let visit = SupportVisit::new(operator_id, grant);
     let pending = match visit.start_call_log(&state.db, endpoint) {
         Ok(pending) => pending,
         Err(e) => return error_response(&e),

@@ -18,6 +18,22 @@ cases_on_both_backends!(
     a_list_of_many_clients_is_logged_under_each,
 );
 
+/// The coach grants support for an hour, and an operator enters the workspace: the operator's
+/// client.
+async fn operator_inside(app: &TestApp, coach: &reqwest::Client) -> reqwest::Client {
+    let grant = app
+        .ok(coach, "support/grant", &[("hours", "1"), ("message", "")])
+        .await;
+    let (operator, _) = app.operator("ops@example.com").await;
+    app.ok(
+        &operator,
+        "operator/support/enter",
+        &[("grant_id", grant["id"].as_str().unwrap())],
+    )
+    .await;
+    operator
+}
+
 fn entries(page: &Value) -> Vec<(String, String, String)> {
     page["entries"]
         .as_array()
@@ -327,16 +343,7 @@ async fn support_is_refused_every_server_fn_that_is_not_a_read(backend: Backend)
     let coach = app.client();
     app.signup_coach(&coach, "Casey Coach", "casey@example.com")
         .await;
-    let grant = app
-        .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
-        .await;
-    let (operator, _) = app.operator("ops@example.com").await;
-    app.ok(
-        &operator,
-        "operator/support/enter",
-        &[("grant_id", grant["id"].as_str().unwrap())],
-    )
-    .await;
+    let operator = operator_inside(&app, &coach).await;
     let mut wrong = Vec::new();
     for (path, _) in server_fn::axum::server_fn_paths() {
         let endpoint = path.trim_start_matches("/api/").to_owned();
@@ -415,16 +422,7 @@ async fn a_support_read_that_cannot_be_logged_is_not_answered(backend: Backend) 
         return;
     };
     let (coach, _client, client_id) = app.coach_and_client().await;
-    let grant = app
-        .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
-        .await;
-    let (operator, _) = app.operator("ops@example.com").await;
-    app.ok(
-        &operator,
-        "operator/support/enter",
-        &[("grant_id", grant["id"].as_str().unwrap())],
-    )
-    .await;
+    let operator = operator_inside(&app, &coach).await;
     let client_page = format!("/coach/clients/{client_id}");
     let roster = [("query", ""), ("archived", "false"), ("page", "1")];
 
@@ -475,16 +473,7 @@ async fn a_list_of_many_clients_is_logged_under_each(backend: Backend) {
         )
         .await;
     }
-    let grant = app
-        .ok(&coach, "support/grant", &[("hours", "1"), ("message", "")])
-        .await;
-    let (operator, _) = app.operator("ops@example.com").await;
-    app.ok(
-        &operator,
-        "operator/support/enter",
-        &[("grant_id", grant["id"].as_str().unwrap())],
-    )
-    .await;
+    let operator = operator_inside(&app, &coach).await;
     let todos = app.ok(&operator, "todos/list", &[]).await;
     assert_eq!(todos.as_array().unwrap().len(), 101);
     let count = || async {

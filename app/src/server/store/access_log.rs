@@ -171,25 +171,19 @@ fn sealed<'a>(seq: i64, at: i64, access: &'a Access<'a>, prev_hash: &'a str) -> 
 /// The columns of an entry, in the order [`append_all`] binds them.
 const INSERT_COLUMNS: &str = "seq, at, coach_id, client_id, actor_kind, actor_id, action, \
      object, basis, detail, notable, prev_hash, hash";
-/// The most entries one [`append_all`] takes: well inside either database's limit on a
+/// The most entries one INSERT statement takes: well inside either database's limit on a
 /// statement's parameters (13 a row).
-pub const APPEND_ALL_MAX: usize = 100;
+const ROWS_PER_INSERT: usize = 100;
 
 /// Appends entries in order inside the caller's transaction, as [`append`] does one: the head
-/// is moved past all of them at once and they go in as one statement, so a few entries cost
-/// what one does (a support page logs the page and its client together).
+/// is moved past all of them at once and they go in [`ROWS_PER_INSERT`] to a statement, so a
+/// few entries cost what one does (a support page logs the page and its client together).
 pub async fn append_all(
     tx: &mut Transaction<'static, Any>,
     accesses: &[Access<'_>],
 ) -> Result<(), AppError> {
     if accesses.is_empty() {
         return Ok(());
-    }
-    if accesses.len() > APPEND_ALL_MAX {
-        return Err(internal(format!(
-            "{} access log entries at once (at most {APPEND_ALL_MAX})",
-            accesses.len()
-        )));
     }
     let columns = INSERT_COLUMNS.split(',').count();
     let count = i64::try_from(accesses.len()).map_err(internal)?;
@@ -213,36 +207,42 @@ pub async fn append_all(
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
-    let placeholders: Vec<String> = (0..chain.len())
-        .map(|row| {
-            let first = row * columns + 1;
-            let params: Vec<String> = (first..first + columns).map(|n| format!("${n}")).collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO access_log ({INSERT_COLUMNS}) VALUES {}",
-        placeholders.join(", ")
-    );
-    let mut insert = sqlx::query(&sql);
-    for ((seq, prev, hash), access) in chain.iter().zip(accesses) {
-        let entry = sealed(*seq, at, access, prev);
-        insert = insert
-            .bind(entry.seq)
-            .bind(entry.at)
-            .bind(entry.coach_id)
-            .bind(entry.client_id)
-            .bind(entry.actor_kind)
-            .bind(entry.actor_id)
-            .bind(entry.action)
-            .bind(entry.object)
-            .bind(entry.basis)
-            .bind(entry.detail)
-            .bind(entry.notable)
-            .bind(entry.prev_hash)
-            .bind(hash.as_str());
+    for (links, accesses) in chain
+        .chunks(ROWS_PER_INSERT)
+        .zip(accesses.chunks(ROWS_PER_INSERT))
+    {
+        let placeholders: Vec<String> = (0..links.len())
+            .map(|row| {
+                let first = row * columns + 1;
+                let params: Vec<String> =
+                    (first..first + columns).map(|n| format!("${n}")).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO access_log ({INSERT_COLUMNS}) VALUES {}",
+            placeholders.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
+        for ((seq, prev, hash), access) in links.iter().zip(accesses) {
+            let entry = sealed(*seq, at, access, prev);
+            insert = insert
+                .bind(entry.seq)
+                .bind(entry.at)
+                .bind(entry.coach_id)
+                .bind(entry.client_id)
+                .bind(entry.actor_kind)
+                .bind(entry.actor_id)
+                .bind(entry.action)
+                .bind(entry.object)
+                .bind(entry.basis)
+                .bind(entry.detail)
+                .bind(entry.notable)
+                .bind(entry.prev_hash)
+                .bind(hash.as_str());
+        }
+        insert.execute(&mut **tx).await.map_err(internal)?;
     }
-    insert.execute(&mut **tx).await.map_err(internal)?;
     Ok(())
 }
 

@@ -171,25 +171,24 @@ pub async fn open_grants(db: &Db) -> Result<Vec<GrantedWorkspace>, AppError> {
     Ok(grants)
 }
 
-/// A grant that is open now: whose workspace, and until when.
+/// A grant that is open now: which, whose workspace, and until when.
 #[derive(Debug, Clone)]
 pub struct OpenGrant {
+    pub id: String,
     pub coach_id: String,
     pub until: i64,
-    /// The client asked about with the grant ([`open_by_id`]'s `about_client`), if they are in
-    /// the workspace.
-    pub client_in_workspace: Option<String>,
 }
 
 /// The grant `grant_id` if it is open now (not revoked, not expired, its coach not suspended).
 /// Asked on every request made under it, so its end takes effect on the very next one. A
-/// support page of one client asks about that client too (`about_client`): whether they are
-/// in the workspace comes back in the same query, so the page's one lookup stays one.
+/// support page of one client asks about that client too (`about_client`): beside the grant
+/// comes that client's id if they are in the workspace, from the same query, so the page's one
+/// lookup stays one.
 pub async fn open_by_id(
     db: &Db,
     grant_id: &str,
     about_client: Option<&str>,
-) -> Result<Option<OpenGrant>, AppError> {
+) -> Result<Option<(OpenGrant, Option<String>)>, AppError> {
     let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
         "SELECT g.coach_id, g.expires_at, \
          (SELECT c.id FROM clients c WHERE c.id = $3 AND c.coach_id = g.coach_id) \
@@ -202,113 +201,43 @@ pub async fn open_by_id(
     .fetch_optional(db.reader())
     .await
     .map_err(internal)?;
-    Ok(row.map(|(coach_id, until, client_in_workspace)| OpenGrant {
-        coach_id,
-        until,
-        client_in_workspace,
+    Ok(row.map(|(coach_id, until, client)| {
+        let id = grant_id.to_owned();
+        (
+            OpenGrant {
+                id,
+                coach_id,
+                until,
+            },
+            client,
+        )
     }))
 }
 
-/// One access by an operator under a grant, as the access log records it.
-fn support_access<'a>(
-    operator_id: &'a str,
-    coach_id: &'a str,
-    basis: &'a str,
-    action: AccessAction,
-    client_id: Option<&'a str>,
-    object: String,
-) -> Access<'a> {
-    Access {
-        coach_id: Some(coach_id),
-        client_id,
-        object: Some(object),
-        basis: Some(basis),
-        ..Access::new(ActorKind::Support, Some(operator_id), action)
-    }
-}
-
-/// Records one access by an operator under a grant, before it happens: `object` is what was
-/// asked for (an endpoint, an item, a client), `client_id` whose data it was when one client's.
-pub async fn record_access(
+/// Records accesses by an operator under a grant, before they happen, in one transaction:
+/// each `(client_id, object)` is what was asked for (an endpoint, a page, an item, a client)
+/// and whose data it was when one client's. A list of many clients' data is one entry under
+/// each; a client's page is the page and its client together.
+pub async fn record(
     db: &Db,
     operator_id: &str,
     grant_id: &str,
     coach_id: &str,
-    client_id: Option<&str>,
     action: AccessAction,
-    object: String,
+    reads: &[(Option<&str>, String)],
 ) -> Result<(), AppError> {
     let basis = grant_ref(grant_id);
-    let access = support_access(operator_id, coach_id, &basis, action, client_id, object);
-    access_log::record(db, &access).await
-}
-
-/// Records a list an operator read under a grant (`object`, an endpoint) once under each client
-/// whose data it showed, in one transaction, before it is answered.
-pub async fn record_list_read(
-    db: &Db,
-    operator_id: &str,
-    grant_id: &str,
-    coach_id: &str,
-    object: &str,
-    client_ids: &[&str],
-) -> Result<(), AppError> {
-    let basis = grant_ref(grant_id);
-    let reads: Vec<Access<'_>> = client_ids
+    let accesses: Vec<Access<'_>> = reads
         .iter()
-        .map(|id| {
-            let read = AccessAction::SupportRead;
-            support_access(
-                operator_id,
-                coach_id,
-                &basis,
-                read,
-                Some(id),
-                object.to_owned(),
-            )
+        .map(|(client_id, object)| Access {
+            coach_id: Some(coach_id),
+            client_id: *client_id,
+            object: Some(object.clone()),
+            basis: Some(&basis),
+            ..Access::new(ActorKind::Support, Some(operator_id), action)
         })
         .collect();
     let mut tx = db.begin().await?;
-    for chunk in reads.chunks(access_log::APPEND_ALL_MAX) {
-        access_log::append_all(&mut tx, chunk).await?;
-    }
-    tx.commit().await.map_err(internal)
-}
-
-/// Records a coach page an operator opens under a grant (while it renders; its answer waits
-/// for this), and with a client's page that client (`client_id`, found in the workspace with
-/// the grant by [`open_by_id`]), in one transaction and one statement: the page's panels all read
-/// that client, and one write is what keeps a support page load close to the coach's own.
-pub async fn record_page(
-    db: &Db,
-    operator_id: &str,
-    grant_id: &str,
-    coach_id: &str,
-    page: String,
-    client_id: Option<&str>,
-) -> Result<(), AppError> {
-    let basis = grant_ref(grant_id);
-    let read = AccessAction::SupportRead;
-    let mut reads = vec![support_access(
-        operator_id,
-        coach_id,
-        &basis,
-        read,
-        None,
-        page,
-    )];
-    if let Some(id) = client_id {
-        let object = Logged::Client(id).to_string();
-        reads.push(support_access(
-            operator_id,
-            coach_id,
-            &basis,
-            read,
-            Some(id),
-            object,
-        ));
-    }
-    let mut tx = db.begin().await?;
-    access_log::append_all(&mut tx, &reads).await?;
+    access_log::append_all(&mut tx, &accesses).await?;
     tx.commit().await.map_err(internal)
 }
