@@ -23,6 +23,10 @@ pub struct ImportReport {
     pub forms: ImportTally,
     /// Meal and workout plans: clients' plans and templates.
     pub plans: ImportTally,
+    /// The workspace settings the import sets (or would set) from the package, because they
+    /// differ from the workspace's: "business name", "units", "time zone".
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 impl ImportReport {
@@ -37,5 +41,32 @@ impl ImportReport {
             part(self.plans.new, "plan", "plans"),
         ]
         .join(", ")
+    }
+
+    /// "business name, units and time zone": the settings the package sets, if any.
+    pub fn settings_list(&self) -> Option<String> {
+        match self.settings.as_slice() {
+            [] => None,
+            [one] => Some(one.clone()),
+            [first @ .., last] => Some(format!("{} and {last}", first.join(", "))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_as_a_list() {
+        let mut report = ImportReport::default();
+        assert_eq!(report.settings_list(), None);
+        report.settings = vec!["units".into()];
+        assert_eq!(report.settings_list().as_deref(), Some("units"));
+        report.settings = vec!["business name".into(), "units".into(), "time zone".into()];
+        assert_eq!(
+            report.settings_list().as_deref(),
+            Some("business name, units and time zone")
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! (`client:<32 hex>`, `check_in:<32 hex>`, ...); see [`fcds_id`].
 
 use crate::domain::{
-    Answer, CheckinDetail, ClientProfile, Exercise, FieldType, FormDefinition, FormKind,
-    FormResponse, LoadUnit, MealPlan, Metric, PlanDoc, Units, WorkoutPlan,
+    Answer, CheckinDetail, ClientProfile, CoachProfile, Exercise, FieldType, FormDefinition,
+    FormKind, FormResponse, LoadUnit, MealPlan, Metric, PlanDoc, Units, WorkoutPlan,
 };
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -383,6 +383,8 @@ pub fn package(package_id: &str, now: i64, clients: &[ClientRecords<'_>]) -> Val
 /// A package built one client at a time, so a whole workspace's clients need not all be in
 /// memory together: only what the package itself holds.
 pub struct Package {
+    /// The `coach` section: only in a workspace's export, never in a client's.
+    coach: Option<Value>,
     client_list: Vec<Value>,
     assignments: Vec<Value>,
     templates: Vec<Value>,
@@ -395,6 +397,7 @@ pub struct Package {
 impl Default for Package {
     fn default() -> Self {
         Self {
+            coach: None,
             client_list: Vec::new(),
             assignments: Vec::new(),
             templates: vec![checkin_template()],
@@ -410,6 +413,30 @@ impl Package {
     /// Check-ins in the package so far.
     pub fn check_in_count(&self) -> usize {
         self.check_ins.len()
+    }
+
+    /// Adds the `coach` section: the coach's profile and workspace settings.
+    pub fn set_coach(&mut self, coach_id: &str, coach: &CoachProfile) {
+        let id = fcds_id("coach", coach_id);
+        let mut profile = json!({"id": id, "display_name": coach.name, "timezone": coach.timezone});
+        if is_plain_email(&coach.email) {
+            profile["email"] = json!(coach.email);
+        }
+        let (mass, length) = match coach.units {
+            Units::Metric => ("kg", "cm"),
+            Units::Imperial => ("lb", "in"),
+        };
+        let mut settings = json!({
+            "id": fcds_id("coach_settings", coach_id),
+            "timezone": coach.timezone,
+            "units": {"weight": mass, "height": length, "body_measurements": length},
+        });
+        // No business name is no `business_name`: an importer then keeps its own.
+        if !coach.brand_name.is_empty() {
+            profile["business_name"] = json!(coach.brand_name);
+            settings["brand"] = json!({"business_name": coach.brand_name});
+        }
+        self.coach = Some(json!({"profile": profile, "settings": settings}));
     }
 
     /// Adds one client and everything of theirs that FCDS holds.
@@ -546,7 +573,11 @@ impl Package {
             |(code, message)| json!({"code": code, "message": message, "severity": "warning"}),
         ));
         let version = env!("CARGO_PKG_VERSION");
-        json!({
+        let mut domains = vec!["clients", "forms", "check_ins", "nutrition", "training"];
+        if self.coach.is_some() {
+            domains.insert(0, "coach");
+        }
+        let mut package = json!({
             "manifest": {
                 "schema_name": "open-coaching-data",
                 "schema_version": SCHEMA_VERSION,
@@ -554,7 +585,7 @@ impl Package {
                 "created_at": date_time(now),
                 "created_by_tool": {"name": "Coachroom", "version": version},
                 "source_platform": {"name": "Coachroom", "version": version},
-                "included_domains": ["clients", "forms", "check_ins", "nutrition", "training"],
+                "included_domains": domains,
                 "record_counts": counts,
                 "warnings": all_warnings,
                 "validation_status": "not_validated",
@@ -569,7 +600,11 @@ impl Package {
                 "workout_session_exercises":
                     training.remove("workout_session_exercises").unwrap_or_default(),
             },
-        })
+        });
+        if let Some(coach) = self.coach {
+            package["coach"] = coach;
+        }
+        package
     }
 }
 

@@ -5,6 +5,8 @@
 //! refusal names the record by its JSON path. Nothing is written here.
 //!
 //! What maps where:
+//! - `coach` → the importing workspace's business name, units and time zone (never the coach's
+//!   name or login email);
 //! - `clients.clients[]` → clients (the profile; `health_context` back into its labelled
 //!   fields, or into medical conditions);
 //! - `check_ins[]` with their form submission → check-ins: answers whose field is a metric of
@@ -19,9 +21,9 @@
 
 use super::fcds::CHECKIN_TEMPLATE;
 use crate::domain::{
-    parse_plan_name, Answers, ClientForm, ClientInput, ExerciseDraft, FieldDraft, FormDefinition,
-    FormDraft, LongText, MealPlan, MealPlanDraft, Metric, MetricValues, RawAnswers, Units,
-    WorkoutPlan, WorkoutPlanDraft, WorkoutSessionDraft,
+    parse_plan_name, Answers, BrandName, ClientForm, ClientInput, ExerciseDraft, FieldDraft,
+    FormDefinition, FormDraft, LongText, MealPlan, MealPlanDraft, Metric, MetricValues, RawAnswers,
+    Timezone, Units, WorkoutPlan, WorkoutPlanDraft, WorkoutSessionDraft,
 };
 use crate::AppError;
 use serde_json::Value;
@@ -51,10 +53,65 @@ impl Problem {
 /// Everything to import, parsed.
 #[derive(Debug, Default)]
 pub struct ImportPackage {
+    pub settings: ImportSettings,
     pub clients: Vec<ImportClient>,
     pub forms: Vec<Sourced<FormDefinition>>,
     pub meal_templates: Vec<ImportPlan<MealPlan>>,
     pub workout_templates: Vec<ImportPlan<WorkoutPlan>>,
+}
+
+/// The workspace settings a package's `coach` section carries: the import sets each one it
+/// has in the importing workspace, and keeps the coach's own where it has none. The coach's
+/// name and login email are not settings: they stay the importing account's.
+#[derive(Debug, Default, PartialEq)]
+pub struct ImportSettings {
+    pub brand_name: Option<BrandName>,
+    pub units: Option<Units>,
+    pub timezone: Option<Timezone>,
+}
+
+/// The first of `candidates` (value, path) that is a non-empty string, with its path.
+fn first_text<'a>(candidates: [(&'a Value, &'static str); 2]) -> Option<(&'a str, &'static str)> {
+    candidates.into_iter().find_map(|(value, path)| {
+        value
+            .as_str()
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| (text, path))
+    })
+}
+
+/// The `coach` section's settings (`coach.settings`, else what `coach.profile` says).
+fn coach_settings(package: &Value) -> Result<ImportSettings, Problem> {
+    let (profile, settings) = (&package["coach"]["profile"], &package["coach"]["settings"]);
+    let brand_name = first_text([
+        (
+            &settings["brand"]["business_name"],
+            "/coach/settings/brand/business_name",
+        ),
+        (&profile["business_name"], "/coach/profile/business_name"),
+    ])
+    .map(|(raw, path)| BrandName::parse(raw).map_err(|e| refused(path, e)))
+    .transpose()?;
+    let timezone = first_text([
+        (&settings["timezone"], "/coach/settings/timezone"),
+        (&profile["timezone"], "/coach/profile/timezone"),
+    ])
+    .map(|(raw, path)| Timezone::parse(raw).map_err(|e| refused(path, e)))
+    .transpose()?;
+    // The standard's units are free text: one we do not know leaves the coach's own.
+    let units_of = |unit: &Value| match unit.as_str().map(str::trim) {
+        Some("kg" | "g" | "cm" | "m") => Some(Units::Metric),
+        Some("lb" | "lbs" | "oz" | "in" | "ft") => Some(Units::Imperial),
+        _ => None,
+    };
+    let units = units_of(&settings["units"]["weight"])
+        .or_else(|| units_of(&settings["units"]["height"]))
+        .or_else(|| units_of(&settings["units"]["body_measurements"]));
+    Ok(ImportSettings {
+        brand_name,
+        units,
+        timezone,
+    })
 }
 
 /// A record with the key it came under: `<source platform>/<package id>`.
@@ -759,6 +816,9 @@ pub fn read(package: &Value, now: i64) -> Result<ImportPackage, Vec<Problem>> {
     let mut meal_bodies = Parsed(BTreeMap::new());
     let mut workout_bodies = Parsed(BTreeMap::new());
     let mut parsed = ImportPackage::default();
+    if let Some(settings) = problems.keep(coach_settings(package)) {
+        parsed.settings = settings;
+    }
 
     for (path, record) in &clients {
         let client_id = text(record, "id");
@@ -969,6 +1029,30 @@ mod tests {
         // Another platform's free text: medical conditions.
         let [goals, medical, ..] = health_sections("Asthma; mild");
         assert_eq!((goals.as_str(), medical.as_str()), ("", "Asthma; mild"));
+    }
+
+    #[test]
+    fn coach_settings_come_from_settings_then_profile() {
+        let package = json!({"coach": {
+            "profile": {"id": "coach:a", "business_name": "Old Name", "timezone": "Europe/Paris"},
+            "settings": {"id": "s:a", "brand": {"business_name": "Peak"}, "units": {"height": "in"}},
+        }});
+        let settings = coach_settings(&package).unwrap();
+        assert_eq!(settings.brand_name.unwrap().as_str(), "Peak");
+        assert_eq!(settings.units, Some(Units::Imperial));
+        assert_eq!(settings.timezone.unwrap().as_str(), "Europe/Paris");
+        // No coach section, or units we do not know: nothing to set.
+        assert_eq!(
+            coach_settings(&json!({})).unwrap(),
+            ImportSettings::default()
+        );
+        let odd = json!({"coach": {"settings": {"id": "s", "units": {"weight": "stone"}}}});
+        assert_eq!(coach_settings(&odd).unwrap().units, None);
+        let bad = json!({"coach": {"settings": {"id": "s", "timezone": "Mars/Base"}}});
+        assert_eq!(
+            coach_settings(&bad).unwrap_err().path,
+            "/coach/settings/timezone"
+        );
     }
 
     #[test]

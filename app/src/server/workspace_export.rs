@@ -27,7 +27,9 @@ use super::state::AppState;
 use super::storage::ObjectKey;
 use super::store;
 use super::{fcds, internal, new_id, now_millis};
-use crate::domain::{date_label, AccessAction, MealPlanKind, PlanDoc, PlanKind, WorkoutPlanKind};
+use crate::domain::{
+    date_label, AccessAction, CoachProfile, MealPlanKind, PlanDoc, PlanKind, WorkoutPlanKind,
+};
 use crate::AppError;
 use async_zip::tokio::write::ZipFileWriter;
 use axum::body::Body;
@@ -73,15 +75,27 @@ async fn start(state: &AppState, session: &Session) -> Result<Body, AppError> {
         )
         .await?;
     let (clients, clients_truncated) = authz::workspace_clients(&state.db, &workspace).await?;
-    let workspace_json = workspace_json(state, &coach, &workspace, &clients, clients_truncated)
-        .await
-        .and_then(|value| serde_json::to_vec_pretty(&value).map_err(internal))?;
+    let profile = store::coaches::profile(&state.db, &workspace).await?;
+    let workspace_json = workspace_json(
+        state,
+        &coach,
+        &workspace,
+        &profile,
+        &clients,
+        clients_truncated,
+    )
+    .await
+    .and_then(|value| serde_json::to_vec_pretty(&value).map_err(internal))?;
+    let mut package = fcds::Package::default();
+    package.set_coach(coach.user_id(), &profile);
     let state = state.clone();
     Ok(stream_archive(
         slot,
         "workspace export",
         WORKSPACE_EXPORT_DEADLINE,
-        move |pipe| async move { write_workspace(&state, &coach, clients, workspace_json, pipe).await },
+        move |pipe| async move {
+            write_workspace(&state, &coach, clients, workspace_json, package, pipe).await
+        },
     ))
 }
 
@@ -90,6 +104,7 @@ async fn workspace_json(
     state: &AppState,
     coach: &CoachPrincipal,
     workspace: &OwnedWorkspace,
+    profile: &CoachProfile,
     clients: &[OwnedClient],
     clients_truncated: bool,
 ) -> Result<Value, AppError> {
@@ -103,7 +118,7 @@ async fn workspace_json(
         "format": "coachroom-workspace",
         "version": 1,
         "exported_at": now_millis(),
-        "coach": store::coaches::profile(db, workspace).await?,
+        "coach": profile,
         "forms": forms,
         "meal_plan_templates": plans::<MealPlanKind>(state, coach, workspace, None).await?,
         "workout_plan_templates": plans::<WorkoutPlanKind>(state, coach, workspace, None).await?,
@@ -149,13 +164,13 @@ async fn write_workspace(
     coach: &CoachPrincipal,
     clients: Vec<OwnedClient>,
     workspace_json: Vec<u8>,
+    mut package: fcds::Package,
     pipe: DuplexStream,
 ) -> Result<(), String> {
     let mut zip = ZipFileWriter::with_tokio(pipe);
     let now = zip_date_time(now_millis());
     add(&mut zip, now, "workspace.json", &workspace_json).await?;
     drop(workspace_json);
-    let mut package = fcds::Package::default();
     let mut fcds_cut = false;
     for client in clients {
         let folder = format!("clients/{}/", client.client_id());

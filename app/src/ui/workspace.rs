@@ -20,7 +20,12 @@ fn report_text(report: &ImportReport, verb: &str) -> String {
         1 => " 1 record was imported before and is skipped.".to_owned(),
         n => format!(" {n} records were imported before and are skipped."),
     };
-    format!("{verb} {}.{already}", report.summary())
+    let settings = match report.settings_list() {
+        None => String::new(),
+        Some(list) if report.dry_run => format!(" It also sets your {list} from the package."),
+        Some(list) => format!(" It also set your {list} from the package."),
+    };
+    format!("{verb} {}.{settings}{already}", report.summary())
 }
 
 #[component]

@@ -113,6 +113,12 @@ fn comparable(package: &Value) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// The coach's workspace id (their user id).
+async fn workspace_of(app: &TestApp, coach: &reqwest::Client) -> String {
+    let me = app.ok(coach, "auth/me", &[]).await;
+    me["user_id"].as_str().expect("a user id").to_owned()
+}
+
 fn tally(report: &Value, kind: &str) -> (u64, u64) {
     (
         report[kind]["new"].as_u64().unwrap(),
@@ -181,6 +187,23 @@ async fn a_workspace_round_trips_through_fcds(app: &TestApp) {
     form.push(("client_id", &other));
     app.ok(&coach, "clients/update", &form).await;
 
+    // The workspace's settings, set last: the profile above is in metric units.
+    let settings = [
+        ("name", "Casey Coach"),
+        ("brand_name", "Peak Form"),
+        ("units", "imperial"),
+        ("timezone", "America/Los_Angeles"),
+    ];
+    app.ok(
+        &coach,
+        "coach/profile/update",
+        &[
+            &[("workspace_id", workspace_of(app, &coach).await.as_str())],
+            &settings[..],
+        ]
+        .concat(),
+    )
+    .await;
     let files = export(app, &coach).await;
     let workspace = json_of(&files, "workspace.json");
     assert_eq!(workspace["format"], "coachroom-workspace");
@@ -231,6 +254,10 @@ async fn a_workspace_round_trips_through_fcds(app: &TestApp) {
     let check = import(app, &newcomer, raw.clone(), true).await;
     assert_eq!(check.status, StatusCode::OK, "{}", check.body);
     assert_eq!(check.body["dry_run"], true);
+    assert_eq!(
+        check.body["settings"],
+        json!(["business name", "units", "time zone"])
+    );
     assert_eq!(tally(&check.body, "clients"), (2, 0));
     assert_eq!(tally(&check.body, "checkins"), (2, 0));
     assert_eq!(tally(&check.body, "forms"), (1, 0));
@@ -246,17 +273,55 @@ async fn a_workspace_round_trips_through_fcds(app: &TestApp) {
     assert_eq!(done.body["dry_run"], false);
     assert_eq!(tally(&done.body, "clients"), (2, 0));
     assert_eq!(client_count(app, &newcomer).await, 2);
+    // The workspace settings came across; the newcomer's name and login stay theirs.
+    let newcomer_workspace = workspace_of(app, &newcomer).await;
+    let profile = app
+        .ok(
+            &newcomer,
+            "coach/profile/get",
+            &[("workspace_id", newcomer_workspace.as_str())],
+        )
+        .await;
+    assert_eq!(
+        (
+            &profile["brand_name"],
+            &profile["units"],
+            &profile["timezone"]
+        ),
+        (
+            &json!("Peak Form"),
+            &json!("imperial"),
+            &json!("America/Los_Angeles")
+        )
+    );
+    assert_eq!(
+        (&profile["name"], &profile["email"]),
+        (&json!("Noa New"), &json!("noa@example.com"))
+    );
 
     // Everything FCDS holds came across.
     let again = export(app, &newcomer).await;
     let round_trip = json_of(&again, "open-coaching-data.json");
     assert_eq!(fcds_errors(&round_trip), Vec::<String>::new());
     assert_eq!(comparable(&round_trip), comparable(&package));
+    assert_eq!(
+        without_ids(&round_trip["coach"]["settings"]),
+        without_ids(&package["coach"]["settings"])
+    );
+    assert_eq!(
+        package["coach"]["profile"]["business_name"],
+        round_trip["coach"]["profile"]["business_name"]
+    );
 
     // The same package again (as a ZIP this time) adds nothing.
     let zipped = zip_of(&[("export/open-coaching-data.json", &raw)]).await;
     let twice = import(app, &newcomer, zipped, false).await;
     assert_eq!(twice.status, StatusCode::OK, "{}", twice.body);
+    assert_eq!(
+        twice.body["settings"],
+        json!([]),
+        "the settings are already set"
+    );
     assert_eq!(tally(&twice.body, "clients"), (0, 2));
     assert_eq!(tally(&twice.body, "checkins"), (0, 2));
     assert_eq!(tally(&twice.body, "forms"), (0, 1));
@@ -326,8 +391,22 @@ async fn bad_packages_are_refused_and_leave_nothing(app: &TestApp) {
         {"id": "c:1", "display_name": "Ana", "email": "ana@example.com"},
         {"id": "c:2", "display_name": "Ana Again", "email": "ana@example.com"},
     ]);
-    let response = import(app, &coach, package_with(clash, json!(170)), false).await;
+    let mut clash: Value = serde_json::from_slice(&package_with(clash, json!(170))).unwrap();
+    clash["coach"] = json!({"settings": {"id": "s:1", "timezone": "Asia/Tokyo"}});
+    let response = import(app, &coach, serde_json::to_vec(&clash).unwrap(), false).await;
     response.assert_refused(StatusCode::CONFLICT, "/clients/clients/1/email");
+    let workspace = workspace_of(app, &coach).await;
+    let profile = app
+        .ok(&coach, "coach/profile/get", &[("workspace_id", &workspace)])
+        .await;
+    assert_eq!(
+        profile["timezone"], "UTC",
+        "the settings are not half-imported"
+    );
+    // A time zone that is none, named by its path.
+    clash["coach"]["settings"]["timezone"] = json!("Mars/Olympus_Mons");
+    let response = import(app, &coach, serde_json::to_vec(&clash).unwrap(), true).await;
+    response.assert_refused(StatusCode::BAD_REQUEST, "/coach/settings/timezone");
     // An id names one record: a check-in with its client's id is refused.
     let mut reused: Value = serde_json::from_slice(&package_with(one.clone(), json!(170))).unwrap();
     reused["check_ins"][0]["id"] = json!("c:1");

@@ -16,7 +16,7 @@ use crate::domain::{
 use crate::server::authz::OwnedWorkspace;
 use crate::server::crypto::DataKey;
 use crate::server::db::Db;
-use crate::server::fcds_import::{ImportPackage, ImportPlan};
+use crate::server::fcds_import::{ImportPackage, ImportPlan, ImportSettings};
 use crate::server::store::access_log::{self, Access, Logged};
 use crate::server::{internal, new_id, now_millis};
 use crate::AppError;
@@ -211,6 +211,56 @@ async fn import_plan<K: PlanKind>(
     imported(tx, Kind::Plan, source, &id, tally).await
 }
 
+/// Sets the package's workspace settings that differ from the workspace's, and names them
+/// ("business name", "units", "time zone").
+async fn apply_settings(
+    tx: &mut Transaction<'static, Any>,
+    coach_id: &str,
+    settings: &ImportSettings,
+) -> Result<Vec<String>, AppError> {
+    let current: (String, String, String) =
+        sqlx::query_as("SELECT brand_name, units, timezone FROM coaches WHERE user_id = $1")
+            .bind(coach_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal)?;
+    let wanted = (
+        settings
+            .brand_name
+            .as_ref()
+            .map_or(current.0.as_str(), |name| name.as_str()),
+        settings
+            .units
+            .map_or(current.1.as_str(), |units| units.as_str()),
+        settings
+            .timezone
+            .as_ref()
+            .map_or(current.2.as_str(), |zone| zone.as_str()),
+    );
+    let changed: Vec<String> = [
+        (wanted.0 != current.0, "business name"),
+        (wanted.1 != current.1, "units"),
+        (wanted.2 != current.2, "time zone"),
+    ]
+    .into_iter()
+    .filter(|(differs, _)| *differs)
+    .map(|(_, name)| name.to_owned())
+    .collect();
+    if !changed.is_empty() {
+        sqlx::query(
+            "UPDATE coaches SET brand_name = $1, units = $2, timezone = $3 WHERE user_id = $4",
+        )
+        .bind(wanted.0)
+        .bind(wanted.1)
+        .bind(wanted.2)
+        .bind(coach_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    }
+    Ok(changed)
+}
+
 /// Imports the package into the workspace, all of it or (on any error) none of it; with
 /// `dry_run`, counts and rolls back.
 pub async fn import(
@@ -234,6 +284,7 @@ pub async fn import(
         None
     };
     let mut tx = db.begin().await?;
+    report.settings = apply_settings(&mut tx, coach_id, &package.settings).await?;
     for client in &package.clients {
         let (client_id, key) = match existing(&mut tx, Kind::Client, coach_id, &client.source_key)
             .await?
@@ -328,7 +379,10 @@ pub async fn import(
         tx.rollback().await.map_err(internal)?;
         return Ok(report);
     }
-    let detail = report.summary();
+    let detail = match report.settings_list() {
+        Some(settings) => format!("{}; settings: {settings}", report.summary()),
+        None => report.summary(),
+    };
     access_log::append(
         &mut tx,
         &Access {
