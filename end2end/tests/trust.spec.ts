@@ -90,6 +90,9 @@ test('a coach exports the workspace, and another coach checks and imports its FC
 
   await coach.goto('/coach/settings');
   await hydrated(coach);
+  await coach.getByTestId(id.SETTINGS_BRAND).fill('Dana Fitness');
+  await coach.getByTestId(id.SETTINGS_SUBMIT).click();
+  await expect(coach.getByTestId(id.SETTINGS_SAVED)).toBeVisible();
   const [download] = await Promise.all([coach.waitForEvent('download'), coach.getByTestId(id.WORKSPACE_EXPORT).click()]);
   expect(download.suggestedFilename()).toMatch(/^coachroom-workspace-\d{4}-\d{2}-\d{2}\.zip$/);
   const files = unzip(readFileSync(await download.path()));
@@ -106,8 +109,11 @@ test('a coach exports the workspace, and another coach checks and imports its FC
   await newcomer.getByTestId(id.IMPORT_FILE).setInputFiles(upload);
   await newcomer.getByTestId(id.IMPORT_CHECK).click();
   await expect(newcomer.getByTestId(id.IMPORT_PREVIEW)).toContainText('This package adds 1 client, 0 check-ins');
+  await expect(newcomer.getByTestId(id.IMPORT_PREVIEW)).toContainText('It also sets your business name from the package.');
   await newcomer.getByTestId(id.IMPORT_CONFIRM).click();
   await expect(newcomer.getByTestId(id.IMPORT_DONE)).toContainText('Imported 1 client');
+  // The settings form on the same page shows what the import set.
+  await expect(newcomer.getByTestId(id.SETTINGS_BRAND)).toHaveValue('Dana Fitness');
   await newcomer.goto('/coach');
   await expect(newcomer.getByText('Jordan Client').first()).toBeVisible();
 

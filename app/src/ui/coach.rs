@@ -69,6 +69,8 @@ pub fn Dashboard() -> impl IntoView {
 
 #[component]
 pub fn Settings() -> impl IntoView {
+    // Bumped by an import that set workspace settings, so the form shows them.
+    provide_context(crate::ui::workspace::SettingsImported(RwSignal::new(0)));
     view! {
         <Title text="Settings · Coachroom" />
         <RequireRole role=Role::Coach />
@@ -86,8 +88,9 @@ pub fn Settings() -> impl IntoView {
 #[component]
 fn SettingsForm() -> impl IntoView {
     let update = ServerAction::<UpdateCoachProfile>::new();
+    let imported = use_context::<crate::ui::workspace::SettingsImported>();
     let profile = Resource::new(
-        move || update.version().get(),
+        move || (update.version().get(), imported.map(|count| count.0.get())),
         |_| async move {
             let workspace_id = my_workspace_id().await?;
             get_coach_profile(workspace_id.clone())

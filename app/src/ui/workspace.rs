@@ -28,6 +28,11 @@ fn report_text(report: &ImportReport, verb: &str) -> String {
     format!("{verb} {}.{settings}{already}", report.summary())
 }
 
+/// How many imports have set workspace settings on this page: the settings form reloads when it
+/// changes.
+#[derive(Clone, Copy)]
+pub struct SettingsImported(pub RwSignal<u32>);
+
 #[component]
 pub fn MoveWorkspaceCard() -> impl IntoView {
     let form_ref = NodeRef::<leptos::html::Form>::new();
@@ -36,6 +41,7 @@ pub fn MoveWorkspaceCard() -> impl IntoView {
     let done = RwSignal::new(None::<ImportReport>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let settings_imported = use_context::<SettingsImported>();
     // Sends the form as a dry run (`dry_run` = true) or as the import itself.
     let send = move |dry_run: bool| {
         error.set(None);
@@ -57,6 +63,11 @@ pub fn MoveWorkspaceCard() -> impl IntoView {
                         Ok(report) if report.dry_run => checked.set(Some(report)),
                         Ok(report) => {
                             checked.set(None);
+                            if !report.settings.is_empty() {
+                                if let Some(imported) = settings_imported {
+                                    imported.0.update(|count| *count += 1);
+                                }
+                            }
                             done.set(Some(report));
                         }
                         Err(err) => error.set(Some(err.to_string())),
@@ -65,7 +76,14 @@ pub fn MoveWorkspaceCard() -> impl IntoView {
             );
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (form_ref, dry_run_ref, dry_run, checked, done);
+        let _ = (
+            form_ref,
+            dry_run_ref,
+            dry_run,
+            checked,
+            done,
+            settings_imported,
+        );
     };
     let on_check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
