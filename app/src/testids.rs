@@ -377,6 +377,13 @@ testids! {
     SUPPORT_LEAVE = "support-leave";
     SUPPORT_GRANT_ROW = "support-grant-row";
     SUPPORT_ENTER = "support-enter";
+    MCP_CARD = "mcp-card";
+    MCP_ENDPOINT = "mcp-endpoint";
+    MCP_TOKEN_NAME = "mcp-token-name";
+    MCP_TOKEN_CREATE = "mcp-token-create";
+    MCP_NEW_TOKEN = "mcp-new-token";
+    MCP_CONNECTION_ROW = "mcp-connection-row";
+    MCP_DISCONNECT = "mcp-disconnect";
     LEGAL_NOTICES = "legal-notices";
     LEGAL_NOTICE_ROW = "legal-notice-row";
     LEGAL_COACH_EMAIL = "legal-coach-email";

@@ -70,6 +70,9 @@ pub struct Cli {
     /// Mark cookies Secure: true/false [default: true when the base URL is https]
     #[arg(long, env = "COACHROOM_SECURE_COOKIES")]
     pub secure_cookies: Option<String>,
+    /// The MCP endpoint for connected AI tools (/mcp): on/off [default: on]
+    #[arg(long, env = "COACHROOM_MCP")]
+    pub mcp: Option<String>,
     /// Trust X-Forwarded-For for the client IP (only behind your own proxy): true/false [default: false]
     #[arg(long, env = "COACHROOM_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<String>,
@@ -455,6 +458,14 @@ impl Config {
             ));
         }
 
+        let mcp = match non_empty("COACHROOM_MCP", cli.mcp)? {
+            None => true,
+            Some(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(format!("COACHROOM_MCP: expected on or off, got {raw:?}")),
+            },
+        };
         let secure_cookies = match non_empty("COACHROOM_SECURE_COOKIES", cli.secure_cookies)? {
             Some(raw) => parse_bool("COACHROOM_SECURE_COOKIES", &raw)?,
             None => is_https,
@@ -670,6 +681,7 @@ impl Config {
                 photo_max_bytes,
                 ai,
                 backup,
+                mcp,
             },
         })
     }

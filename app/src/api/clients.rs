@@ -25,7 +25,7 @@ pub async fn list_clients(
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::own_workspace(&coach);
     let query = crate::domain::bounded_text(&query, "Search", false, 100)?;
-    let page = store::clients::list(&state.db, &workspace, &query, archived, page).await?;
+    let page = store::clients::list(&state.db, &workspace, &query, archived, page, false).await?;
     let shown = page.clients.iter().map(|c| c.id.as_str());
     authz::log_support_list_read(&state.db, &coach, "clients/list", shown).await?;
     Ok(page)

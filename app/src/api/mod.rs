@@ -19,6 +19,7 @@ pub mod forms;
 pub mod goals;
 pub mod invites;
 pub mod legal;
+pub mod mcp;
 pub mod notes;
 pub mod operator;
 pub mod plans;

@@ -112,10 +112,13 @@ pub enum AccessAction {
     WorkspaceImported,
     OperatorEnrolled,
     OperatorRead,
+    McpConnected,
+    McpDisconnected,
+    McpRead,
 }
 
 impl AccessAction {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 29] = [
         Self::SignIn,
         Self::PasswordChanged,
         Self::EmailChanged,
@@ -142,6 +145,9 @@ impl AccessAction {
         Self::WorkspaceImported,
         Self::OperatorEnrolled,
         Self::OperatorRead,
+        Self::McpConnected,
+        Self::McpDisconnected,
+        Self::McpRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -172,6 +178,9 @@ impl AccessAction {
             Self::WorkspaceImported => "workspace_imported",
             Self::OperatorEnrolled => "operator_enrolled",
             Self::OperatorRead => "operator_read",
+            Self::McpConnected => "mcp_connected",
+            Self::McpDisconnected => "mcp_disconnected",
+            Self::McpRead => "mcp_read",
         }
     }
 
@@ -207,6 +216,9 @@ impl AccessAction {
             Self::WorkspaceImported => "Imported clients from another platform",
             Self::OperatorEnrolled => "Made or reset an operator account (command line)",
             Self::OperatorRead => "Viewed the operator console",
+            Self::McpConnected => "Connected an AI tool (read-only)",
+            Self::McpDisconnected => "Disconnected an AI tool",
+            Self::McpRead => "Read by a connected AI tool",
         }
     }
 

@@ -280,15 +280,19 @@ async fn coach_owns(
     Ok(row.is_some())
 }
 
-/// Under a support grant, a proof of one client's data is an access to that client: logged
-/// before it is used, under the client, so the client sees it in their own log (once per
-/// request: see `SupportVisit`).
+/// Under a support grant or a connected AI tool's call, a proof of one client's data is an
+/// access to that client: logged before it is used, under the client, so the client sees it in
+/// their own log (once per request: see `SupportVisit` and `McpVisit`). A connected tool does
+/// not find a client with AI turned off.
 async fn log_support_read(
     db: &Db,
     coach: &CoachPrincipal,
     client_id: Option<&str>,
     object: String,
 ) -> Result<(), AppError> {
+    if let Some(visit) = coach.mcp() {
+        return visit.log_read(db, client_id, object).await;
+    }
     match coach.support() {
         Some(visit) => visit.log_read(db, client_id, object).await,
         None => Ok(()),
@@ -306,6 +310,9 @@ pub async fn log_support_list_read<'a>(
     endpoint: &str,
     client_ids: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), AppError> {
+    if let Some(visit) = coach.mcp() {
+        return visit.log_list_read(db, client_ids).await;
+    }
     match coach.support() {
         Some(visit) => visit.log_list_read(db, endpoint, client_ids).await,
         None => Ok(()),
@@ -320,10 +327,18 @@ async fn log_support_item_read(
     table: &str,
     id: &str,
 ) -> Result<(), AppError> {
+    let object = Logged::Record { table, id }.to_string();
+    if let Some(visit) = coach.mcp() {
+        let client_id = if table == "forms" {
+            None
+        } else {
+            item_client(db, table, id).await?
+        };
+        return visit.log_read(db, client_id.as_deref(), object).await;
+    }
     let Some(visit) = coach.support() else {
         return Ok(());
     };
-    let object = Logged::Record { table, id }.to_string();
     // Forms are the coach's templates: no client.
     if table == "forms" {
         return visit.log_read(db, None, object).await;
@@ -332,13 +347,20 @@ async fn log_support_item_read(
     if visit.has_logged(&object)? {
         return Ok(());
     }
+    let client_id = item_client(db, table, id).await?;
+    visit.log_read(db, client_id.as_deref(), object).await
+}
+
+/// The client a workspace item (`table` is a constant naming a table with `id` and `client_id`)
+/// belongs to, if any.
+async fn item_client(db: &Db, table: &str, id: &str) -> Result<Option<String>, AppError> {
     let (client_id,): (Option<String>,) =
         sqlx::query_as(&format!("SELECT client_id FROM {table} WHERE id = $1"))
             .bind(id)
             .fetch_one(db.reader())
             .await
             .map_err(internal)?;
-    visit.log_read(db, client_id.as_deref(), object).await
+    Ok(client_id)
 }
 
 /// One of the coach's clients, archived or not.

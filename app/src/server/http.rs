@@ -455,6 +455,7 @@ mod tests {
             file_url_ttl: std::time::Duration::from_secs(300),
             photo_max_bytes: 10 * 1024 * 1024,
             ai: None,
+            mcp: true,
             backup: crate::server::backup::BackupSettings {
                 dir: Default::default(),
                 s3: None,

@@ -17,6 +17,7 @@ pub mod fcds_import;
 pub mod http;
 pub mod legal;
 pub mod mail;
+pub mod mcp;
 pub mod openapi;
 pub mod password;
 pub mod pdf;

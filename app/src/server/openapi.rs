@@ -10,7 +10,7 @@ use super::router::SESSION_COOKIE;
 use super::transcript_intake::{MAX_AUDIO_BYTES, MAX_TRANSCRIPT_BYTES};
 use super::workspace_import::UPLOAD_MAX;
 use crate::api::{
-    access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, legal,
+    access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, legal, mcp,
     notes, operator, plans, portal, profile, sessions, support, workspace,
 };
 use crate::domain::{Metric, PhotoSlot};
@@ -617,6 +617,10 @@ pub fn document() -> Value {
     doc.op::<support::OpenSupportGrants>();
     doc.op::<support::EnterSupport>();
     doc.op::<support::LeaveSupport>();
+
+    doc.op::<mcp::ListMcpConnections>();
+    doc.op::<mcp::CreateMcpToken>();
+    doc.op::<mcp::RevokeMcpConnection>();
 
     doc.download(
         "/api/checkins/{checkin_id}/pdf",

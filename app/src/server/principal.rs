@@ -1,5 +1,6 @@
 //! Who is asking. Every server fn starts by resolving a [`Principal`] from the session.
 
+use super::mcp::McpVisit;
 use super::session_store::USER_ID_KEY;
 use super::state::AppState;
 use super::store;
@@ -16,6 +17,9 @@ use tower_sessions::Session;
 pub struct CoachPrincipal {
     user_id: String,
     support: Option<Arc<SupportVisit>>,
+    /// Set when a connected AI tool reads on the coach's behalf (`server::mcp`): only read
+    /// tools exist for it, and the proofs log each read and hide clients with AI off.
+    mcp: Option<Arc<McpVisit>>,
 }
 
 /// An operator inside a coach's workspace under the coach's open grant.
@@ -53,6 +57,20 @@ impl CoachPrincipal {
     /// Set when an operator is viewing under the coach's grant, not the coach.
     pub fn support(&self) -> Option<&SupportVisit> {
         self.support.as_deref()
+    }
+
+    /// Set when a connected AI tool is reading, not the coach.
+    pub fn mcp(&self) -> Option<&McpVisit> {
+        self.mcp.as_deref()
+    }
+
+    /// The coach a connected AI tool's token acts for, for one tool call.
+    pub fn of_mcp_visit(visit: Arc<McpVisit>) -> Self {
+        Self {
+            user_id: visit.holder.coach_id.clone(),
+            support: None,
+            mcp: Some(visit),
+        }
     }
 }
 
@@ -110,6 +128,7 @@ pub async fn principal_of(state: &AppState, session: &Session) -> Result<Princip
         Role::Coach => Principal::Coach(CoachPrincipal {
             user_id: me.user_id,
             support: None,
+            mcp: None,
         }),
         Role::Admin => match super::support::current_visit(state, session, &me.user_id).await? {
             Some(visit) => Principal::Support(SupportPrincipal { visit }),
@@ -131,6 +150,7 @@ pub async fn require_coach(state: &AppState) -> Result<CoachPrincipal, AppError>
         Principal::Support(support) => Ok(CoachPrincipal {
             user_id: support.visit.coach_id.clone(),
             support: Some(support.visit),
+            mcp: None,
         }),
         _ => Err(AppError::Forbidden),
     }

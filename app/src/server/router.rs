@@ -95,6 +95,8 @@ pub fn build(state: AppState) -> Router {
             "/api/workout_plans/{plan_id}/pdf",
             get(super::exports::plan_pdf::<WorkoutPlanKind>),
         )
+        // Connected AI tools: `/mcp` and its OAuth metadata (none of it when MCP is off).
+        .merge(super::mcp::routes(&state))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -35,6 +35,8 @@ pub struct Settings {
     pub ai: Option<AiSettings>,
     /// Where backups and the key file go, and how often the server backs up.
     pub backup: super::backup::BackupSettings,
+    /// Whether `/mcp` (and its OAuth metadata) serves connected AI tools (`COACHROOM_MCP`).
+    pub mcp: bool,
 }
 
 /// Where AI requests go and which models they use.
@@ -161,6 +163,7 @@ mod tests {
             file_url_ttl: Duration::from_secs(300),
             photo_max_bytes: 10 * 1024 * 1024,
             ai: None,
+            mcp: true,
             backup: crate::server::backup::BackupSettings {
                 dir: PathBuf::new(),
                 s3: None,

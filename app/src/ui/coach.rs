@@ -76,6 +76,7 @@ pub fn Settings() -> impl IntoView {
         <RequireRole role=Role::Coach />
         <SettingsForm />
         <crate::ui::support::SupportAccessCard />
+        <crate::ui::mcp::ConnectedToolsCard />
         <crate::ui::workspace::MoveWorkspaceCard />
         <section class="card narrow">
             <h2>"Access log"</h2>

@@ -14,6 +14,7 @@ mod forms;
 pub mod goals;
 mod home;
 mod legal;
+mod mcp;
 mod notes;
 mod operator;
 mod plans;

@@ -125,6 +125,8 @@ struct World {
     action_item_id: String,
     /// The sibling client's open deletion request (the owner's to answer).
     deletion_request_id: String,
+    /// The owner's personal access token for connected AI tools.
+    mcp_connection_id: String,
     /// A platform operator of this world, signed in.
     operator: reqwest::Client,
 }
@@ -206,6 +208,12 @@ async fn build_world(app: &TestApp, n: usize) -> World {
     app.ok(&sibling, "portal/deletion/request", &[("message", "")])
         .await;
     let deletion_request_id = app.ok(&sibling, "portal/deletion/status", &[]).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mcp_connection_id = app
+        .ok(&owner, "mcp/tokens/create", &[("name", "Script")])
+        .await["connection"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -328,6 +336,7 @@ async fn build_world(app: &TestApp, n: usize) -> World {
         session_id,
         action_item_id,
         deletion_request_id,
+        mcp_connection_id,
         operator,
     }
 }
@@ -1042,6 +1051,18 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
         ),
         ("support/status", |_, _| none(), ANY_COACH),
         ("support/revoke", |_, _| none(), ANY_COACH),
+        // Connected AI tools: each coach lists, makes and revokes their own.
+        ("mcp/connections/list", |_, _| none(), ANY_COACH),
+        (
+            "mcp/tokens/create",
+            |_, _| pairs(&[("name", "Script")]),
+            ANY_COACH,
+        ),
+        (
+            "mcp/connections/revoke",
+            |w, _| pairs(&[("connection_id", &w.mcp_connection_id)]),
+            OWNER_ONLY,
+        ),
         (
             "operator/coaches/list",
             |_, _| pairs(&[("after", "")]),

@@ -20,6 +20,7 @@ mod hardening;
 mod http;
 mod legal;
 mod mail;
+mod mcp;
 mod openapi;
 mod operators;
 mod plans;

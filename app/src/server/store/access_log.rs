@@ -46,6 +46,10 @@ pub enum Logged<'a> {
     Page(&'a str),
     /// A server fn called under a support grant, by its endpoint (`clients/list`).
     Endpoint(&'a str),
+    /// A connected AI tool (a personal access token or an OAuth connection).
+    McpConnection(&'a str),
+    /// An MCP tool called by a connected AI tool, by its name (`find_clients`).
+    Tool(&'a str),
 }
 
 impl std::fmt::Display for Logged<'_> {
@@ -61,6 +65,8 @@ impl std::fmt::Display for Logged<'_> {
             Self::LegalRequest(id) => ("legal_request", id),
             Self::Page(path) => ("page", path),
             Self::Endpoint(endpoint) => ("api", endpoint),
+            Self::McpConnection(id) => ("mcp_connection", id),
+            Self::Tool(name) => ("tool", name),
         };
         write!(f, "{kind}:{id}")
     }

@@ -313,12 +313,20 @@ pub async fn list(
     query: &str,
     archived: bool,
     page: i64,
+    ai_enabled_only: bool,
 ) -> Result<ClientPage, AppError> {
     let pattern = like_pattern(query);
     let archived = i64::from(archived);
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM clients WHERE coach_id = $1 AND archived = $2 AND search_text LIKE $3 ESCAPE '\\'",
-    )
+    // For a connected AI tool, a client with AI off does not exist (`server::mcp`).
+    let ai_filter = if ai_enabled_only {
+        " AND c.ai_enabled = 1"
+    } else {
+        ""
+    };
+    let (total,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM clients c WHERE c.coach_id = $1 AND c.archived = $2 \
+         AND c.search_text LIKE $3 ESCAPE '\\'{ai_filter}"
+    ))
     .bind(workspace.coach_id())
     .bind(archived)
     .bind(&pattern)
@@ -327,13 +335,13 @@ pub async fn list(
     .map_err(internal)?;
     let last_page = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = page.clamp(1, last_page);
-    let rows: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, i64, Option<String>, i64)> = sqlx::query_as(&format!(
         "SELECT c.id, c.name, c.email, c.archived, c.user_id, \
          (SELECT COUNT(*) FROM invites i WHERE i.client_id = c.id AND i.used_at IS NULL \
           AND i.revoked_at IS NULL AND i.expires_at > $1) \
-         FROM clients c WHERE c.coach_id = $2 AND c.archived = $3 AND c.search_text LIKE $4 ESCAPE '\\' \
-         ORDER BY c.name, c.id LIMIT $5 OFFSET $6",
-    )
+         FROM clients c WHERE c.coach_id = $2 AND c.archived = $3 AND c.search_text LIKE $4 ESCAPE '\\'\
+         {ai_filter} ORDER BY c.name, c.id LIMIT $5 OFFSET $6"
+    ))
     .bind(now_millis())
     .bind(workspace.coach_id())
     .bind(archived)

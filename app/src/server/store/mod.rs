@@ -14,6 +14,7 @@ pub mod imports;
 pub mod invites;
 pub mod keys;
 pub mod legal;
+pub mod mcp;
 pub mod notes;
 pub mod object_deletions;
 pub mod operators;
