@@ -1,8 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import * as id from './testids';
 import { addClient, expectAccessible, hydrated, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
 
-test('a coach makes a personal access token in Settings, a script reads the workspace over MCP with it, and Disconnect refuses its next call', async ({ browser, request, baseURL }) => {
+test('a coach makes a personal access token in Settings, the MCP TypeScript SDK and a script read the workspace over MCP with it, and Disconnect refuses its next call', async ({ browser, request, baseURL }) => {
   const coach = await (await browser.newContext()).newPage();
   logBrowserErrors(coach, 'coach');
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
@@ -18,6 +19,19 @@ test('a coach makes a personal access token in Settings, a script reads the work
   expect(token).toMatch(/^coachroom_pat_[0-9a-f]{64}$/);
   await expect(card.getByTestId(id.MCP_CONNECTION_ROW)).toContainText('Weekly report');
   await expectAccessible(coach);
+
+  // The MCP TypeScript SDK's own client lists the tools over the token: all read-only.
+  const sdk = new Client({ name: 'coachroom-e2e', version: '1.0.0' });
+  await sdk.connect(new StreamableHTTPClientTransport(new URL(`${baseURL}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  }));
+  const { tools } = await sdk.listTools();
+  expect(tools.map((tool) => tool.name)).toContain('find_clients');
+  expect(tools).toHaveLength(10);
+  expect(tools.every((tool) => tool.annotations?.readOnlyHint === true)).toBe(true);
+  const viaSdk = await sdk.callTool({ name: 'find_clients', arguments: { query: 'Jamie' } });
+  expect(JSON.stringify(viaSdk.structuredContent)).toContain('Jamie Client');
+  await sdk.close();
 
   // A script with the token: the client is found over MCP.
   const call = (name: string, args: object) => request.post('/mcp', {
