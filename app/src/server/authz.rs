@@ -354,12 +354,14 @@ async fn log_support_item_read(
 /// The client a workspace item (`table` is a constant naming a table with `id` and `client_id`)
 /// belongs to, if any.
 async fn item_client(db: &Db, table: &str, id: &str) -> Result<Option<String>, AppError> {
-    let (client_id,): (Option<String>,) =
+    let row: Option<(Option<String>,)> =
         sqlx::query_as(&format!("SELECT client_id FROM {table} WHERE id = $1"))
             .bind(id)
-            .fetch_one(db.reader())
+            .fetch_optional(db.reader())
             .await
             .map_err(internal)?;
+    // Deleted since its ownership was checked: gone, like any missing item.
+    let (client_id,) = row.ok_or(AppError::NotFound)?;
     Ok(client_id)
 }
 

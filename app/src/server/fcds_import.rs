@@ -60,9 +60,10 @@ pub struct ImportPackage {
     pub workout_templates: Vec<ImportPlan<WorkoutPlan>>,
 }
 
-/// The workspace settings a package's `coach` section carries: the import sets each one it
-/// has in the importing workspace, and keeps the coach's own where it has none. The coach's
-/// name and login email are not settings: they stay the importing account's.
+/// The workspace settings a package's `coach` section carries. An import into a workspace that
+/// has no settings of its own yet (a new account) takes the ones the package has; a workspace
+/// whose coach chose any keeps all of theirs. The coach's name and login email are not settings:
+/// they stay the importing account's.
 #[derive(Debug, Default, PartialEq)]
 pub struct ImportSettings {
     pub brand_name: Option<BrandName>,
@@ -70,35 +71,26 @@ pub struct ImportSettings {
     pub timezone: Option<Timezone>,
 }
 
-/// The first of `candidates` (value, path) that is a non-empty string, with its path.
-fn first_text<'a>(candidates: [(&'a Value, &'static str); 2]) -> Option<(&'a str, &'static str)> {
-    candidates.into_iter().find_map(|(value, path)| {
-        value
-            .as_str()
-            .filter(|text| !text.trim().is_empty())
-            .map(|text| (text, path))
-    })
+/// The first of `candidates` that is a non-empty string.
+fn first_text<'a>(candidates: [&'a Value; 2]) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .find_map(|value| value.as_str().filter(|text| !text.trim().is_empty()))
 }
 
-/// The `coach` section's settings (`coach.settings`, else what `coach.profile` says).
-fn coach_settings(package: &Value) -> Result<ImportSettings, Problem> {
+/// The `coach` section's settings (`coach.settings`, else what `coach.profile` says). A value we
+/// cannot take (a time-zone name we do not know, such as `GMT`; a name too long; a unit of
+/// another system) is left out, and the workspace keeps its own: a setting is no reason to
+/// refuse a move.
+fn coach_settings(package: &Value) -> ImportSettings {
     let (profile, settings) = (&package["coach"]["profile"], &package["coach"]["settings"]);
     let brand_name = first_text([
-        (
-            &settings["brand"]["business_name"],
-            "/coach/settings/brand/business_name",
-        ),
-        (&profile["business_name"], "/coach/profile/business_name"),
+        &settings["brand"]["business_name"],
+        &profile["business_name"],
     ])
-    .map(|(raw, path)| BrandName::parse(raw).map_err(|e| refused(path, e)))
-    .transpose()?;
-    let timezone = first_text([
-        (&settings["timezone"], "/coach/settings/timezone"),
-        (&profile["timezone"], "/coach/profile/timezone"),
-    ])
-    .map(|(raw, path)| Timezone::parse(raw).map_err(|e| refused(path, e)))
-    .transpose()?;
-    // The standard's units are free text: one we do not know leaves the coach's own.
+    .and_then(|raw| BrandName::parse(raw).ok());
+    let timezone = first_text([&settings["timezone"], &profile["timezone"]])
+        .and_then(|raw| Timezone::parse(raw).ok());
     let units_of = |unit: &Value| match unit.as_str().map(str::trim) {
         Some("kg" | "g" | "cm" | "m") => Some(Units::Metric),
         Some("lb" | "lbs" | "oz" | "in" | "ft") => Some(Units::Imperial),
@@ -107,11 +99,11 @@ fn coach_settings(package: &Value) -> Result<ImportSettings, Problem> {
     let units = units_of(&settings["units"]["weight"])
         .or_else(|| units_of(&settings["units"]["height"]))
         .or_else(|| units_of(&settings["units"]["body_measurements"]));
-    Ok(ImportSettings {
+    ImportSettings {
         brand_name,
         units,
         timezone,
-    })
+    }
 }
 
 /// A record with the key it came under: `<source platform>/<package id>`.
@@ -816,9 +808,7 @@ pub fn read(package: &Value, now: i64) -> Result<ImportPackage, Vec<Problem>> {
     let mut meal_bodies = Parsed(BTreeMap::new());
     let mut workout_bodies = Parsed(BTreeMap::new());
     let mut parsed = ImportPackage::default();
-    if let Some(settings) = problems.keep(coach_settings(package)) {
-        parsed.settings = settings;
-    }
+    parsed.settings = coach_settings(package);
 
     for (path, record) in &clients {
         let client_id = text(record, "id");
@@ -1037,22 +1027,15 @@ mod tests {
             "profile": {"id": "coach:a", "business_name": "Old Name", "timezone": "Europe/Paris"},
             "settings": {"id": "s:a", "brand": {"business_name": "Peak"}, "units": {"height": "in"}},
         }});
-        let settings = coach_settings(&package).unwrap();
+        let settings = coach_settings(&package);
         assert_eq!(settings.brand_name.unwrap().as_str(), "Peak");
         assert_eq!(settings.units, Some(Units::Imperial));
         assert_eq!(settings.timezone.unwrap().as_str(), "Europe/Paris");
-        // No coach section, or units we do not know: nothing to set.
-        assert_eq!(
-            coach_settings(&json!({})).unwrap(),
-            ImportSettings::default()
-        );
-        let odd = json!({"coach": {"settings": {"id": "s", "units": {"weight": "stone"}}}});
-        assert_eq!(coach_settings(&odd).unwrap().units, None);
-        let bad = json!({"coach": {"settings": {"id": "s", "timezone": "Mars/Base"}}});
-        assert_eq!(
-            coach_settings(&bad).unwrap_err().path,
-            "/coach/settings/timezone"
-        );
+        // No coach section, or values we cannot take: nothing to set.
+        assert_eq!(coach_settings(&json!({})), ImportSettings::default());
+        let odd = json!({"coach": {"settings": {"id": "s", "units": {"weight": "stone"},
+            "timezone": "Mars/Base", "brand": {"business_name": "x".repeat(500)}}}});
+        assert_eq!(coach_settings(&odd), ImportSettings::default());
     }
 
     #[test]

@@ -17,6 +17,7 @@ on_both_backends!(
     a_token_reads_the_workspace_and_every_read_is_logged,
     clients_with_ai_off_and_other_coaches_data_do_not_exist,
     bad_tokens_and_bad_requests_are_refused,
+    a_read_that_cannot_be_logged_is_not_answered,
 );
 
 /// The tools a connected tool is offered: every one read-only.
@@ -187,8 +188,9 @@ async fn a_token_reads_the_workspace_and_every_read_is_logged(app: &TestApp) {
     let entries = mcp_entries(app, &client).await;
     for tool in TOOLS {
         assert!(
-            entries.iter().any(|(action, detail)| action == "mcp_read"
-                && detail == &format!("Report script ({tool})")),
+            entries
+                .iter()
+                .any(|(action, detail)| action == "mcp_read" && detail == tool),
             "{tool} is not in the client's log: {entries:?}"
         );
     }
@@ -232,6 +234,16 @@ async fn clients_with_ai_off_and_other_coaches_data_do_not_exist(app: &TestApp) 
         .await;
     app.ok(
         &coach,
+        "todos/create",
+        &[
+            ("client_id", &quiet),
+            ("title", "QUIET-TODO"),
+            ("due_date", "2020-01-01"),
+        ],
+    )
+    .await;
+    app.ok(
+        &coach,
         "clients/ai/set",
         &[("client_id", &quiet), ("enabled", "false")],
     )
@@ -258,10 +270,26 @@ async fn clients_with_ai_off_and_other_coaches_data_do_not_exist(app: &TestApp) 
     let missing = call_tool(app, &token, "client_profile", json!({"client_id": made_up}))
         .await
         .unwrap_err();
-    let hidden = call_tool(app, &token, "client_profile", json!({"client_id": quiet}))
+    for tool in TOOLS {
+        let args = match tool {
+            "find_clients" | "needs_attention" => continue,
+            "progress" => json!({"client_id": quiet, "metric": "weight"}),
+            _ => json!({"client_id": quiet}),
+        };
+        let hidden = call_tool(app, &token, tool, args).await.unwrap_err();
+        assert_eq!(hidden, missing, "{tool}");
+    }
+    // Nor do the lists show what is theirs.
+    let attention = call_tool(app, &token, "needs_attention", json!({}))
         .await
-        .unwrap_err();
-    assert_eq!(hidden, missing);
+        .unwrap();
+    assert!(!attention.to_string().contains(&quiet), "{attention}");
+    assert!(attention.to_string().contains(&client_id), "{attention}");
+    let general = call_tool(app, &token, "notes_and_todos", json!({}))
+        .await
+        .unwrap();
+    assert!(!general.to_string().contains("QUIET-TODO"), "{general}");
+    let logged_before = mcp_entries(app, &client).await.len();
 
     // Another coach's token: every client tool finds nothing of this coach's, and the lists
     // are empty.
@@ -282,11 +310,33 @@ async fn clients_with_ai_off_and_other_coaches_data_do_not_exist(app: &TestApp) 
             }
         }
     }
-    // Nothing of theirs was read, so nothing is in the client's log but the coach's own token.
-    let entries = mcp_entries(app, &client).await;
-    assert!(entries
-        .iter()
-        .all(|(_, detail)| detail.starts_with("Claude")));
+    // Nothing of theirs was read: the other token's calls left nothing in the client's log.
+    assert_eq!(mcp_entries(app, &client).await.len(), logged_before);
+}
+
+/// A tool call whose access-log entry cannot be written answers an error, and none of the
+/// client's data.
+async fn a_read_that_cannot_be_logged_is_not_answered(app: &TestApp) {
+    let backend = if app.pg_url().is_some() {
+        common::Backend::Postgres
+    } else {
+        common::Backend::Sqlite
+    };
+    let (coach, _client, client_id) = app.coach_and_client().await;
+    let (token, _) = new_token(app, &coach, "Claude").await;
+    let by_client = json!({"client_id": client_id});
+    crate::support::refuse_entries(app, backend, "client:").await;
+    let refused = call_tool(app, &token, "client_profile", by_client.clone()).await;
+    assert!(
+        !format!("{refused:?}").contains("Riley"),
+        "answered without its entry: {refused:?}"
+    );
+    assert!(refused.is_err());
+    crate::support::allow_entries(app, backend).await;
+    let answered = call_tool(app, &token, "client_profile", by_client)
+        .await
+        .unwrap();
+    assert_eq!(answered["name"], "Riley Client");
 }
 
 async fn bad_tokens_and_bad_requests_are_refused(app: &TestApp) {
@@ -350,11 +400,22 @@ async fn bad_tokens_and_bad_requests_are_refused(app: &TestApp) {
         let refused = post(app, Some(hash_of), list.clone()).await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{hash_of}");
     }
-    // The good token still works.
+    // The good token still works, but only at this server's own name (DNS rebinding).
     assert_eq!(
         post(app, Some(&token), list.clone()).await.status,
         StatusCode::OK
     );
+    let rebound = reqwest::Client::new()
+        .post(app.url("/mcp"))
+        .header("Host", "attacker.example")
+        .header("Accept", "application/json, text/event-stream")
+        .header("Content-Type", "application/json")
+        .bearer_auth(&token)
+        .body(list.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
 
     // Malformed JSON-RPC: a JSON-RPC error, never a 5xx.
     let garbled = post(

@@ -381,7 +381,8 @@ async fn support_is_refused_every_server_fn_that_is_not_a_read(backend: Backend)
 
 /// Makes every access log entry whose object starts with `prefix` fail to insert, as a full disk
 /// or a broken database would.
-async fn refuse_entries(app: &TestApp, backend: Backend, prefix: &str) {
+/// Makes the database refuse access-log entries whose object starts with `prefix`.
+pub(crate) async fn refuse_entries(app: &TestApp, backend: Backend, prefix: &str) {
     let statements = match backend {
         Backend::Sqlite => vec![format!(
             "CREATE TRIGGER refuse_entries BEFORE INSERT ON access_log \
@@ -402,7 +403,7 @@ async fn refuse_entries(app: &TestApp, backend: Backend, prefix: &str) {
     }
 }
 
-async fn allow_entries(app: &TestApp, backend: Backend) {
+pub(crate) async fn allow_entries(app: &TestApp, backend: Backend) {
     let statements: &[&str] = match backend {
         Backend::Sqlite => &["DROP TRIGGER refuse_entries"],
         Backend::Postgres => &[

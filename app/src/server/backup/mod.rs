@@ -78,6 +78,11 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
         "objects already deleted are not in the backup",
     ),
     ("_sqlx_migrations", "the restore migrates the target itself"),
+    (
+        "mcp_connections",
+        "connected AI tools reconnect after a restore: one revoked since must not come back",
+    ),
+    ("mcp_tokens", "the connections' tokens, left out with them"),
 ];
 
 /// `app_secrets` rows left out: the master key's id comes with the key file, and the backup

@@ -63,21 +63,27 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     if !state.settings.mcp {
         return Router::new();
     }
-    let host = url::Url::parse(&state.settings.base_url)
+    // The one name this server answers to: `host:port` when the URL names a port (a bare host
+    // would match any port), else the host. A base URL without a host serves no MCP at all,
+    // as an empty list would let rmcp allow every host.
+    let Some(allowed_host) = url::Url::parse(&state.settings.base_url)
         .ok()
         .and_then(|url| {
             let host = url.host_str()?.to_owned();
             Some(match url.port() {
-                Some(port) => vec![host.clone(), format!("{host}:{port}")],
-                None => vec![host],
+                Some(port) => format!("{host}:{port}"),
+                None => host,
             })
         })
-        .unwrap_or_default();
+    else {
+        tracing::error!(base_url = %state.settings.base_url, "no host in the base URL: /mcp is off");
+        return Router::new();
+    };
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(None)
-        .with_allowed_hosts(host)
+        .with_allowed_hosts([allowed_host])
         .with_max_request_body_bytes(MAX_REQUEST_BYTES);
     let tools_state = state.clone();
     let service = StreamableHttpService::new(
@@ -172,8 +178,9 @@ async fn require_token(
         Ok(None) => return unauthorized(&state, true),
         Err(e) => return super::http::error_response(&e),
     };
+    // Only Settings' "last used" and call count: a failure is logged, not the call's.
     if let Err(e) = store::mcp::note_call(&state.db, &holder.connection_id).await {
-        return super::http::error_response(&e);
+        tracing::warn!(error = %e, "could not count an MCP call");
     }
     request.extensions_mut().insert(Arc::new(holder));
     next.run(request).await
@@ -205,8 +212,17 @@ impl McpVisit {
             .map_err(|_| super::internal("MCP visit lock poisoned"))
     }
 
-    fn detail(&self) -> String {
-        format!("{} ({})", self.holder.connection_name, self.tool)
+    /// What an entry says of the call: the tool, by name (the connection is its actor and
+    /// basis; its name is the coach's words, which a client's log does not show).
+    fn detail(&self) -> &'static str {
+        self.tool
+    }
+
+    /// Logs the call itself (`tool:<name>`, under no client) before anything is read: every
+    /// call is in the coach's log, even one that reads no client's data.
+    pub async fn log_call(&self, db: &super::db::Db) -> Result<(), AppError> {
+        let object = store::access_log::Logged::Tool(self.tool).to_string();
+        self.log_read(db, None, object).await
     }
 
     /// Refuses, as not found, a client with AI turned off (once per call).
@@ -239,7 +255,7 @@ impl McpVisit {
         store::mcp::record_reads(
             db,
             &self.holder,
-            &self.detail(),
+            self.detail(),
             &[(client_id, object.clone())],
         )
         .await?;
@@ -266,6 +282,6 @@ impl McpVisit {
             self.require_visible(db, client_id).await?;
             reads.push((Some(client_id), object.clone()));
         }
-        store::mcp::record_reads(db, &self.holder, &self.detail(), &reads).await
+        store::mcp::record_reads(db, &self.holder, self.detail(), &reads).await
     }
 }

@@ -174,7 +174,7 @@ pub struct NotesAndTodos {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Attention {
-    /// Check-ins waiting for the coach's review, oldest first.
+    /// Check-ins waiting longest for the coach's review, oldest first (at most 25).
     pub waiting_for_review: Vec<InboxItem>,
     /// To-dos not done whose date is within the next 7 days or past (`YYYY-MM-DD`).
     pub todos_due: Vec<Todo>,
@@ -191,7 +191,7 @@ fn page_of<T: Clone>(all: &[T], page: i64) -> Vec<T> {
 #[tool_router]
 impl Tools {
     #[tool(
-        description = "Find the coach's clients by name or email (20 a page). Clients with AI turned off are not listed.",
+        description = "Find the coach's clients by name or email (25 a page). Clients with AI turned off are not listed.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn find_clients(
@@ -199,7 +199,7 @@ impl Tools {
         Parameters(args): Parameters<FindClientsArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<ClientPage>, ErrorData> {
-        let coach = Self::coach(&parts, "find_clients")?;
+        let coach = self.coach(&parts, "find_clients").await?;
         let db = &self.state.db;
         let workspace = authz::own_workspace(&coach);
         let query =
@@ -223,7 +223,7 @@ impl Tools {
         Parameters(args): Parameters<ClientArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<ClientProfile>, ErrorData> {
-        let coach = Self::coach(&parts, "client_profile")?;
+        let coach = self.coach(&parts, "client_profile").await?;
         let client = self.client(&coach, &args.client_id).await?;
         store::clients::profile(&self.state.db, &client)
             .await
@@ -240,7 +240,7 @@ impl Tools {
         Parameters(args): Parameters<PagedClientArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<CheckinsPage>, ErrorData> {
-        let coach = Self::coach(&parts, "check_ins")?;
+        let coach = self.coach(&parts, "check_ins").await?;
         let client = self.client(&coach, &args.client_id).await?;
         let (db, storage) = (&self.state.db, &self.state.storage);
         let all = store::checkins::list(db, &client)
@@ -279,7 +279,7 @@ impl Tools {
         let metric = Metric::from_key(args.metric.trim()).ok_or_else(|| {
             ErrorData::invalid_params("metric: not a metric Coachroom records", None)
         })?;
-        let coach = Self::coach(&parts, "progress")?;
+        let coach = self.coach(&parts, "progress").await?;
         let client = self.client(&coach, &args.client_id).await?;
         let progress = store::checkins::progress(&self.state.db, &client)
             .await
@@ -299,7 +299,7 @@ impl Tools {
         Parameters(args): Parameters<ClientArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<Goals>, ErrorData> {
-        let coach = Self::coach(&parts, "goals")?;
+        let coach = self.coach(&parts, "goals").await?;
         let client = self.client(&coach, &args.client_id).await?;
         let goals = store::goals::list(&self.state.db, &client)
             .await
@@ -316,7 +316,7 @@ impl Tools {
         Parameters(args): Parameters<ClientArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<Plans>, ErrorData> {
-        let coach = Self::coach(&parts, "plans")?;
+        let coach = self.coach(&parts, "plans").await?;
         let client = self.client(&coach, &args.client_id).await?;
         Ok(Json(Plans {
             meal_plans: self.plans_of::<MealPlanKind>(&coach, &client).await?,
@@ -333,7 +333,7 @@ impl Tools {
         Parameters(args): Parameters<ClientArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<Forms>, ErrorData> {
-        let coach = Self::coach(&parts, "forms")?;
+        let coach = self.coach(&parts, "forms").await?;
         let client = self.client(&coach, &args.client_id).await?;
         let workspace = authz::own_workspace(&coach);
         let forms = store::forms::responses(&self.state.db, &workspace, Some(&client), None)
@@ -351,7 +351,7 @@ impl Tools {
         Parameters(args): Parameters<PagedClientArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<SessionsPage>, ErrorData> {
-        let coach = Self::coach(&parts, "sessions")?;
+        let coach = self.coach(&parts, "sessions").await?;
         let client = self.client(&coach, &args.client_id).await?;
         let db = &self.state.db;
         let all = store::sessions::list(db, &client)
@@ -359,12 +359,13 @@ impl Tools {
             .map_err(tool_error)?;
         let mut sessions = Vec::new();
         for summary in page_of(&all, args.page) {
-            match authz::item(db, &coach, &summary.id).await {
-                Ok(session) => sessions.push(
-                    store::sessions::get(db, &session)
-                        .await
-                        .map_err(tool_error)?,
-                ),
+            let session = match authz::item(db, &coach, &summary.id).await {
+                Ok(session) => store::sessions::get(db, &session).await,
+                Err(e) => Err(e),
+            };
+            match session {
+                Ok(session) => sessions.push(session),
+                // Deleted since it was listed.
                 Err(AppError::NotFound) => continue,
                 Err(e) => return Err(tool_error(e)),
             }
@@ -385,7 +386,7 @@ impl Tools {
         Parameters(args): Parameters<NotesArgs>,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<NotesAndTodos>, ErrorData> {
-        let coach = Self::coach(&parts, "notes_and_todos")?;
+        let coach = self.coach(&parts, "notes_and_todos").await?;
         let db = &self.state.db;
         let workspace = authz::own_workspace(&coach);
         let client_id = args.client_id.trim();
@@ -396,13 +397,12 @@ impl Tools {
         let notes = store::notes::list_notes(db, &workspace, client.as_ref())
             .await
             .map_err(tool_error)?;
-        let mut todos = store::notes::list_todos(db, &workspace, client.as_ref())
-            .await
-            .map_err(tool_error)?;
-        if client.is_none() {
-            // The general list: to-dos about no client (those about one are under that client).
-            todos.retain(|todo| todo.client_id.is_none());
+        // Without a client: the general ones (those about a client are under that client).
+        let todos = match &client {
+            Some(client) => store::notes::list_todos(db, &workspace, Some(client)).await,
+            None => store::notes::list_general_todos(db, &workspace).await,
         }
+        .map_err(tool_error)?;
         Ok(Json(NotesAndTodos { notes, todos }))
     }
 
@@ -414,22 +414,12 @@ impl Tools {
         &self,
         Extension(parts): Extension<axum::http::request::Parts>,
     ) -> Result<Json<Attention>, ErrorData> {
-        let coach = Self::coach(&parts, "needs_attention")?;
+        let coach = self.coach(&parts, "needs_attention").await?;
         let db = &self.state.db;
         let workspace = authz::own_workspace(&coach);
-        let inbox = store::checkins::inbox(db, &workspace, 1)
+        let waiting = store::checkins::waiting_longest_ai_visible(db, &workspace)
             .await
             .map_err(tool_error)?;
-        let mut waiting = Vec::new();
-        for item in inbox.items {
-            if store::mcp::ai_visible(db, coach.user_id(), &item.client_id)
-                .await
-                .map_err(tool_error)?
-            {
-                waiting.push(item);
-            }
-        }
-        waiting.sort_by_key(|item| item.submitted_at);
         let soon = crate::domain::date_label(crate::server::now_millis() + 7 * 86_400_000);
         let mut todos_due = Vec::new();
         for todo in store::notes::list_todos(db, &workspace, None)
@@ -482,8 +472,13 @@ impl Tools {
             .await
             .map_err(tool_error)?
         {
-            match authz::plan::<K>(db, coach, &summary.id).await {
-                Ok(plan) => docs.push(store::plans::get(db, &plan).await.map_err(tool_error)?),
+            let doc = match authz::plan::<K>(db, coach, &summary.id).await {
+                Ok(plan) => store::plans::get(db, &plan).await,
+                Err(e) => Err(e),
+            };
+            match doc {
+                Ok(doc) => docs.push(doc),
+                // Deleted since it was listed.
                 Err(AppError::NotFound) => continue,
                 Err(e) => return Err(tool_error(e)),
             }

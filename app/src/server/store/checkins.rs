@@ -489,6 +489,20 @@ pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<Inb
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
+    let items = inbox_items(db, rows).await?;
+    Ok(InboxPage {
+        items,
+        total,
+        page,
+        per_page: INBOX_PER_PAGE,
+    })
+}
+
+/// An inbox query's rows (id, client, name, submitted, sealed feedback, photo count) as items.
+async fn inbox_items(
+    db: &Db,
+    rows: Vec<(String, String, String, i64, String, i64)>,
+) -> Result<Vec<InboxItem>, AppError> {
     let mut items = Vec::with_capacity(rows.len());
     for (checkin_id, client_id, client_name, submitted_at, feedback, photos) in rows {
         let key = keys::client(db, &client_id).await?;
@@ -504,12 +518,28 @@ pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<Inb
             photo_count: photos as u32,
         });
     }
-    Ok(InboxPage {
-        items,
-        total,
-        page,
-        per_page: INBOX_PER_PAGE,
-    })
+    Ok(items)
+}
+
+/// The check-ins waiting longest for review (oldest first, one inbox page), of clients with AI
+/// on: what a connected AI tool is shown as needing the coach (`server::mcp`).
+pub async fn waiting_longest_ai_visible(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+) -> Result<Vec<InboxItem>, AppError> {
+    let rows: Vec<(String, String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.client_id, k.name, c.submitted_at, c.feedback, \
+         (SELECT COUNT(*) FROM checkin_photos p WHERE p.checkin_id = c.id) \
+         FROM checkins c JOIN clients k ON k.id = c.client_id \
+         WHERE c.coach_id = $1 AND c.reviewed_at IS NULL AND k.ai_enabled = 1 \
+         ORDER BY c.submitted_at, c.id LIMIT $2",
+    )
+    .bind(workspace.coach_id())
+    .bind(INBOX_PER_PAGE)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    inbox_items(db, rows).await
 }
 
 fn preview(text: &str) -> String {

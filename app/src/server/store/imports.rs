@@ -211,54 +211,60 @@ async fn import_plan<K: PlanKind>(
     imported(tx, Kind::Plan, source, &id, tally).await
 }
 
-/// Sets the package's workspace settings that differ from the workspace's, and names them
-/// ("business name", "units", "time zone").
+/// A new workspace's settings: no business name, metric, UTC (migration 0001's defaults).
+const UNSET: (&str, &str, &str) = ("", "metric", "UTC");
+
+/// Sets the package's workspace settings in a workspace that has none of its own yet (all still
+/// as a new account starts), and names those that changed ("business name", "units", "time
+/// zone"); a workspace whose coach chose any setting keeps them all. The check is part of the
+/// update, so a Settings save racing the import is never overwritten.
 async fn apply_settings(
     tx: &mut Transaction<'static, Any>,
     coach_id: &str,
     settings: &ImportSettings,
 ) -> Result<Vec<String>, AppError> {
-    let current: (String, String, String) =
-        sqlx::query_as("SELECT brand_name, units, timezone FROM coaches WHERE user_id = $1")
-            .bind(coach_id)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(internal)?;
     let wanted = (
         settings
             .brand_name
             .as_ref()
-            .map_or(current.0.as_str(), |name| name.as_str()),
-        settings
-            .units
-            .map_or(current.1.as_str(), |units| units.as_str()),
+            .map_or(UNSET.0, |name| name.as_str()),
+        settings.units.map_or(UNSET.1, |units| units.as_str()),
         settings
             .timezone
             .as_ref()
-            .map_or(current.2.as_str(), |zone| zone.as_str()),
+            .map_or(UNSET.2, |zone| zone.as_str()),
     );
     let changed: Vec<String> = [
-        (wanted.0 != current.0, "business name"),
-        (wanted.1 != current.1, "units"),
-        (wanted.2 != current.2, "time zone"),
+        (wanted.0 != UNSET.0, "business name"),
+        (wanted.1 != UNSET.1, "units"),
+        (wanted.2 != UNSET.2, "time zone"),
     ]
     .into_iter()
     .filter(|(differs, _)| *differs)
     .map(|(_, name)| name.to_owned())
     .collect();
-    if !changed.is_empty() {
-        sqlx::query(
-            "UPDATE coaches SET brand_name = $1, units = $2, timezone = $3 WHERE user_id = $4",
-        )
-        .bind(wanted.0)
-        .bind(wanted.1)
-        .bind(wanted.2)
-        .bind(coach_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
+    if changed.is_empty() {
+        return Ok(changed);
     }
-    Ok(changed)
+    let result = sqlx::query(
+        "UPDATE coaches SET brand_name = $1, units = $2, timezone = $3 \
+         WHERE user_id = $4 AND brand_name = $5 AND units = $6 AND timezone = $7",
+    )
+    .bind(wanted.0)
+    .bind(wanted.1)
+    .bind(wanted.2)
+    .bind(coach_id)
+    .bind(UNSET.0)
+    .bind(UNSET.1)
+    .bind(UNSET.2)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(if result.rows_affected() == 0 {
+        Vec::new()
+    } else {
+        changed
+    })
 }
 
 /// Imports the package into the workspace, all of it or (on any error) none of it; with

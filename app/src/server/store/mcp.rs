@@ -11,14 +11,13 @@ use crate::server::db::{expect_one, Db};
 use crate::server::{digest_hex, internal, new_id, new_link_token, now_millis};
 use crate::AppError;
 
-/// Connections listed at most (the newest): a coach has a handful.
+/// Live connections a workspace may have (all listed in Settings): a coach has a handful.
 pub const CONNECTIONS_MAX: i64 = 100;
 
 /// Who a valid token acts for.
 #[derive(Debug, Clone)]
 pub struct TokenHolder {
     pub connection_id: String,
-    pub connection_name: String,
     pub coach_id: String,
 }
 
@@ -34,6 +33,19 @@ pub async fn create_personal_token(
     let token = format!("{MCP_TOKEN_PREFIX}{}", new_link_token());
     let kind = McpConnectionKind::Token;
     let mut tx = db.begin().await?;
+    // Every live connection is listed in Settings, where it can be revoked: no more than fit.
+    let (live,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM mcp_connections WHERE coach_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(workspace.coach_id())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
+    if live >= CONNECTIONS_MAX {
+        return Err(AppError::Conflict(format!(
+            "You have {CONNECTIONS_MAX} connected tools and tokens. Disconnect one first."
+        )));
+    }
     sqlx::query(
         "INSERT INTO mcp_connections (id, coach_id, kind, name, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -153,8 +165,8 @@ pub async fn revoke(
 /// Who `token` acts for, if it is a live token for `resource`: a personal token, or an access
 /// token that has not expired, of a connection not revoked, of a coach not suspended.
 pub async fn holder(db: &Db, token: &str, resource: &str) -> Result<Option<TokenHolder>, AppError> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT c.id, c.name, c.coach_id FROM mcp_tokens t \
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT c.id, c.coach_id FROM mcp_tokens t \
          JOIN mcp_connections c ON c.id = t.connection_id JOIN users u ON u.id = c.coach_id \
          WHERE t.hash = $1 AND t.kind IN ('personal', 'access') AND t.resource = $2 \
          AND (t.expires_at IS NULL OR t.expires_at > $3) \
@@ -166,13 +178,10 @@ pub async fn holder(db: &Db, token: &str, resource: &str) -> Result<Option<Token
     .fetch_optional(db.reader())
     .await
     .map_err(internal)?;
-    Ok(
-        row.map(|(connection_id, connection_name, coach_id)| TokenHolder {
-            connection_id,
-            connection_name,
-            coach_id,
-        }),
-    )
+    Ok(row.map(|(connection_id, coach_id)| TokenHolder {
+        connection_id,
+        coach_id,
+    }))
 }
 
 /// Counts a call of the connection, for Settings (when it was last used, how often).

@@ -87,6 +87,33 @@ pub async fn list_todos(
     workspace: &OwnedWorkspace,
     client: Option<&OwnedClient>,
 ) -> Result<Vec<Todo>, AppError> {
+    let filter = match client {
+        Some(client) => TodoFilter::Client(client.client_id()),
+        None => TodoFilter::All,
+    };
+    todos(db, workspace, filter).await
+}
+
+/// The to-dos about no client (at most [`super::LIST_CAP`], open ones first).
+pub async fn list_general_todos(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+) -> Result<Vec<Todo>, AppError> {
+    todos(db, workspace, TodoFilter::General).await
+}
+
+/// Which of the workspace's to-dos a list holds.
+enum TodoFilter<'a> {
+    All,
+    Client(&'a str),
+    General,
+}
+
+async fn todos(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    filter: TodoFilter<'_>,
+) -> Result<Vec<Todo>, AppError> {
     const COLUMNS: &str =
         "SELECT id, client_id, title, due_date, done FROM todos WHERE coach_id = $1";
     let order = format!(
@@ -96,11 +123,13 @@ pub async fn list_todos(
     );
     let sql_all = format!("{COLUMNS}{order}");
     let sql_client = format!("{COLUMNS} AND client_id = $2{order}");
-    let query = match client {
-        Some(client) => sqlx::query_as(&sql_client)
+    let sql_general = format!("{COLUMNS} AND client_id IS NULL{order}");
+    let query = match filter {
+        TodoFilter::Client(client_id) => sqlx::query_as(&sql_client)
             .bind(workspace.coach_id())
-            .bind(client.client_id()),
-        None => sqlx::query_as(&sql_all).bind(workspace.coach_id()),
+            .bind(client_id),
+        TodoFilter::All => sqlx::query_as(&sql_all).bind(workspace.coach_id()),
+        TodoFilter::General => sqlx::query_as(&sql_general).bind(workspace.coach_id()),
     };
     let rows: Vec<TodoRow> = query.fetch_all(db.reader()).await.map_err(internal)?;
     let mut todos = Vec::with_capacity(rows.len());
