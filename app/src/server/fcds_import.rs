@@ -72,7 +72,7 @@ pub struct ImportSettings {
 }
 
 /// The first of `candidates` that is a non-empty string.
-fn first_text<'a>(candidates: [&'a Value; 2]) -> Option<&'a str> {
+fn first_text(candidates: [&Value; 2]) -> Option<&str> {
     candidates
         .into_iter()
         .find_map(|value| value.as_str().filter(|text| !text.trim().is_empty()))
@@ -807,8 +807,10 @@ pub fn read(package: &Value, now: i64) -> Result<ImportPackage, Vec<Problem>> {
     let mut definitions = Parsed(BTreeMap::new());
     let mut meal_bodies = Parsed(BTreeMap::new());
     let mut workout_bodies = Parsed(BTreeMap::new());
-    let mut parsed = ImportPackage::default();
-    parsed.settings = coach_settings(package);
+    let mut parsed = ImportPackage {
+        settings: coach_settings(package),
+        ..ImportPackage::default()
+    };
 
     for (path, record) in &clients {
         let client_id = text(record, "id");

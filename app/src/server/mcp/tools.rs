@@ -34,8 +34,10 @@ impl Tools {
         Self { state }
     }
 
-    /// The coach the call's token acts for, marked with this call of `tool`.
-    fn coach(
+    /// The coach the call's token acts for, marked with this call of `tool`, once the call
+    /// itself is logged.
+    async fn coach(
+        &self,
         parts: &axum::http::request::Parts,
         tool: &'static str,
     ) -> Result<CoachPrincipal, ErrorData> {
@@ -44,7 +46,9 @@ impl Tools {
             .get::<Arc<TokenHolder>>()
             .cloned()
             .ok_or_else(|| ErrorData::internal_error("no token holder", None))?;
-        Ok(CoachPrincipal::of_mcp_visit(McpVisit::new(holder, tool)))
+        let visit = McpVisit::new(holder, tool);
+        visit.log_call(&self.state.db).await.map_err(tool_error)?;
+        Ok(CoachPrincipal::of_mcp_visit(visit))
     }
 
     /// One of the coach's clients with AI on (the proof logs the read).
