@@ -1,6 +1,6 @@
 //! Settings → Connected AI tools: the coach's connections over MCP (OAuth-connected tools and
-//! personal access tokens), and disconnecting them. Coach only; support under a grant is refused
-//! (these are not among its reads, and a token must never be made by anyone but the coach).
+//! personal access tokens), and disconnecting them. Coach only; support under a grant may see the
+//! list (a read, logged like any), never make a token or revoke one.
 
 use crate::domain::{McpConnections, NewMcpToken};
 use crate::AppError;

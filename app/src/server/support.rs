@@ -69,6 +69,7 @@ pub const READS: &[&str] = &[
     "deletion_requests/list",
     "support/status",
     "legal/notices",
+    "mcp/connections/list",
 ];
 
 /// Calls about the operator themself, which pass whether or not the grant is open.

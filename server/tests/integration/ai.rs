@@ -38,14 +38,9 @@ async fn start(backend: Backend, fake: &FakeAi) -> Option<TestApp> {
 
 /// The AI accesses in a client's own access log, newest first, by action.
 async fn ai_reads_of(app: &TestApp, client: &reqwest::Client) -> Vec<String> {
-    let log = app
-        .ok(client, "portal/access_log", &[("before", "0")])
-        .await;
-    log["entries"]
-        .as_array()
-        .unwrap()
+    app.client_log_by(client, "ai")
+        .await
         .iter()
-        .filter(|e| e["actor"] == "ai")
         .map(|e| e["action"].as_str().unwrap().to_owned())
         .collect()
 }

@@ -85,14 +85,9 @@ async fn new_token(app: &TestApp, coach: &reqwest::Client, name: &str) -> (Strin
 
 /// The client's own log entries made by connected tools: (action, detail).
 async fn mcp_entries(app: &TestApp, client: &reqwest::Client) -> Vec<(String, String)> {
-    let log = app
-        .ok(client, "portal/access_log", &[("before", "0")])
-        .await;
-    log["entries"]
-        .as_array()
-        .unwrap()
+    app.client_log_by(client, "mcp")
+        .await
         .iter()
-        .filter(|e| e["actor"] == "mcp")
         .map(|e| {
             (
                 e["action"].as_str().unwrap_or_default().to_owned(),

@@ -309,6 +309,21 @@ impl TestApp {
         response.body
     }
 
+    /// The entries of `client`'s own access log (newest first, the first page) made by `actor`
+    /// (`ai`, `mcp`, `support`, ...).
+    pub async fn client_log_by(&self, client: &reqwest::Client, actor: &str) -> Vec<Value> {
+        let log = self
+            .ok(client, "portal/access_log", &[("before", "0")])
+            .await;
+        log["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["actor"] == actor)
+            .cloned()
+            .collect()
+    }
+
     /// GETs a server-rendered page and reads its body. Under parallel tests a page very rarely
     /// stalls (a Leptos Suspense wake-up race, leptos-rs/leptos#4851, seen about once in 30
     /// runs of `clients.rs` on `/portal`): a streamed page mid-body, and a page rendered whole
