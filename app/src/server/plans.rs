@@ -2,12 +2,37 @@
 //! flow resolves the principal first and proves ownership before it touches the store, exactly
 //! like a server fn body; the server fns in `api::plans` only pick the kind.
 
-use super::authz;
-use super::principal;
+use super::authz::{self, OwnedClient, OwnedWorkspace};
+use super::db::Db;
+use super::principal::{self, CoachPrincipal};
 use super::state::AppState;
 use super::store;
 use crate::domain::{parse_plan_name, PlanDoc, PlanKind, PlanSummary};
 use crate::AppError;
+
+/// Every plan of kind `K` of one client (or, with `None`, the workspace's templates), whole,
+/// each through its proof: for the workspace export and the MCP `plans` tool. A plan deleted
+/// since it was listed is left out.
+pub async fn whole<K: PlanKind>(
+    db: &Db,
+    coach: &CoachPrincipal,
+    workspace: &OwnedWorkspace,
+    client: Option<&OwnedClient>,
+) -> Result<Vec<PlanDoc<K::Body>>, AppError> {
+    let mut docs = Vec::new();
+    for summary in store::plans::list::<K>(db, workspace, client).await? {
+        let doc = match authz::plan::<K>(db, coach, &summary.id).await {
+            Ok(plan) => store::plans::get(db, &plan).await,
+            Err(e) => Err(e),
+        };
+        match doc {
+            Ok(doc) => docs.push(doc),
+            Err(AppError::NotFound) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(docs)
+}
 
 /// The coach's templates (empty `client_id`) or one client's plans.
 pub async fn list<K: PlanKind>(client_id: &str) -> Result<Vec<PlanSummary>, AppError> {

@@ -27,9 +27,7 @@ use super::state::AppState;
 use super::storage::ObjectKey;
 use super::store;
 use super::{fcds, internal, new_id, now_millis};
-use crate::domain::{
-    date_label, AccessAction, CoachProfile, MealPlanKind, PlanDoc, PlanKind, WorkoutPlanKind,
-};
+use crate::domain::{date_label, AccessAction, CoachProfile, MealPlanKind, WorkoutPlanKind};
 use crate::AppError;
 use async_zip::tokio::write::ZipFileWriter;
 use axum::body::Body;
@@ -120,8 +118,8 @@ async fn workspace_json(
         "exported_at": now_millis(),
         "coach": profile,
         "forms": forms,
-        "meal_plan_templates": plans::<MealPlanKind>(state, coach, workspace, None).await?,
-        "workout_plan_templates": plans::<WorkoutPlanKind>(state, coach, workspace, None).await?,
+        "meal_plan_templates": super::plans::whole::<MealPlanKind>(&state.db, coach, workspace, None).await?,
+        "workout_plan_templates": super::plans::whole::<WorkoutPlanKind>(&state.db, coach, workspace, None).await?,
         "notes": store::notes::list_notes(db, workspace, None).await?,
         "todos": store::notes::list_todos(db, workspace, None).await?,
         "clients": clients
@@ -132,25 +130,6 @@ async fn workspace_json(
         // True when the workspace has more clients than one export holds.
         "clients_truncated": clients_truncated,
     }))
-}
-
-/// Every plan of kind `K` of one client (or, with `None`, the workspace's templates), whole.
-async fn plans<K: PlanKind>(
-    state: &AppState,
-    coach: &CoachPrincipal,
-    workspace: &OwnedWorkspace,
-    client: Option<&OwnedClient>,
-) -> Result<Vec<PlanDoc<K::Body>>, AppError> {
-    let mut docs = Vec::new();
-    for summary in store::plans::list::<K>(&state.db, workspace, client).await? {
-        match authz::plan::<K>(&state.db, coach, &summary.id).await {
-            Ok(plan) => docs.push(store::plans::get(&state.db, &plan).await?),
-            // Deleted since it was listed.
-            Err(AppError::NotFound) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(docs)
 }
 
 /// One client's part of the archive: their `data.json` and the photos to add (path, object).
@@ -239,8 +218,10 @@ async fn client_part(
     let (checkins, checkins_truncated) = store::checkins::all_for_export(db, client).await?;
     let goals = store::goals::list(db, client).await?;
     let forms = store::forms::responses(db, &workspace, Some(client), None).await?;
-    let meal_plans = plans::<MealPlanKind>(state, coach, &workspace, Some(client)).await?;
-    let workout_plans = plans::<WorkoutPlanKind>(state, coach, &workspace, Some(client)).await?;
+    let meal_plans =
+        super::plans::whole::<MealPlanKind>(db, coach, &workspace, Some(client)).await?;
+    let workout_plans =
+        super::plans::whole::<WorkoutPlanKind>(db, coach, &workspace, Some(client)).await?;
     let mut sessions = Vec::new();
     for summary in store::sessions::list(db, client).await? {
         match authz::item(db, coach, &summary.id).await {

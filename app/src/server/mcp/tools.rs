@@ -6,10 +6,10 @@
 use super::McpVisit;
 use crate::domain::{
     CheckinDetail, ClientPage, ClientProfile, FormResponse, Goal, InboxItem, MealPlan,
-    MealPlanKind, Metric, Note, PlanDoc, PlanKind, Series, SessionDetail, Todo, WorkoutPlan,
-    WorkoutPlanKind,
+    MealPlanKind, Metric, Note, PlanDoc, Series, SessionDetail, Todo, WorkoutPlan, WorkoutPlanKind,
 };
 use crate::server::authz::{self, OwnedClient};
+use crate::server::plans;
 use crate::server::principal::CoachPrincipal;
 use crate::server::state::AppState;
 use crate::server::store::{self, mcp::TokenHolder};
@@ -322,9 +322,14 @@ impl Tools {
     ) -> Result<Json<Plans>, ErrorData> {
         let coach = self.coach(&parts, "plans").await?;
         let client = self.client(&coach, &args.client_id).await?;
+        let (db, workspace) = (&self.state.db, authz::own_workspace(&coach));
         Ok(Json(Plans {
-            meal_plans: self.plans_of::<MealPlanKind>(&coach, &client).await?,
-            workout_plans: self.plans_of::<WorkoutPlanKind>(&coach, &client).await?,
+            meal_plans: plans::whole::<MealPlanKind>(db, &coach, &workspace, Some(&client))
+                .await
+                .map_err(tool_error)?,
+            workout_plans: plans::whole::<WorkoutPlanKind>(db, &coach, &workspace, Some(&client))
+                .await
+                .map_err(tool_error)?,
         }))
     }
 
@@ -459,35 +464,6 @@ impl Tools {
             waiting_for_review: waiting,
             todos_due,
         }))
-    }
-}
-
-impl Tools {
-    /// Every plan of kind `K` of the client, whole.
-    async fn plans_of<K: PlanKind>(
-        &self,
-        coach: &CoachPrincipal,
-        client: &OwnedClient,
-    ) -> Result<Vec<PlanDoc<K::Body>>, ErrorData> {
-        let db = &self.state.db;
-        let workspace = authz::own_workspace(coach);
-        let mut docs = Vec::new();
-        for summary in store::plans::list::<K>(db, &workspace, Some(client))
-            .await
-            .map_err(tool_error)?
-        {
-            let doc = match authz::plan::<K>(db, coach, &summary.id).await {
-                Ok(plan) => store::plans::get(db, &plan).await,
-                Err(e) => Err(e),
-            };
-            match doc {
-                Ok(doc) => docs.push(doc),
-                // Deleted since it was listed.
-                Err(AppError::NotFound) => continue,
-                Err(e) => return Err(tool_error(e)),
-            }
-        }
-        Ok(docs)
     }
 }
 

@@ -259,6 +259,27 @@ pub async fn record(db: &Db, access: &Access<'_>) -> Result<(), AppError> {
     tx.commit().await.map_err(internal)
 }
 
+/// Records reads by one actor on one basis before they happen, in one transaction: each
+/// `(client_id, object)` an entry like `template` but for that client and object (support under
+/// a grant, a connected AI tool).
+pub async fn record_reads<'a>(
+    db: &Db,
+    template: &Access<'a>,
+    reads: &'a [(Option<&'a str>, String)],
+) -> Result<(), AppError> {
+    let accesses: Vec<Access<'a>> = reads
+        .iter()
+        .map(|(client_id, object)| Access {
+            client_id: *client_id,
+            object: Some(object.clone()),
+            ..template.clone()
+        })
+        .collect();
+    let mut tx = db.begin().await?;
+    append_all(&mut tx, &accesses).await?;
+    tx.commit().await.map_err(internal)
+}
+
 /// Whose account a user is, for logging what they do to it: their role's actor kind, and the
 /// workspace and client the account belongs to.
 pub struct AccountOwner {

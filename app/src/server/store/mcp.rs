@@ -207,24 +207,17 @@ pub async fn record_reads(
     reads: &[(Option<&str>, String)],
 ) -> Result<(), AppError> {
     let basis = Logged::McpConnection(&holder.connection_id).to_string();
-    let accesses: Vec<Access<'_>> = reads
-        .iter()
-        .map(|(client_id, object)| Access {
-            coach_id: Some(&holder.coach_id),
-            client_id: *client_id,
-            object: Some(object.clone()),
-            basis: Some(&basis),
-            detail: Some(detail),
-            ..Access::new(
-                ActorKind::Mcp,
-                Some(&holder.connection_id),
-                AccessAction::McpRead,
-            )
-        })
-        .collect();
-    let mut tx = db.begin().await?;
-    access_log::append_all(&mut tx, &accesses).await?;
-    tx.commit().await.map_err(internal)
+    let template = Access {
+        coach_id: Some(&holder.coach_id),
+        basis: Some(&basis),
+        detail: Some(detail),
+        ..Access::new(
+            ActorKind::Mcp,
+            Some(&holder.connection_id),
+            AccessAction::McpRead,
+        )
+    };
+    access_log::record_reads(db, &template, reads).await
 }
 
 /// Whether a connected tool may see the client: one of the coach's, with AI not turned off.

@@ -227,17 +227,10 @@ pub async fn record(
     reads: &[(Option<&str>, String)],
 ) -> Result<(), AppError> {
     let basis = grant_ref(grant_id);
-    let accesses: Vec<Access<'_>> = reads
-        .iter()
-        .map(|(client_id, object)| Access {
-            coach_id: Some(coach_id),
-            client_id: *client_id,
-            object: Some(object.clone()),
-            basis: Some(&basis),
-            ..Access::new(ActorKind::Support, Some(operator_id), action)
-        })
-        .collect();
-    let mut tx = db.begin().await?;
-    access_log::append_all(&mut tx, &accesses).await?;
-    tx.commit().await.map_err(internal)
+    let template = Access {
+        coach_id: Some(coach_id),
+        basis: Some(&basis),
+        ..Access::new(ActorKind::Support, Some(operator_id), action)
+    };
+    access_log::record_reads(db, &template, reads).await
 }
