@@ -73,3 +73,22 @@ ensure_build_tools() {
   ensure_wasm_bindgen
   ensure_node_packages
 }
+
+# A Python venv at $1 with exactly the pinned packages of requirements file $2, made again only
+# when the file changed since (a marker file records the last install).
+ensure_python_venv() {
+  local venv="$1" requirements="$2"
+  if [ -x "$venv/bin/python" ] && [ "$venv/.requirements" -nt "$requirements" ]; then
+    echo "$(basename "$venv"): present"
+    return
+  fi
+  log "Installing $(basename "$requirements") into $venv"
+  if ! python3 -m venv --clear "$venv" 2>/dev/null; then
+    # Debian ships venv (ensurepip) separately.
+    as_root apt-get install -y python3-venv \
+      || { as_root apt-get update && as_root apt-get install -y python3-venv; }
+    python3 -m venv --clear "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  touch "$venv/.requirements"
+}

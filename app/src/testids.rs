@@ -384,6 +384,13 @@ testids! {
     MCP_NEW_TOKEN = "mcp-new-token";
     MCP_CONNECTION_ROW = "mcp-connection-row";
     MCP_DISCONNECT = "mcp-disconnect";
+    // The OAuth consent page (server-rendered, `/oauth/authorize`).
+    OAUTH_CONSENT = "oauth-consent";
+    OAUTH_TOOL_NAME = "oauth-tool-name";
+    OAUTH_REDIRECT_HOST = "oauth-redirect-host";
+    OAUTH_APPROVE = "oauth-approve";
+    OAUTH_DENY = "oauth-deny";
+    OAUTH_ERROR = "oauth-error";
     LEGAL_NOTICES = "legal-notices";
     LEGAL_NOTICE_ROW = "legal-notice-row";
     LEGAL_COACH_EMAIL = "legal-coach-email";

@@ -73,6 +73,9 @@ pub struct Cli {
     /// The MCP endpoint for connected AI tools (/mcp): on/off [default: on]
     #[arg(long, env = "COACHROOM_MCP")]
     pub mcp: Option<String>,
+    /// For tests only: fetch OAuth client metadata documents from loopback addresses, over http too: true/false [default: false]
+    #[arg(long, env = "COACHROOM_MCP_LOOPBACK_DOCUMENTS")]
+    pub mcp_loopback_documents: Option<String>,
     /// Trust X-Forwarded-For for the client IP (only behind your own proxy): true/false [default: false]
     #[arg(long, env = "COACHROOM_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<String>,
@@ -466,6 +469,13 @@ impl Config {
                 _ => return Err(format!("COACHROOM_MCP: expected on or off, got {raw:?}")),
             },
         };
+        let mcp_loopback_documents = match non_empty(
+            "COACHROOM_MCP_LOOPBACK_DOCUMENTS",
+            cli.mcp_loopback_documents,
+        )? {
+            Some(raw) => parse_bool("COACHROOM_MCP_LOOPBACK_DOCUMENTS", &raw)?,
+            None => false,
+        };
         let secure_cookies = match non_empty("COACHROOM_SECURE_COOKIES", cli.secure_cookies)? {
             Some(raw) => parse_bool("COACHROOM_SECURE_COOKIES", &raw)?,
             None => is_https,
@@ -682,6 +692,7 @@ impl Config {
                 ai,
                 backup,
                 mcp,
+                mcp_loopback_documents,
             },
         })
     }

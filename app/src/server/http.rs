@@ -72,7 +72,12 @@ pub async fn reject_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    if is_state_changing(request.method()) && is_cross_site(request.headers(), &settings) {
+    // The OAuth endpoints a tool calls carry no cookie a forged request could ride on.
+    let cookieless = super::mcp::oauth::CROSS_SITE_PATHS.contains(&request.uri().path());
+    if is_state_changing(request.method())
+        && !cookieless
+        && is_cross_site(request.headers(), &settings)
+    {
         tracing::info!(path = %request.uri().path(), "refused cross-site request");
         return error_response(&AppError::CrossSite);
     }
@@ -456,6 +461,7 @@ mod tests {
             photo_max_bytes: 10 * 1024 * 1024,
             ai: None,
             mcp: true,
+            mcp_loopback_documents: false,
             backup: crate::server::backup::BackupSettings {
                 dir: Default::default(),
                 s3: None,

@@ -37,6 +37,10 @@ pub struct Settings {
     pub backup: super::backup::BackupSettings,
     /// Whether `/mcp` (and its OAuth metadata) serves connected AI tools (`COACHROOM_MCP`).
     pub mcp: bool,
+    /// Fetch OAuth client metadata documents from loopback addresses, over http too
+    /// (`COACHROOM_MCP_LOOPBACK_DOCUMENTS`): for tests, whose stand-in tools run on this machine.
+    /// Off, only https from public addresses is fetched.
+    pub mcp_loopback_documents: bool,
 }
 
 /// Where AI requests go and which models they use.
@@ -164,6 +168,7 @@ mod tests {
             photo_max_bytes: 10 * 1024 * 1024,
             ai: None,
             mcp: true,
+            mcp_loopback_documents: false,
             backup: crate::server::backup::BackupSettings {
                 dir: PathBuf::new(),
                 s3: None,

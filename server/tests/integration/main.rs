@@ -21,6 +21,7 @@ mod http;
 mod legal;
 mod mail;
 mod mcp;
+mod oauth;
 mod openapi;
 mod operators;
 mod plans;

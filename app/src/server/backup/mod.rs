@@ -83,6 +83,14 @@ pub const LEFT_OUT: &[(&str, &str)] = &[
         "connected AI tools reconnect after a restore: one revoked since must not come back",
     ),
     ("mcp_tokens", "the connections' tokens, left out with them"),
+    (
+        "oauth_clients",
+        "tools register again when they reconnect after a restore",
+    ),
+    (
+        "oauth_codes",
+        "single-use codes minutes long; a restore must not revive them",
+    ),
 ];
 
 /// `app_secrets` rows left out: the master key's id comes with the key file, and the backup

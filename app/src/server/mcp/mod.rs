@@ -13,8 +13,12 @@
 //!   principal marked with the call's [`McpVisit`]: the proofs refuse a client with AI turned
 //!   off (for a connected tool they do not exist) and log every read of a client's data under
 //!   that client, before it is used, with the connection as the actor.
+//! - Tools get their tokens from the OAuth authorization server in [`oauth`], on a consent page
+//!   the coach approves, or the coach creates a personal access token in Settings.
 //! - `COACHROOM_MCP=off` removes all of it: the paths are then plain 404s.
 
+mod client_documents;
+pub mod oauth;
 mod tools;
 
 use super::state::AppState;
@@ -91,6 +95,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
+    spawn_sweeper(state.db.clone(), std::time::Duration::from_secs(600));
     Router::new()
         .route_service(MCP_PATH, service)
         .route_layer(from_fn_with_state(state.clone(), require_token))
@@ -102,14 +107,29 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/.well-known/oauth-protected-resource/mcp",
             get(protected_resource_metadata),
         )
+        .merge(oauth::routes())
+}
+
+/// Deletes spent codes, expired tokens and unused registrations now and then.
+fn spawn_sweeper(db: super::db::Db, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            match store::oauth::sweep(&db).await {
+                Ok(0) => {}
+                Ok(rows) => tracing::info!(rows, "swept OAuth codes, tokens and registrations"),
+                Err(err) => tracing::warn!(%err, "OAuth sweep failed"),
+            }
+        }
+    });
 }
 
 /// RFC 9728: what this resource is and who issues its tokens.
 async fn protected_resource_metadata(State(state): State<AppState>) -> Response {
-    let base = state.settings.base_url.trim_end_matches('/').to_owned();
     let body = serde_json::json!({
         "resource": resource_url(&state),
-        "authorization_servers": [base],
+        "authorization_servers": [oauth::issuer(&state)],
         "scopes_supported": [SCOPE],
         "bearer_methods_supported": ["header"],
         "resource_name": "Coachroom",

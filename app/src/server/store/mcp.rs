@@ -7,9 +7,10 @@ use crate::domain::{
     AccessAction, ActorKind, McpConnection, McpConnectionKind, NewMcpToken, MCP_TOKEN_PREFIX,
 };
 use crate::server::authz::OwnedWorkspace;
-use crate::server::db::{expect_one, Db};
+use crate::server::db::Db;
 use crate::server::{digest_hex, internal, new_id, new_link_token, now_millis};
 use crate::AppError;
+use sqlx::{Any, Transaction};
 
 /// Live connections a workspace may have (all listed in Settings): a coach has a handful.
 pub const CONNECTIONS_MAX: i64 = 100;
@@ -29,16 +30,43 @@ pub async fn create_personal_token(
     name: &str,
     resource: &str,
 ) -> Result<NewMcpToken, AppError> {
-    let (id, now) = (new_id(), now_millis());
     let token = format!("{MCP_TOKEN_PREFIX}{}", new_link_token());
-    let kind = McpConnectionKind::Token;
     let mut tx = db.begin().await?;
-    // Every live connection is listed in Settings, where it can be revoked: no more than fit.
+    let connection = insert_connection(
+        &mut tx,
+        workspace.coach_id(),
+        McpConnectionKind::Token,
+        name,
+        None,
+    )
+    .await?;
+    insert_token(
+        &mut tx,
+        &token,
+        &connection.id,
+        TokenKind::Personal,
+        resource,
+    )
+    .await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(NewMcpToken { connection, token })
+}
+
+/// A new connection of the coach's, logged as connected by the coach (who created the token or
+/// approved the tool), unless they have as many live ones as Settings lists.
+pub(super) async fn insert_connection(
+    tx: &mut Transaction<'static, Any>,
+    coach_id: &str,
+    kind: McpConnectionKind,
+    name: &str,
+    oauth_client_id: Option<&str>,
+) -> Result<McpConnection, AppError> {
+    let (id, now) = (new_id(), now_millis());
     let (live,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM mcp_connections WHERE coach_id = $1 AND revoked_at IS NULL",
     )
-    .bind(workspace.coach_id())
-    .fetch_one(&mut *tx)
+    .bind(coach_id)
+    .fetch_one(&mut **tx)
     .await
     .map_err(internal)?;
     if live >= CONNECTIONS_MAX {
@@ -47,31 +75,20 @@ pub async fn create_personal_token(
         )));
     }
     sqlx::query(
-        "INSERT INTO mcp_connections (id, coach_id, kind, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO mcp_connections (id, coach_id, kind, name, created_at, client_id) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
-    .bind(workspace.coach_id())
+    .bind(coach_id)
     .bind(kind.as_str())
     .bind(name)
     .bind(now)
-    .execute(&mut *tx)
+    .bind(oauth_client_id)
+    .execute(&mut **tx)
     .await
     .map_err(internal)?;
-    sqlx::query(
-        "INSERT INTO mcp_tokens (hash, connection_id, kind, resource, created_at) \
-         VALUES ($1, $2, 'personal', $3, $4)",
-    )
-    .bind(digest_hex(&token))
-    .bind(&id)
-    .bind(resource)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(internal)?;
-    let coach_id = workspace.coach_id();
     access_log::append(
-        &mut tx,
+        tx,
         &Access {
             coach_id: Some(coach_id),
             object: Some(Logged::McpConnection(&id).to_string()),
@@ -80,18 +97,72 @@ pub async fn create_personal_token(
         },
     )
     .await?;
-    tx.commit().await.map_err(internal)?;
-    Ok(NewMcpToken {
-        connection: McpConnection {
-            id,
-            kind,
-            name: name.to_owned(),
-            connected_at: now,
-            last_used_at: None,
-            call_count: 0,
-        },
-        token,
+    Ok(McpConnection {
+        id,
+        kind,
+        name: name.to_owned(),
+        connected_at: now,
+        last_used_at: None,
+        call_count: 0,
     })
+}
+
+/// The kinds of token a connection has, and how long each lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TokenKind {
+    /// Created in Settings: until the connection is revoked.
+    Personal,
+    /// OAuth access token: an hour.
+    Access,
+    /// OAuth refresh token: 30 days, used once (rotation).
+    Refresh,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Personal => "personal",
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+
+    /// How long a token of this kind lives, in milliseconds (`None`: until revoked).
+    pub(super) fn lifetime_ms(self) -> Option<i64> {
+        match self {
+            Self::Personal => None,
+            Self::Access => Some(ACCESS_TOKEN_SECS * 1000),
+            Self::Refresh => Some(30 * 24 * 3600 * 1000),
+        }
+    }
+}
+
+/// How long an OAuth access token lives: the tool refreshes it after that.
+pub const ACCESS_TOKEN_SECS: i64 = 3600;
+
+/// Stores `token` (as its hash) for the connection, bound to `resource`.
+pub(super) async fn insert_token(
+    tx: &mut Transaction<'static, Any>,
+    token: &str,
+    connection_id: &str,
+    kind: TokenKind,
+    resource: &str,
+) -> Result<(), AppError> {
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO mcp_tokens (hash, connection_id, kind, resource, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(digest_hex(token))
+    .bind(connection_id)
+    .bind(kind.as_str())
+    .bind(resource)
+    .bind(now)
+    .bind(kind.lifetime_ms().map(|ms| now + ms))
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
 }
 
 /// The workspace's connections that are not revoked, newest first.
@@ -129,6 +200,29 @@ pub async fn revoke(
 ) -> Result<(), AppError> {
     let coach_id = workspace.coach_id();
     let mut tx = db.begin().await?;
+    let revoked = revoke_connection(
+        &mut tx,
+        coach_id,
+        connection_id,
+        (ActorKind::Coach, coach_id),
+        None,
+    )
+    .await?;
+    if !revoked {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await.map_err(internal)
+}
+
+/// Revokes a live connection of `coach_id`'s and deletes its tokens, logged as done by `actor`
+/// (the coach, or the tool itself) for the `reason` given; false if there was none to revoke.
+pub(super) async fn revoke_connection(
+    tx: &mut Transaction<'static, Any>,
+    coach_id: &str,
+    connection_id: &str,
+    (actor, actor_id): (ActorKind, &str),
+    reason: Option<&str>,
+) -> Result<bool, AppError> {
     let result = sqlx::query(
         "UPDATE mcp_connections SET revoked_at = $1 \
          WHERE id = $2 AND coach_id = $3 AND revoked_at IS NULL",
@@ -136,30 +230,29 @@ pub async fn revoke(
     .bind(now_millis())
     .bind(connection_id)
     .bind(coach_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await
     .map_err(internal)?;
-    expect_one(result)?;
+    if result.rows_affected() == 0 {
+        return Ok(false);
+    }
     // The tokens go too: a revoked connection's hashes are of no use to anyone.
     sqlx::query("DELETE FROM mcp_tokens WHERE connection_id = $1")
         .bind(connection_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(internal)?;
     access_log::append(
-        &mut tx,
+        tx,
         &Access {
             coach_id: Some(coach_id),
             object: Some(Logged::McpConnection(connection_id).to_string()),
-            ..Access::new(
-                ActorKind::Coach,
-                Some(coach_id),
-                AccessAction::McpDisconnected,
-            )
+            detail: reason,
+            ..Access::new(actor, Some(actor_id), AccessAction::McpDisconnected)
         },
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(true)
 }
 
 /// Who `token` acts for, if it is a live token for `resource`: a personal token, or an access

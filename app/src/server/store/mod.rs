@@ -16,6 +16,7 @@ pub mod keys;
 pub mod legal;
 pub mod mcp;
 pub mod notes;
+pub mod oauth;
 pub mod object_deletions;
 pub mod operators;
 pub mod plans;
