@@ -118,6 +118,15 @@ pub async fn new_account(state: &AppState, ip: IpAddr) -> Result<Attempt, AppErr
     count(state, buckets).await
 }
 
+/// OAuth client registrations from one IP (each stores a row): as many as new accounts.
+pub async fn client_registration(state: &AppState, ip: IpAddr) -> Result<Attempt, AppError> {
+    let buckets = vec![Bucket::new(
+        &format!("oauth-register-ip:{}", address_block(ip)),
+        state.settings.throttle.max_new_accounts_per_ip,
+    )];
+    count(state, buckets).await
+}
+
 /// Emails to one address (sign-up links, login-email links, invitations), whoever asks: true
 /// when this one may go. Every IP's sign-ups together cannot flood one inbox.
 pub async fn email_to(state: &AppState, to: &Email) -> Result<bool, AppError> {

@@ -21,7 +21,7 @@ on_both_backends!(
 );
 
 /// The tools a connected tool is offered: every one read-only.
-const TOOLS: [&str; 10] = [
+pub(crate) const TOOLS: [&str; 10] = [
     "find_clients",
     "client_profile",
     "check_ins",

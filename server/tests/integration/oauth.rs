@@ -22,11 +22,13 @@ on_both_backends!(
 /// Cases that start their own app (a setting of their own, or a subprocess).
 mod own_app {
     use super::{
-        client_metadata_documents_are_fetched_behind_a_fence, the_python_sdk_connects_headless,
+        client_metadata_documents_are_fetched_behind_a_fence,
+        registrations_are_counted_per_address, the_python_sdk_connects_headless,
     };
     cases_on_both_backends!(
         client_metadata_documents_are_fetched_behind_a_fence,
         the_python_sdk_connects_headless,
+        registrations_are_counted_per_address,
     );
 }
 
@@ -110,6 +112,10 @@ async fn consent_page(
     let status = response.status();
     let location = location(&response);
     (status, response.text().await.unwrap(), location)
+}
+
+fn location_of(response: &reqwest::Response) -> Option<String> {
+    location(response)
 }
 
 fn location(response: &reqwest::Response) -> Option<String> {
@@ -293,25 +299,38 @@ async fn a_tool_connects_refreshes_and_is_revoked(app: &TestApp) {
     let (access2, refresh2) = tokens(&refresh(app, &client_id, &refresh_token).await);
     assert_ne!(refresh2, refresh_token);
     assert_eq!(mcp_status(app, &access2).await, StatusCode::OK);
-    // Another client cannot use it (and does not spend it).
+    // Another client cannot use it, and does not spend it: its own client still can.
     let other_client = registered(app, "Other").await;
     let stolen = refresh(app, &other_client, &refresh2).await;
     assert_eq!(stolen.status, StatusCode::BAD_REQUEST);
     assert_eq!(stolen.body["error"], "invalid_grant");
-    // The spent one presented again ends the whole chain: every token of it stops.
+    let (access3, refresh3) = tokens(&refresh(app, &client_id, &refresh2).await);
+    // Only access tokens open `/mcp`: a refresh token or a code is no bearer token.
+    assert_eq!(mcp_status(app, &refresh3).await, StatusCode::UNAUTHORIZED);
+    // A spent one presented again ends the whole chain: every token of it stops.
     let reused = refresh(app, &client_id, &refresh_token).await;
     assert_eq!(reused.body["error"], "invalid_grant", "{}", reused.body);
     assert_eq!(mcp_status(app, &access2).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(mcp_status(app, &access3).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        refresh(app, &client_id, &refresh2).await.body["error"],
+        refresh(app, &client_id, &refresh3).await.body["error"],
         "invalid_grant"
     );
     let listed = app.ok(&coach, "mcp/connections/list", &[]).await;
     assert_eq!(listed["connections"], json!([]));
 
     // Connected again, then revoked by the tool itself (RFC 7009): the next call is refused.
+    // Another client naming the token as its own changes nothing.
     let code = approved_code(app, &coach, &params).await;
     let (access, refresh_token) = tokens(&exchange(app, &client_id, &code, VERIFIER).await);
+    let not_theirs = tool()
+        .post(app.url("/oauth/revoke"))
+        .form(&[("token", access.as_str()), ("client_id", &other_client)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_theirs.status(), StatusCode::OK);
+    assert_eq!(mcp_status(app, &access).await, StatusCode::OK);
     let revoked = Response::read(
         tool()
             .post(app.url("/oauth/revoke"))
@@ -426,8 +445,9 @@ async fn bad_grants_are_refused(app: &TestApp) {
         "invalid_grant"
     );
 
-    // A code used twice: the second use revokes what the first made.
+    // A code used twice: the second use revokes what the first made. A code is no bearer token.
     let code = approved_code(app, &coach, &params).await;
+    assert_eq!(mcp_status(app, &code).await, StatusCode::UNAUTHORIZED);
     let (access, _) = tokens(&exchange(app, &client_id, &code, VERIFIER).await);
     assert_eq!(mcp_status(app, &access).await, StatusCode::OK);
     assert_eq!(
@@ -486,6 +506,31 @@ async fn bad_grants_are_refused(app: &TestApp) {
     .await;
     assert_eq!(not_a_form.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_a_form.body["error"], "invalid_request");
+    // A tool's own endpoints take calls from any site (no cookie rides on them), and say so to
+    // browsers (CORS).
+    let from_a_page = tool()
+        .post(app.url("/oauth/token"))
+        .header("Origin", "http://localhost:6274")
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("refresh_token", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_a_page.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(from_a_page.headers()["access-control-allow-origin"], "*");
+    let preflight = tool()
+        .request(reqwest::Method::OPTIONS, app.url("/oauth/register"))
+        .header("Origin", "http://localhost:6274")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
 
     // Registration: a redirect URI that is not https (nor loopback) is refused, as is junk.
     for uris in [
@@ -531,10 +576,21 @@ async fn only_a_coach_approves_and_bad_requests_stay_on_our_page(app: &TestApp) 
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
         assert!(location.is_none(), "{who}");
     }
-    // A signed-out approval is not taken either.
-    let (status, location, _) = decide(app, &app.client(), &params, "approve").await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(location.unwrap().starts_with("/login"));
+    // A signed-out approval is not taken either: the page says to start again from the tool.
+    let (status, location, page) = decide(app, &app.client(), &params, "approve").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(location.is_none());
+    assert!(page.contains("connect again"), "{page}");
+    // Nor one posted from another site (the coach's cookie rides along, the Origin tells).
+    let forged = coach
+        .post(app.url("/oauth/authorize"))
+        .header("Origin", "https://evil.example")
+        .form(&with(&params, "decision", "approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(location_of(&forged).is_none());
 
     // Denied: the tool hears access_denied, with its state and our issuer.
     let (status, location, _) = decide(app, &coach, &params, "deny").await;
@@ -556,6 +612,11 @@ async fn only_a_coach_approves_and_bad_requests_stay_on_our_page(app: &TestApp) 
             "mcpc_00000000000000000000000000000000",
         ),
         with(&params, "client_id", ""),
+        params
+            .iter()
+            .filter(|(name, _)| *name != "redirect_uri")
+            .cloned()
+            .collect(),
     ] {
         let (status, page, location) = consent_page(app, &coach, &bad).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
@@ -565,7 +626,7 @@ async fn only_a_coach_approves_and_bad_requests_stay_on_our_page(app: &TestApp) 
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}");
         assert!(location.is_none(), "{bad:?}");
     }
-    // PKCE is required, and only S256; only code; only our scope: each goes back to the tool.
+    // PKCE is required, and only S256; only code: each goes back to the tool.
     for (bad, error) in [
         (
             with(&params, "code_challenge_method", "plain"),
@@ -576,7 +637,6 @@ async fn only_a_coach_approves_and_bad_requests_stay_on_our_page(app: &TestApp) 
             with(&params, "response_type", "token"),
             "unsupported_response_type",
         ),
-        (with(&params, "scope", "workspace:write"), "invalid_scope"),
     ] {
         let (status, _, location) = consent_page(app, &coach, &bad).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{bad:?}");
@@ -585,6 +645,36 @@ async fn only_a_coach_approves_and_bad_requests_stay_on_our_page(app: &TestApp) 
     // Nothing was approved by any of it.
     let listed = app.ok(&coach, "mcp/connections/list", &[]).await;
     assert_eq!(listed["connections"], json!([]));
+
+    // Scopes a tool adds of its own are no error: it gets workspace:read, no more.
+    let greedy = with(
+        &params,
+        "scope",
+        "workspace:read workspace:write offline_access",
+    );
+    let (status, page, _) = consent_page(app, &coach, &greedy).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let code = approved_code(app, &coach, &greedy).await;
+    let granted = exchange(app, &client_id, &code, VERIFIER).await;
+    assert_eq!(granted.body["scope"], "workspace:read");
+
+    // With as many connections as Settings lists, the next approval is refused on our page,
+    // saying where to make room, and the tool is sent nothing.
+    for n in 1..100 {
+        app.ok(
+            &coach,
+            "mcp/tokens/create",
+            &[("name", &format!("Script {n}"))],
+        )
+        .await;
+    }
+    let (status, page, location) = consent_page(app, &coach, &params).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(location.is_none());
+    assert!(page.contains("Settings"), "{page}");
+    let (status, location, _) = decide(app, &coach, &params, "approve").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(location.is_none());
 }
 
 /// A stand-in tool server publishing client metadata documents, good and bad.
@@ -633,7 +723,15 @@ async fn document_server() -> String {
                     .into_response()
             }),
         )
-        .route("/huge.json", get(|| async { " ".repeat(1024 * 1024) }));
+        .route("/huge.json", get(|| async { " ".repeat(1024 * 1024) }))
+        // No Content-Length: only reading it tells how big it is.
+        .route(
+            "/huge-stream.json",
+            get(|| async {
+                let chunks = (0..256).map(|_| Ok::<_, std::io::Error>(vec![b' '; 4096]));
+                axum::body::Body::from_stream(futures_stream(chunks))
+            }),
+        );
     tokio::spawn(async move {
         axum::serve(listener, app).await.ok();
     });
@@ -670,6 +768,7 @@ async fn client_metadata_documents_are_fetched_behind_a_fence(backend: Backend) 
         ("/hangs.json", "did not arrive in time"),
         ("/redirects.json", "redirects elsewhere"),
         ("/huge.json", "too large"),
+        ("/huge-stream.json", "too large"),
         ("/missing.json", "answered 404"),
     ] {
         let params = authorize_params(&app, &format!("{docs}{path}"));
@@ -767,18 +866,7 @@ async fn the_python_sdk_connects_headless(backend: Backend) {
     );
     // The client sees each tool's read in their own log, by the connection.
     let entries = app.client_log_by(&client, "mcp").await;
-    for tool in [
-        "find_clients",
-        "client_profile",
-        "check_ins",
-        "progress",
-        "goals",
-        "plans",
-        "forms",
-        "sessions",
-        "notes_and_todos",
-        "needs_attention",
-    ] {
+    for tool in crate::mcp::TOOLS {
         assert!(
             entries
                 .iter()
@@ -786,5 +874,34 @@ async fn the_python_sdk_connects_headless(backend: Backend) {
             "{tool} is not in the client's log: {entries:?}"
         );
     }
+    app.stop().await;
+}
+
+/// An iterator as a body stream.
+fn futures_stream<I: Iterator + Send + 'static>(
+    items: I,
+) -> impl futures_util::Stream<Item = I::Item> + Send + 'static {
+    futures_util::stream::iter(items)
+}
+
+/// Registrations count against the address's allowance for new accounts (each is a row kept).
+async fn registrations_are_counted_per_address(backend: Backend) {
+    let Some(app) = TestApp::start_with(backend, |cli| {
+        cli.new_accounts_max_per_ip = Some("3".into());
+    })
+    .await
+    else {
+        return;
+    };
+    for _ in 0..3 {
+        registered(&app, "Tool").await;
+    }
+    let refused = register(&app, json!({"redirect_uris": [REDIRECT]})).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
     app.stop().await;
 }

@@ -4,15 +4,17 @@
 //!
 //! - https only, to a host whose every address is public (checked after resolving, and the
 //!   connection pinned to those addresses, so a second lookup cannot swap in a private one);
-//! - no redirects; an answer within [`FETCH_TIMEOUT`], of at most [`DOCUMENT_MAX_BYTES`], read
-//!   in chunks so a huge body is cut off, not buffered;
-//! - at most [`FETCHES_AT_ONCE`] fetches in flight, and only for a signed-in coach (the consent
-//!   page asks who is signed in first);
+//! - no proxy (a proxy would resolve the name itself, past the check); no redirects; an answer
+//!   within [`FETCH_TIMEOUT`], of at most [`DOCUMENT_MAX_BYTES`], read in chunks so a huge body
+//!   is cut off, not buffered;
+//! - at most [`FETCHES_AT_ONCE`] fetches in flight on each app server, name lookups included
+//!   (one that outlives its deadline keeps its place until it ends), and only for a signed-in
+//!   coach (the consent page asks who is signed in first);
 //! - the document's `client_id` must be the URL itself.
 
 use super::oauth::{client_name, redirect_uri_allowed};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::LazyLock;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -20,9 +22,10 @@ use tokio::sync::Semaphore;
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// A document is a few hundred bytes of JSON.
 pub const DOCUMENT_MAX_BYTES: usize = 16 * 1024;
-/// Fetches in flight at once, server-wide.
+/// Fetches in flight at once on this app server.
 const FETCHES_AT_ONCE: usize = 8;
-static FETCHES: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(FETCHES_AT_ONCE));
+static FETCHES: LazyLock<Arc<Semaphore>> =
+    LazyLock::new(|| Arc::new(Semaphore::new(FETCHES_AT_ONCE)));
 
 /// What a metadata document says about its tool.
 #[derive(Debug, Clone)]
@@ -54,8 +57,9 @@ pub async fn fetch(client_id: &str, loopback_allowed: bool) -> Result<ClientDocu
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
-    let plain_http_ok = loopback_allowed && url.scheme() == "http";
-    if !(url.scheme() == "https" || plain_http_ok)
+    // Plain http only in tests, and then only to this machine (checked once resolved).
+    let plain_http = loopback_allowed && url.scheme() == "http";
+    if !(url.scheme() == "https" || plain_http)
         || url.path() == "/"
         || url.fragment().is_some()
         || !url.username().is_empty()
@@ -63,20 +67,34 @@ pub async fn fetch(client_id: &str, loopback_allowed: bool) -> Result<ClientDocu
     {
         return Err("its client_id must be an https URL with a path".into());
     }
-    let _permit = FETCHES
-        .try_acquire()
+    let permit = FETCHES
+        .clone()
+        .try_acquire_owned()
         .map_err(|_| "too many tools are being checked right now; try again in a moment")?;
     let port = url.port_or_known_default().unwrap_or(443);
     let body = tokio::time::timeout(FETCH_TIMEOUT, async {
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|_| "its client_id's host was not found".to_owned())?
-            .collect();
-        let fenced = |ip: IpAddr| !(is_public(ip) || (loopback_allowed && ip.is_loopback()));
-        if addresses.is_empty() || addresses.iter().any(|a| fenced(a.ip())) {
+        // The lookup holds the place: a lookup cannot be cancelled, so one past the deadline
+        // keeps it until it ends, and stuck lookups cannot pile up beyond the limit.
+        let lookup_host = host.clone();
+        let (_permit, looked_up) = tokio::task::spawn_blocking(move || {
+            let found = (lookup_host.as_str(), port).to_socket_addrs();
+            (permit, found.map(Iterator::collect::<Vec<SocketAddr>>))
+        })
+        .await
+        .map_err(|_| "its client_id's host was not found".to_owned())?;
+        let addresses = looked_up.map_err(|_| "its client_id's host was not found".to_owned())?;
+        let allowed = |ip: IpAddr| {
+            if plain_http {
+                ip.is_loopback()
+            } else {
+                is_public(ip) || (loopback_allowed && ip.is_loopback())
+            }
+        };
+        if addresses.is_empty() || !addresses.iter().all(|a| allowed(a.ip())) {
             return Err("its client_id's host is not a public address".to_owned());
         }
         let http = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(FETCH_TIMEOUT)
             .resolve_to_addrs(&host, &addresses)
@@ -150,11 +168,13 @@ pub async fn fetch(client_id: &str, loopback_allowed: bool) -> Result<ClientDocu
 }
 
 /// Whether `ip` is an address on the public internet: not loopback, private, link-local,
-/// shared (carrier NAT), documentation, multicast, unspecified, or an IPv6 form of one of them.
+/// shared (carrier NAT), documentation, benchmarking, reserved, multicast or unspecified; for
+/// IPv6, global unicast (2000::/3) only, and not a form that tunnels to IPv4 (6to4, Teredo,
+/// NAT64) or one of the cases above.
 fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             !(v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -165,8 +185,10 @@ fn is_public(ip: IpAddr) -> bool {
                 || a == 0
                 // 100.64.0.0/10, shared address space.
                 || (a == 100 && (64..128).contains(&b))
-                // 192.0.0.0/24 protocol assignments, 198.18.0.0/15 benchmarking, 240/4 reserved.
-                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                // 192.0.0.0/24 protocol assignments, 192.88.99.0/24 6to4 relays.
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 192 && b == 88 && c == 99)
+                // 198.18.0.0/15 benchmarking, 240.0.0.0/4 reserved.
                 || (a == 198 && (18..20).contains(&b))
                 || a >= 240)
         }
@@ -174,17 +196,13 @@ fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                // fc00::/7 unique local, fe80::/10 link-local, 2001:db8::/32 documentation.
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)
-                // 64:ff9b::/96 NAT64 and ::/96 IPv4-compatible can reach private IPv4.
-                || first == 0x0064
-                || v6.segments()[..6].iter().all(|s| *s == 0))
+            let [first, second, ..] = v6.segments();
+            let global_unicast = (first & 0xe000) == 0x2000;
+            global_unicast
+                // 2001::/32 Teredo, 2001:db8::/32 documentation, 2001:2::/48 benchmarking,
+                // 2002::/16 6to4.
+                && !(first == 0x2001 && (second == 0 || second == 0x0db8 || second == 2))
+                && first != 0x2002
         }
     }
 }
@@ -212,6 +230,12 @@ mod tests {
             "64:ff9b::a00:1",
             "198.18.0.1",
             "240.0.0.1",
+            "192.88.99.1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
+            "2001:db8::1",
+            "fec0::1",
+            "::ffff:0:7f00:1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }

@@ -46,19 +46,21 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// Longest bearer token looked at: anything longer is no token of ours, and is not hashed.
 const TOKEN_MAX_LEN: usize = 200;
 
+/// The base URL without a trailing slash, which every URL here starts from.
+pub fn base_url(state: &AppState) -> &str {
+    state.settings.base_url.trim_end_matches('/')
+}
+
 /// The MCP endpoint's URL: what every token is issued for, and checked against.
 pub fn resource_url(state: &AppState) -> String {
-    format!(
-        "{}{MCP_PATH}",
-        state.settings.base_url.trim_end_matches('/')
-    )
+    format!("{}{MCP_PATH}", base_url(state))
 }
 
 /// Where the protected-resource metadata of `/mcp` is.
 fn metadata_url(state: &AppState) -> String {
     format!(
         "{}/.well-known/oauth-protected-resource{MCP_PATH}",
-        state.settings.base_url.trim_end_matches('/')
+        base_url(state)
     )
 }
 
@@ -99,13 +101,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route_service(MCP_PATH, service)
         .route_layer(from_fn_with_state(state.clone(), require_token))
-        .route(
-            "/.well-known/oauth-protected-resource",
-            get(protected_resource_metadata),
-        )
-        .route(
-            "/.well-known/oauth-protected-resource/mcp",
-            get(protected_resource_metadata),
+        .merge(
+            Router::new()
+                .route(
+                    "/.well-known/oauth-protected-resource",
+                    get(protected_resource_metadata),
+                )
+                .route(
+                    "/.well-known/oauth-protected-resource/mcp",
+                    get(protected_resource_metadata),
+                )
+                .layer(oauth::any_origin()),
         )
         .merge(oauth::routes())
 }

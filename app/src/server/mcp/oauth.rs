@@ -15,20 +15,22 @@
 use super::client_documents;
 use crate::domain::Role;
 use crate::server::state::AppState;
+use crate::server::store::mcp::{ACCESS_TOKEN_SECS, CONNECTIONS_MAX};
 use crate::server::store::oauth::{self as store, CodeExchange, Consent, Refusal};
-use crate::server::{principal, store::mcp::ACCESS_TOKEN_SECS};
+use crate::server::{principal, throttle};
 use crate::AppError;
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, PRAGMA};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Extension, Form, Json, Router};
 use leptos::prelude::*;
 use leptos_meta::HashedStylesheet;
 use serde::Deserialize;
 use serde_json::json;
+use std::net::SocketAddr;
 use tower_sessions::Session;
 
 pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
@@ -44,28 +46,47 @@ const PARAM_MAX: usize = 2048;
 /// A tool's name, as the consent page and Settings show it.
 const CLIENT_NAME_MAX: usize = 100;
 
-/// The authorization server's routes.
+/// The authorization server's routes. Those a tool calls answer any origin (CORS, without
+/// credentials), so an MCP client running in a browser page can use them too; the consent page
+/// is the coach's own, same-site.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let for_tools = Router::new()
         .route(
             "/.well-known/oauth-authorization-server",
             get(authorization_server_metadata),
         )
         .route(REGISTER_PATH, post(register))
-        .route(AUTHORIZE_PATH, get(authorize_page).post(authorize_decision))
         .route(TOKEN_PATH, post(token))
         .route(REVOKE_PATH, post(revoke))
+        .layer(any_origin());
+    Router::new()
+        .route(AUTHORIZE_PATH, get(authorize_page).post(authorize_decision))
+        .merge(for_tools)
 }
 
-/// This server's issuer identifier: the base URL's origin with its root path, `https://host/`.
-/// The protected-resource metadata names it, the metadata repeats it, and each authorization
-/// answer carries it (RFC 9207): clients compare the three as strings.
+/// CORS for endpoints that read no cookie: any origin may call them, with no credentials.
+pub fn any_origin() -> tower_http::cors::CorsLayer {
+    use axum::http::{header, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            axum::http::HeaderName::from_static("mcp-protocol-version"),
+        ])
+}
+
+/// This server's issuer identifier: the base URL with a trailing slash, `https://host/`, as
+/// clients that parse URLs (the Python SDK) write it. The protected-resource metadata names it,
+/// the metadata repeats it, and each authorization answer carries it (RFC 9207): clients
+/// compare the three as strings.
 pub fn issuer(state: &AppState) -> String {
-    format!("{}/", state.settings.base_url.trim_end_matches('/'))
+    format!("{}/", super::base_url(state))
 }
 
 fn endpoint(state: &AppState, path: &str) -> String {
-    format!("{}{path}", state.settings.base_url.trim_end_matches('/'))
+    format!("{}{path}", super::base_url(state))
 }
 
 /// RFC 8414.
@@ -139,6 +160,19 @@ pub fn redirect_uri_allowed(raw: &str) -> bool {
     }
 }
 
+/// A client's list of redirect URIs: 1 to [`REDIRECT_URIS_MAX`], each allowed.
+pub fn redirect_uris_allowed(uris: &[String]) -> bool {
+    (1..=REDIRECT_URIS_MAX).contains(&uris.len())
+        && uris.iter().all(|uri| redirect_uri_allowed(uri))
+}
+
+/// Whether any of the parameters is longer than any we take.
+fn any_too_long(params: &[&Option<String>]) -> bool {
+    params
+        .iter()
+        .any(|value| value.as_ref().is_some_and(|v| v.len() > PARAM_MAX))
+}
+
 /// A tool's name as it gave it: one line of at most 100 characters, or "AI tool" when it gave
 /// none; `None` when it is not a name.
 pub fn client_name(raw: Option<&str>) -> Option<String> {
@@ -161,6 +195,8 @@ struct RegistrationRequest {
 /// `none` (RFC 7591 §3.2.1 lets the server substitute its own value): every client is public.
 async fn register(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Result<Json<RegistrationRequest>, JsonRejection>,
 ) -> Response {
     let invalid = |description: &str| {
@@ -174,19 +210,11 @@ async fn register(
         return invalid("the body must be a JSON client metadata object");
     };
     let redirect_uris = request.redirect_uris.unwrap_or_default();
-    if redirect_uris.is_empty() || redirect_uris.len() > REDIRECT_URIS_MAX {
+    if !redirect_uris_allowed(&redirect_uris) {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_redirect_uri",
-            "redirect_uris: give 1 to 10",
-        );
-    }
-    if let Some(bad) = redirect_uris.iter().find(|uri| !redirect_uri_allowed(uri)) {
-        tracing::info!(redirect_uri = %bad.chars().take(200).collect::<String>(), "refused a registration");
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_redirect_uri",
-            "redirect_uris: each must be https, or http to a loopback address, without a fragment",
+            "redirect_uris: 1 to 10, each https, or http to a loopback address, without a fragment",
         );
     }
     let grant_types_ok = request.grant_types.as_ref().is_none_or(|types| {
@@ -207,6 +235,15 @@ async fn register(
     let Some(name) = client_name(request.client_name.as_deref()) else {
         return invalid("client_name: one line of at most 100 characters");
     };
+    let ip = crate::server::http::client_ip(
+        &headers,
+        peer.map(|Extension(ConnectInfo(addr))| addr),
+        state.settings.trust_forwarded_for,
+    );
+    // Each registration is a row we keep: counted per address, whatever comes of it.
+    if let Err(err) = throttle::client_registration(&state, ip).await {
+        return server_error(&err);
+    }
     let client_id = match store::register_client(&state.db, &name, &redirect_uris).await {
         Ok(id) => id,
         Err(err) => return server_error(&err),
@@ -282,6 +319,8 @@ enum Invalid {
     /// The client or its redirect URI cannot be trusted: shown on our page, never sent to a
     /// redirect URI (RFC 6749 §4.1.2.1).
     Page(String),
+    /// Something broke on our side (logged where it happened).
+    Server(AppError),
     /// Anything else goes back to the tool at its (checked) redirect URI.
     Redirect {
         redirect_uri: String,
@@ -293,16 +332,14 @@ enum Invalid {
 
 /// Checks an authorization request, the tool and its redirect URI first.
 async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, Invalid> {
-    let too_long = [
+    let too_long = any_too_long(&[
         &params.client_id,
         &params.redirect_uri,
         &params.state,
         &params.code_challenge,
         &params.scope,
         &params.resource,
-    ]
-    .iter()
-    .any(|value| value.as_ref().is_some_and(|v| v.len() > PARAM_MAX));
+    ]);
     if too_long {
         return Err(Invalid::Page("The request is too long.".into()));
     }
@@ -333,14 +370,14 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, In
                         .into(),
                 ))
             }
-            Err(_) => return Err(Invalid::Page("Something went wrong. Try again.".into())),
+            Err(err) => return Err(Invalid::Server(err)),
         }
     };
-    // With one registered redirect URI the request may leave it out (RFC 6749 §3.1.2.3).
+    // Always named, and matched exactly: OAuth 2.1 lets a server require it, MCP clients send
+    // it, and the token request repeats it.
     let redirect_uri =
         match params.redirect_uri.as_deref() {
             Some(asked) if tool.redirect_uris.iter().any(|uri| uri == asked) => asked.to_owned(),
-            None if tool.redirect_uris.len() == 1 => tool.redirect_uris[0].clone(),
             _ => return Err(Invalid::Page(
                 "The tool asked to be answered at an address it did not register (redirect_uri)."
                     .into(),
@@ -386,17 +423,8 @@ async fn check(state: &AppState, params: &AuthorizeParams) -> Result<Checked, In
             "resource must be this server's MCP endpoint",
         ));
     }
-    let scope_ok = params.scope.as_deref().is_none_or(|scope| {
-        scope
-            .split_ascii_whitespace()
-            .all(|one| one == super::SCOPE)
-    });
-    if !scope_ok {
-        return Err(redirect(
-            "invalid_scope",
-            "the only scope is workspace:read",
-        ));
-    }
+    // Scopes are not checked: whatever a tool asks for (some add their own, `offline_access`,
+    // `openid`), it gets `workspace:read` and nothing more, which RFC 6749 §3.3 allows.
     Ok(Checked {
         tool,
         redirect_uri,
@@ -435,6 +463,7 @@ fn see_other(location: &str) -> Response {
 
 fn invalid_response(state: &AppState, invalid: Invalid) -> Response {
     match invalid {
+        Invalid::Server(err) => server_error(&err),
         Invalid::Page(message) => page(
             state,
             StatusCode::BAD_REQUEST,
@@ -463,17 +492,33 @@ fn invalid_response(state: &AppState, invalid: Invalid) -> Response {
 async fn approving_coach(
     state: &AppState,
     session: &Session,
-    return_to: &str,
+    return_to: Option<&str>,
 ) -> Result<String, Response> {
     let me = match principal::current_user(state, session).await {
         Ok(me) => me,
         Err(err) => return Err(server_error(&err)),
     };
     match me {
-        None => {
-            let next: String = url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
-            Err(see_other(&format!("/login?next={next}")))
-        }
+        None => match return_to {
+            Some(return_to) => {
+                let next: String =
+                    url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
+                Err(see_other(&format!("/login?next={next}")))
+            }
+            // An approval whose session ended: the request is in the form, not in a URL that
+            // could come back here after sign-in.
+            None => Err(page(
+                state,
+                StatusCode::UNAUTHORIZED,
+                "Sign in again",
+                view! {
+                    <p data-testid=crate::testids::OAUTH_ERROR>
+                        "You were signed out before approving. Go back to the tool and connect again."
+                    </p>
+                }
+                .into_any(),
+            )),
+        },
         Some(me) if me.role == Role::Coach => Ok(me.user_id),
         Some(_) => Err(page(
             state,
@@ -490,6 +535,27 @@ async fn approving_coach(
     }
 }
 
+/// Refuses, on our page, an approval that would make one connection too many: the coach mends
+/// it in Settings, which a tool's error screen would not tell them.
+async fn room_for_another(state: &AppState, coach_id: &str) -> Result<(), Response> {
+    match crate::server::store::mcp::live_count(&state.db, coach_id).await {
+        Ok(live) if live < CONNECTIONS_MAX => Ok(()),
+        Ok(_) => Err(page(
+            state,
+            StatusCode::CONFLICT,
+            "Too many connected tools",
+            view! {
+                <p data-testid=crate::testids::OAUTH_ERROR>
+                    {format!("You have {CONNECTIONS_MAX} connected tools and tokens. ")}
+                    "Disconnect one in Settings → Connected AI tools, then connect this tool again."
+                </p>
+            }
+            .into_any(),
+        )),
+        Err(err) => Err(server_error(&err)),
+    }
+}
+
 /// `GET /oauth/authorize`: the consent page.
 async fn authorize_page(
     State(state): State<AppState>,
@@ -503,13 +569,17 @@ async fn authorize_page(
     let return_to = uri
         .path_and_query()
         .map_or(AUTHORIZE_PATH.to_owned(), |pq| pq.as_str().to_owned());
-    if let Err(answer) = approving_coach(&state, &session, &return_to).await {
-        return answer;
-    }
+    let coach_id = match approving_coach(&state, &session, Some(&return_to)).await {
+        Ok(coach_id) => coach_id,
+        Err(answer) => return answer,
+    };
     let checked = match check(&state, &params).await {
         Ok(checked) => checked,
         Err(invalid) => return invalid_response(&state, invalid),
     };
+    if let Err(answer) = room_for_another(&state, &coach_id).await {
+        return answer;
+    }
     let redirect_host = url::Url::parse(&checked.redirect_uri)
         .ok()
         .and_then(|url| url.host_str().map(str::to_owned))
@@ -570,7 +640,7 @@ async fn authorize_decision(
     let Ok(Form(params)) = form else {
         return invalid_response(&state, Invalid::Page("The request is malformed.".into()));
     };
-    let coach_id = match approving_coach(&state, &session, AUTHORIZE_PATH).await {
+    let coach_id = match approving_coach(&state, &session, None).await {
         Ok(coach_id) => coach_id,
         Err(answer) => return answer,
     };
@@ -579,7 +649,13 @@ async fn authorize_decision(
         Err(invalid) => return invalid_response(&state, invalid),
     };
     let issuer = issuer(&state);
-    if params.decision.as_deref() != Some("approve") {
+    let approved = params.decision.as_deref() == Some("approve");
+    if approved {
+        if let Err(answer) = room_for_another(&state, &coach_id).await {
+            return answer;
+        }
+    }
+    if !approved {
         return see_other(&answer_url(
             &checked.redirect_uri,
             &[
@@ -640,22 +716,21 @@ async fn token(
     let Ok(Form(request)) = form else {
         return invalid_request("the body must be application/x-www-form-urlencoded");
     };
-    let too_long = [
+    let too_long = any_too_long(&[
         &request.code,
         &request.redirect_uri,
         &request.code_verifier,
         &request.client_id,
         &request.refresh_token,
         &request.resource,
-    ]
-    .iter()
-    .any(|value| value.as_ref().is_some_and(|v| v.len() > PARAM_MAX));
+    ]);
     if too_long {
         return invalid_request("a parameter is too long");
     }
     let Some(client_id) = request.client_id.as_deref() else {
         return invalid_request("client_id is required");
     };
+    // Every grant is for `/mcp` (the consent checked it): another resource is not ours to give.
     let resource = super::resource_url(&state);
     if request
         .resource
@@ -685,7 +760,6 @@ async fn token(
                 client_id,
                 redirect_uri,
                 code_verifier,
-                resource: request.resource.as_deref(),
             };
             store::exchange_code(&state.db, &exchange).await
         }
@@ -693,13 +767,7 @@ async fn token(
             let Some(refresh_token) = request.refresh_token.as_deref() else {
                 return invalid_request("refresh_token is required");
             };
-            store::refresh(
-                &state.db,
-                refresh_token,
-                client_id,
-                request.resource.as_deref(),
-            )
-            .await
+            store::refresh(&state.db, refresh_token, client_id).await
         }
         _ => {
             return oauth_error(
@@ -723,11 +791,6 @@ async fn token(
         Ok(Err(Refusal::InvalidGrant(why))) => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", why)
         }
-        Ok(Err(Refusal::InvalidTarget)) => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_target",
-            "resource differs from the one the grant is for",
-        ),
         // The connection limit is the coach's to mend, in Settings.
         Err(AppError::Conflict(message)) => {
             oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", &message)

@@ -199,9 +199,8 @@ pub async fn revoke(
     connection_id: &str,
 ) -> Result<(), AppError> {
     let coach_id = workspace.coach_id();
-    let mut tx = db.begin().await?;
-    let revoked = revoke_connection(
-        &mut tx,
+    let revoked = revoke_now(
+        db,
         coach_id,
         connection_id,
         (ActorKind::Coach, coach_id),
@@ -211,7 +210,33 @@ pub async fn revoke(
     if !revoked {
         return Err(AppError::NotFound);
     }
-    tx.commit().await.map_err(internal)
+    Ok(())
+}
+
+/// [`revoke_connection`] in a transaction of its own.
+pub(super) async fn revoke_now(
+    db: &Db,
+    coach_id: &str,
+    connection_id: &str,
+    actor: (ActorKind, &str),
+    reason: Option<&str>,
+) -> Result<bool, AppError> {
+    let mut tx = db.begin().await?;
+    let revoked = revoke_connection(&mut tx, coach_id, connection_id, actor, reason).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(revoked)
+}
+
+/// How many live connections the coach has (at most [`CONNECTIONS_MAX`]).
+pub async fn live_count(db: &Db, coach_id: &str) -> Result<i64, AppError> {
+    let (live,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM mcp_connections WHERE coach_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(coach_id)
+    .fetch_one(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(live)
 }
 
 /// Revokes a live connection of `coach_id`'s and deletes its tokens, logged as done by `actor`

@@ -8,7 +8,7 @@
 //!   the chain.
 //! - Every token is bound to the resource (the MCP endpoint's URL) it was asked for.
 
-use super::mcp::{insert_connection, insert_token, revoke_connection, TokenKind};
+use super::mcp::{insert_connection, insert_token, revoke_connection, revoke_now, TokenKind};
 use crate::domain::{ActorKind, McpConnectionKind};
 use crate::server::db::Db;
 use crate::server::{digest_hex, internal, new_id, new_link_token, now_millis};
@@ -18,9 +18,10 @@ use sha2::{Digest, Sha256};
 
 /// How long a consent's code may wait for its exchange.
 pub const CODE_LIFETIME_MS: i64 = 5 * 60 * 1000;
-/// Registrations accepted a day, from everyone: a bound on what an anonymous caller can make us
-/// store (each one no connection came from is swept after a day).
-pub const REGISTRATIONS_PER_DAY: i64 = 10_000;
+/// Registrations no connection came from that are kept: past this the oldest go, so what
+/// anonymous callers can make us store is bounded without refusing anyone (each address is
+/// throttled too, and each such registration is swept after a day anyway).
+pub const UNUSED_REGISTRATIONS_MAX: i64 = 10_000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// A client registered by dynamic client registration.
@@ -37,8 +38,6 @@ pub enum Refusal {
     /// The code or refresh token is unknown, used, expired, revoked, or not this client's, or
     /// the verifier or redirect URI does not match it.
     InvalidGrant(&'static str),
-    /// Tokens were asked for another resource than the one the grant is for (RFC 8707).
-    InvalidTarget,
 }
 
 /// What a successful exchange gives the tool.
@@ -55,17 +54,6 @@ pub async fn register_client(
     redirect_uris: &[String],
 ) -> Result<String, AppError> {
     let now = now_millis();
-    let (recent,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM oauth_clients WHERE created_at > $1")
-            .bind(now - DAY_MS)
-            .fetch_one(db.reader())
-            .await
-            .map_err(internal)?;
-    if recent >= REGISTRATIONS_PER_DAY {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: 3600,
-        });
-    }
     let id = format!("mcpc_{}", new_id());
     let uris = serde_json::to_string(redirect_uris).map_err(internal)?;
     sqlx::query(
@@ -75,6 +63,16 @@ pub async fn register_client(
     .bind(name)
     .bind(uris)
     .bind(now)
+    .execute(db.writer())
+    .await
+    .map_err(internal)?;
+    // LIMIT with OFFSET (not OFFSET alone) is the form both databases take.
+    sqlx::query(
+        "DELETE FROM oauth_clients WHERE id IN (SELECT id FROM oauth_clients WHERE id NOT IN \
+         (SELECT client_id FROM mcp_connections WHERE client_id IS NOT NULL) \
+         ORDER BY created_at DESC, id LIMIT 100 OFFSET $1)",
+    )
+    .bind(UNUSED_REGISTRATIONS_MAX)
     .execute(db.writer())
     .await
     .map_err(internal)?;
@@ -155,8 +153,6 @@ pub struct CodeExchange<'a> {
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
     pub code_verifier: &'a str,
-    /// The resource asked for, if the request names one.
-    pub resource: Option<&'a str>,
 }
 
 /// Exchanges an authorization code for a new connection's tokens, in one transaction. The code
@@ -192,12 +188,11 @@ pub async fn exchange_code(
         .await
         .map_err(internal)?;
         if let Some((coach_id, Some(connection_id))) = spent {
-            revoke_connection(
+            end_by_reuse(
                 &mut tx,
                 &coach_id,
                 &connection_id,
-                (ActorKind::Mcp, &connection_id),
-                Some("authorization code used twice"),
+                "authorization code used twice",
             )
             .await?;
             tx.commit().await.map_err(internal)?;
@@ -216,8 +211,6 @@ pub async fn exchange_code(
         ))
     } else if !pkce_matches(exchange.code_verifier, &challenge) {
         Some(Refusal::InvalidGrant("code_verifier does not match"))
-    } else if exchange.resource.is_some_and(|asked| asked != resource) {
-        Some(Refusal::InvalidTarget)
     } else {
         None
     };
@@ -243,6 +236,25 @@ pub async fn exchange_code(
     let tokens = issue_pair(&mut tx, &connection.id, &resource).await?;
     tx.commit().await.map_err(internal)?;
     Ok(Ok(tokens))
+}
+
+/// Ends a connection whose code or refresh token came back a second time: two parties hold the
+/// grant, and neither is trusted. Logged as done by the connection itself, saying why.
+async fn end_by_reuse(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    coach_id: &str,
+    connection_id: &str,
+    why: &str,
+) -> Result<(), AppError> {
+    revoke_connection(
+        tx,
+        coach_id,
+        connection_id,
+        (ActorKind::Mcp, connection_id),
+        Some(why),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A new access token and refresh token for the connection.
@@ -279,12 +291,12 @@ pub const ACCESS_TOKEN_PREFIX: &str = "coachroom_at_";
 pub const REFRESH_TOKEN_PREFIX: &str = "coachroom_rt_";
 
 /// Exchanges a refresh token for a new pair (rotation). A refresh token presented a second time
-/// revokes its connection; one presented by another client is refused and stays unspent.
+/// revokes its connection, even a moment later (a retry after a lost answer too: the tool then
+/// connects again); one presented by another client is refused and stays unspent.
 pub async fn refresh(
     db: &Db,
     refresh_token: &str,
     client_id: &str,
-    resource: Option<&str>,
 ) -> Result<Result<IssuedTokens, Refusal>, AppError> {
     let now = now_millis();
     let hash = digest_hex(refresh_token);
@@ -311,9 +323,6 @@ pub async fn refresh(
     if owner.as_deref() != Some(client_id) {
         return Ok(Err(Refusal::InvalidGrant("the token is another client's")));
     }
-    if resource.is_some_and(|asked| asked != bound_resource) {
-        return Ok(Err(Refusal::InvalidTarget));
-    }
     // Spent already, or spent by a concurrent refresh between the read and this update: either
     // way two parties hold this chain, and it ends here.
     let spent = used_at.is_some()
@@ -326,12 +335,11 @@ pub async fn refresh(
             .rows_affected()
             == 0;
     if spent {
-        revoke_connection(
+        end_by_reuse(
             &mut tx,
             &coach_id,
             &connection_id,
-            (ActorKind::Mcp, &connection_id),
-            Some("refresh token used twice"),
+            "refresh token used twice",
         )
         .await?;
         tx.commit().await.map_err(internal)?;
@@ -343,8 +351,9 @@ pub async fn refresh(
 }
 
 /// RFC 7009: revokes the connection `token` belongs to (a tool that hands back either of its
-/// tokens is done with the whole grant), if `client_id` is the one it was issued to. Unknown
-/// tokens are no error: the answer must not tell which tokens exist.
+/// tokens is done with the whole grant). Every client is public, so holding the token is enough;
+/// but a token another client names as its own is left alone. Unknown tokens are no error: the
+/// answer must not tell which tokens exist.
 pub async fn revoke_token(db: &Db, token: &str, client_id: Option<&str>) -> Result<(), AppError> {
     let row: Option<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT c.id, c.coach_id, c.client_id FROM mcp_tokens t \
@@ -357,27 +366,54 @@ pub async fn revoke_token(db: &Db, token: &str, client_id: Option<&str>) -> Resu
     let Some((connection_id, coach_id, owner)) = row else {
         return Ok(());
     };
-    // A personal token has no client: whoever holds it may hand it back.
-    if owner.is_some() && owner.as_deref() != client_id {
+    if client_id.is_some_and(|asking| owner.as_deref() != Some(asking)) {
         return Ok(());
     }
-    let mut tx = db.begin().await?;
-    revoke_connection(
-        &mut tx,
+    revoke_now(
+        db,
         &coach_id,
         &connection_id,
         (ActorKind::Mcp, &connection_id),
         Some("revoked by the tool"),
     )
     .await?;
-    tx.commit().await.map_err(internal)
+    Ok(())
 }
 
-/// Deletes what has run out: codes a day past their time, expired tokens (a spent refresh token
-/// is kept until then, to catch its reuse), and registrations no connection came from.
+/// Connections ended by one sweep, at most: the rest wait for the next.
+const ENDED_PER_SWEEP: i64 = 100;
+
+/// Ends OAuth connections that can no longer be used (no access token left, and no refresh
+/// token that is unspent and unexpired: the tool forgot them, or stopped for 30 days), so they
+/// do not fill the coach's list. Then deletes what has run out: codes a day past their time,
+/// expired tokens (a spent refresh token is kept until then, to catch its reuse), and
+/// registrations no connection came from, after a day.
 pub async fn sweep(db: &Db) -> Result<u64, AppError> {
     let now = now_millis();
-    let mut deleted = 0;
+    let dead: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.id, c.coach_id FROM mcp_connections c \
+         WHERE c.kind = 'oauth' AND c.revoked_at IS NULL AND NOT EXISTS \
+         (SELECT 1 FROM mcp_tokens t WHERE t.connection_id = c.id AND t.expires_at > $1 \
+          AND (t.kind = 'access' OR t.used_at IS NULL)) \
+         ORDER BY c.created_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(ENDED_PER_SWEEP)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    let mut swept = 0;
+    for (connection_id, coach_id) in dead {
+        let ended = revoke_now(
+            db,
+            &coach_id,
+            &connection_id,
+            (ActorKind::Mcp, &connection_id),
+            Some("no token left: not used for 30 days"),
+        )
+        .await?;
+        swept += u64::from(ended);
+    }
     for (sql, bound) in [
         (
             "DELETE FROM oauth_codes WHERE expires_at < $1",
@@ -393,14 +429,14 @@ pub async fn sweep(db: &Db) -> Result<u64, AppError> {
             now - DAY_MS,
         ),
     ] {
-        deleted += sqlx::query(sql)
+        swept += sqlx::query(sql)
             .bind(bound)
             .execute(db.writer())
             .await
             .map_err(internal)?
             .rows_affected();
     }
-    Ok(deleted)
+    Ok(swept)
 }
 
 #[cfg(test)]
