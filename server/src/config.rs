@@ -91,6 +91,9 @@ pub struct Cli {
     /// Sign-ups and invitation acceptances allowed per IP within the window [default: 10]
     #[arg(long, env = "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP")]
     pub new_accounts_max_per_ip: Option<String>,
+    /// OAuth client registrations (AI tools connecting) allowed per IP within the window; ChatGPT and Claude register every coach's connection from their own servers [default: 200]
+    #[arg(long, env = "COACHROOM_OAUTH_REGISTRATIONS_MAX_PER_IP")]
+    pub oauth_registrations_max_per_ip: Option<String>,
     /// Emails (sign-up links, login-email links, invitations) to one address within the window, from all IPs together; past it sign-ups answer the same but send nothing, and an invitation resend gets 429 [default: 5]
     #[arg(long, env = "COACHROOM_EMAILS_MAX_PER_ADDRESS")]
     pub emails_max_per_address: Option<String>,
@@ -528,6 +531,11 @@ impl Config {
                 "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP",
                 cli.new_accounts_max_per_ip,
                 defaults.max_new_accounts_per_ip.into(),
+            )? as u32,
+            max_client_registrations_per_ip: parse_positive(
+                "COACHROOM_OAUTH_REGISTRATIONS_MAX_PER_IP",
+                cli.oauth_registrations_max_per_ip,
+                defaults.max_client_registrations_per_ip.into(),
             )? as u32,
             window_secs: parse_positive(
                 "COACHROOM_LOGIN_WINDOW_SECS",

@@ -92,6 +92,9 @@ pub struct ThrottleLimits {
     pub max_per_ip: u32,
     /// Sign-ups and invitation acceptances from one IP.
     pub max_new_accounts_per_ip: u32,
+    /// OAuth client registrations from one IP: higher, as ChatGPT and Claude register every
+    /// coach's connection from their own few servers.
+    pub max_client_registrations_per_ip: u32,
     /// Emails to one address (links of every kind), from all IPs together.
     pub max_emails_per_address: u32,
     pub window_secs: u64,
@@ -104,6 +107,7 @@ impl Default for ThrottleLimits {
             max_per_account_all_ips: 50,
             max_per_ip: 20,
             max_new_accounts_per_ip: 10,
+            max_client_registrations_per_ip: 200,
             max_emails_per_address: 5,
             window_secs: 900,
         }

@@ -118,11 +118,11 @@ pub async fn new_account(state: &AppState, ip: IpAddr) -> Result<Attempt, AppErr
     count(state, buckets).await
 }
 
-/// OAuth client registrations from one IP (each stores a row): as many as new accounts.
+/// OAuth client registrations from one IP (each stores a row).
 pub async fn client_registration(state: &AppState, ip: IpAddr) -> Result<Attempt, AppError> {
     let buckets = vec![Bucket::new(
         &format!("oauth-register-ip:{}", address_block(ip)),
-        state.settings.throttle.max_new_accounts_per_ip,
+        state.settings.throttle.max_client_registrations_per_ip,
     )];
     count(state, buckets).await
 }

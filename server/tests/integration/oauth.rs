@@ -290,6 +290,45 @@ async fn a_tool_connects_refreshes_and_is_revoked(app: &TestApp) {
     let (access, refresh_token) = tokens(&exchanged);
     assert_eq!(mcp_status(app, &access).await, StatusCode::OK);
 
+    // A tool in a browser page may call `/mcp` from its own origin: it reads only the bearer
+    // token, answers the preflight, and lets the page read a 401's challenge.
+    let from_a_page = tool()
+        .post(app.url("/mcp"))
+        .bearer_auth(&access)
+        .header("Origin", "http://localhost:6274")
+        .header("Accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_a_page.status(), StatusCode::OK);
+    assert_eq!(from_a_page.headers()["access-control-allow-origin"], "*");
+    let preflight = tool()
+        .request(reqwest::Method::OPTIONS, app.url("/mcp"))
+        .header("Origin", "http://localhost:6274")
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let unauthorized = tool()
+        .post(app.url("/mcp"))
+        .header("Origin", "http://localhost:6274")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    let exposed = unauthorized.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("www-authenticate"), "{exposed}");
+
     // Settings lists it under the tool's name.
     let listed = app.ok(&coach, "mcp/connections/list", &[]).await;
     assert_eq!(listed["connections"][0]["kind"], "oauth");
@@ -342,6 +381,20 @@ async fn a_tool_connects_refreshes_and_is_revoked(app: &TestApp) {
     .await;
     assert_eq!(revoked.status, StatusCode::OK);
     assert_eq!(mcp_status(app, &access).await, StatusCode::UNAUTHORIZED);
+    // A script may hand back its personal token the same way, whatever client_id it says.
+    let personal = app
+        .ok(&coach, "mcp/tokens/create", &[("name", "Script")])
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tool()
+        .post(app.url("/oauth/revoke"))
+        .form(&[("token", personal.as_str()), ("client_id", "script")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mcp_status(app, &personal).await, StatusCode::UNAUTHORIZED);
     // An unknown token is no error (the answer tells nothing).
     let unknown = tool()
         .post(app.url("/oauth/revoke"))
@@ -884,10 +937,10 @@ fn futures_stream<I: Iterator + Send + 'static>(
     futures_util::stream::iter(items)
 }
 
-/// Registrations count against the address's allowance for new accounts (each is a row kept).
+/// Registrations count against the address's own allowance (each is a row kept).
 async fn registrations_are_counted_per_address(backend: Backend) {
     let Some(app) = TestApp::start_with(backend, |cli| {
-        cli.new_accounts_max_per_ip = Some("3".into());
+        cli.oauth_registrations_max_per_ip = Some("3".into());
     })
     .await
     else {
@@ -903,5 +956,7 @@ async fn registrations_are_counted_per_address(backend: Backend) {
         "{}",
         refused.body
     );
+    assert_eq!(refused.body["error"], "temporarily_unavailable");
+    assert!(refused.headers.contains_key("retry-after"));
     app.stop().await;
 }

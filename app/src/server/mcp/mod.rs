@@ -101,6 +101,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route_service(MCP_PATH, service)
         .route_layer(from_fn_with_state(state.clone(), require_token))
+        // Outside the token check, so a browser's preflight is answered, not refused.
+        .layer(oauth::any_origin())
         .merge(
             Router::new()
                 .route(

@@ -21,7 +21,9 @@ use crate::server::{principal, throttle};
 use crate::AppError;
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, PRAGMA};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, PRAGMA, RETRY_AFTER,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,8 +39,9 @@ pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 pub const TOKEN_PATH: &str = "/oauth/token";
 pub const REGISTER_PATH: &str = "/oauth/register";
 pub const REVOKE_PATH: &str = "/oauth/revoke";
-/// Endpoints a tool calls from wherever it runs, with no cookie: no cross-site check applies.
-pub const CROSS_SITE_PATHS: [&str; 3] = [TOKEN_PATH, REGISTER_PATH, REVOKE_PATH];
+/// Endpoints a tool calls from wherever it runs, with no cookie (`/mcp` reads only its bearer
+/// token): no cross-site check applies.
+pub const CROSS_SITE_PATHS: [&str; 4] = [TOKEN_PATH, REGISTER_PATH, REVOKE_PATH, super::MCP_PATH];
 /// Redirect URIs a client may register.
 pub const REDIRECT_URIS_MAX: usize = 10;
 /// Longest parameter taken (a URL, a state, a challenge).
@@ -64,7 +67,8 @@ pub fn routes() -> Router<AppState> {
         .merge(for_tools)
 }
 
-/// CORS for endpoints that read no cookie: any origin may call them, with no credentials.
+/// CORS for endpoints that read no cookie: any origin may call them, with no credentials, and
+/// read the challenge of a 401.
 pub fn any_origin() -> tower_http::cors::CorsLayer {
     use axum::http::{header, Method};
     tower_http::cors::CorsLayer::new()
@@ -73,8 +77,10 @@ pub fn any_origin() -> tower_http::cors::CorsLayer {
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
+            header::ACCEPT,
             axum::http::HeaderName::from_static("mcp-protocol-version"),
         ])
+        .expose_headers([header::WWW_AUTHENTICATE])
 }
 
 /// This server's issuer identifier: the base URL with a trailing slash, `https://host/`, as
@@ -241,8 +247,20 @@ async fn register(
         state.settings.trust_forwarded_for,
     );
     // Each registration is a row we keep: counted per address, whatever comes of it.
-    if let Err(err) = throttle::client_registration(&state, ip).await {
-        return server_error(&err);
+    match throttle::client_registration(&state, ip).await {
+        Ok(attempt) => attempt.keep_counted(),
+        Err(AppError::TooManyRequests { retry_after_secs }) => {
+            let mut refused = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                "too many registrations from this address; try again later",
+            );
+            refused
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return refused;
+        }
+        Err(err) => return server_error(&err),
     }
     let client_id = match store::register_client(&state.db, &name, &redirect_uris).await {
         Ok(id) => id,

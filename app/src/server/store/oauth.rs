@@ -23,6 +23,8 @@ pub const CODE_LIFETIME_MS: i64 = 5 * 60 * 1000;
 /// throttled too, and each such registration is swept after a day anyway).
 pub const UNUSED_REGISTRATIONS_MAX: i64 = 10_000;
 const DAY_MS: i64 = 24 * 3600 * 1000;
+/// How long a new registration is safe from eviction: its consent is usually minutes away.
+const REGISTRATION_GRACE_MS: i64 = 10 * 60 * 1000;
 
 /// A client registered by dynamic client registration.
 #[derive(Debug, Clone)]
@@ -66,13 +68,15 @@ pub async fn register_client(
     .execute(db.writer())
     .await
     .map_err(internal)?;
-    // LIMIT with OFFSET (not OFFSET alone) is the form both databases take.
+    // LIMIT with OFFSET (not OFFSET alone) is the form both databases take. One made in the
+    // last minutes may be in the middle of its consent: a flood does not push it out.
     sqlx::query(
         "DELETE FROM oauth_clients WHERE id IN (SELECT id FROM oauth_clients WHERE id NOT IN \
          (SELECT client_id FROM mcp_connections WHERE client_id IS NOT NULL) \
-         ORDER BY created_at DESC, id LIMIT 100 OFFSET $1)",
+         AND created_at < $2 ORDER BY created_at DESC, id LIMIT 100 OFFSET $1)",
     )
     .bind(UNUSED_REGISTRATIONS_MAX)
+    .bind(now - REGISTRATION_GRACE_MS)
     .execute(db.writer())
     .await
     .map_err(internal)?;
@@ -366,7 +370,8 @@ pub async fn revoke_token(db: &Db, token: &str, client_id: Option<&str>) -> Resu
     let Some((connection_id, coach_id, owner)) = row else {
         return Ok(());
     };
-    if client_id.is_some_and(|asking| owner.as_deref() != Some(asking)) {
+    // A personal token has no client: whoever holds it may hand it back.
+    if owner.is_some() && client_id.is_some_and(|asking| owner.as_deref() != Some(asking)) {
         return Ok(());
     }
     revoke_now(
