@@ -17,6 +17,7 @@ on_both_backends!(
     a_tool_connects_refreshes_and_is_revoked,
     bad_grants_are_refused,
     only_a_coach_approves_and_bad_requests_stay_on_our_page,
+    the_sweep_ends_connections_no_token_can_use,
 );
 
 /// Cases that start their own app (a setting of their own, or a subprocess).
@@ -959,4 +960,53 @@ async fn registrations_are_counted_per_address(backend: Backend) {
     assert_eq!(refused.body["error"], "temporarily_unavailable");
     assert!(refused.headers.contains_key("retry-after"));
     app.stop().await;
+}
+
+/// A tool that stopped refreshing (its tokens ran out) does not hold a place among the coach's
+/// connections: the sweep ends it, in the log, and leaves live connections and personal tokens.
+async fn the_sweep_ends_connections_no_token_can_use(app: &TestApp) {
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    let client_id = registered(app, "Claude").await;
+    let params = authorize_params(app, &client_id);
+    let code = approved_code(app, &coach, &params).await;
+    tokens(&exchange(app, &client_id, &code, VERIFIER).await);
+    let listed = app.ok(&coach, "mcp/connections/list", &[]).await;
+    let forgotten = listed["connections"][0]["id"].as_str().unwrap().to_owned();
+    let code = approved_code(app, &coach, &params).await;
+    let (live_access, _) = tokens(&exchange(app, &client_id, &code, VERIFIER).await);
+    let script = app
+        .ok(&coach, "mcp/tokens/create", &[("name", "Script")])
+        .await;
+    let personal = script["token"].as_str().unwrap().to_owned();
+
+    // 30 days on, the first connection's tokens have all run out.
+    sqlx::query("UPDATE mcp_tokens SET expires_at = 1 WHERE connection_id = $1")
+        .bind(&forgotten)
+        .execute(app.db.writer())
+        .await
+        .unwrap();
+    app::server::store::oauth::sweep(&app.db).await.unwrap();
+
+    let listed = app.ok(&coach, "mcp/connections/list", &[]).await;
+    let ids: Vec<&str> = listed["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    assert!(!ids.contains(&forgotten.as_str()), "{listed}");
+    assert_eq!(mcp_status(app, &live_access).await, StatusCode::OK);
+    assert_eq!(mcp_status(app, &personal).await, StatusCode::OK);
+    // The coach's log says it ended, and why.
+    let log = app
+        .ok(
+            &coach,
+            "access_log/list",
+            &[("client_id", ""), ("actor", "mcp"), ("before", "0")],
+        )
+        .await;
+    assert!(log.to_string().contains("not used for 30 days"), "{log}");
 }
