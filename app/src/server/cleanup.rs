@@ -76,10 +76,9 @@ pub async fn discard(db: &Db, storage: &Storage, keys: &[ObjectKey]) {
 
 /// Retries queued deletions every `every`, for the life of the process.
 pub fn spawn_sweeper(db: Db, storage: Storage, every: Duration) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(every);
-        loop {
-            interval.tick().await;
+    super::periodic::run_every(every, move || {
+        let (db, storage) = (db.clone(), storage.clone());
+        async move {
             let n = purge_queued(&db, &storage).await;
             if n > 0 {
                 tracing::info!(objects = n, "deleted queued objects");

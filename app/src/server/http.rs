@@ -151,11 +151,15 @@ pub async fn guard_pages(
     }
 }
 
-fn redirect(to: &str) -> Response {
+/// A 303 to `to`. Never stored: where a page sends someone depends on their session.
+pub(crate) fn redirect(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(to) {
         response.headers_mut().insert(LOCATION, value);
     }
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -62,12 +62,8 @@ pub async fn notify_due(state: &AppState) {
 
 /// Checks for due notifications every [`NOTIFY_EVERY`].
 pub fn spawn_notifier(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(NOTIFY_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            notify_due(&state).await;
-        }
+    super::periodic::run_every(NOTIFY_EVERY, move || {
+        let state = state.clone();
+        async move { notify_due(&state).await }
     });
 }

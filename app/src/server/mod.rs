@@ -20,6 +20,7 @@ pub mod mail;
 pub mod mcp;
 pub mod openapi;
 pub mod password;
+pub mod periodic;
 pub mod pdf;
 pub mod photos;
 pub mod plans;

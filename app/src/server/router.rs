@@ -50,6 +50,7 @@ pub fn build(state: AppState) -> Router {
         state.storage.clone(),
         Duration::from_secs(300),
     );
+    super::mcp::spawn_sweeper(state.db.clone(), Duration::from_secs(600));
     super::legal::spawn_notifier(state.clone());
     // Room for four photos at the limit plus the check-in's text fields; for one session audio
     // file (past which the intake's own limit gives the clearer message); for one package to

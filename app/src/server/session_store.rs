@@ -88,13 +88,12 @@ impl SqlSessionStore {
     }
 
     /// Deletes expired sessions every `period`, forever.
-    pub fn spawn_cleanup(&self, period: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_cleanup(&self, period: Duration) {
         let db = self.db.clone();
         let max_age_ms = self.max_age_ms;
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(period);
-            loop {
-                ticker.tick().await;
+        super::periodic::run_every(period, move || {
+            let db = db.clone();
+            async move {
                 let now = now_millis();
                 let result =
                     sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR created_at < $2")
@@ -106,7 +105,7 @@ impl SqlSessionStore {
                     tracing::warn!(%err, "session cleanup failed");
                 }
             }
-        })
+        });
     }
 }
 

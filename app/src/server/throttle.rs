@@ -255,10 +255,9 @@ async fn count(state: &AppState, buckets: Vec<Bucket>) -> Result<Attempt, AppErr
 /// each, not two.
 pub fn spawn_sweeper(db: Db, limits: ThrottleLimits, period: std::time::Duration) {
     let window_ms = limits.window_ms();
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(period);
-        loop {
-            ticker.tick().await;
+    super::periodic::run_every(period, move || {
+        let db = db.clone();
+        async move {
             let result = sqlx::query("DELETE FROM throttle_buckets WHERE window_start <= $1")
                 .bind(now_millis() - window_ms)
                 .execute(db.writer())

@@ -49,6 +49,19 @@ fn tool() -> reqwest::Client {
         .unwrap()
 }
 
+/// A browser's CORS preflight for a POST to `path` from a page on another origin, sending
+/// `headers`.
+async fn preflight(app: &TestApp, path: &str, headers: &str) -> reqwest::Response {
+    tool()
+        .request(reqwest::Method::OPTIONS, app.url(path))
+        .header("Origin", "http://localhost:6274")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", headers)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn register(app: &TestApp, body: Value) -> Response {
     Response::read(
         tool()
@@ -304,17 +317,7 @@ async fn a_tool_connects_refreshes_and_is_revoked(app: &TestApp) {
         .unwrap();
     assert_eq!(from_a_page.status(), StatusCode::OK);
     assert_eq!(from_a_page.headers()["access-control-allow-origin"], "*");
-    let preflight = tool()
-        .request(reqwest::Method::OPTIONS, app.url("/mcp"))
-        .header("Origin", "http://localhost:6274")
-        .header("Access-Control-Request-Method", "POST")
-        .header(
-            "Access-Control-Request-Headers",
-            "authorization, content-type",
-        )
-        .send()
-        .await
-        .unwrap();
+    let preflight = preflight(app, "/mcp", "authorization, content-type").await;
     assert!(preflight.status().is_success(), "{}", preflight.status());
     let unauthorized = tool()
         .post(app.url("/mcp"))
@@ -575,14 +578,7 @@ async fn bad_grants_are_refused(app: &TestApp) {
         .unwrap();
     assert_eq!(from_a_page.status(), StatusCode::BAD_REQUEST);
     assert_eq!(from_a_page.headers()["access-control-allow-origin"], "*");
-    let preflight = tool()
-        .request(reqwest::Method::OPTIONS, app.url("/oauth/register"))
-        .header("Origin", "http://localhost:6274")
-        .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "content-type")
-        .send()
-        .await
-        .unwrap();
+    let preflight = preflight(app, "/oauth/register", "content-type").await;
     assert!(preflight.status().is_success(), "{}", preflight.status());
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
 

@@ -97,7 +97,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         Arc::new(NeverSessionManager::default()),
         config,
     );
-    spawn_sweeper(state.db.clone(), std::time::Duration::from_secs(600));
     Router::new()
         .route_service(MCP_PATH, service)
         .route_layer(from_fn_with_state(state.clone(), require_token))
@@ -118,12 +117,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(oauth::routes())
 }
 
-/// Deletes spent codes, expired tokens and unused registrations now and then.
-fn spawn_sweeper(db: super::db::Db, every: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        loop {
-            ticker.tick().await;
+/// Deletes spent codes, expired tokens and unused registrations every `every`, and ends OAuth
+/// connections no token can use any more.
+pub fn spawn_sweeper(db: super::db::Db, every: std::time::Duration) {
+    super::periodic::run_every(every, move || {
+        let db = db.clone();
+        async move {
             match store::oauth::sweep(&db).await {
                 Ok(0) => {}
                 Ok(rows) => tracing::info!(rows, "swept OAuth codes, tokens and registrations"),

@@ -22,7 +22,7 @@ use crate::AppError;
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION, PRAGMA, RETRY_AFTER,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, PRAGMA, RETRY_AFTER,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -468,17 +468,6 @@ fn answer_url(redirect_uri: &str, pairs: &[(&str, Option<&str>)]) -> String {
     url.into()
 }
 
-fn see_other(location: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(LOCATION, value);
-    }
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 fn invalid_response(state: &AppState, invalid: Invalid) -> Response {
     match invalid {
         Invalid::Server(err) => server_error(&err),
@@ -493,7 +482,7 @@ fn invalid_response(state: &AppState, invalid: Invalid) -> Response {
             state: request_state,
             error,
             description,
-        } => see_other(&answer_url(
+        } => crate::server::http::redirect(&answer_url(
             &redirect_uri,
             &[
                 ("error", Some(error)),
@@ -521,7 +510,7 @@ async fn approving_coach(
             Some(return_to) => {
                 let next: String =
                     url::form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
-                Err(see_other(&format!("/login?next={next}")))
+                Err(crate::server::http::redirect(&format!("/login?next={next}")))
             }
             // An approval whose session ended: the request is in the form, not in a URL that
             // could come back here after sign-in.
@@ -674,7 +663,7 @@ async fn authorize_decision(
         }
     }
     if !approved {
-        return see_other(&answer_url(
+        return crate::server::http::redirect(&answer_url(
             &checked.redirect_uri,
             &[
                 ("error", Some("access_denied")),
@@ -693,7 +682,7 @@ async fn authorize_decision(
         resource: &checked.resource,
     };
     match store::create_code(&state.db, &consent).await {
-        Ok(code) => see_other(&answer_url(
+        Ok(code) => crate::server::http::redirect(&answer_url(
             &checked.redirect_uri,
             &[
                 ("code", Some(&code)),

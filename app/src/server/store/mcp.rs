@@ -62,14 +62,7 @@ pub(super) async fn insert_connection(
     oauth_client_id: Option<&str>,
 ) -> Result<McpConnection, AppError> {
     let (id, now) = (new_id(), now_millis());
-    let (live,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM mcp_connections WHERE coach_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(coach_id)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(internal)?;
-    if live >= CONNECTIONS_MAX {
+    if count_live(&mut **tx, coach_id).await? >= CONNECTIONS_MAX {
         return Err(AppError::Conflict(format!(
             "You have {CONNECTIONS_MAX} connected tools and tokens. Disconnect one first."
         )));
@@ -229,11 +222,19 @@ pub(super) async fn revoke_now(
 
 /// How many live connections the coach has (at most [`CONNECTIONS_MAX`]).
 pub async fn live_count(db: &Db, coach_id: &str) -> Result<i64, AppError> {
+    count_live(db.reader(), coach_id).await
+}
+
+/// The count itself, on a pool or inside the transaction that is about to add one.
+async fn count_live<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    coach_id: &str,
+) -> Result<i64, AppError> {
     let (live,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM mcp_connections WHERE coach_id = $1 AND revoked_at IS NULL",
     )
     .bind(coach_id)
-    .fetch_one(db.reader())
+    .fetch_one(executor)
     .await
     .map_err(internal)?;
     Ok(live)
