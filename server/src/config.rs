@@ -76,6 +76,9 @@ pub struct Cli {
     /// For tests only: fetch OAuth client metadata documents from loopback addresses, over http too: true/false [default: false]
     #[arg(long, env = "COACHROOM_MCP_LOOPBACK_DOCUMENTS")]
     pub mcp_loopback_documents: Option<String>,
+    /// For scripts/bench only: serve /bench/baseline/..., a bare handler doing clients/get's SELECT with no session or proof, to measure what those cost: true/false [default: false]
+    #[arg(long, env = "COACHROOM_BENCH_BASELINE")]
+    pub bench_baseline: Option<String>,
     /// Trust X-Forwarded-For for the client IP (only behind your own proxy): true/false [default: false]
     #[arg(long, env = "COACHROOM_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<String>,
@@ -296,6 +299,21 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditCommand,
     },
+    /// Make a demo workspace to look around in (or to benchmark): a coach with clients, each with a weekly check-in history; prints how to sign in
+    Seed {
+        /// How many clients
+        #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=i64::from(app::server::seed::CLIENTS_MAX)))]
+        clients: u32,
+        /// How many weekly check-ins each client has, ending this week
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(0..=i64::from(app::server::seed::CHECKINS_PER_CLIENT_MAX)))]
+        checkins_per_client: u32,
+        /// Add a front photo to each client's first and latest check-in
+        #[arg(long)]
+        photos: bool,
+        /// The demo coach's email (sign-in name)
+        #[arg(long, default_value = "demo@example.com")]
+        email: String,
+    },
     /// Restore a backup into the empty database given by --database-url, and its files into the configured storage
     Restore {
         /// The backup file
@@ -477,6 +495,10 @@ impl Config {
             cli.mcp_loopback_documents,
         )? {
             Some(raw) => parse_bool("COACHROOM_MCP_LOOPBACK_DOCUMENTS", &raw)?,
+            None => false,
+        };
+        let bench_baseline = match non_empty("COACHROOM_BENCH_BASELINE", cli.bench_baseline)? {
+            Some(raw) => parse_bool("COACHROOM_BENCH_BASELINE", &raw)?,
             None => false,
         };
         let secure_cookies = match non_empty("COACHROOM_SECURE_COOKIES", cli.secure_cookies)? {
@@ -701,6 +723,7 @@ impl Config {
                 backup,
                 mcp,
                 mcp_loopback_documents,
+                bench_baseline,
             },
         })
     }

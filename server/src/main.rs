@@ -1,7 +1,7 @@
 use clap::Parser;
 use coachroom_server::{
     admin_command, assets, audit_command, backup_command, build_state, config, keys_command,
-    restore_command, serve,
+    restore_command, seed_command, serve, SeedArgs,
 };
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -61,6 +61,23 @@ async fn run() -> Result<(), String> {
         Some(config::Command::Backup { action }) => Some(backup_command(&config, action).await?),
         Some(config::Command::Audit { action }) => Some(audit_command(&config, action).await?),
         Some(config::Command::Admin { action }) => Some(admin_command(&config, action).await?),
+        Some(config::Command::Seed {
+            clients,
+            checkins_per_client,
+            photos,
+            email,
+        }) => Some(
+            seed_command(
+                &config,
+                SeedArgs {
+                    email,
+                    clients,
+                    checkins_per_client,
+                    photos,
+                },
+            )
+            .await?,
+        ),
         Some(config::Command::Restore { file, keys }) => {
             Some(restore_command(&config, &file, keys).await?)
         }

@@ -138,6 +138,14 @@ pub fn own_workspace(coach: &CoachPrincipal) -> OwnedWorkspace {
     }
 }
 
+/// The workspace of a coach account this process has just made (`coachroom seed`), which no
+/// one else can hold yet.
+pub fn made_workspace(made: &super::store::seed::MadeCoach) -> OwnedWorkspace {
+    OwnedWorkspace {
+        coach_id: made.coach_id().to_owned(),
+    }
+}
+
 /// A workspace named by id: granted only to its coach. Anyone else gets the same not-found as
 /// for an id that does not exist.
 pub fn workspace(coach: &CoachPrincipal, workspace_id: &str) -> Result<OwnedWorkspace, AppError> {

@@ -466,6 +466,7 @@ mod tests {
             ai: None,
             mcp: true,
             mcp_loopback_documents: false,
+            bench_baseline: false,
             backup: crate::server::backup::BackupSettings {
                 dir: Default::default(),
                 s3: None,

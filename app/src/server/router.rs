@@ -62,6 +62,16 @@ pub fn build(state: AppState) -> Router {
         import_upload: super::workspace_import::UPLOAD_MAX + 64 * 1024,
     };
 
+    let readiness = super::health::Readiness::new(state.db.clone(), state.storage.clone());
+    // Outside every layer too, so part a of the benchmark measures a truly bare handler.
+    let bench_baseline = if state.settings.bench_baseline {
+        Router::new().route(
+            "/bench/baseline/clients/{coach_id}/{client_id}",
+            get(super::bench_baseline::client_row),
+        )
+    } else {
+        Router::new()
+    };
     let routes = generate_route_list(crate::ui::App);
     let shell_options = state.leptos_options.clone();
     let is_https = state.settings.base_url.starts_with("https://");
@@ -164,5 +174,13 @@ pub fn build(state: AppState) -> Router {
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("application/zip")),
         ))
+        // Added after the layers, so none of them applies: a load balancer's probe needs no
+        // session, and must not queue behind strangers in the anonymous lane.
+        .route("/healthz", get(super::health::alive))
+        .route(
+            "/readyz",
+            get(move || super::health::ready(readiness.clone())),
+        )
+        .merge(bench_baseline)
         .with_state(state)
 }

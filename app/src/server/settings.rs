@@ -41,6 +41,8 @@ pub struct Settings {
     /// (`COACHROOM_MCP_LOOPBACK_DOCUMENTS`): for tests, whose stand-in tools run on this machine.
     /// Off, only https from public addresses is fetched.
     pub mcp_loopback_documents: bool,
+    /// `/bench/baseline/...` (`COACHROOM_BENCH_BASELINE`): for `scripts/bench` only.
+    pub bench_baseline: bool,
 }
 
 /// Where AI requests go and which models they use.
@@ -173,6 +175,7 @@ mod tests {
             ai: None,
             mcp: true,
             mcp_loopback_documents: false,
+            bench_baseline: false,
             backup: crate::server::backup::BackupSettings {
                 dir: PathBuf::new(),
                 s3: None,

@@ -14,6 +14,8 @@ on_both_backends!(
     pages_render_and_coach_pages_are_guarded,
     hashed_assets_are_compressed_and_cached_long,
     security_headers_are_set,
+    health_and_readiness_answer_anyone_and_say_nothing_more,
+    the_benchmarks_bare_handler_is_not_served_by_default,
 );
 
 async fn cross_site_writes_are_refused(app: &TestApp) {
@@ -183,4 +185,69 @@ async fn security_headers_are_set(app: &TestApp) {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["x-frame-options"], "DENY");
     assert_eq!(response.headers()["referrer-policy"], "same-origin");
+}
+
+/// `/healthz` and `/readyz`: no session needed or made, nothing cached, no content; readiness
+/// turns 503 when object storage stops answering and back when it returns.
+async fn health_and_readiness_answer_anyone_and_say_nothing_more(app: &TestApp) {
+    let stranger = reqwest::Client::new();
+    let alive = stranger.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), StatusCode::OK);
+    assert!(alive.headers().get("set-cookie").is_none());
+    assert_eq!(alive.headers()["cache-control"], "no-store");
+    let body: serde_json::Value = alive.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"status": "ok"}));
+
+    let ready = stranger.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert!(ready.headers().get("set-cookie").is_none());
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ready", "database": "ok", "storage": "ok"})
+    );
+
+    // Local storage's directory gone: not ready, and the answer names only which part.
+    let files = app.data_dir().join("files");
+    let moved = app.data_dir().join("files-away");
+    std::fs::rename(&files, &moved).unwrap();
+    let mut last = None;
+    for _ in 0..30 {
+        let answer = stranger.get(app.url("/readyz")).send().await.unwrap();
+        if answer.status() == StatusCode::SERVICE_UNAVAILABLE {
+            last = Some(answer.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        // A probe's answer is kept for a second.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        last.expect("readiness noticed storage is gone"),
+        serde_json::json!({"status": "unavailable", "database": "ok", "storage": "unavailable"})
+    );
+    std::fs::rename(&moved, &files).unwrap();
+    let mut back = false;
+    for _ in 0..30 {
+        let answer = stranger.get(app.url("/readyz")).send().await.unwrap();
+        if answer.status() == StatusCode::OK {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(back, "ready again once storage answers");
+}
+
+/// The benchmark's bare handler skips authorization by design: without its setting it does not
+/// exist (a client's ids get the site's ordinary 404 page).
+async fn the_benchmarks_bare_handler_is_not_served_by_default(app: &TestApp) {
+    let (coach, _client, client_id) = app.coach_and_client().await;
+    let me = app.ok(&coach, "auth/me", &[]).await;
+    let path = format!(
+        "/bench/baseline/clients/{}/{client_id}",
+        me["user_id"].as_str().unwrap()
+    );
+    let answer = reqwest::get(app.url(&path)).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    assert_ne!(answer.text().await.unwrap(), "found");
 }

@@ -149,6 +149,17 @@ async fn write_synced(tmp: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
 
 #[async_trait]
 impl ObjectStore for LocalStore {
+    async fn check(&self) -> Result<(), StorageError> {
+        match tokio::fs::metadata(&self.root).await {
+            Ok(meta) if meta.is_dir() => Ok(()),
+            Ok(_) => Err(StorageError(format!(
+                "{} is not a directory",
+                self.root.display()
+            ))),
+            Err(err) => Err(io_error("check", &self.root, err)),
+        }
+    }
+
     fn backend_name(&self) -> &'static str {
         "local"
     }

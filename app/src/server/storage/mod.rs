@@ -102,6 +102,8 @@ pub trait ObjectStore: Send + Sync + 'static {
     async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError>;
     /// A URL that lets whoever holds it GET the object until `ttl` has passed, and never after.
     async fn signed_url(&self, key: &ObjectKey, ttl: Duration) -> Result<String, StorageError>;
+    /// Whether the store answers at all (`/readyz`): one cheap call that reads no object.
+    async fn check(&self) -> Result<(), StorageError>;
 }
 
 pub type Storage = Arc<dyn ObjectStore>;

@@ -212,6 +212,10 @@ impl S3Store {
 
 #[async_trait]
 impl ObjectStore for S3Store {
+    async fn check(&self) -> Result<(), StorageError> {
+        self.check_bucket().await
+    }
+
     fn backend_name(&self) -> &'static str {
         "s3"
     }

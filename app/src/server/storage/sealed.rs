@@ -104,6 +104,10 @@ impl ObjectStore for SealedStore {
         self.inner.backend_name()
     }
 
+    async fn check(&self) -> Result<(), StorageError> {
+        self.inner.check().await
+    }
+
     async fn put(&self, key: &ObjectKey, bytes: Vec<u8>) -> Result<(), StorageError> {
         let data_key = self.data_key(key).await?;
         let mut sealed = MAGIC.to_vec();

@@ -72,23 +72,14 @@ pub async fn create(
     };
     insert_row(&mut tx, &key, (me.coach_id(), me.client_id()), &row).await?;
     for photo in photos {
-        sqlx::query(
-            "INSERT INTO checkin_photos (id, checkin_id, coach_id, client_id, slot, object_key, \
-             width, height, byte_size, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        insert_photo(
+            &mut tx,
+            checkin_id,
+            (me.coach_id(), me.client_id()),
+            photo,
+            now,
         )
-        .bind(new_id())
-        .bind(checkin_id)
-        .bind(me.coach_id())
-        .bind(me.client_id())
-        .bind(photo.slot.as_str())
-        .bind(photo.key.as_str())
-        .bind(i64::from(photo.width))
-        .bind(i64::from(photo.height))
-        .bind(photo.byte_size as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+        .await?;
     }
     if let Some(form) = &input.form {
         sqlx::query(
@@ -145,6 +136,34 @@ pub(super) async fn insert_row(
     .bind(row.reviewed_at)
     .bind(key.seal(FEEDBACK, row.id, row.feedback))
     .bind(seal_values(key, row.id, row.values))
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// Records a photo of the check-in `checkin_id`, already in storage, in the caller's transaction.
+pub(super) async fn insert_photo(
+    tx: &mut Transaction<'static, Any>,
+    checkin_id: &str,
+    (coach_id, client_id): (&str, &str),
+    photo: &StoredPhoto,
+    created_at: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO checkin_photos (id, checkin_id, coach_id, client_id, slot, object_key, \
+         width, height, byte_size, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(new_id())
+    .bind(checkin_id)
+    .bind(coach_id)
+    .bind(client_id)
+    .bind(photo.slot.as_str())
+    .bind(photo.key.as_str())
+    .bind(i64::from(photo.width))
+    .bind(i64::from(photo.height))
+    .bind(photo.byte_size as i64)
+    .bind(created_at)
     .execute(&mut **tx)
     .await
     .map_err(internal)?;

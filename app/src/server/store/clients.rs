@@ -268,13 +268,17 @@ fn profile_from_row(row: &AnyRow, key: &DataKey) -> Result<ClientProfile, AppErr
     })
 }
 
-async fn load_profile(db: &Db, client_id: &str, coach_id: &str) -> Result<ClientProfile, AppError> {
-    let key = super::keys::client(db, client_id).await?;
-    let sql = format!(
+/// The SELECT behind `clients/get`: a client's profile row by (`$1` client id, `$2` coach id).
+pub(crate) fn profile_select() -> String {
+    format!(
         "SELECT {PROFILE_COLUMNS} FROM clients c JOIN coaches k ON k.user_id = c.coach_id \
          WHERE c.id = $1 AND c.coach_id = $2"
-    );
-    let row = sqlx::query(&sql)
+    )
+}
+
+async fn load_profile(db: &Db, client_id: &str, coach_id: &str) -> Result<ClientProfile, AppError> {
+    let key = super::keys::client(db, client_id).await?;
+    let row = sqlx::query(&profile_select())
         .bind(client_id)
         .bind(coach_id)
         .fetch_optional(db.reader())

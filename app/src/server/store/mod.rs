@@ -22,6 +22,7 @@ pub mod operators;
 pub mod plans;
 pub mod seal_existing;
 pub mod secrets;
+pub mod seed;
 pub mod sessions;
 pub mod support;
 pub mod users;

@@ -32,7 +32,7 @@ fn pg_admin_url() -> String {
 }
 
 /// Under CI a missing PostgreSQL fails the suite instead of skipping half of it.
-fn pg_required() -> bool {
+pub fn pg_required() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
         || std::env::var_os("COACHROOM_TEST_REQUIRE_PG").is_some()
 }
