@@ -501,6 +501,13 @@ impl Config {
             Some(raw) => parse_bool("COACHROOM_BENCH_BASELINE", &raw)?,
             None => false,
         };
+        if bench_baseline && is_https {
+            return Err(
+                "COACHROOM_BENCH_BASELINE: only for scripts/bench, never on a public \
+                        (https) server: its handler skips authorization"
+                    .to_owned(),
+            );
+        }
         let secure_cookies = match non_empty("COACHROOM_SECURE_COOKIES", cli.secure_cookies)? {
             Some(raw) => parse_bool("COACHROOM_SECURE_COOKIES", &raw)?,
             None => is_https,
@@ -525,6 +532,15 @@ impl Config {
                 "DATABASE_URL: expected sqlite://PATH or postgres://..., got {:?}",
                 redact_password(&database_url)
             ));
+        }
+        if url_parameter(&database_url, "sslmode")
+            .is_some_and(|m| m.eq_ignore_ascii_case("verify-ca"))
+        {
+            // It checks no host name, and the system's trust store is used besides any
+            // sslrootcert: any public certificate for any host would pass.
+            return Err("DATABASE_URL: sslmode=verify-ca checks no host name; use \
+                        sslmode=verify-full (with sslrootcert=FILE for a private CA)"
+                .to_owned());
         }
 
         let defaults = ThrottleLimits::default();
@@ -727,6 +743,16 @@ impl Config {
             },
         })
     }
+}
+
+/// The value of the query parameter `name` in `url`, if it has one.
+fn url_parameter<'u>(url: &'u str, name: &str) -> Option<&'u str> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
 }
 
 /// The S3 target for backups: the photos' endpoint and credentials, another bucket or a
@@ -941,6 +967,17 @@ mod tests {
             ..Default::default()
         })
         .starts_with("COACHROOM_BIND:"));
+        assert!(err(Cli {
+            database_url: Some("postgres://u@db.example.com/app?sslmode=verify-ca".into()),
+            ..Default::default()
+        })
+        .starts_with("DATABASE_URL: sslmode=verify-ca"));
+        assert!(err(Cli {
+            bench_baseline: Some("true".into()),
+            base_url: Some("https://coach.example.com".into()),
+            ..Default::default()
+        })
+        .starts_with("COACHROOM_BENCH_BASELINE:"));
         assert!(err(Cli {
             database_url: Some("mysql://x".into()),
             ..Default::default()

@@ -225,7 +225,7 @@ pub async fn seed_command(config: &Config, plan: SeedArgs) -> Result<String, Str
     db.close().await;
     let seeded = seeded?;
     Ok(format!(
-        "Seeded a demo workspace: {} clients, {} check-ins, {} photos.
+        "Seeded a demo workspace: {} clients, {} check-ins, {} photos.\n\
          Sign in at {}/login as {} with the password {}",
         seeded.clients,
         seeded.checkins,

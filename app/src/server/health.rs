@@ -2,16 +2,18 @@
 //! every other layer (sessions, the anonymous lane), so a flood of strangers never makes a
 //! healthy server look dead; each answer is bounded instead: `/healthz` does no work, and
 //! `/readyz` probes the database and object storage at most once a second whatever the rate of
-//! asking. Neither says anything about content or about why a check failed (that is logged).
+//! asking, in a task of its own so an asker hanging up can neither cancel nor restart it.
+//! Neither says anything about content or about why a check failed (that is logged).
 
 use super::db::Db;
 use super::storage::Storage;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use tokio::sync::watch;
 
 /// How long one probe's answer is given to every asker.
 const FRESH_FOR: Duration = Duration::from_secs(1);
@@ -25,12 +27,22 @@ struct Probe {
     storage: bool,
 }
 
+impl Probe {
+    /// No answer at all (the first probe did not finish in time).
+    const DOWN: Probe = Probe {
+        database: false,
+        storage: false,
+    };
+}
+
 /// What `/readyz` checks, and its last answer.
 pub struct Readiness {
     db: Db,
     storage: Storage,
-    /// Held while probing, so concurrent askers wait for that probe instead of starting more.
-    last: Mutex<Option<(Instant, Probe)>>,
+    /// The last probe's answer and when it finished.
+    latest: watch::Sender<Option<(Instant, Probe)>>,
+    /// Set while a probe runs: at most one at a time.
+    probing: AtomicBool,
 }
 
 impl Readiness {
@@ -38,17 +50,39 @@ impl Readiness {
         Arc::new(Self {
             db,
             storage,
-            last: Mutex::new(None),
+            latest: watch::Sender::new(None),
+            probing: AtomicBool::new(false),
         })
     }
 
-    async fn probe(&self) -> Probe {
-        let mut last = self.last.lock().await;
-        if let Some((at, probe)) = *last {
+    /// The answer for one asker. The probe runs in a task of its own, so an asker who hangs up
+    /// neither cancels it nor makes the next asker start another; while one runs, askers get
+    /// the last answer, and only when there is none yet do they wait for it (bounded by the
+    /// probe's own timeouts).
+    async fn probe(self: &Arc<Self>) -> Probe {
+        let last = *self.latest.borrow();
+        if let Some((at, probe)) = last {
             if at.elapsed() < FRESH_FOR {
                 return probe;
             }
         }
+        let mut next = self.latest.subscribe();
+        if !self.probing.swap(true, Ordering::AcqRel) {
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                let probe = this.run_probe().await;
+                this.latest.send_replace(Some((Instant::now(), probe)));
+                this.probing.store(false, Ordering::Release);
+            });
+        } else if let Some((_, probe)) = last {
+            return probe;
+        }
+        let _ = tokio::time::timeout(PROBE_TIMEOUT * 2, next.changed()).await;
+        let answered = *next.borrow();
+        answered.map_or(Probe::DOWN, |(_, probe)| probe)
+    }
+
+    async fn run_probe(&self) -> Probe {
         let database = async {
             sqlx::query("SELECT 1")
                 .execute(self.db.reader())
@@ -61,12 +95,10 @@ impl Readiness {
             tokio::time::timeout(PROBE_TIMEOUT, database),
             tokio::time::timeout(PROBE_TIMEOUT, storage),
         );
-        let probe = Probe {
+        Probe {
             database: answered("database", database),
             storage: answered("object storage", storage),
-        };
-        *last = Some((Instant::now(), probe));
-        probe
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `coachroom seed`: a demo workspace that looks lived in, for a new user to look around and
 //! for the benchmark to measure at scale. One coach; clients with profiles and check-in days;
-//! a weekly check-in history for each, with values that drift as real ones do, some still
-//! waiting for review and some clients overdue; optionally a front photo on each client's first
+//! a weekly check-in history for each on their check-in day, with values that drift as real
+//! ones do, some still waiting for review and some clients who stopped checking in; optionally a front photo on each client's first
 //! and latest check-in. Everything goes through the store, sealed with each client's own key.
 
 use crate::domain::{
@@ -99,19 +99,13 @@ pub async fn seed(db: &Db, storage: &Storage, plan: &SeedPlan) -> Result<Seeded,
             .map(|i| client_input(i, &mut rng))
             .collect::<Result<Vec<_>, _>>()?;
         let clients = store::add_clients(db, &workspace, &inputs).await?;
-        for client in &clients {
-            let mut history = history(&mut rng, now, plan.checkins_per_client);
+        for (client, input) in clients.iter().zip(&inputs) {
+            let day = input.checkin_day.unwrap_or(Weekday::Monday);
+            let mut history = history(&mut rng, now, day, plan.checkins_per_client);
             if plan.photos {
-                seeded.photos += add_photos(
-                    storage,
-                    workspace.coach_id(),
-                    client,
-                    &mut history,
-                    &mut rng,
-                )
-                .await?;
+                seeded.photos += add_photos(storage, client, &mut history, &mut rng).await?;
             }
-            store::add_history(db, &workspace, client, &history).await?;
+            store::add_history(db, client, &history).await?;
             seeded.checkins += history.len() as u64;
         }
         seeded.clients += u64::from(batch);
@@ -124,6 +118,7 @@ pub async fn seed(db: &Db, storage: &Storage, plan: &SeedPlan) -> Result<Seeded,
             );
         }
     }
+    store::refresh_statistics(db).await?;
     Ok(seeded)
 }
 
@@ -158,20 +153,33 @@ fn client_input(i: u32, rng: &mut StdRng) -> Result<ClientInput, AppError> {
             "Date of birth",
         )?,
         age_years: None,
-        gender: if i % 2 == 0 { "Female" } else { "Male" }.to_owned(),
+        gender: if i.is_multiple_of(2) {
+            "Female"
+        } else {
+            "Male"
+        }
+        .to_owned(),
         height_cm: Some(f64::from(rng.gen_range(155..195))),
         weight_kg: Some(f64::from(rng.gen_range(58..115))),
         goals: long(GOALS[i as usize % GOALS.len()], "Goals")?,
         medical_conditions: long(
-            if i % 7 == 0 { "Mild asthma." } else { "" },
+            if i.is_multiple_of(7) {
+                "Mild asthma."
+            } else {
+                ""
+            },
             "Medical conditions",
         )?,
         dietary_restrictions: long(
-            if i % 5 == 0 { "Vegetarian." } else { "" },
+            if i.is_multiple_of(5) {
+                "Vegetarian."
+            } else {
+                ""
+            },
             "Dietary restrictions",
         )?,
         injuries: long(
-            if i % 9 == 0 {
+            if i.is_multiple_of(9) {
                 "Left knee, ACL repair 2024."
             } else {
                 ""
@@ -183,25 +191,43 @@ fn client_input(i: u32, rng: &mut StdRng) -> Result<ClientInput, AppError> {
     })
 }
 
-/// `count` weekly check-ins ending in the past week, oldest first. One client in ten stopped
-/// two or more weeks ago (overdue); a third have their latest still waiting for review.
-fn history(rng: &mut StdRng, now: i64, count: u32) -> Vec<PastCheckin> {
-    let stopped_weeks_ago = if rng.gen_bool(0.1) {
+/// The latest moment on `day` (between 7:00 and 19:00 UTC) that is before `now`.
+fn last_checkin_time(rng: &mut StdRng, now: i64, day: Weekday) -> i64 {
+    // 1 January 1970 was a Thursday, three days after a Monday.
+    let today = now.div_euclid(DAY_MS);
+    let weekday_today = (today + 3).rem_euclid(7);
+    let wanted = Weekday::ALL.iter().position(|d| *d == day).unwrap_or(0) as i64;
+    let days_back = (weekday_today - wanted).rem_euclid(7);
+    let at = (today - days_back) * DAY_MS + rng.gen_range(7 * 3600 * 1000..19 * 3600 * 1000);
+    if at >= now {
+        at - WEEK_MS
+    } else {
+        at
+    }
+}
+
+/// `count` weekly check-ins on the client's check-in `day`, the latest on its most recent
+/// occurrence, oldest first. One client in ten stopped two to five weeks ago; a third have
+/// their latest still waiting for review. Weight moves towards a goal of its own and then holds
+/// (a few kilos over months, whatever the length of the history), with week-to-week noise.
+fn history(rng: &mut StdRng, now: i64, day: Weekday, count: u32) -> Vec<PastCheckin> {
+    let stopped_weeks_ago: i64 = if rng.gen_bool(0.1) {
         rng.gen_range(2..6)
     } else {
         0
     };
     let latest_waits = rng.gen_bool(0.33);
+    let last_at = last_checkin_time(rng, now, day) - stopped_weeks_ago * WEEK_MS;
     let start_weight: f64 = rng.gen_range(60.0..112.0);
-    let trend: f64 = rng.gen_range(-0.45..0.1);
+    let change: f64 = rng.gen_range(-12.0..3.0);
+    let weeks_to_settle: f64 = rng.gen_range(8.0..30.0);
     let waist_start = start_weight * 0.95 + rng.gen_range(-6.0..6.0);
     (0..count)
         .map(|week| {
-            let weeks_ago = i64::from(count - week) + stopped_weeks_ago - 1;
-            let submitted_at =
-                now - weeks_ago * WEEK_MS - DAY_MS - rng.gen_range(0..(12 * 3600 * 1000));
-            let t = f64::from(week);
-            let weight = (start_weight + trend * t + rng.gen_range(-0.6..0.6)).clamp(40.0, 250.0);
+            let weeks_before_last = i64::from(count - 1 - week);
+            let submitted_at = last_at - weeks_before_last * WEEK_MS;
+            let progress = 1.0 - (-f64::from(week) / weeks_to_settle).exp();
+            let weight = start_weight + change * progress + rng.gen_range(-0.6..0.6);
             let mut values = MetricValues::new();
             let mut put = |metric: Metric, value: f64| {
                 values.insert(metric, (value * 10.0).round() / 10.0);
@@ -215,17 +241,15 @@ fn history(rng: &mut StdRng, now: i64, count: u32) -> Vec<PastCheckin> {
             put(Metric::Stress, f64::from(rng.gen_range(2..=8)));
             put(Metric::Mood, f64::from(rng.gen_range(4..=9)));
             if week % 4 == 0 {
-                put(
-                    Metric::Waist,
-                    (waist_start + trend * 0.8 * t).clamp(40.0, 250.0),
-                );
+                put(Metric::Waist, waist_start + change * 0.8 * progress);
                 put(Metric::BodyFat, rng.gen_range(14.0..34.0));
             }
             let last = week + 1 == count;
             PastCheckin {
                 id: new_id(),
                 submitted_at,
-                reviewed_at: (!(last && latest_waits)).then_some(submitted_at + DAY_MS / 2),
+                reviewed_at: (!(last && latest_waits))
+                    .then_some((submitted_at + DAY_MS / 2).min(now)),
                 feedback: FEEDBACK[rng.gen_range(0..FEEDBACK.len())].to_owned(),
                 values,
                 photos: Vec::new(),
@@ -238,7 +262,6 @@ fn history(rng: &mut StdRng, now: i64, count: u32) -> Vec<PastCheckin> {
 /// returns how many.
 async fn add_photos(
     storage: &Storage,
-    coach_id: &str,
     client: &SeededClient,
     history: &mut [PastCheckin],
     rng: &mut StdRng,
@@ -253,7 +276,7 @@ async fn add_photos(
             continue;
         }
         let (bytes, width, height) = demo_photo(rng)?;
-        let key = ObjectKey::new_photo(coach_id, &client.id, &checkin.id);
+        let key = ObjectKey::new_photo(client.coach_id(), &client.id, &checkin.id);
         let byte_size = bytes.len();
         storage.put(&key, bytes).await?;
         checkin.photos.push(StoredPhoto {

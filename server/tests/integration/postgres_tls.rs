@@ -131,13 +131,9 @@ impl TlsPostgres {
                 run(c, "chown");
             }
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
         let mut conf = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
         conf.push_str(&format!(
-            "\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
+            "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
              ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nfsync = off\n",
             data.display()
         ));
@@ -149,14 +145,29 @@ impl TlsPostgres {
         )
         .unwrap();
         let pg_ctl = bin.join("pg_ctl");
-        let mut start = as_postgres(&pg_ctl);
-        start
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(data.join("log"))
-            .args(["-w", "start"]);
-        run(start, "pg_ctl start");
+        // A free port can be taken by another test before PostgreSQL binds it: try another.
+        let mut started = None;
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("free port")
+                .port();
+            let mut start = as_postgres(&pg_ctl);
+            start
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(data.join("log"))
+                .args(["-o", &format!("-p {port}"), "-w", "start"]);
+            if start.status().is_ok_and(|status| status.success()) {
+                started = Some(port);
+                break;
+            }
+        }
+        let Some(port) = started else {
+            let log = std::fs::read_to_string(data.join("log")).unwrap_or_default();
+            panic!("pg_ctl start failed five times:\n{log}");
+        };
         Some(Self {
             port,
             data,

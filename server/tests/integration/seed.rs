@@ -53,6 +53,39 @@ async fn a_demo_workspace_is_seeded_and_signed_in_to(backend: Backend) {
         .await;
     let checkins = checkins.as_array().unwrap();
     assert_eq!(checkins.len(), 6);
+    // Weekly, on the client's check-in day (UTC), and never in the future.
+    let profile = app
+        .ok(&coach, "clients/get", &[("client_id", &client_id)])
+        .await;
+    let days = [
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+    ];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let times: Vec<i64> = checkins
+        .iter()
+        .map(|c| c["submitted_at"].as_i64().unwrap())
+        .collect();
+    for at in &times {
+        assert!(*at <= now);
+        let weekday = days[(at / 86_400_000).rem_euclid(7) as usize];
+        assert_eq!(weekday, profile["checkin_day"], "{profile}");
+    }
+    for pair in times.windows(2) {
+        assert_eq!(
+            pair[0] - pair[1],
+            7 * 86_400_000,
+            "a week apart, newest first"
+        );
+    }
     let inbox = app.ok(&coach, "checkins/inbox", &[("page", "1")]).await;
     let waiting = inbox["total"].as_i64().unwrap();
     assert!((1..30).contains(&waiting), "some wait for review: {inbox}");

@@ -44,6 +44,9 @@ impl ServerProcess {
         let mut cli = coachroom_server::config::Cli::default();
         s3.configure(&mut cli);
         ai.configure(&mut cli);
+        // A stays inside its (hanging) AI call until it is killed: the harness's 2 s would let
+        // the call time out and be retried, by either server, before the kill.
+        cli.ai_timeout_secs = Some("20".into());
         let mut command = Command::new(env!("CARGO_BIN_EXE_coachroom"));
         command
             .env_clear()
@@ -81,17 +84,26 @@ impl ServerProcess {
             }
         }
         let child = command.spawn().expect("start the coachroom binary");
-        let server = Self {
+        let mut server = Self {
             base: format!("http://127.0.0.1:{port}"),
             child,
             _data_dir: data_dir,
             _site_root: site_root,
         };
-        // Up once it answers its health check.
+        // Up once it answers its health check and is still running a moment later: a port
+        // another test took meanwhile makes A exit at once (it binds before anything else), and
+        // that other server's 200 must not count as A's.
         let probe = reqwest::Client::new();
         for _ in 0..300 {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("server A exited: {status}");
+            }
             if let Ok(answer) = probe.get(server.url("/healthz")).send().await {
                 if answer.status() == StatusCode::OK {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    if let Ok(Some(status)) = server.child.try_wait() {
+                        panic!("server A exited (its port was taken?): {status}");
+                    }
                     return server;
                 }
             }
@@ -277,11 +289,18 @@ async fn two_servers_share_sessions_photos_logouts_and_jobs() {
     let after = a.call(&riley, "portal/checkins/list", &[]).await;
     assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
 
-    // A dies mid-call; once its lease runs out, B takes the job and finishes it.
+    // A dies mid-call (its first attempt, still running); once its lease runs out, B takes the
+    // job and finishes it.
+    let before = b
+        .ok(&coach, "sessions/insights", &[("session_id", &session_id)])
+        .await;
+    assert_eq!(before["job"]["status"], "running", "{before}");
+    assert_eq!(before["job"]["attempts"], 1, "{before}");
     a.child.kill().expect("SIGKILL A");
     a.child.wait().expect("A is gone");
     let mut state = Value::Null;
-    for _ in 0..900 {
+    // The lease is A's timeout plus 30 s.
+    for _ in 0..1200 {
         state = b
             .ok(&coach, "sessions/insights", &[("session_id", &session_id)])
             .await;
@@ -293,6 +312,11 @@ async fn two_servers_share_sessions_photos_logouts_and_jobs() {
     assert_eq!(state["job"]["status"], "done", "{state}");
     assert_eq!(state["insights"]["themes"], canned_insights()["themes"]);
     assert!(!ai_b.requests().is_empty(), "B made the call");
+    assert_eq!(
+        ai_a.requests().len(),
+        1,
+        "A was called once, and killed inside that call"
+    );
     drop(a);
     b.stop().await;
 }

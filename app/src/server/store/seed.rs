@@ -38,10 +38,18 @@ pub async fn make_coach(
     Ok(MadeCoach { coach_id })
 }
 
-/// A client the seed made in `workspace`, with the key their check-ins are sealed with.
+/// A client the seed made, the workspace it made them in, and the key their check-ins are
+/// sealed with: everything [`add_history`] needs, so a history can only go to its own client.
 pub struct SeededClient {
     pub id: String,
+    coach_id: String,
     key: Arc<DataKey>,
+}
+
+impl SeededClient {
+    pub fn coach_id(&self) -> &str {
+        &self.coach_id
+    }
 }
 
 /// Adds `inputs` as clients of the workspace, in one transaction.
@@ -61,9 +69,25 @@ pub async fn add_clients(
         .into_iter()
         .map(|(id, key)| {
             db.keyring().remember(&id, key.clone());
-            SeededClient { id, key }
+            SeededClient {
+                id,
+                coach_id: workspace.coach_id().to_owned(),
+                key,
+            }
         })
         .collect())
+}
+
+/// Refreshes the query planner's statistics after a bulk load. Right after a million rows
+/// arrive, PostgreSQL still plans for the empty tables it last measured (its own ANALYZE comes
+/// minutes later) and scans where it should use an index; SQLite's planner likewise reads what
+/// ANALYZE stored.
+pub async fn refresh_statistics(db: &Db) -> Result<(), AppError> {
+    sqlx::query("ANALYZE")
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    Ok(())
 }
 
 /// One check-in of a client's history.
@@ -81,11 +105,10 @@ pub struct PastCheckin {
 /// Records `history` for `client`, in one transaction.
 pub async fn add_history(
     db: &Db,
-    workspace: &OwnedWorkspace,
     client: &SeededClient,
     history: &[PastCheckin],
 ) -> Result<(), AppError> {
-    let owner = (workspace.coach_id(), client.id.as_str());
+    let owner = (client.coach_id.as_str(), client.id.as_str());
     let mut tx = db.begin().await?;
     for checkin in history {
         let row = CheckinRow {
