@@ -14,7 +14,11 @@ then measures, printing one table:
    (every such request is logged, the page held until its entry commits): median and p90 of
    300 loads each, interleaved after 10 to warm up.
 
-`BENCH_ONLY=export,support` runs only the named parts (flood, uploads, export, support).
+6. Speed and scale, parts a to g, on SQLite and PostgreSQL (see bench_scale.py).
+
+`BENCH_ONLY=export,support` runs only the named parts (flood, uploads, export, support, and
+scale for all of a to g, or a, bc, d, e alone); `BENCH_BACKENDS=sqlite` keeps the scale parts to
+one database (PostgreSQL at COACHROOM_BENCH_PG, psql on PATH; skipped when it does not answer).
 """
 
 import base64
@@ -65,12 +69,18 @@ class Server:
         )
         env.update(env_extra)
         self.proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL)
-        for _ in range(300):
+        # Ready once /readyz says so: the port opens before migrations and the master key.
+        for _ in range(600):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/readyz")
+                ready = conn.getresponse().status == 200
+                conn.close()
+                if ready:
+                    break
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         self.peak_kb = 0
         self._sampling = False
 
@@ -133,7 +143,8 @@ class Server:
 
 
 def wrk(port, path, connections, seconds, script=None, cookie=None, latency=False):
-    args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
+    # wrk refuses fewer connections than threads.
+    args = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
     if latency:
         args.append("--latency")
     if script:
@@ -470,6 +481,11 @@ def main():
     if wanted("uploads"):
         print_uploads(binary)
     shutil.rmtree(scripts_dir, ignore_errors=True)
+    scale_parts = {"a", "bc", "d", "e"}
+    if not only or "scale" in only or only & scale_parts:
+        import bench_scale
+
+        bench_scale.main(binary, only & scale_parts)
 
 
 def floods(binary, scripts, raised, lane_open):

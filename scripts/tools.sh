@@ -24,8 +24,12 @@ ensure_cargo_leptos() {
   if cargo leptos --version 2>/dev/null | grep -qw "$CARGO_LEPTOS_VERSION"; then
     echo "cargo-leptos $CARGO_LEPTOS_VERSION: present"
   else
-    log "Installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
-    cargo install --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
+    log "Installing cargo-leptos $CARGO_LEPTOS_VERSION (several minutes on 2 cores, once)"
+    # Its own release profile is fat LTO in one codegen unit: 16 minutes on 2 cores, most of it
+    # one single-threaded link, for a tool whose work here is done by rustc and wasm-opt.
+    # Optimised code without LTO does the same work.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
   fi
 }
 
@@ -41,7 +45,8 @@ ensure_wasm_bindgen() {
     echo "wasm-bindgen-cli $want: present"
   else
     log "Installing wasm-bindgen-cli $want (matches Cargo.lock)"
-    cargo install wasm-bindgen-cli --version "$want"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install wasm-bindgen-cli --version "$want"
   fi
 }
 
