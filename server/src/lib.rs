@@ -66,14 +66,19 @@ pub async fn connect_db(config: &Config) -> Result<Db, String> {
         })
 }
 
-/// Connects the store (migrating it) and object storage, and assembles the shared state.
-pub async fn build_state(config: &Config) -> Result<AppState, String> {
+/// Creates the data directory (the embedded database and local files) if it is missing.
+fn ensure_data_dir(config: &Config) -> Result<(), String> {
     std::fs::create_dir_all(&config.settings.data_dir).map_err(|e| {
         format!(
             "COACHROOM_DATA_DIR: cannot create {}: {e}",
             config.settings.data_dir.display()
         )
-    })?;
+    })
+}
+
+/// Connects the store (migrating it) and object storage, and assembles the shared state.
+pub async fn build_state(config: &Config) -> Result<AppState, String> {
+    ensure_data_dir(config)?;
     let db = connect_db(config).await?;
     let (storage, file_signer) = storage::connect(&config.settings.storage, &db).await?;
     let raw_storage = storage::open_backend(&config.settings.storage, file_signer.clone()).await?;
@@ -206,12 +211,7 @@ pub async fn seed_command(config: &Config, plan: SeedArgs) -> Result<String, Str
         checkins_per_client: plan.checkins_per_client,
         photos: plan.photos,
     };
-    std::fs::create_dir_all(&config.settings.data_dir).map_err(|e| {
-        format!(
-            "COACHROOM_DATA_DIR: cannot create {}: {e}",
-            config.settings.data_dir.display()
-        )
-    })?;
+    ensure_data_dir(config)?;
     let db = connect_db(config).await?;
     let seeded = match storage::connect(&config.settings.storage, &db).await {
         Ok((storage, _)) => seed(&db, &storage, &plan).await.map_err(|e| match e {

@@ -122,13 +122,7 @@ impl ServerProcess {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> Response {
-        let response = client
-            .post(self.url(&format!("/api/{endpoint}")))
-            .form(form)
-            .send()
-            .await
-            .expect("request to server A");
-        Response::read(response).await
+        common::call_at(&self.base, client, endpoint, form).await
     }
 
     async fn ok(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Value {

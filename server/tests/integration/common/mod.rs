@@ -283,13 +283,7 @@ impl TestApp {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> Response {
-        let response = client
-            .post(self.url(&format!("/api/{endpoint}")))
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        Response::read(response).await
+        call_at(&self.base, client, endpoint, form).await
     }
 
     /// Like [`Self::call`] but insists on success.
@@ -547,6 +541,23 @@ impl TestApp {
             drop_pg_database(&db).await;
         }
     }
+}
+
+/// POSTs a form to `<base>/api/<endpoint>` (any server, such as another app server on the same
+/// database) and returns status, JSON body and headers.
+pub async fn call_at(
+    base: &str,
+    client: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    let response = client
+        .post(format!("{base}/api/{endpoint}"))
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    Response::read(response).await
 }
 
 pub struct Response {
