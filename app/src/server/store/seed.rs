@@ -12,8 +12,8 @@ use crate::server::store::{clients, coaches, users};
 use crate::AppError;
 use std::sync::Arc;
 
-/// A coach account this process has just made, so no one else can hold it yet: the only way
-/// to an [`OwnedWorkspace`] outside a signed-in coach (see `authz::made_workspace`).
+/// A coach account this process has just made, so no one else can hold it yet; only
+/// `authz::made_workspace` turns it into that workspace's [`OwnedWorkspace`].
 pub struct MadeCoach {
     coach_id: String,
 }
