@@ -71,6 +71,55 @@ ensure_chromium() {
   fi
 }
 
+# The release server exactly as `cargo leptos build --release` builds it (same flags and
+# compiled-in environment), so neither rebuilds the other's binary: about 11 minutes from nothing
+# on 2 cores (thin LTO). The benchmarks use it when no binary is given.
+build_release_server() {
+  (
+    cd "$ROOT"
+    LEPTOS_OUTPUT_NAME=coachroom LEPTOS_HASH_FILES=true RUSTFLAGS="--cfg erase_components" \
+      cargo build --release --package=coachroom --bin=coachroom --no-default-features
+  )
+}
+
+# On a fresh machine the cargo-leptos install takes about 12 minutes, and its crates build one
+# after another for long stretches, leaving a core idle. The release builds need nothing from it,
+# so they start beside it: the same cargo commands and environment that `cargo leptos build
+# --release` runs (LEPTOS_OUTPUT_NAME and LEPTOS_HASH_FILES are compiled in; erase_components is
+# Cargo.toml's always-erase-components), so it finds them fresh afterwards. Their output goes to
+# target/prebuild.log; a failure there shows again, in full, when cargo-leptos builds.
+start_release_prebuild() {
+  if cargo leptos --version 2>/dev/null | grep -qw "$CARGO_LEPTOS_VERSION"; then
+    return  # nothing to overlap with
+  fi
+  mkdir -p "$ROOT/target"
+  log "Starting the release build beside the tool installs (log: target/prebuild.log)"
+  # Its own process group (set -m), so that Ctrl-C or a failed install stops it too (the trap)
+  # instead of leaving it holding the build directory's lock.
+  set -m
+  (
+    cd "$ROOT"
+    build_release_server
+    LEPTOS_OUTPUT_NAME=coachroom LEPTOS_HASH_FILES=true \
+      RUSTFLAGS="--cfg erase_components" \
+      cargo build --package=frontend --lib --target-dir=target/front \
+      --target=wasm32-unknown-unknown --no-default-features --profile=wasm-release
+  ) > "$ROOT/target/prebuild.log" 2>&1 &
+  PREBUILD_PID=$!
+  set +m
+  trap 'kill -TERM -- "-$PREBUILD_PID" 2>/dev/null' EXIT
+  trap 'exit 130' INT TERM
+}
+
+# Waits for start_release_prebuild's builds, whatever their outcome (see there).
+wait_release_prebuild() {
+  if [ -n "${PREBUILD_PID:-}" ]; then
+    log "Waiting for the release build started beside the tool installs"
+    wait "$PREBUILD_PID" || echo "the early release build failed; cargo-leptos builds again and shows why"
+    trap - EXIT INT TERM
+  fi
+}
+
 ensure_build_tools() {
   log "Checking tools"
   ensure_wasm_target

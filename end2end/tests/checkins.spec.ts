@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
 const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
@@ -37,7 +37,7 @@ async function imagesLoaded(page: Page, testId: string) {
   );
 }
 
-test('a client sends check-ins with photos; the coach compares, replies; the client sees the reply, the charts and goal progress', async ({ browser }, testInfo) => {
+test('a client sends check-ins with photos; the coach compares, replies; the client sees the reply, the charts and goal progress', SMOKE, async ({ browser }, testInfo) => {
   const coachContext = await browser.newContext();
   const coach = await coachContext.newPage();
   logBrowserErrors(coach, 'coach');

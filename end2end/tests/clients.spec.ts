@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { hydrated, PASSWORD, signUpCoach, uniqueEmail } from './helpers';
+import { hydrated, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
-test('a coach invites a client, who joins, sees the portal and is kept out of coach pages; archiving moves the client', async ({ browser }) => {
+test('a coach invites a client, who joins, sees the portal and is kept out of coach pages; archiving moves the client', SMOKE, async ({ browser }) => {
   const coachContext = await browser.newContext();
   const coach = await coachContext.newPage();
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));

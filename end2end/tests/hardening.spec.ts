@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { hydrated, PASSWORD, signUpCoach, uniqueEmail } from './helpers';
+import { hydrated, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 // After login, `next=` may only lead to a path on this site. Each of these tricks once reached
 // another site in a browser: the tab is dropped inside URLs, `\` is read as `/`.
@@ -24,7 +24,7 @@ test('after login, next= never leaves the site', async ({ page }) => {
   }
 });
 
-test('pages hydrate under a nonce Content-Security-Policy with no inline-script allowance', async ({ page }) => {
+test('pages hydrate under a nonce Content-Security-Policy with no inline-script allowance', SMOKE, async ({ page }) => {
   const violations: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(m.text());

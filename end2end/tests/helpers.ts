@@ -5,6 +5,10 @@ import { createHmac } from 'crypto';
 import { deflateSync, inflateRawSync } from 'zlib';
 import * as id from './testids';
 
+/** Tags a test that also runs on the shipped release build (scripts/test: `--grep @smoke`), one
+ * per kind of page: what the release bundle must hydrate. */
+export const SMOKE = { tag: '@smoke' };
+
 /** Waits until the WASM bundle has hydrated the page, so clicks reach Leptos. */
 export async function hydrated(page: Page) {
   await expect(page.getByTestId(id.HYDRATED)).toBeAttached();

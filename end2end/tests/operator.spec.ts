@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
 import {
-  addClient, expectAccessible, hydrated, logBrowserErrors, PASSWORD, setUpOperator, signUpCoach, totpCode, uniqueEmail,
-} from './helpers';
+  addClient, expectAccessible, hydrated, logBrowserErrors, PASSWORD, setUpOperator, signUpCoach, totpCode, uniqueEmail, SMOKE } from './helpers';
 
-test('an operator set up from the command line signs in with a code, sees counts but no client, and suspends a coach', async ({ browser }) => {
+test('an operator set up from the command line signs in with a code, sees counts but no client, and suspends a coach', SMOKE, async ({ browser }) => {
   const coach = await (await browser.newContext()).newPage();
   logBrowserErrors(coach, 'coach');
   const coachEmail = uniqueEmail('sam');

@@ -1,7 +1,7 @@
 import { expect, Locator, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 /** Clicks a PDF link and checks that a real PDF arrives. */
 async function downloadsPdf(page: Page, link: Locator, name: RegExp) {
@@ -44,7 +44,7 @@ async function addExercise(session: Locator, n: number, name: string, sets: stri
   await row.getByTestId(id.EXERCISE_EFFORT).fill('8');
 }
 
-test('the coach builds plans and an intake form from templates; the client follows the plans and answers; both download PDFs', async ({ browser }) => {
+test('the coach builds plans and an intake form from templates; the client follows the plans and answers; both download PDFs', SMOKE, async ({ browser }) => {
   const coachContext = await browser.newContext();
   const coach = await coachContext.newPage();
   logBrowserErrors(coach, 'coach');

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 const VTT = `WEBVTT
 
@@ -13,7 +13,7 @@ const VTT = `WEBVTT
 <v Riley>Better. I slept seven hours most nights.</v>
 `;
 
-test('the coach records a session from a .vtt transcript and shares its summary; the client sees only the summary', async ({ browser }) => {
+test('the coach records a session from a .vtt transcript and shares its summary; the client sees only the summary', SMOKE, async ({ browser }) => {
   const coach = await (await browser.newContext()).newPage();
   logBrowserErrors(coach, 'coach');
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));

@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { hydrated, PASSWORD, signUpCoach, uniqueEmail } from './helpers';
+import { hydrated, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
-test('a coach signs up, stays signed in across a reload, logs out and is refused the dashboard', async ({ page }) => {
+test('a coach signs up, stays signed in across a reload, logs out and is refused the dashboard', SMOKE, async ({ page }) => {
   await signUpCoach(page, 'Casey Coach', uniqueEmail('casey'));
   await expect(page.getByTestId(id.DASHBOARD_GREETING)).toHaveText('Welcome, Casey Coach');
   await expect(page.getByTestId(id.ROSTER_EMPTY)).toContainText('No clients yet');
@@ -19,6 +19,26 @@ test('a coach signs up, stays signed in across a reload, logs out and is refused
   await page.goto('/coach');
   await expect(page).toHaveURL(/\/login\?next=\/coach$/);
   await expect(page.getByTestId(id.DASHBOARD)).toHaveCount(0);
+});
+
+test('the landing page and the account page hydrate, and their links work', SMOKE, async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  await page.getByTestId(id.NAV_SIGNUP).click();
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.getByTestId(id.SIGNUP_SUBMIT)).toBeVisible();
+
+  await signUpCoach(page, 'Ari Area', uniqueEmail('ari'));
+  await page.getByTestId(id.NAV_ACCOUNT).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.getByTestId(id.ACCOUNT_CURRENT).fill(PASSWORD);
+  await page.getByTestId(id.ACCOUNT_NEW).fill('a brand new passphrase');
+  await page.getByTestId(id.ACCOUNT_SUBMIT).click();
+  await expect(page.getByTestId(id.ACCOUNT_SAVED)).toBeVisible();
+
+  await page.goto('/account');
+  await hydrated(page);
+  await expect(page.getByTestId(id.ACCOUNT_SUBMIT)).toBeVisible();
 });
 
 test('a wrong password is refused with a clear message, the right one lands on the page asked for', async ({ page }) => {

@@ -30,7 +30,8 @@ impl Backend {
 }
 
 /// Readers and the writer. On SQLite the writer pool has exactly one connection, so write
-/// transactions queue in the app instead of failing with SQLITE_BUSY. On PostgreSQL both are one pool.
+/// transactions queue in the app instead of failing with SQLITE_BUSY. On PostgreSQL they are two
+/// pools too, so that reads never queue behind writers for a connection.
 #[derive(Debug, Clone)]
 pub struct Db {
     reader: AnyPool,
@@ -74,15 +75,20 @@ impl Db {
                 }
             }
             Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect(url)
-                    .await
-                    .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+                // Two pools, as on SQLite: a burst of writers that holds every writer
+                // connection (scripts/bench part c: 32 check-in writers) never makes a read
+                // wait for one. 20 connections per app server in all.
+                let connect = |max| async move {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect(url)
+                        .await
+                        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))
+                };
                 Self {
-                    reader: pool.clone(),
-                    writer: pool,
+                    writer: connect(12).await?,
+                    reader: connect(8).await?,
                     backend,
                     keyring,
                 }

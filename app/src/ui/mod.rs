@@ -89,10 +89,6 @@ pub fn App() -> impl IntoView {
     let read_only =
         move || signed_in.with(|me| me.as_ref().is_some_and(|me| me.support_until.is_some()));
 
-    // Playwright waits for this marker before it types: until hydration, clicks do nothing useful.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-
     view! {
         <Title text="Coachroom" />
         <Router>
@@ -135,9 +131,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/operator/setup/:token") view=operator::OperatorSetupPage />
                 </Routes>
             </main>
-            <Show when=move || hydrated.get()>
-                <span data-testid=testids::HYDRATED hidden></span>
-            </Show>
         </Router>
     }
 }
@@ -213,6 +206,19 @@ fn NotFound() -> impl IntoView {
             <p>"This page does not exist, or you do not have access to it."</p>
             <a href="/">"Go to the start page"</a>
         </section>
+    }
+}
+
+/// Adds the `hydrated` marker to the page once hydration has finished (the frontend crate calls
+/// it). Playwright waits for it before it types: until then, clicks do nothing useful.
+pub fn mark_hydrated() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    if let (Ok(marker), Some(body)) = (document.create_element("span"), document.body()) {
+        let _ = marker.set_attribute("data-testid", testids::HYDRATED);
+        let _ = marker.set_attribute("hidden", "");
+        let _ = body.append_child(&marker);
     }
 }
 
