@@ -1,8 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
-// The real binary, built by `cargo leptos build`, on its own port with a fresh data directory.
+// The real binary, built by `cargo leptos build --split`, on its own port with a fresh data directory.
 // scripts/test runs the @smoke tests again on the release build
-// (COACHROOM_E2E_BIN=target/release/coachroom after `cargo leptos build --release`, which
+// (COACHROOM_E2E_BIN=target/release/coachroom after `cargo leptos build --release --split`, which
 // replaces target/site: build the debug site again before running the whole suite once more).
 const port = Number(process.env.COACHROOM_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;

@@ -28,118 +28,21 @@ import http.client
 import io
 import statistics
 import struct
-import json
 import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 
 from PIL import Image
 
+from bench_server import Server
+
 PASSWORD = "correct horse battery staple"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary, env_extra):
-        self.port = free_port()
-        self.data = tempfile.mkdtemp(prefix="coachroom-bench-")
-        site = os.path.join(self.data, "site")
-        os.makedirs(os.path.join(site, "pkg"))
-        env = dict(os.environ)
-        env.update(
-            {
-                "COACHROOM_BIND": f"127.0.0.1:{self.port}",
-                "COACHROOM_DATA_DIR": self.data,
-                "LEPTOS_SITE_ROOT": site,
-                "RUST_LOG": "error",
-            }
-        )
-        env.update(env_extra)
-        self.proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL)
-        # Ready once /readyz says so: the port opens before migrations and the master key.
-        for _ in range(600):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/readyz")
-                ready = conn.getresponse().status == 200
-                conn.close()
-                if ready:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.peak_kb = 0
-        self._sampling = False
-
-    def rss_kb(self):
-        with open(f"/proc/{self.proc.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def sample(self):
-        """Samples RSS every 20 ms until stop_sampling; returns the thread."""
-        self.peak_kb = self.rss_kb()
-        self._sampling = True
-
-        def run():
-            while self._sampling:
-                self.peak_kb = max(self.peak_kb, self.rss_kb())
-                time.sleep(0.02)
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        return thread
-
-    def stop_sampling(self, thread):
-        self._sampling = False
-        thread.join()
-        return self.peak_kb
-
-    def call(self, endpoint, fields, cookie=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if cookie:
-            headers["Cookie"] = cookie
-        conn.request("POST", f"/api/{endpoint}", urllib.parse.urlencode(fields), headers)
-        response = conn.getresponse()
-        body = response.read()
-        set_cookie = response.getheader("Set-Cookie") or ""
-        conn.close()
-        if response.status != 200:
-            raise RuntimeError(f"{endpoint}: {response.status} {body[:200]!r}")
-        new_cookie = set_cookie.split(";")[0] if set_cookie else cookie
-        return json.loads(body), new_cookie
-
-    def get(self, path, cookie=None):
-        """GETs `path`; returns (status, body bytes, seconds taken)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-        started = time.perf_counter()
-        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-        response = conn.getresponse()
-        body = response.read()
-        elapsed = time.perf_counter() - started
-        conn.close()
-        return response.status, body, elapsed
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        shutil.rmtree(self.data, ignore_errors=True)
 
 
 def wrk(port, path, connections, seconds, script=None, cookie=None, latency=False):

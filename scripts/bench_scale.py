@@ -81,7 +81,6 @@ class Run:
                **database.env(), **(env_extra or {})}
         server = Server(self.binary, env)
         server.database = database
-        server.env = env
         return server
 
     def stop(self, server):
@@ -94,12 +93,12 @@ class Run:
 
     def seed(self, server, clients, checkins_per_client):
         """`coachroom seed` beside the running server; returns the coach's cookie."""
-        env = dict(os.environ, COACHROOM_DATA_DIR=server.data, RUST_LOG="error", **server.env)
         started = time.time()
+        # The server's own environment: its database, data directory and master key.
         done = subprocess.run(
             [self.binary, "seed", "--clients", str(clients),
              "--checkins-per-client", str(checkins_per_client), "--email", "bench@example.com"],
-            env=env, capture_output=True, text=True)
+            env=server.env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"coachroom seed failed: {done.stderr.strip()}")
         said = done.stdout

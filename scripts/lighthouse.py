@@ -15,12 +15,12 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
+
+import bench_server
 
 PASSWORD = "correct horse battery staple"
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --no-first-run "
@@ -28,55 +28,11 @@ CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --no-first-run "
 KB = 1000
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(bench_server.Server):
     def __init__(self, binary, site_root):
-        self.binary = binary
-        self.port = free_port()
-        self.data = tempfile.mkdtemp(prefix="coachroom-lighthouse-")
-        self.env = dict(os.environ, COACHROOM_BIND=f"127.0.0.1:{self.port}",
-                        COACHROOM_DATA_DIR=self.data, LEPTOS_SITE_ROOT=site_root,
-                        COACHROOM_ANONYMOUS_RATE_PER_IP="100000",
-                        COACHROOM_NEW_ACCOUNTS_MAX_PER_IP="100000", RUST_LOG="error")
-        self.proc = subprocess.Popen([binary], env=self.env, stdout=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/readyz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the server did not become ready")
-
-    def call(self, endpoint, fields, cookie=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if cookie:
-            headers["Cookie"] = cookie
-        conn.request("POST", f"/api/{endpoint}", urllib.parse.urlencode(fields), headers)
-        response = conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{endpoint}: {response.status} {body[:200]!r}")
-        set_cookie = response.getheader("Set-Cookie")
-        return json.loads(body), (set_cookie.split(";")[0] if set_cookie else cookie)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            # A browser's idle keep-alive connection can hold a graceful shutdown open.
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.data, ignore_errors=True)
+        super().__init__(binary, {"COACHROOM_ANONYMOUS_RATE_PER_IP": "100000",
+                                  "COACHROOM_NEW_ACCOUNTS_MAX_PER_IP": "100000"},
+                         site_root=site_root, prefix="coachroom-lighthouse-")
 
 
 def client_fields(name, email):
@@ -144,7 +100,12 @@ def audit(lighthouse_bin, url, cookie, out_dir):
             json.dump({"Cookie": cookie}, f)
         args.append(f"--extra-headers={headers}")
     env = dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+    # Lighthouse now and then fails to record the trace (NO_NAVSTART): that page is run again.
+    for attempt in range(3):
+        if subprocess.run(args, env=env, stdout=subprocess.DEVNULL).returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"lighthouse failed three times on {url}")
     with open(out) as f:
         report = json.load(f)
     scores = {k: round((v["score"] or 0) * 100) for k, v in report["categories"].items()}
@@ -183,6 +144,9 @@ def misses(result, budget_kb):
 def main():
     binary, site_root, lighthouse_bin = sys.argv[1:4]
     only = set(filter(None, os.environ.get("LIGHTHOUSE_ONLY", "").split(",")))
+    keep = os.environ.get("LIGHTHOUSE_REPORTS")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
     server = Server(binary, site_root)
     failed = False
     rows = []
@@ -193,6 +157,10 @@ def main():
             out_dir = tempfile.mkdtemp(prefix="coachroom-lh-")
             result = audit(lighthouse_bin, f"http://127.0.0.1:{server.port}{path}", cookie,
                            out_dir)
+            if keep:
+                # The whole report, to see which audit failed.
+                shutil.copy(os.path.join(out_dir, "report.json"),
+                            os.path.join(keep, name.replace(" ", "-") + ".json"))
             shutil.rmtree(out_dir, ignore_errors=True)
             missed = misses(result, budget)
             failed = failed or bool(missed)

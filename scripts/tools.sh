@@ -85,8 +85,9 @@ build_release_server() {
 # On a fresh machine the cargo-leptos install takes about 12 minutes, and its crates build one
 # after another for long stretches, leaving a core idle. The release builds need nothing from it,
 # so they start beside it: the same cargo commands and environment that `cargo leptos build
-# --release` runs (LEPTOS_OUTPUT_NAME and LEPTOS_HASH_FILES are compiled in; erase_components is
-# Cargo.toml's always-erase-components), so it finds them fresh afterwards. Their output goes to
+# --release --split` runs (LEPTOS_OUTPUT_NAME and LEPTOS_HASH_FILES are compiled in;
+# erase_components is Cargo.toml's always-erase-components; --emit-relocs is what --split adds to
+# the WASM build), so it finds them fresh afterwards. Their output goes to
 # target/prebuild.log; a failure there shows again, in full, when cargo-leptos builds.
 start_release_prebuild() {
   if cargo leptos --version 2>/dev/null | grep -qw "$CARGO_LEPTOS_VERSION"; then
@@ -101,7 +102,7 @@ start_release_prebuild() {
     cd "$ROOT"
     build_release_server
     LEPTOS_OUTPUT_NAME=coachroom LEPTOS_HASH_FILES=true \
-      RUSTFLAGS="--cfg erase_components" \
+      RUSTFLAGS="-Clink-args=--emit-relocs --cfg erase_components" \
       cargo build --package=frontend --lib --target-dir=target/front \
       --target=wasm32-unknown-unknown --no-default-features --profile=wasm-release
   ) > "$ROOT/target/prebuild.log" 2>&1 &

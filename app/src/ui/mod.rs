@@ -31,7 +31,102 @@ use auth::FormError;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
+
+/// Code splitting: each area of the app is one `#[leptos::lazy]` function, which
+/// `cargo leptos build --split` moves into WASM chunks of its own, so a page downloads the main
+/// module plus its area's code (and the chunks that area shares with others), not the whole app.
+/// The areas are few and large on purpose: wasm-split gives each set of areas that share code a
+/// chunk of its own, so twelve areas made 150 files and up to 139 requests for one page, which a
+/// phone pays for in round trips (Lighthouse: the portal interactive after 7.6 s, against 4.2 s
+/// with these six).
+///
+/// For each area this makes an enum of its pages, the lazy function that renders one, and per
+/// page a [`leptos_router::LazyRoute`]. The route's `preload` fetches the area's chunk before the
+/// router hydrates the page: without it the page's view is still pending when hydration reaches
+/// it, and hydration fails on the server-rendered HTML (tachys: "expected a marker node").
+/// `$preload` is the name `#[leptos::lazy]` gives the area's loader (`__preload_` + its name).
+macro_rules! lazy_areas {
+    ($(
+        $area:ident, $preload:ident, $pages:ident {
+            $($route:ident => $component:path),+ $(,)?
+        }
+    )+) => { $(
+        // The variants are named after the routes, which share a suffix (and some a prefix).
+        #[allow(clippy::enum_variant_names)]
+        #[derive(Clone, Copy)]
+        enum $pages { $($route),+ }
+
+        #[leptos::lazy]
+        fn $area(page: $pages) -> AnyView {
+            match page {
+                $($pages::$route => untrack(|| $component().into_any()),)+
+            }
+        }
+
+        $(
+            struct $route;
+
+            impl leptos_router::LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                async fn view(_: Self) -> AnyView {
+                    $area($pages::$route).await
+                }
+
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )+
+    )+ };
+}
+
+lazy_areas! {
+    landing, __preload_landing, LandingPages { LandingRoute => home::Home }
+    // Sign-in and the invitation share their form code, and a client goes from one to the other.
+    entry, __preload_entry, EntryPages {
+        SignupRoute => auth::Signup,
+        LoginRoute => auth::Login,
+        ConfirmSignupRoute => auth::ConfirmSignupPage,
+        ConfirmEmailRoute => account::ConfirmEmailPage,
+        JoinRoute => portal::Join,
+    }
+    coach_area, __preload_coach_area, CoachPages {
+        DashboardRoute => coach::Dashboard,
+        NewClientRoute => clients::NewClient,
+        ClientRoute => clients::ClientPage,
+        InboxRoute => checkins::InboxPage,
+        ReviewRoute => checkins::ReviewPage,
+        PlansRoute => plans::PlansPage,
+        MealPlanBuilderRoute => plans::MealPlanBuilderPage,
+        WorkoutPlanBuilderRoute => plans::WorkoutPlanBuilderPage,
+        FormsRoute => forms::FormsPage,
+        FormBuilderRoute => forms::FormBuilderPage,
+        SessionRoute => sessions::SessionPage,
+        AiRoute => ai::AiPage,
+        SettingsRoute => coach::Settings,
+        NotesRoute => notes::NotesPage,
+        AccessLogRoute => access_log::AccessLogPage,
+    }
+    client_portal, __preload_client_portal, PortalPages {
+        PortalRoute => portal::Portal,
+        CheckinRoute => checkins::CheckinPage,
+        MyCheckinRoute => checkins::MyCheckinPage,
+        MyPlansRoute => plans::MyPlansPage,
+        FillFormRoute => forms::FillFormPage,
+        MyAccessLogRoute => access_log::MyAccessLogPage,
+    }
+    account_area, __preload_account_area, AccountPages { AccountRoute => account::Account }
+    operator_area, __preload_operator_area, OperatorPages {
+        OperatorConsoleRoute => operator::OperatorConsole,
+        OperatorLoginRoute => operator::OperatorLogin,
+        OperatorSetupRoute => operator::OperatorSetupPage,
+    }
+}
 
 /// The full HTML document rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -98,37 +193,37 @@ pub fn App() -> impl IntoView {
             // class hides the controls that would make one (see style/main.css).
             <main id="main" class:read-only=read_only>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=home::Home />
-                    <Route path=path!("/signup") view=auth::Signup />
-                    <Route path=path!("/login") view=auth::Login />
-                    <Route path=path!("/signup/confirm/:token") view=auth::ConfirmSignupPage />
-                    <Route path=path!("/confirm-email/:token") view=account::ConfirmEmailPage />
-                    <Route path=path!("/coach") view=coach::Dashboard />
-                    <Route path=path!("/coach/settings") view=coach::Settings />
-                    <Route path=path!("/coach/notes") view=notes::NotesPage />
-                    <Route path=path!("/coach/plans") view=plans::PlansPage />
-                    <Route path=path!("/coach/plans/meal/:id") view=plans::MealPlanBuilderPage />
-                    <Route path=path!("/coach/plans/workout/:id") view=plans::WorkoutPlanBuilderPage />
-                    <Route path=path!("/portal/plans") view=plans::MyPlansPage />
-                    <Route path=path!("/coach/forms") view=forms::FormsPage />
-                    <Route path=path!("/coach/forms/:id") view=forms::FormBuilderPage />
-                    <Route path=path!("/portal/forms/:id") view=forms::FillFormPage />
-                    <Route path=path!("/coach/sessions/:id") view=sessions::SessionPage />
-                    <Route path=path!("/coach/ai") view=ai::AiPage />
-                    <Route path=path!("/coach/access-log") view=access_log::AccessLogPage />
-                    <Route path=path!("/portal/access-log") view=access_log::MyAccessLogPage />
-                    <Route path=path!("/coach/new-client") view=clients::NewClient />
-                    <Route path=path!("/coach/clients/:id") view=clients::ClientPage ssr=SsrMode::Async />
-                    <Route path=path!("/invite/:token") view=portal::Join />
-                    <Route path=path!("/portal") view=portal::Portal />
-                    <Route path=path!("/portal/checkin") view=checkins::CheckinPage />
-                    <Route path=path!("/portal/checkins/:id") view=checkins::MyCheckinPage />
-                    <Route path=path!("/coach/inbox") view=checkins::InboxPage />
-                    <Route path=path!("/coach/checkins/:id") view=checkins::ReviewPage />
-                    <Route path=path!("/account") view=account::Account />
-                    <Route path=path!("/operator") view=operator::OperatorConsole />
-                    <Route path=path!("/operator/login") view=operator::OperatorLogin />
-                    <Route path=path!("/operator/setup/:token") view=operator::OperatorSetupPage />
+                    <Route path=path!("/") view={Lazy::<LandingRoute>::new()} />
+                    <Route path=path!("/signup") view={Lazy::<SignupRoute>::new()} />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
+                    <Route path=path!("/signup/confirm/:token") view={Lazy::<ConfirmSignupRoute>::new()} />
+                    <Route path=path!("/confirm-email/:token") view={Lazy::<ConfirmEmailRoute>::new()} />
+                    <Route path=path!("/coach") view={Lazy::<DashboardRoute>::new()} />
+                    <Route path=path!("/coach/settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("/coach/notes") view={Lazy::<NotesRoute>::new()} />
+                    <Route path=path!("/coach/plans") view={Lazy::<PlansRoute>::new()} />
+                    <Route path=path!("/coach/plans/meal/:id") view={Lazy::<MealPlanBuilderRoute>::new()} />
+                    <Route path=path!("/coach/plans/workout/:id") view={Lazy::<WorkoutPlanBuilderRoute>::new()} />
+                    <Route path=path!("/portal/plans") view={Lazy::<MyPlansRoute>::new()} />
+                    <Route path=path!("/coach/forms") view={Lazy::<FormsRoute>::new()} />
+                    <Route path=path!("/coach/forms/:id") view={Lazy::<FormBuilderRoute>::new()} />
+                    <Route path=path!("/portal/forms/:id") view={Lazy::<FillFormRoute>::new()} />
+                    <Route path=path!("/coach/sessions/:id") view={Lazy::<SessionRoute>::new()} />
+                    <Route path=path!("/coach/ai") view={Lazy::<AiRoute>::new()} />
+                    <Route path=path!("/coach/access-log") view={Lazy::<AccessLogRoute>::new()} />
+                    <Route path=path!("/portal/access-log") view={Lazy::<MyAccessLogRoute>::new()} />
+                    <Route path=path!("/coach/new-client") view={Lazy::<NewClientRoute>::new()} />
+                    <Route path=path!("/coach/clients/:id") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view={Lazy::<JoinRoute>::new()} />
+                    <Route path=path!("/portal") view={Lazy::<PortalRoute>::new()} />
+                    <Route path=path!("/portal/checkin") view={Lazy::<CheckinRoute>::new()} />
+                    <Route path=path!("/portal/checkins/:id") view={Lazy::<MyCheckinRoute>::new()} />
+                    <Route path=path!("/coach/inbox") view={Lazy::<InboxRoute>::new()} />
+                    <Route path=path!("/coach/checkins/:id") view={Lazy::<ReviewRoute>::new()} />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} />
+                    <Route path=path!("/operator") view={Lazy::<OperatorConsoleRoute>::new()} />
+                    <Route path=path!("/operator/login") view={Lazy::<OperatorLoginRoute>::new()} />
+                    <Route path=path!("/operator/setup/:token") view={Lazy::<OperatorSetupRoute>::new()} />
                 </Routes>
             </main>
         </Router>
