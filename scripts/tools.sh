@@ -71,24 +71,31 @@ ensure_chromium() {
   fi
 }
 
+# Runs a command in the environment cargo-leptos compiles with: the server and the WASM compile
+# LEPTOS_OUTPUT_NAME and LEPTOS_HASH_FILES in, so a cargo build started outside cargo-leptos with
+# the same values is one it finds fresh, and the other way round.
+with_leptos_env() {
+  LEPTOS_OUTPUT_NAME=coachroom LEPTOS_HASH_FILES=true "$@"
+}
+
 # The release server exactly as `cargo leptos build --release` builds it (same flags and
 # compiled-in environment), so neither rebuilds the other's binary: about 11 minutes from nothing
 # on 2 cores (thin LTO). The benchmarks use it when no binary is given.
 build_release_server() {
   (
     cd "$ROOT"
-    LEPTOS_OUTPUT_NAME=coachroom LEPTOS_HASH_FILES=true RUSTFLAGS="--cfg erase_components" \
+    RUSTFLAGS="--cfg erase_components" with_leptos_env \
       cargo build --release --package=coachroom --bin=coachroom --no-default-features
   )
 }
 
-# On a fresh machine the cargo-leptos install takes about 12 minutes, and its crates build one
+# On a fresh machine the cargo-leptos install takes 12 to 18 minutes, and its crates build one
 # after another for long stretches, leaving a core idle. The release builds need nothing from it,
 # so they start beside it: the same cargo commands and environment that `cargo leptos build
-# --release --split` runs (LEPTOS_OUTPUT_NAME and LEPTOS_HASH_FILES are compiled in;
-# erase_components is Cargo.toml's always-erase-components; --emit-relocs is what --split adds to
-# the WASM build), so it finds them fresh afterwards. Their output goes to
-# target/prebuild.log; a failure there shows again, in full, when cargo-leptos builds.
+# --release --split` runs (with_leptos_env; erase_components is Cargo.toml's
+# always-erase-components; --emit-relocs is what --split adds to the WASM build), so it finds them
+# fresh afterwards. Their output goes to target/prebuild.log; a failure there shows again, in
+# full, when cargo-leptos builds.
 start_release_prebuild() {
   if cargo leptos --version 2>/dev/null | grep -qw "$CARGO_LEPTOS_VERSION"; then
     return  # nothing to overlap with
@@ -101,8 +108,7 @@ start_release_prebuild() {
   (
     cd "$ROOT"
     build_release_server
-    LEPTOS_OUTPUT_NAME=coachroom LEPTOS_HASH_FILES=true \
-      RUSTFLAGS="-Clink-args=--emit-relocs --cfg erase_components" \
+    RUSTFLAGS="-Clink-args=--emit-relocs --cfg erase_components" with_leptos_env \
       cargo build --package=frontend --lib --target-dir=target/front \
       --target=wasm32-unknown-unknown --no-default-features --profile=wasm-release
   ) > "$ROOT/target/prebuild.log" 2>&1 &

@@ -5,6 +5,7 @@ use crate::domain::{date_time_label, AccessLogEntry, AccessLogPage, ActorKind, R
 use crate::testids;
 use crate::ui::coach::RequireRole;
 use crate::ui::loaded;
+use crate::ui::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -18,7 +19,7 @@ pub fn AccessLogPage() -> impl IntoView {
         let before = param("before").parse::<i64>().unwrap_or(0);
         (param("client"), param("actor"), before)
     });
-    let page = Resource::new(
+    let page = resource(
         move || filter.get(),
         |(client, actor, before)| workspace_access_log(client, actor, before),
     );
@@ -69,7 +70,7 @@ pub fn MyAccessLogPage() -> impl IntoView {
             .and_then(|b| b.parse::<i64>().ok())
             .unwrap_or(0)
     });
-    let page = Resource::new(move || before.get(), my_access_log);
+    let page = resource(move || before.get(), my_access_log);
     view! {
         <Title text="Who accessed your data · Coachroom" />
         <RequireRole role=Role::Client />

@@ -13,6 +13,7 @@ use crate::domain::{
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded, loaded_list};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,11 +58,11 @@ pub fn InsightsCard(
     has_transcript: bool,
     applied: RwSignal<u32>,
 ) -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_ai_status());
+    let status = resource(|| (), |_| get_ai_status());
     let generate = ServerAction::<GenerateInsights>::new();
     let tick = RwSignal::new(0u32);
     let id = session_id.clone();
-    let insights = Resource::new(
+    let insights = resource(
         move || (id.clone(), tick.get(), generate.version().get()),
         |(id, ..)| get_session_insights(id),
     );
@@ -267,7 +268,7 @@ fn InsightsEditor(
 /// only saved if the coach sends it.
 #[component]
 pub fn DraftReplyButton(checkin_id: String, reply: RwSignal<String>) -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_ai_status());
+    let status = resource(|| (), |_| get_ai_status());
     let draft = Action::new(move |id: &String| draft_checkin_reply(id.clone()));
     Effect::new(move |_| {
         if let Some(Ok(text)) = draft.value().get() {
@@ -298,7 +299,7 @@ pub fn DraftReplyButton(checkin_id: String, reply: RwSignal<String>) -> impl Int
 pub fn ClientAiToggle(client_id: String) -> impl IntoView {
     let set = ServerAction::<SetClientAi>::new();
     let id = client_id.clone();
-    let enabled = Resource::new(
+    let enabled = resource(
         move || (id.clone(), set.version().get()),
         |(id, _)| client_ai_enabled(id),
     );
@@ -341,8 +342,8 @@ fn CallRows(calls: Vec<AiCall>) -> impl IntoView {
 /// `/coach/ai`: whether AI is set up, and what each AI call used (its record is the access log).
 #[component]
 pub fn AiPage() -> impl IntoView {
-    let status = Resource::new(|| (), |_| get_ai_status());
-    let calls = Resource::new(|| (), |_| ai_calls());
+    let status = resource(|| (), |_| get_ai_status());
+    let calls = resource(|| (), |_| ai_calls());
     view! {
         <Title text="AI · Coachroom" />
         <RequireRole role=Role::Coach />

@@ -17,6 +17,7 @@ use crate::ui::auth::FormError;
 use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
 use crate::ui::forms::{FilledFormView, FormFields};
+use crate::ui::resource;
 use crate::ui::{current_user, error_text, ConfirmDelete, Pager};
 use crate::AppError;
 use leptos::prelude::*;
@@ -65,8 +66,8 @@ const SUBMIT_PATH: &str = <SubmitCheckin as server_fn::ServerFn>::PATH;
 
 #[component]
 pub fn CheckinPage() -> impl IntoView {
-    let home = Resource::new(|| (), |_| get_portal_home());
-    let form = Resource::new(|| (), |_| my_checkin_form());
+    let home = resource(|| (), |_| get_portal_home());
+    let form = resource(|| (), |_| my_checkin_form());
     view! {
         <Title text="New check-in · Coachroom" />
         <RequireRole role=Role::Client />
@@ -464,7 +465,7 @@ pub fn CheckinHistory(checkins: Vec<CheckinSummary>, viewer: Viewer) -> impl Int
 #[component]
 pub fn MyCheckinPage() -> impl IntoView {
     let params = use_params_map();
-    let checkin = Resource::new(
+    let checkin = resource(
         move || params.read().get("id").unwrap_or_default(),
         my_checkin,
     );
@@ -511,7 +512,7 @@ pub fn MyCheckinPage() -> impl IntoView {
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let page = RwSignal::new(1_i64);
-    let inbox = Resource::new(move || page.get(), checkin_inbox);
+    let inbox = resource(move || page.get(), checkin_inbox);
     view! {
         <Title text="Check-ins to review · Coachroom" />
         <RequireRole role=Role::Coach />
@@ -557,7 +558,7 @@ pub fn ReviewPage() -> impl IntoView {
     let review = ServerAction::<ReviewCheckin>::new();
     let delete = ServerAction::<DeleteCheckin>::new();
     let checkin_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let data = Resource::new(
+    let data = resource(
         move || (checkin_id.get(), review.version().get()),
         |(id, _)| get_checkin(id),
     );
@@ -653,7 +654,7 @@ pub fn ReviewPage() -> impl IntoView {
 /// The check-ins panel on the coach's client page.
 #[component]
 pub fn ClientCheckinsPanel(client_id: String) -> impl IntoView {
-    let checkins = Resource::new(move || client_id.clone(), client_checkins);
+    let checkins = resource(move || client_id.clone(), client_checkins);
     view! {
         <section class="card">
             <h2>"Check-ins"</h2>
@@ -672,7 +673,7 @@ pub fn ClientCheckinsPanel(client_id: String) -> impl IntoView {
 /// The client's own check-ins, on the portal.
 #[component]
 pub fn MyCheckinsPanel() -> impl IntoView {
-    let checkins = Resource::new(|| (), |_| my_checkins());
+    let checkins = resource(|| (), |_| my_checkins());
     view! {
         <section class="card">
             <div class="row spread">
@@ -700,7 +701,7 @@ pub fn ProgressSection(
     viewer: Viewer,
     #[prop(optional)] client_id: Option<String>,
 ) -> impl IntoView {
-    let progress = Resource::new(
+    let progress = resource(
         move || client_id.clone(),
         move |client_id| async move {
             match (viewer, client_id) {

@@ -17,6 +17,7 @@ use crate::ui::forms::ClientFormsPanel;
 use crate::ui::goals::ClientGoalsPanel;
 use crate::ui::notes::{NotesPanel, TodosPanel};
 use crate::ui::plans::ClientPlansPanel;
+use crate::ui::resource;
 use crate::ui::sessions::ClientSessionsPanel;
 use crate::ui::{error_text, ConfirmDelete, Pager};
 use leptos::prelude::*;
@@ -29,7 +30,7 @@ pub fn Roster() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let archived = RwSignal::new(false);
     let page = RwSignal::new(1_i64);
-    let clients = Resource::new(
+    let clients = resource(
         move || (query.get(), archived.get(), page.get()),
         |(query, archived, page)| list_clients(query, archived, page),
     );
@@ -145,7 +146,7 @@ pub fn NewClient() -> impl IntoView {
 #[component]
 fn NewClientForm() -> impl IntoView {
     let create = ServerAction::<CreateClient>::new();
-    let units = Resource::new(
+    let units = resource(
         || (),
         |_| async move { get_coach_profile(my_workspace_id().await?).await },
     );
@@ -188,7 +189,7 @@ fn ClientDetail() -> impl IntoView {
     let client_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let update = ServerAction::<UpdateClient>::new();
     let archive = ServerAction::<ArchiveClient>::new();
-    let profile = Resource::new(
+    let profile = resource(
         move || {
             (
                 client_id.get(),

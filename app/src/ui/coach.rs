@@ -7,6 +7,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::clients::Roster;
 use crate::ui::deletion::OpenDeletionRequests;
+use crate::ui::resource;
 use crate::ui::{current_user, error_text};
 use crate::AppError;
 use leptos::prelude::*;
@@ -90,7 +91,7 @@ pub fn Settings() -> impl IntoView {
 fn SettingsForm() -> impl IntoView {
     let update = ServerAction::<UpdateCoachProfile>::new();
     let imported = use_context::<crate::ui::workspace::SettingsImported>();
-    let profile = Resource::new(
+    let profile = resource(
         move || (update.version().get(), imported.map(|count| count.0.get())),
         |_| async move {
             let workspace_id = my_workspace_id().await?;

@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded};
 use leptos::prelude::*;
 
@@ -19,7 +20,7 @@ use leptos::prelude::*;
 pub fn MyDeletionCard() -> impl IntoView {
     let ask = ServerAction::<RequestDeletion>::new();
     let withdraw = ServerAction::<WithdrawDeletion>::new();
-    let latest = Resource::new(
+    let latest = resource(
         move || (ask.version().get(), withdraw.version().get()),
         |_| my_deletion_request(),
     );
@@ -87,7 +88,7 @@ fn LastRequest(request: DeletionRequest) -> impl IntoView {
 /// The dashboard's list of open requests, when there are any.
 #[component]
 pub fn OpenDeletionRequests() -> impl IntoView {
-    let open = Resource::new(|| (), |_| open_deletion_requests());
+    let open = resource(|| (), |_| open_deletion_requests());
     loaded(open, |open| {
         (!open.is_empty()).then(|| view! {
             <section class="card danger" data-testid=testids::DELETION_REQUESTS>
@@ -110,7 +111,7 @@ pub fn OpenDeletionRequests() -> impl IntoView {
 #[component]
 pub fn ClientDeletionBanner(client_id: String) -> impl IntoView {
     let decline = ServerAction::<DeclineDeletion>::new();
-    let latest = Resource::new(
+    let latest = resource(
         move || (client_id.clone(), decline.version().get()),
         |(id, _)| client_deletion_request(id),
     );

@@ -13,6 +13,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::builder::{select_input, text_area, text_input, DraftEditor, ItemControls};
 use crate::ui::coach::RequireRole;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded, loaded_list};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,7 +25,7 @@ pub fn FormsPage() -> impl IntoView {
     let delete = Action::new(|id: &String| delete_form(id.clone()));
     let create =
         Action::new(|(name, kind): &(String, String)| create_form(name.clone(), kind.clone()));
-    let forms = Resource::new(move || delete.version().get(), |_| list_forms());
+    let forms = resource(move || delete.version().get(), |_| list_forms());
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(FormKind::Intake.key().to_owned());
     Effect::new(move |_| {
@@ -78,7 +79,7 @@ pub fn FormsPage() -> impl IntoView {
 #[component]
 pub fn FormBuilderPage() -> impl IntoView {
     let params = use_params_map();
-    let doc = Resource::new(
+    let doc = resource(
         move || params.read().get("id").unwrap_or_default(),
         get_form,
     );
@@ -174,14 +175,14 @@ fn FormEditor(doc: FormDoc) -> impl IntoView {
 pub fn ClientFormsPanel(client_id: String) -> impl IntoView {
     let assign = ServerAction::<AssignForm>::new();
     let set_checkin = ServerAction::<SetCheckinForm>::new();
-    let forms = Resource::new(|| (), |_| list_forms());
+    let forms = resource(|| (), |_| list_forms());
     let id = client_id.clone();
-    let current_checkin_form = Resource::new(
+    let current_checkin_form = resource(
         move || (id.clone(), set_checkin.version().get()),
         |(id, _)| client_checkin_form(id),
     );
     let id = client_id.clone();
-    let responses = Resource::new(
+    let responses = resource(
         move || (id.clone(), assign.version().get()),
         |(id, _)| form_responses(id, String::new()),
     );
@@ -383,7 +384,7 @@ pub fn FormFields(
 /// The forms given to the client, on the portal home.
 #[component]
 pub fn MyFormsPanel() -> impl IntoView {
-    let forms = Resource::new(|| (), |_| my_forms());
+    let forms = resource(|| (), |_| my_forms());
     view! {
         <section class="card" data-testid=testids::MY_FORMS>
             <h2>"Forms from your coach"</h2>
@@ -409,7 +410,7 @@ pub fn MyFormsPanel() -> impl IntoView {
 #[component]
 pub fn FillFormPage() -> impl IntoView {
     let params = use_params_map();
-    let form = Resource::new(move || params.read().get("id").unwrap_or_default(), my_form);
+    let form = resource(move || params.read().get("id").unwrap_or_default(), my_form);
     let submit = ServerAction::<SubmitForm>::new();
     let answers = RwSignal::new(RawAnswers::new());
     view! {

@@ -6,6 +6,7 @@ use crate::domain::{Goal, GoalStatus, GoalTarget, Metric, MetricKind};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::error_text;
+use crate::ui::resource;
 use leptos::prelude::*;
 
 /// One line saying where the goal stands, in the coach's units.
@@ -66,7 +67,7 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
     let delete = ServerAction::<DeleteGoal>::new();
     let kind = RwSignal::new("measurement".to_owned());
     let id = client_id.clone();
-    let goals = Resource::new(
+    let goals = resource(
         move || {
             (
                 id.clone(),
@@ -162,7 +163,7 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
 #[component]
 pub fn MyGoalsPanel() -> impl IntoView {
     let log = ServerAction::<LogHabit>::new();
-    let goals = Resource::new(move || log.version().get(), |_| my_goals());
+    let goals = resource(move || log.version().get(), |_| my_goals());
     view! {
         <section class="card" data-testid=testids::GOALS>
             <h2>"Your goals"</h2>

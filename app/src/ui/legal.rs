@@ -5,6 +5,7 @@ use crate::api::legal::{legal_notices, legal_requests, ApproveLegalRequest, Reco
 use crate::domain::{date_label, date_time_label, LegalScope, LegalStatus, LongText};
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded};
 use leptos::prelude::*;
 
@@ -13,7 +14,7 @@ use leptos::prelude::*;
 pub fn LegalRequestsPanel() -> impl IntoView {
     let record = ServerAction::<RecordLegalRequest>::new();
     let approve = ServerAction::<ApproveLegalRequest>::new();
-    let requests = Resource::new(
+    let requests = resource(
         move || (record.version().get(), approve.version().get()),
         |_| legal_requests(),
     );
@@ -100,7 +101,7 @@ pub fn LegalRequestsPanel() -> impl IntoView {
 /// On the coach's dashboard: legal requests about the workspace that they may now be told of.
 #[component]
 pub fn LegalNotices() -> impl IntoView {
-    let notices = Resource::new(|| (), |_| legal_notices());
+    let notices = resource(|| (), |_| legal_notices());
     loaded(notices, |notices| {
         (!notices.is_empty()).then(|| view! {
             <section class="card danger" data-testid=testids::LEGAL_NOTICES>

@@ -7,6 +7,7 @@ use crate::api::mcp::{list_mcp_connections, CreateMcpToken, RevokeMcpConnection}
 use crate::domain::{date_time_label, McpConnectionKind};
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded};
 use leptos::prelude::*;
 
@@ -14,7 +15,7 @@ use leptos::prelude::*;
 pub fn ConnectedToolsCard() -> impl IntoView {
     let create = ServerAction::<CreateMcpToken>::new();
     let revoke = ServerAction::<RevokeMcpConnection>::new();
-    let connections = Resource::new(
+    let connections = resource(
         move || (create.version().get(), revoke.version().get()),
         |_| list_mcp_connections(),
     );

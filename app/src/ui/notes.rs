@@ -8,6 +8,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
 use crate::ui::error_text;
+use crate::ui::resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,7 +32,7 @@ pub fn NotesPanel(client_id: Option<String>) -> impl IntoView {
     let create = ServerAction::<CreateNote>::new();
     let delete = ServerAction::<DeleteNote>::new();
     let list_id = client_id.clone();
-    let notes = Resource::new(
+    let notes = resource(
         move || (create.version().get(), delete.version().get()),
         move |_| list_notes(list_id.clone()),
     );
@@ -76,7 +77,7 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
     let toggle = ServerAction::<SetTodoDone>::new();
     let delete = ServerAction::<DeleteTodo>::new();
     let list_id = client_id.clone();
-    let todos = Resource::new(
+    let todos = resource(
         move || {
             (
                 create.version().get(),

@@ -10,6 +10,7 @@ use crate::domain::{date_time_label, CoachAccount, OperatorOverview, Role};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
+use crate::ui::resource;
 use crate::ui::{error_text, hard_navigate, loaded};
 use crate::AppError;
 use leptos::prelude::*;
@@ -63,7 +64,7 @@ pub fn OperatorLogin() -> impl IntoView {
 pub fn OperatorSetupPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let info = Resource::new(token, operator_setup_info);
+    let info = resource(token, operator_setup_info);
     let finish = ServerAction::<FinishOperatorSetup>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = finish.value().get() {
@@ -117,8 +118,8 @@ fn bytes_label(bytes: i64) -> String {
 pub fn OperatorConsole() -> impl IntoView {
     let after = RwSignal::new(String::new());
     let changed = RwSignal::new(0u32);
-    let overview = Resource::new(move || changed.get(), |_| platform_overview());
-    let coaches = Resource::new(
+    let overview = resource(move || changed.get(), |_| platform_overview());
+    let coaches = resource(
         move || (after.get(), changed.get()),
         |(after, _)| list_coach_accounts(after),
     );

@@ -14,6 +14,7 @@ use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::builder::{select_input, text_area, text_input, DraftEditor, ItemControls};
 use crate::ui::coach::RequireRole;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded, loaded_list};
 use crate::AppError;
 use leptos::prelude::*;
@@ -107,7 +108,7 @@ pub fn PlansPage() -> impl IntoView {
 fn TemplatesPanel(kind: Kind) -> impl IntoView {
     let delete = Action::new(move |id: &String| kind.delete(id.clone()));
     let create = Action::new(move |name: &String| kind.create(name.clone(), String::new()));
-    let templates = Resource::new(
+    let templates = resource(
         move || delete.version().get(),
         move |_| kind.list(String::new()),
     );
@@ -174,7 +175,7 @@ fn ClientPlanList(kind: Kind, client_id: String) -> impl IntoView {
         Action::new(move |(plan, active): &(String, bool)| kind.activate(plan.clone(), *active));
     let delete = Action::new(move |id: &String| kind.delete(id.clone()));
     let id = client_id.clone();
-    let plans = Resource::new(
+    let plans = resource(
         move || {
             (
                 id.clone(),
@@ -185,7 +186,7 @@ fn ClientPlanList(kind: Kind, client_id: String) -> impl IntoView {
         },
         move |(id, ..)| kind.list(id),
     );
-    let templates = Resource::new(move || (), move |_| kind.list(String::new()));
+    let templates = resource(move || (), move |_| kind.list(String::new()));
     let chosen = RwSignal::new(String::new());
     view! {
         <div data-testid=testids::CLIENT_PLAN_LIST data-kind=kind.key()>
@@ -304,7 +305,7 @@ fn BuilderFrame(
 #[component]
 pub fn MealPlanBuilderPage() -> impl IntoView {
     let params = use_params_map();
-    let doc = Resource::new(
+    let doc = resource(
         move || params.read().get("id").unwrap_or_default(),
         get_meal_plan,
     );
@@ -412,7 +413,7 @@ fn MealPlanEditor(doc: PlanDoc<MealPlan>) -> impl IntoView {
 #[component]
 pub fn WorkoutPlanBuilderPage() -> impl IntoView {
     let params = use_params_map();
-    let doc = Resource::new(
+    let doc = resource(
         move || params.read().get("id").unwrap_or_default(),
         get_workout_plan,
     );
@@ -511,8 +512,8 @@ fn WorkoutPlanEditor(doc: PlanDoc<WorkoutPlan>) -> impl IntoView {
 /// `/portal/plans`: the client's active meal and workout plans.
 #[component]
 pub fn MyPlansPage() -> impl IntoView {
-    let meal = Resource::new(|| (), |_| my_meal_plan());
-    let workout = Resource::new(|| (), |_| my_workout_plan());
+    let meal = resource(|| (), |_| my_meal_plan());
+    let workout = resource(|| (), |_| my_workout_plan());
     view! {
         <Title text="Your plans · Coachroom" />
         <RequireRole role=Role::Client />

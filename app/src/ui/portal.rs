@@ -11,6 +11,7 @@ use crate::ui::coach::RequireRole;
 use crate::ui::deletion::MyDeletionCard;
 use crate::ui::forms::MyFormsPanel;
 use crate::ui::goals::MyGoalsPanel;
+use crate::ui::resource;
 use crate::ui::sessions::MySessionsPanel;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
@@ -21,7 +22,7 @@ use leptos_router::hooks::use_params_map;
 pub fn Join() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
-    let status = Resource::new(move || token.get(), check_invite);
+    let status = resource(move || token.get(), check_invite);
     let accept = ServerAction::<AcceptInvite>::new();
     Effect::new(move |_| {
         if let Some(Ok(me)) = accept.value().get() {
@@ -115,7 +116,7 @@ fn MyDataExportCard() -> impl IntoView {
 #[component]
 fn PortalProfile() -> impl IntoView {
     let save = ServerAction::<UpdateContact>::new();
-    let home = Resource::new(move || save.version().get(), |_| get_portal_home());
+    let home = resource(move || save.version().get(), |_| get_portal_home());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

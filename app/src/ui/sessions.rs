@@ -11,6 +11,7 @@ use crate::testids;
 use crate::ui::ai::InsightsCard;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
+use crate::ui::resource;
 use crate::ui::{error_text, loaded, loaded_list};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,7 +30,7 @@ fn datetime_value(millis: i64) -> String {
 pub fn ClientSessionsPanel(client_id: String) -> impl IntoView {
     let create = ServerAction::<CreateSession>::new();
     let id = client_id.clone();
-    let sessions = Resource::new(
+    let sessions = resource(
         move || (id.clone(), create.version().get()),
         |(id, _)| client_sessions(id),
     );
@@ -90,7 +91,7 @@ pub fn SessionPage() -> impl IntoView {
         share: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let session = Resource::new(
+    let session = resource(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
@@ -314,7 +315,7 @@ fn ActionItemsCard(
 #[component]
 pub fn MySessionsPanel() -> impl IntoView {
     let set_done = ServerAction::<SetActionItemDone>::new();
-    let sessions = Resource::new(move || set_done.version().get(), |_| my_sessions());
+    let sessions = resource(move || set_done.version().get(), |_| my_sessions());
     view! {
         <section class="card" data-testid=testids::MY_SESSIONS>
             <h2>"Sessions and action items"</h2>

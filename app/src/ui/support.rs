@@ -8,6 +8,7 @@ use crate::api::support::{
 use crate::domain::{date_time_label, Me, Role, SUPPORT_GRANT_HOURS};
 use crate::testids;
 use crate::ui::auth::FormError;
+use crate::ui::resource;
 use crate::ui::{error_text, hard_navigate, loaded};
 use leptos::prelude::*;
 
@@ -16,7 +17,7 @@ use leptos::prelude::*;
 pub fn SupportAccessCard() -> impl IntoView {
     let grant = ServerAction::<GrantSupport>::new();
     let revoke = ServerAction::<RevokeSupport>::new();
-    let status = Resource::new(
+    let status = resource(
         move || (grant.version().get(), revoke.version().get()),
         |_| support_status(),
     );
@@ -112,7 +113,7 @@ pub fn SupportBanner(me: RwSignal<Option<Me>>) -> impl IntoView {
 /// The operators' list of workspaces whose coach has granted support access.
 #[component]
 pub fn OpenGrants() -> impl IntoView {
-    let grants = Resource::new(|| (), |_| open_support_grants());
+    let grants = resource(|| (), |_| open_support_grants());
     let enter = ServerAction::<EnterSupport>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = enter.value().get() {

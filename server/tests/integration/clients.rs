@@ -201,6 +201,12 @@ async fn roster_searches_filters_and_pages(app: &TestApp) {
     );
 
     assert_eq!(list("client 1", "false", "1").await["total"], 10);
+    // A search pages like the whole roster (its query binds one value more).
+    let searched = list("client", "false", "2").await;
+    assert_eq!(searched["total"], 30);
+    assert_eq!(searched["page"], 2);
+    assert_eq!(searched["clients"].as_array().unwrap().len(), 5);
+    assert_eq!(searched["clients"][0]["name"], "Client 25");
     assert_eq!(list("C07@EXAMPLE", "false", "1").await["total"], 1);
     assert_eq!(
         list("zoë", "false", "1").await["clients"][0]["email"],
