@@ -95,7 +95,9 @@ async fn run() -> Result<(), String> {
     let pkg_dir = config.site_root.join("pkg");
     tokio::task::spawn_blocking(move || match assets::precompress(&pkg_dir) {
         Ok(n) => tracing::debug!(files = n, "precompressed assets"),
-        Err(err) => tracing::warn!(%err, "could not precompress assets; serving them uncompressed"),
+        Err(err) => {
+            tracing::warn!(%err, "could not precompress assets; compressing them on each request")
+        }
     });
 
     tracing::info!(
