@@ -40,9 +40,7 @@ import time
 
 from PIL import Image
 
-from bench_server import Server
-
-PASSWORD = "correct horse battery staple"
+from bench_server import PASSWORD, Server
 
 
 def wrk(port, path, connections, seconds, script=None, cookie=None, latency=False):

@@ -24,7 +24,8 @@ import tempfile
 import time
 import urllib.parse
 
-from bench import LUA_SIGNUP, PASSWORD, Server, p99_ms, requests_per_sec, wrk, write_lua
+from bench import LUA_SIGNUP, Server, p99_ms, requests_per_sec, wrk, write_lua
+from bench_server import PASSWORD
 
 PG_ADMIN = os.environ.get("COACHROOM_BENCH_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))

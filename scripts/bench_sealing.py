@@ -26,8 +26,8 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import PASSWORD, multipart  # noqa: E402
-from bench_server import free_port  # noqa: E402
+from bench import multipart  # noqa: E402
+from bench_server import PASSWORD, free_port  # noqa: E402
 
 import io  # noqa: E402
 import random  # noqa: E402

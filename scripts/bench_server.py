@@ -13,6 +13,9 @@ import threading
 import time
 import urllib.parse
 
+# The password of every account the measuring scripts make.
+PASSWORD = "correct horse battery staple"
+
 
 def free_port():
     with socket.socket() as s:

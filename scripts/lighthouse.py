@@ -22,8 +22,8 @@ import time
 import urllib.parse
 
 import bench_server
+from bench_server import PASSWORD
 
-PASSWORD = "correct horse battery staple"
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --no-first-run "
                 "--disable-background-networking --disable-component-update --disable-sync")
 KB = 1000

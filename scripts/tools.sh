@@ -25,10 +25,11 @@ ensure_cargo_leptos() {
     echo "cargo-leptos $CARGO_LEPTOS_VERSION: present"
   else
     log "Installing cargo-leptos $CARGO_LEPTOS_VERSION (several minutes on 2 cores, once)"
-    # Its own release profile is fat LTO in one codegen unit: 16 minutes on 2 cores, most of it
-    # one single-threaded link, for a tool whose work here is done by rustc and wasm-opt.
-    # Optimised code without LTO does the same work.
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    # Built unoptimised: its work here is done by rustc and wasm-opt, and what it does itself
+    # (splitting the WASM, minifying 30 KB of JS) takes a second or two even so. Its own release
+    # profile (fat LTO, one codegen unit) took 16 minutes on 2 cores, optimised without LTO 12 to
+    # 18, unoptimised 7.6, and on a fresh machine it builds beside the server (scripts/run).
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       cargo install --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
   fi
 }
@@ -45,7 +46,9 @@ ensure_wasm_bindgen() {
     echo "wasm-bindgen-cli $want: present"
   else
     log "Installing wasm-bindgen-cli $want (matches Cargo.lock)"
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    # Unoptimised for the same reason: 2 min 11 s to build, and it still processes the WASM in
+    # seconds.
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       cargo install wasm-bindgen-cli --version "$want"
   fi
 }

@@ -40,6 +40,10 @@ testids! {
     SETTINGS_SAVED = "settings-saved";
     HYDRATED = "hydrated";
     NAV_PORTAL = "nav-portal";
+    NAV_MY_HOME = "nav-my-home";
+    NAV_MY_CHECKIN = "nav-my-checkin";
+    NAV_MY_PROGRESS = "nav-my-progress";
+    NAV_ME = "nav-me";
     NAV_ACCOUNT = "nav-account";
     NAV_NOTES = "nav-notes";
     ROSTER = "roster";
@@ -98,7 +102,6 @@ testids! {
     PORTAL = "portal";
     PORTAL_BRAND = "portal-brand";
     PORTAL_PROFILE = "portal-profile";
-    PORTAL_EMPTY = "portal-empty";
     PORTAL_EMAIL = "portal-email";
     PORTAL_PHONE = "portal-phone";
     PORTAL_CONTACT_SAVE = "portal-contact-save";

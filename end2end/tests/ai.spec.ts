@@ -77,8 +77,8 @@ test('the coach turns a .vtt session into insights, edits and shares them; the c
   await expect(coach.getByTestId(id.ACTION_ITEM_DONE)).toContainText('Done');
 
   // The client sees that AI read their data, and which model, in their access log, reached
-  // from the portal; the coach sees the same call in theirs, filtered to AI.
-  await client.goto('/portal');
+  // from the portal's "Me"; the coach sees the same call in theirs, filtered to AI.
+  await client.goto('/portal/me');
   await hydrated(client);
   await client.getByTestId(id.PORTAL_ACCESS_LOG_LINK).click();
   const log = client.getByTestId(id.ACCESS_LOG);

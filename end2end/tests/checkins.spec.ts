@@ -57,7 +57,9 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(coach.getByTestId(id.GOAL_ROW)).toHaveCount(2);
   const client = await inviteAndJoin(coach, browser);
+  await client.getByTestId(id.NAV_MY_PROGRESS).click();
   await expect(client.getByTestId(id.PROGRESS_EMPTY)).toBeVisible();
+  await client.getByTestId(id.NAV_PORTAL).click();
   const weightGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Wedding weight' });
   const habitGoal = client.getByTestId(id.GOAL_ROW).filter({ hasText: 'Walk after dinner' });
   await expect(weightGoal.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '0');
@@ -129,6 +131,8 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   // The goal moved with the check-ins: from 80 kg towards 75 kg, now 78.5 kg.
   await expect(weightGoal.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '30');
   await expect(weightGoal.getByTestId(id.GOAL_SUMMARY)).toContainText('78.5 kg now, target 75 kg');
+  await client.getByTestId(id.NAV_MY_PROGRESS).click();
+  await expect(client).toHaveURL(/\/portal\/progress$/);
   const weightChart = client.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`);
   await expect(weightChart).toBeVisible();
   await expect(weightChart).toContainText('78.5 kg');

@@ -44,9 +44,11 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   await client.getByTestId(id.JOIN_SUBMIT).click();
   await expect(client).toHaveURL(/\/portal$/);
   await expect(client.getByTestId(id.PORTAL_BRAND)).toHaveText('Coached by Morgan Method');
+  // Their profile is under "Me".
+  await client.getByTestId(id.NAV_ME).click();
+  await expect(client).toHaveURL(/\/portal\/me$/);
   await expect(client.getByTestId(id.PORTAL_PROFILE)).toContainText('Run a 10k by spring');
   await expect(client.getByTestId(id.PORTAL_PROFILE)).toContainText('72.5 kg');
-  await expect(client.getByTestId(id.PORTAL_EMPTY)).toBeVisible();
 
   // Coach pages are refused on the server.
   for (const url of ['/coach', clientPageUrl, '/coach/settings']) {

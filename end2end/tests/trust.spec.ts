@@ -12,7 +12,9 @@ test('a client asks for deletion, the coach sees the deadline and declines, the 
   const clientPage = await addClient(coach, 'Jordan Client');
   const client = await inviteAndJoin(coach, browser);
 
-  // The client asks, from the portal.
+  // The client asks, from the portal's "Me".
+  await client.getByTestId(id.NAV_ME).click();
+  await expect(client).toHaveURL(/\/portal\/me$/);
   await hydrated(client);
   const card = client.getByTestId(id.DELETION_CARD);
   await card.getByTestId(id.DELETION_MESSAGE).fill('I am moving on, please remove my data.');
@@ -61,7 +63,7 @@ test('a client downloads their data: one ZIP with data.json, their photo and the
   await client.getByTestId(id.CHECKIN_SUBMIT).click();
   await expect(client.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
 
-  await client.goto('/portal');
+  await client.goto('/portal/me');
   await hydrated(client);
   const [download] = await Promise.all([client.waitForEvent('download'), client.getByTestId(id.PORTAL_EXPORT).click()]);
   expect(download.suggestedFilename()).toMatch(/^coachroom-data-\d{4}-\d{2}-\d{2}\.zip$/);

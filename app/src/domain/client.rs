@@ -376,6 +376,17 @@ pub struct PortalHome {
     pub brand_name: String,
 }
 
+impl PortalHome {
+    /// Who coaches the client, as the portal names them: the brand, or the coach's name.
+    pub fn coach_label(&self) -> String {
+        if self.brand_name.is_empty() {
+            self.coach_name.clone()
+        } else {
+            self.brand_name.clone()
+        }
+    }
+}
+
 /// A private note of the coach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Note {

@@ -74,18 +74,19 @@ pub fn MyAccessLogPage() -> impl IntoView {
     view! {
         <Title text="Who accessed your data · Coachroom" />
         <RequireRole role=Role::Client />
+        <crate::ui::portal::PortalTabs />
         <section class="card" data-testid=testids::MY_ACCESS_LOG_PAGE>
             <h1>"Who accessed your data"</h1>
             <p class="muted">"Every time someone other than your coach, at work with you, read your data: Coachroom support (only when your coach allows it), operators, legal requests and AI. Every export of your data is here too. Entries cannot be changed or removed."</p>
             {loaded(page, |page| view! {
                 <EntryTable page show_client=false older=|before| format!("/portal/access-log?before={before}") />
             })}
-            <p><a href="/portal">"Back to your portal"</a></p>
+            <p><a href="/portal/me">"Back to your profile and data"</a></p>
         </section>
     }
 }
 
-/// A link to the client's own log, for the portal's home page.
+/// A link to the client's own log, for the portal's "Me" page.
 #[component]
 pub fn MyAccessLogLink() -> impl IntoView {
     view! {

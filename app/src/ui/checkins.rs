@@ -71,6 +71,7 @@ pub fn CheckinPage() -> impl IntoView {
     view! {
         <Title text="New check-in · Coachroom" />
         <RequireRole role=Role::Client />
+        <crate::ui::portal::PortalTabs />
         <section class="card">
             <h1>"Weekly check-in"</h1>
             <p class="muted">"Fill in what you measured this week. Leave anything you did not measure empty."</p>
@@ -472,6 +473,7 @@ pub fn MyCheckinPage() -> impl IntoView {
     view! {
         <Title text="Your check-in · Coachroom" />
         <RequireRole role=Role::Client />
+        <crate::ui::portal::PortalTabs />
         <p><a href="/portal">"← Back to your portal"</a></p>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {

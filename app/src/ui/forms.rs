@@ -416,6 +416,7 @@ pub fn FillFormPage() -> impl IntoView {
     view! {
         <Title text="Form · Coachroom" />
         <RequireRole role=Role::Client />
+        <crate::ui::portal::PortalTabs />
         <p><a href="/portal">"Back to your portal"</a></p>
         {loaded(form, move |r| {
                         let assignment_id = r.assignment_id.clone();

@@ -116,11 +116,13 @@ lazy_areas! {
     }
     client_portal, __preload_client_portal, PortalPages {
         PortalRoute => portal::Portal,
-        CheckinRoute => checkins::CheckinPage,
         MyCheckinRoute => checkins::MyCheckinPage,
-        MyPlansRoute => plans::MyPlansPage,
         FillFormRoute => forms::FillFormPage,
         MyAccessLogRoute => access_log::MyAccessLogPage,
+        CheckinRoute => checkins::CheckinPage,
+        MyPlansRoute => plans::MyPlansPage,
+        MyProgressRoute => portal::PortalProgress,
+        MeRoute => portal::PortalMe,
     }
     account_area, __preload_account_area, AccountPages { AccountRoute => account::Account }
     operator_area, __preload_operator_area, OperatorPages {
@@ -266,6 +268,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal/checkin") view={Lazy::<CheckinRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/portal/progress") view={Lazy::<MyProgressRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/portal/me") view={Lazy::<MeRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal/checkins/:id") view={Lazy::<MyCheckinRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/inbox") view={Lazy::<InboxRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/checkins/:id") view={Lazy::<ReviewRoute>::new()} ssr=SsrMode::Async />
@@ -300,7 +304,7 @@ fn Header() -> impl IntoView {
                         match user.0.await {
                             Ok(Some(me)) => {
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
-                                    <A href="/coach" attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
+                                    <A href="/coach" exact=true attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
                                     <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"</A>
                                     <A href="/coach/plans" attr:data-testid=testids::NAV_PLANS>"Plans"</A>
                                     <A href="/coach/forms" attr:data-testid=testids::NAV_FORMS>"Forms"</A>
@@ -309,7 +313,7 @@ fn Header() -> impl IntoView {
                                     <A href="/coach/settings" attr:data-testid=testids::NAV_SETTINGS>"Settings"</A>
                                 });
                                 let client_links = (me.role == Role::Client).then(|| view! {
-                                    <A href="/portal" attr:data-testid=testids::NAV_PORTAL>"Portal"</A>
+                                    <A href="/portal" exact=true attr:data-testid=testids::NAV_PORTAL>"Portal"</A>
                                 });
                                 let operator_links = (me.role == Role::Admin).then(|| view! {
                                     <A href="/operator" attr:data-testid=testids::NAV_OPERATOR>"Console"</A>

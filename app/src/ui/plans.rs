@@ -517,8 +517,8 @@ pub fn MyPlansPage() -> impl IntoView {
     view! {
         <Title text="Your plans · Coachroom" />
         <RequireRole role=Role::Client />
+        <crate::ui::portal::PortalTabs />
         <h1>"Your plans"</h1>
-        <p><a href="/portal">"Back to your portal"</a></p>
         {loaded(meal, |doc| match doc {
             Some(doc) => view! { <MealPlanView doc /> }.into_any(),
             None => view! { <section class="card" data-testid=testids::MY_MEAL_PLAN><h2>"Meal plan"</h2><p class="muted">"Your coach has not given you a meal plan yet."</p></section> }.into_any(),

@@ -16,7 +16,7 @@ use crate::ui::sessions::MySessionsPanel;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map};
 
 #[component]
 pub fn Join() -> impl IntoView {
@@ -76,27 +76,93 @@ pub fn Join() -> impl IntoView {
     }
 }
 
+/// The portal's tabs, at the top of each of its pages, and on a phone a bar along the bottom of
+/// the screen (style/main.css). They are here rather than in the header, which is in the main
+/// WASM module that every page downloads. Plain links (the router still handles their clicks):
+/// with `<A>` in this area, wasm-split moved 48 KB of shared code into the main module.
+#[component]
+pub fn PortalTabs() -> impl IntoView {
+    // Each page renders its own tabs, so the path it was rendered for is the current one.
+    let path = use_location().pathname.get_untracked();
+    let tab = move |href: &'static str, label: &'static str, testid: &'static str| {
+        let current = (path == href).then_some("page");
+        view! { <a href=href aria-current=current data-testid=testid>{label}</a> }
+    };
+    view! {
+        <nav class="portal-tabs" aria-label="Portal">
+            {tab("/portal", "Home", testids::NAV_MY_HOME)}
+            {tab("/portal/checkin", "Check-in", testids::NAV_MY_CHECKIN)}
+            {tab("/portal/plans", "Plans", testids::PORTAL_PLANS_LINK)}
+            {tab("/portal/progress", "Progress", testids::NAV_MY_PROGRESS)}
+            {tab("/portal/me", "Me", testids::NAV_ME)}
+        </nav>
+    }
+}
+
+/// The portal's home: what the client does week to week. Their profile, their data and its
+/// access log are on "Me" (`/portal/me`), the charts on "Progress" (`/portal/progress`), so the
+/// home renders and hydrates less. All are in one area (`ui::lazy_areas!`): a ninth area cost
+/// every page more than it saved the home (ARCHITECTURE.md, "Code splitting").
 #[component]
 pub fn Portal() -> impl IntoView {
     view! {
         <Title text="Your portal · Coachroom" />
         <RequireRole role=Role::Client />
-        <PortalHomeView />
-    }
-}
-
-#[component]
-fn PortalHomeView() -> impl IntoView {
-    view! {
-        <PortalProfile />
+        <PortalTabs />
+        <PortalGreeting />
         <MyFormsPanel />
         <MyGoalsPanel />
         <MySessionsPanel />
         <MyCheckinsPanel />
+    }
+}
+
+/// `/portal/progress`: the client's charts and photos over time.
+#[component]
+pub fn PortalProgress() -> impl IntoView {
+    view! {
+        <Title text="Your progress · Coachroom" />
+        <RequireRole role=Role::Client />
+        <PortalTabs />
+        <h1>"Your progress"</h1>
         <ProgressSection viewer=Viewer::Client />
+    }
+}
+
+/// `/portal/me`: the client's profile and contact details, who read their data, their data to
+/// take away, and asking for it to be deleted.
+#[component]
+pub fn PortalMe() -> impl IntoView {
+    view! {
+        <Title text="Your profile and data · Coachroom" />
+        <RequireRole role=Role::Client />
+        <PortalTabs />
+        <h1>"Your profile and data"</h1>
+        <PortalProfile />
         <MyAccessLogLink />
         <MyDataExportCard />
         <MyDeletionCard />
+    }
+}
+
+/// "Hello, name", and whose client they are.
+#[component]
+fn PortalGreeting() -> impl IntoView {
+    let home = resource(|| (), |_| get_portal_home());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match home.await {
+                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    Ok(home) => view! {
+                        <section data-testid=testids::PORTAL>
+                            <p class="muted" data-testid=testids::PORTAL_BRAND>{format!("Coached by {}", home.coach_label())}</p>
+                            <h1>{format!("Hello, {}", home.profile.name)}</h1>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -123,20 +189,18 @@ fn PortalProfile() -> impl IntoView {
                 match home.await {
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                     Ok(home) => {
+                        let coach = home.coach_label();
                         let p = home.profile;
-                        let coach = if home.brand_name.is_empty() { home.coach_name.clone() } else { home.brand_name.clone() };
                         let units = p.units;
                         let row = |label: &'static str, value: String| view! {
                             <dt>{label}</dt><dd>{if value.is_empty() { "—".to_owned() } else { value }}</dd>
                         };
                         view! {
-                            <section data-testid=testids::PORTAL>
-                                <p class="muted" data-testid=testids::PORTAL_BRAND>{format!("Coached by {coach}")}</p>
-                                <h1>{format!("Hello, {}", p.name)}</h1>
+                            <section>
                                 <div class="columns">
                                     <div class="card" data-testid=testids::PORTAL_PROFILE>
                                         <h2>"Your profile"</h2>
-                                        <p class="muted">"Your coach keeps this up to date. Tell them if something changes."</p>
+                                        <p class="muted">{format!("{coach} keeps this up to date. Tell them if something changes.")}</p>
                                         <dl>
                                             {row("Goals", p.goals.clone())}
                                             {row("Height", p.height_cm.map(|cm| units.format_height(cm)).unwrap_or_default())}
@@ -164,11 +228,6 @@ fn PortalProfile() -> impl IntoView {
                                                     <p class="ok" role="status" data-testid=testids::PORTAL_CONTACT_SAVED>"Saved."</p>
                                                 </Show>
                                             </ActionForm>
-                                        </div>
-                                        <div class="card" data-testid=testids::PORTAL_EMPTY>
-                                            <h2>"Your plans"</h2>
-                                            <p>{format!("The meal and workout plans {coach} made for you.")}</p>
-                                            <a class="button secondary" href="/portal/plans" data-testid=testids::PORTAL_PLANS_LINK>"Open your plans"</a>
                                         </div>
                                     </div>
                                 </div>

@@ -143,7 +143,7 @@ async fn a_client_asks_withdraws_and_is_declined(backend: Backend) {
     assert_eq!(answered["status"], "declined");
     assert_eq!(answered["decline_reason"], reason);
     assert!(answered["decided_at"].as_i64().is_some());
-    let (status, page) = app.page(&client, "/portal").await;
+    let (status, page) = app.page(&client, "/portal/me").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("We must keep invoices"), "{page}");
 

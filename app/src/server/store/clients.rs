@@ -328,7 +328,7 @@ pub async fn list(
     };
     // No search, no LIKE: the count and the page then read the roster index's range alone,
     // instead of matching a pattern against every client's search text (`scripts/bench` part e
-    // has 10,000 clients). With a search, the pattern is bound after the filters.
+    // has 10,000 clients). With a search, the pattern is the last value bound to either query.
     let pattern = (!query.trim().is_empty()).then(|| like_pattern(query));
     let search = |n: usize| match pattern {
         Some(_) => format!(" AND c.search_text LIKE ${n} ESCAPE '\\'"),
@@ -347,28 +347,25 @@ pub async fn list(
     let (total,): (i64,) = count.fetch_one(db.reader()).await.map_err(internal)?;
     let last_page = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = page.clamp(1, last_page);
-    let (limit, offset) = if pattern.is_some() { (5, 6) } else { (4, 5) };
     let page_sql = format!(
         "SELECT c.id, c.name, c.email, c.archived, c.user_id, \
          (SELECT COUNT(*) FROM invites i WHERE i.client_id = c.id AND i.used_at IS NULL \
           AND i.revoked_at IS NULL AND i.expires_at > $1) \
          FROM clients c WHERE c.coach_id = $2 AND c.archived = $3{ai_filter}{} \
-         ORDER BY c.name, c.id LIMIT ${limit} OFFSET ${offset}",
-        search(4)
+         ORDER BY c.name, c.id LIMIT $4 OFFSET $5",
+        search(6)
     );
     let mut rows = sqlx::query_as(&page_sql)
         .bind(now_millis())
         .bind(workspace.coach_id())
-        .bind(archived);
+        .bind(archived)
+        .bind(PER_PAGE)
+        .bind((page - 1) * PER_PAGE);
     if let Some(pattern) = &pattern {
         rows = rows.bind(pattern);
     }
-    let rows: Vec<(String, String, String, i64, Option<String>, i64)> = rows
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(db.reader())
-        .await
-        .map_err(internal)?;
+    let rows: Vec<(String, String, String, i64, Option<String>, i64)> =
+        rows.fetch_all(db.reader()).await.map_err(internal)?;
     Ok(ClientPage {
         clients: rows
             .into_iter()
