@@ -20,17 +20,22 @@ ensure_wasm_target() {
   fi
 }
 
+# `cargo install`, unoptimised: the tools built this way (cargo-leptos, wasm-bindgen-cli) do their
+# work here in a second or two even so, since rustc and wasm-opt do the heavy part, and they build
+# in a fraction of the time. cargo-leptos took 7.6 min alone, against 12 to 18 optimised without
+# LTO and 16 with its own fat-LTO profile; on a fresh machine it builds beside the server
+# (scripts/run), which took `./scripts/run` from 32 to 22.5 minutes there.
+cargo_install_unoptimised() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install "$@"
+}
+
 ensure_cargo_leptos() {
   if cargo leptos --version 2>/dev/null | grep -qw "$CARGO_LEPTOS_VERSION"; then
     echo "cargo-leptos $CARGO_LEPTOS_VERSION: present"
   else
     log "Installing cargo-leptos $CARGO_LEPTOS_VERSION (several minutes on 2 cores, once)"
-    # Built unoptimised: its work here is done by rustc and wasm-opt, and what it does itself
-    # (splitting the WASM, minifying 30 KB of JS) takes a second or two even so. Its own release
-    # profile (fat LTO, one codegen unit) took 16 minutes on 2 cores, optimised without LTO 12 to
-    # 18, unoptimised 7.6, and on a fresh machine it builds beside the server (scripts/run).
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      cargo install --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
+    cargo_install_unoptimised --locked --features no_downloads "cargo-leptos@$CARGO_LEPTOS_VERSION"
   fi
 }
 
@@ -46,10 +51,7 @@ ensure_wasm_bindgen() {
     echo "wasm-bindgen-cli $want: present"
   else
     log "Installing wasm-bindgen-cli $want (matches Cargo.lock)"
-    # Unoptimised for the same reason: 2 min 11 s to build, and it still processes the WASM in
-    # seconds.
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      cargo install wasm-bindgen-cli --version "$want"
+    cargo_install_unoptimised wasm-bindgen-cli --version "$want"
   fi
 }
 
@@ -92,7 +94,7 @@ build_release_server() {
   )
 }
 
-# On a fresh machine the cargo-leptos install takes 12 to 18 minutes, and its crates build one
+# On a fresh machine the cargo-leptos install takes about 11 minutes, and its crates build one
 # after another for long stretches, leaving a core idle. The release builds need nothing from it,
 # so they start beside it: the same cargo commands and environment that `cargo leptos build
 # --release --split` runs (with_leptos_env; erase_components is Cargo.toml's
