@@ -29,6 +29,14 @@ testids! {
     FORM_ERROR = "form-error";
     DASHBOARD = "coach-dashboard";
     DASHBOARD_EMPTY = "coach-dashboard-empty";
+    TODAY = "today";
+    TODAY_CLEAR = "today-clear";
+    TODAY_WAITING_ROW = "today-waiting-row";
+    TODAY_OVERDUE_ROW = "today-overdue-row";
+    TODAY_TODO_ROW = "today-todo-row";
+    TODAY_INVITE_ROW = "today-invite-row";
+    TODAY_DELETIONS = "today-deletions";
+    NAV_INBOX_COUNT = "nav-inbox-count";
     DASHBOARD_GREETING = "coach-dashboard-greeting";
     SETTINGS_FORM = "settings-form";
     SETTINGS_NAME = "settings-name";
@@ -342,6 +350,9 @@ testids! {
     MY_ACCESS_LOG_PAGE = "my-access-log-page";
     PORTAL_ACCESS_LOG_LINK = "portal-access-log-link";
     PORTAL_EXPORT = "portal-export";
+    MY_TIMEZONE = "my-timezone";
+    MY_TIMEZONE_SAVE = "my-timezone-save";
+    MY_TIMEZONE_SAVED = "my-timezone-saved";
     CLIENT_ACCESS_LOG_LINK = "client-access-log-link";
     SETTINGS_ACCESS_LOG_LINK = "settings-access-log-link";
     WORKSPACE_MOVE = "workspace-move";

@@ -1,4 +1,4 @@
-import { Browser, expect, Page } from '@playwright/test';
+import { Browser, BrowserContextOptions, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'child_process';
 import { createHmac } from 'crypto';
@@ -54,9 +54,10 @@ export async function addClient(coach: Page, name: string): Promise<string> {
   return coach.url();
 }
 
-/** Opens an invitation link in a fresh browser context and joins as the client. */
-export async function joinAsClient(browser: Browser, link: string): Promise<Page> {
-  const client = await (await browser.newContext()).newPage();
+/** Opens an invitation link in a fresh browser context (with `options`, e.g. its time zone) and
+ * joins as the client. */
+export async function joinAsClient(browser: Browser, link: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const client = await (await browser.newContext(options)).newPage();
   logBrowserErrors(client, 'client');
   await client.goto(link);
   await hydrated(client);
@@ -67,10 +68,10 @@ export async function joinAsClient(browser: Browser, link: string): Promise<Page
 }
 
 /** On the coach's (hydrated) client page: sends an invitation and joins through it as the client. */
-export async function inviteAndJoin(coach: Page, browser: Browser): Promise<Page> {
+export async function inviteAndJoin(coach: Page, browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
   await coach.getByTestId(id.INVITE_SEND).click();
   const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-  return joinAsClient(browser, link);
+  return joinAsClient(browser, link, options);
 }
 
 /**

@@ -14,7 +14,9 @@ const VTT = `WEBVTT
 `;
 
 test('the coach records a session from a .vtt transcript and shares its summary; the client sees only the summary', SMOKE, async ({ browser }) => {
-  const coach = await (await browser.newContext()).newPage();
+  // Each in their own time zone, as their browsers say when they sign up and join: the coach
+  // eight hours behind UTC in November, the client thirteen ahead.
+  const coach = await (await browser.newContext({ timezoneId: 'America/Los_Angeles' })).newPage();
   logBrowserErrors(coach, 'coach');
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
   const clientPage = await addClient(coach, 'Riley Client');
@@ -28,7 +30,10 @@ test('the coach records a session from a .vtt transcript and shares its summary;
   await panel.getByTestId(id.SESSION_PRIVATE_NOTES).fill('Seems tired; ask about work next time.');
   await panel.getByTestId(id.SESSION_SAVE).click();
   await expect(panel.getByTestId(id.SESSION_ROW)).toContainText('Week 3 call');
-  await expect(panel.getByTestId(id.SESSION_ROW)).toContainText('2026-11-20 14:30 UTC');
+  // Typed and shown on the coach's wall clock (the year shows only in another year).
+  await expect(panel.getByTestId(id.SESSION_ROW)).toContainText('Fri 20 Nov');
+  await expect(panel.getByTestId(id.SESSION_ROW)).toContainText('14:30');
+  await expect(panel.getByTestId(id.SESSION_ROW).locator('time')).toHaveAttribute('title', /America\/Los_Angeles/);
 
   await panel.getByTestId(id.SESSION_ROW).getByRole('link').click();
   await expect(coach.getByTestId(id.SESSION_PAGE)).toBeVisible();
@@ -56,9 +61,12 @@ test('the coach records a session from a .vtt transcript and shares its summary;
 
   await coach.goto(clientPage);
   await hydrated(coach);
-  const client = await inviteAndJoin(coach, browser);
+  const client = await inviteAndJoin(coach, browser, { timezoneId: 'Pacific/Auckland' });
   const mine = client.getByTestId(id.MY_SESSIONS);
   await expect(mine.getByTestId(id.MY_SESSION_ROW)).toContainText('We agreed on a fixed bedtime of 22:30.');
+  // 14:30 in Los Angeles on the 20th is 11:30 the next morning in Auckland.
+  await expect(mine.getByTestId(id.MY_SESSION_ROW)).toContainText('Sat 21 Nov');
+  await expect(mine.getByTestId(id.MY_SESSION_ROW)).toContainText('11:30');
   await expect(mine).not.toContainText('Seems tired');
   await expect(mine).not.toContainText('slept seven hours');
 
@@ -72,4 +80,17 @@ test('the coach records a session from a .vtt transcript and shares its summary;
   await expect(client.getByTestId(id.MY_ACTION_ITEM_DONE)).toBeChecked();
   await coach.goto(sessionUrl);
   await expect(coach.getByTestId(id.ACTION_ITEM_DONE)).toContainText('Done');
+
+  // The client moves to Tokyo on their Me page: the portal follows, the coach's pages do not.
+  await client.goto('/portal/me');
+  await hydrated(client);
+  await expect(client.getByTestId(id.MY_TIMEZONE)).toHaveValue('Pacific/Auckland');
+  await client.getByTestId(id.MY_TIMEZONE).fill('Asia/Tokyo');
+  await client.getByTestId(id.MY_TIMEZONE_SAVE).click();
+  await expect(client.getByTestId(id.MY_TIMEZONE_SAVED)).toBeVisible();
+  await client.goto('/portal');
+  await expect(client.getByTestId(id.MY_SESSION_ROW)).toContainText('Sat 21 Nov');
+  await expect(client.getByTestId(id.MY_SESSION_ROW)).toContainText('07:30');
+  await coach.goto(clientPage);
+  await expect(coach.getByTestId(id.SESSION_ROW)).toContainText('14:30');
 });

@@ -1,4 +1,5 @@
-//! Account settings for every kind of user: password and login email.
+//! Account settings for every kind of user: password, login email, and the time zones a
+//! setting can take.
 
 use crate::AppError;
 use leptos::prelude::*;
@@ -105,4 +106,18 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
         .ok_or_else(unusable)?;
     tx.commit().await.map_err(internal)?;
     Ok(email.to_string())
+}
+
+/// Every IANA time zone a setting takes, sorted (`Europe/London`, `UTC`, ...): the list the
+/// time-zone pickers offer. Any signed-in user.
+#[server(
+    prefix = "/api",
+    endpoint = "account/time_zones",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
+pub async fn time_zones() -> Result<Vec<String>, AppError> {
+    use crate::server::{principal, state::AppState, time_zones};
+    let state = AppState::current()?;
+    principal::require_principal(&state).await?;
+    Ok(time_zones::names().to_vec())
 }

@@ -17,15 +17,19 @@ pub async fn signup(
     name: String,
     email: String,
     password: String,
+    timezone: Option<String>,
 ) -> Result<SignupOutcome, AppError> {
     use crate::domain::{Email, NewPassword, PersonName, Role};
-    use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
+    use crate::server::{
+        http, internal, password, principal, state::AppState, store, throttle, time_zones,
+    };
 
     let state = AppState::current()?;
     let session = principal::session().await?;
     let name = PersonName::parse(&name)?;
     let email = Email::parse(&email)?;
     let password = NewPassword::parse(&password)?;
+    let timezone = time_zones::known_or_none(timezone.as_deref())?;
     let ip = http::request_ip(&state.settings).await;
     // Every sign-up counts, successful or not: each one hashes a password and makes an account.
     throttle::new_account(&state, ip).await?.keep_counted();
@@ -62,19 +66,10 @@ pub async fn signup(
     let hash = password::hash(&password).await?;
     let mut tx = state.db.begin().await?;
     let user_id = store::users::insert(&mut tx, &email, &name, Role::Coach, &hash).await?;
-    store::coaches::create_workspace(&mut tx, &user_id).await?;
+    store::coaches::create_workspace(&mut tx, &user_id, timezone.as_ref()).await?;
     tx.commit().await.map_err(internal)?;
-
-    principal::sign_in(&state, &session, &user_id).await?;
-    Ok(SignupOutcome::SignedIn {
-        me: Me {
-            user_id,
-            email: email.to_string(),
-            name: name.as_str().to_owned(),
-            role: Role::Coach,
-            support_until: None,
-        },
-    })
+    let me = principal::sign_in_as(&state, &session, &user_id).await?;
+    Ok(SignupOutcome::SignedIn { me })
 }
 
 /// Finishes a sign-up from the link it emailed: the password is chosen here, by whoever holds
@@ -84,11 +79,18 @@ pub async fn signup(
     endpoint = "auth/signup/confirm",
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
-pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppError> {
+pub async fn confirm_signup(
+    token: String,
+    password: String,
+    timezone: Option<String>,
+) -> Result<Me, AppError> {
     use crate::domain::{LinkToken, NewPassword, Role};
-    use crate::server::{http, internal, password, principal, state::AppState, store, throttle};
+    use crate::server::{
+        http, internal, password, principal, state::AppState, store, throttle, time_zones,
+    };
     let state = AppState::current()?;
     let session = principal::session().await?;
+    let timezone = time_zones::known_or_none(timezone.as_deref())?;
     let ip = http::request_ip(&state.settings).await;
     throttle::new_account(&state, ip).await?.keep_counted();
     let unusable = || {
@@ -113,7 +115,7 @@ pub async fn confirm_signup(token: String, password: String) -> Result<Me, AppEr
             AppError::Conflict(_) => unusable(),
             other => other,
         })?;
-    store::coaches::create_workspace(&mut tx, &user_id).await?;
+    store::coaches::create_workspace(&mut tx, &user_id, timezone.as_ref()).await?;
     tx.commit().await.map_err(internal)?;
     principal::sign_in_as(&state, &session, &user_id).await
 }

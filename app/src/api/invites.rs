@@ -109,12 +109,17 @@ pub async fn check_invite(token: String) -> Result<InviteStatus, AppError> {
     endpoint = "invites/accept",
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
-pub async fn accept_invite(token: String, password: String) -> Result<Me, AppError> {
+pub async fn accept_invite(
+    token: String,
+    password: String,
+    timezone: Option<String>,
+) -> Result<Me, AppError> {
     use crate::domain::NewPassword;
-    use crate::server::{http, password, principal, state::AppState, store, throttle};
+    use crate::server::{http, password, principal, state::AppState, store, throttle, time_zones};
     let state = AppState::current()?;
     let session = principal::session().await?;
     let password = NewPassword::parse(&password)?;
+    let timezone = time_zones::known_or_none(timezone.as_deref())?;
     let unusable =
         |status: &InviteStatus| AppError::Conflict(store::invites::unusable_message(status).into());
     let token =
@@ -127,6 +132,6 @@ pub async fn accept_invite(token: String, password: String) -> Result<Me, AppErr
         return Err(unusable(&status));
     }
     let hash = password::hash(&password).await?;
-    let user_id = store::invites::accept(&state.db, &token, &hash).await?;
+    let user_id = store::invites::accept(&state.db, &token, &hash, timezone.as_ref()).await?;
     principal::sign_in_as(&state, &session, &user_id).await
 }

@@ -27,4 +27,5 @@ pub mod portal;
 pub mod profile;
 pub mod sessions;
 pub mod support;
+pub mod today;
 pub mod workspace;

@@ -43,3 +43,22 @@ pub async fn update_contact(phone: String) -> Result<PortalHome, AppError> {
     store::clients::update_phone(&state.db, &me, &phone).await?;
     get_portal_home().await
 }
+
+/// The client's own time zone (an IANA name from `account/time_zones`), in which the portal shows
+/// dates and counts habit weeks. Answers with the signed-in user, whose clock is now in it.
+#[server(
+    prefix = "/api",
+    endpoint = "portal/timezone/update",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
+pub async fn update_my_timezone(timezone: String) -> Result<crate::domain::Me, AppError> {
+    use crate::server::{authz, principal, state::AppState, store, time_zones};
+    let state = AppState::current()?;
+    let client = principal::require_client(&state).await?;
+    let me = authz::client_self(&state.db, &client).await?;
+    let zone = time_zones::known(&timezone)?;
+    store::clients::set_own_timezone(&state.db, &me, &zone).await?;
+    store::users::me(&state.db, client.user_id())
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}

@@ -32,9 +32,9 @@ pub async fn update_coach_profile(
     units: String,
     timezone: String,
 ) -> Result<CoachProfile, AppError> {
-    use crate::domain::{BrandName, PersonName, Timezone, Units};
+    use crate::domain::{BrandName, PersonName, Units};
     use crate::server::store::coaches::{self, ProfileUpdate};
-    use crate::server::{authz, principal, state::AppState};
+    use crate::server::{authz, principal, state::AppState, time_zones};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::workspace(&coach, &workspace_id)?;
@@ -42,7 +42,7 @@ pub async fn update_coach_profile(
         name: PersonName::parse(&name)?,
         brand_name: BrandName::parse(&brand_name)?,
         units: Units::parse(&units)?,
-        timezone: Timezone::parse(&timezone)?,
+        timezone: time_zones::known(&timezone)?,
     };
     coaches::update_profile(&state.db, &workspace, &update).await?;
     coaches::profile(&state.db, &workspace).await

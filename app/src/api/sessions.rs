@@ -25,7 +25,8 @@ pub async fn client_sessions(client_id: String) -> Result<Vec<SessionSummary>, A
     store::sessions::list(&state.db, &client).await
 }
 
-/// Records a session: `held_at` as `YYYY-MM-DDTHH:MM` (UTC), `duration_min` 1–600, `title`,
+/// Records a session: `held_at` as `YYYY-MM-DDTHH:MM` on the coach's wall clock (their
+/// workspace time zone), `duration_min` 1–600, `title`,
 /// `tags` comma-separated, `private_notes` and `summary` (not shared until `sessions/share`),
 /// and optionally a pasted `transcript`. Returns its id.
 #[server(
@@ -44,10 +45,11 @@ pub async fn create_session(
     transcript: String,
 ) -> Result<String, AppError> {
     use crate::domain::{SessionInput, Transcript, TranscriptFormat};
-    use crate::server::{authz, principal, state::AppState, store};
+    use crate::server::{authz, principal, state::AppState, store, time_zones};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
+    let zone = store::coaches::timezone(&state.db, &client).await?;
     let input = SessionInput::parse(
         &held_at,
         &duration_min,
@@ -55,6 +57,7 @@ pub async fn create_session(
         &tags,
         &private_notes,
         &summary,
+        |local| time_zones::instant(&zone, local),
     )?;
     let transcript = match transcript.trim() {
         "" => None,
@@ -94,10 +97,11 @@ pub async fn update_session(
 ) -> Result<SessionDetail, AppError> {
     use crate::domain::SessionInput;
     use crate::server::authz::{self, SessionItem};
-    use crate::server::{principal, state::AppState, store};
+    use crate::server::{principal, state::AppState, store, time_zones};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let session = authz::item::<SessionItem>(&state.db, &coach, &session_id).await?;
+    let zone = store::coaches::timezone(&state.db, &session).await?;
     let input = SessionInput::parse(
         &held_at,
         &duration_min,
@@ -105,6 +109,7 @@ pub async fn update_session(
         &tags,
         &private_notes,
         &summary,
+        |local| time_zones::instant(&zone, local),
     )?;
     store::sessions::update(&state.db, &session, &input).await?;
     store::sessions::get(&state.db, &session).await

@@ -473,33 +473,11 @@ pub struct Progress {
     pub photo_checkins: Vec<PhotoCheckin>,
 }
 
-/// `YYYY-MM-DD` (UTC) for a time in milliseconds since the epoch. Pure arithmetic, so the
-/// server and the browser render the same text.
+/// `YYYY-MM-DD` (UTC) for a time in milliseconds since the epoch: for file names, which carry
+/// no zone. Pages show dates through the viewer's [`super::Clock`].
 pub fn date_label(millis: i64) -> String {
-    let days = millis.div_euclid(86_400_000);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
+    let (y, m, d) = super::civil_from_days(millis.div_euclid(86_400_000));
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `YYYY-MM-DD HH:MM` (UTC), for telling apart two check-ins of the same day.
-pub fn date_time_label(millis: i64) -> String {
-    let minutes = millis.rem_euclid(86_400_000) / 60_000;
-    format!(
-        "{} {:02}:{:02}",
-        date_label(millis),
-        minutes / 60,
-        minutes % 60
-    )
 }
 
 #[cfg(test)]
@@ -598,10 +576,6 @@ mod tests {
         assert_eq!(date_label(0), "1970-01-01");
         assert_eq!(date_label(951_782_400_000), "2000-02-29");
         assert_eq!(date_label(1_795_910_400_000), "2026-11-29");
-        assert_eq!(
-            date_time_label(1_795_910_400_000 + 61 * 60_000),
-            "2026-11-29 01:01"
-        );
     }
 
     #[test]

@@ -163,15 +163,6 @@ pub fn habit_progress(done: u32, per_week: u32) -> u8 {
         .round() as u8
 }
 
-/// The Monday (UTC) of the week containing `millis`, as `YYYY-MM-DD`: habit counts are kept per
-/// week.
-pub fn week_start(millis: i64) -> String {
-    let days = millis.div_euclid(86_400_000);
-    // 1970-01-01 was a Thursday: days since a Monday are (days + 3) mod 7.
-    let monday = days - (days + 3).rem_euclid(7);
-    super::date_label(monday * 86_400_000)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,14 +253,5 @@ mod tests {
         assert_eq!(measurement_progress(75.0, 75.0, 75.0), 100);
         assert_eq!(habit_progress(2, 4), 50);
         assert_eq!(habit_progress(6, 4), 100);
-    }
-
-    #[test]
-    fn weeks_start_on_monday() {
-        // 2026-11-25 is a Wednesday.
-        let wednesday = 1_795_996_800_000 - 5 * 86_400_000 + 3_600_000;
-        assert_eq!(super::super::date_label(wednesday), "2026-11-25");
-        assert_eq!(week_start(wednesday), "2026-11-23");
-        assert_eq!(week_start(0), "1969-12-29");
     }
 }

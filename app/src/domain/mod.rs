@@ -20,6 +20,8 @@ mod operator;
 mod plan;
 mod session;
 mod support;
+mod time;
+mod today;
 mod transcript;
 pub use access::*;
 pub use ai::*;
@@ -35,6 +37,8 @@ pub use operator::*;
 pub use plan::*;
 pub use session::*;
 pub use support::*;
+pub use time::*;
+pub use today::*;
 pub use transcript::*;
 
 /// The id of a stored object (client, check-in, plan, ...): 32 lower-case hex digits, 128 random
@@ -354,6 +358,10 @@ pub struct Me {
     /// the coach's account as the pages need it, read-only until this time.
     #[serde(default)]
     pub support_until: Option<i64>,
+    /// Their time zone, in which every page shows dates and reads typed times: a coach's
+    /// workspace zone; a client's own, or their coach's until they choose one; UTC for operators.
+    #[serde(default)]
+    pub clock: Clock,
 }
 
 /// What a sign-up led to. With email set up on the server, every sign-up answers `CheckEmail`,

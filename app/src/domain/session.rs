@@ -1,7 +1,7 @@
 //! Coaching sessions: one conversation with one client. The coach keeps the transcript and private
 //! notes; only a summary the coach shares reaches the client.
 
-use super::{bounded_text, LongText, Transcript};
+use super::{bounded_text, LocalDateTime, LongText, Transcript};
 use crate::AppError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -9,33 +9,13 @@ use serde::{Deserialize, Serialize};
 /// A session's details as typed, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionInput {
-    /// Milliseconds since the epoch (the time is read as UTC).
+    /// Milliseconds since the epoch: the typed wall-clock time in the coach's zone.
     pub held_at: i64,
     pub duration_min: u32,
     pub title: String,
     pub tags: Vec<String>,
     pub private_notes: LongText,
     pub summary: LongText,
-}
-
-/// `YYYY-MM-DDTHH:MM` (what a `datetime-local` input sends), read as UTC.
-pub fn parse_held_at(raw: &str) -> Result<i64, AppError> {
-    let bad = || AppError::invalid("Date and time must look like 2026-11-20T14:30.");
-    let (date, time) = raw.trim().split_once('T').ok_or_else(bad)?;
-    let date = super::CalendarDate::parse(date, "Date").map_err(|_| bad())?;
-    let (hh, mm) = time
-        .get(..5)
-        .and_then(|t| t.split_once(':'))
-        .ok_or_else(bad)?;
-    let (hh, mm): (i64, i64) = (
-        hh.parse().map_err(|_| bad())?,
-        mm.parse().map_err(|_| bad())?,
-    );
-    if !(0..24).contains(&hh) || !(0..60).contains(&mm) {
-        return Err(bad());
-    }
-    let days = date.days_since_epoch();
-    Ok(((days * 24 + hh) * 60 + mm) * 60_000)
 }
 
 /// Tags typed as "sleep, stress , sleep": trimmed, lower-cased, without repeats.
@@ -54,6 +34,7 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, AppError> {
 }
 
 impl SessionInput {
+    /// `held_at` is `YYYY-MM-DDTHH:MM` on the coach's wall clock; `in_zone` says when that is.
     pub fn parse(
         held_at: &str,
         duration_min: &str,
@@ -61,6 +42,7 @@ impl SessionInput {
         tags: &str,
         private_notes: &str,
         summary: &str,
+        in_zone: impl FnOnce(LocalDateTime) -> i64,
     ) -> Result<Self, AppError> {
         let duration_min = duration_min
             .trim()
@@ -71,7 +53,7 @@ impl SessionInput {
                 AppError::invalid("Duration must be a whole number of minutes from 1 to 600.")
             })?;
         Ok(Self {
-            held_at: parse_held_at(held_at)?,
+            held_at: in_zone(LocalDateTime::parse(held_at, "Date and time")?),
             duration_min,
             title: bounded_text(title, "Title", true, 120)?,
             tags: parse_tags(tags)?,
@@ -186,15 +168,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn held_at_is_read_as_utc() {
-        assert_eq!(parse_held_at("1970-01-01T00:01").unwrap(), 60_000);
+    fn held_at_goes_through_the_zone() {
+        let input = SessionInput::parse("2026-11-20T14:30", "45", "Week 3", "", "", "", |local| {
+            local.as_utc() + 8 * 3_600_000
+        })
+        .unwrap();
+        assert_eq!(input.held_at, 1_795_185_000_000 + 8 * 3_600_000);
+        let err = SessionInput::parse("2026-11-20", "45", "Week 3", "", "", "", |l| l.as_utc())
+            .unwrap_err();
         assert_eq!(
-            parse_held_at("2026-11-20T14:30").unwrap(),
-            1_795_185_000_000
+            err.to_string(),
+            "Date and time must look like 2026-11-20T14:30."
         );
-        for bad in ["2026-11-20", "2026-13-01T10:00", "2026-11-20T25:00", "soon"] {
-            assert!(parse_held_at(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -206,15 +191,20 @@ mod tests {
             "Sleep, stress, sleep",
             "",
             "",
+            |l| l.as_utc(),
         )
         .unwrap();
         assert_eq!(input.tags, ["sleep", "stress"]);
-        let err = SessionInput::parse("2026-11-20T14:30", "0", "Week 3", "", "", "").unwrap_err();
+        let err = SessionInput::parse("2026-11-20T14:30", "0", "Week 3", "", "", "", |l| {
+            l.as_utc()
+        })
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "Duration must be a whole number of minutes from 1 to 600."
         );
-        let err = SessionInput::parse("2026-11-20T14:30", "45", " ", "", "", "").unwrap_err();
+        let err = SessionInput::parse("2026-11-20T14:30", "45", " ", "", "", "", |l| l.as_utc())
+            .unwrap_err();
         assert_eq!(err.to_string(), "Title is required.");
     }
 }

@@ -449,6 +449,30 @@ pub trait ClientScope {
     fn client_id(&self) -> &str;
 }
 
+/// A proof held inside one coach's workspace, whatever it names there: for what belongs to the
+/// workspace as a whole (its settings, such as its time zone).
+pub trait InWorkspace {
+    fn workspace_coach_id(&self) -> &str;
+}
+
+impl InWorkspace for OwnedWorkspace {
+    fn workspace_coach_id(&self) -> &str {
+        &self.coach_id
+    }
+}
+
+impl InWorkspace for OwnedClient {
+    fn workspace_coach_id(&self) -> &str {
+        &self.coach_id
+    }
+}
+
+impl<K: ItemKind> InWorkspace for OwnedItem<K> {
+    fn workspace_coach_id(&self) -> &str {
+        &self.coach_id
+    }
+}
+
 impl ClientScope for OwnedClient {
     fn coach_id(&self) -> &str {
         &self.coach_id

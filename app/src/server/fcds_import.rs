@@ -90,7 +90,7 @@ fn coach_settings(package: &Value) -> ImportSettings {
     ])
     .and_then(|raw| BrandName::parse(raw).ok());
     let timezone = first_text([&settings["timezone"], &profile["timezone"]])
-        .and_then(|raw| Timezone::parse(raw).ok());
+        .and_then(|raw| crate::server::time_zones::known(raw).ok());
     let units_of = |unit: &Value| match unit.as_str().map(str::trim) {
         Some("kg" | "g" | "cm" | "m") => Some(Units::Metric),
         Some("lb" | "lbs" | "oz" | "in" | "ft") => Some(Units::Imperial),

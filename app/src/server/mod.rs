@@ -37,6 +37,7 @@ pub mod storage;
 pub mod store;
 pub mod support;
 pub mod throttle;
+pub mod time_zones;
 pub mod totp;
 pub mod transcript_intake;
 pub mod upload_gate;

@@ -11,7 +11,7 @@ use super::transcript_intake::{MAX_AUDIO_BYTES, MAX_TRANSCRIPT_BYTES};
 use super::workspace_import::UPLOAD_MAX;
 use crate::api::{
     access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, legal, mcp,
-    notes, operator, plans, portal, profile, sessions, support, workspace,
+    notes, operator, plans, portal, profile, sessions, support, today, workspace,
 };
 use crate::domain::{Metric, PhotoSlot};
 use crate::AppError;
@@ -475,6 +475,7 @@ pub fn document() -> Value {
     doc.op::<account::ChangePassword>();
     doc.op::<account::ChangeEmail>();
     doc.op::<account::ConfirmEmail>();
+    doc.op::<account::TimeZones>();
 
     doc.op::<profile::GetCoachProfile>();
     doc.op::<profile::UpdateCoachProfile>();
@@ -493,6 +494,10 @@ pub fn document() -> Value {
 
     doc.op::<portal::GetPortalHome>();
     doc.op::<portal::UpdateContact>();
+    doc.op::<portal::UpdateMyTimezone>();
+
+    doc.op::<today::CoachToday>();
+    doc.op::<today::CoachNavCounts>();
 
     doc.op::<notes::ListNotes>();
     doc.op::<notes::CreateNote>();

@@ -113,6 +113,11 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
     store::users::me(&state.db, &user_id).await
 }
 
+struct UserAndRole {
+    user_id: String,
+    role: Role,
+}
+
 /// The principal for this request, or 401.
 pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> {
     principal_of(state, &session().await?).await
@@ -121,9 +126,13 @@ pub async fn require_principal(state: &AppState) -> Result<Principal, AppError> 
 /// The principal of a session, or 401; for plain axum handlers (downloads) that are not server
 /// fns.
 pub async fn principal_of(state: &AppState, session: &Session) -> Result<Principal, AppError> {
-    let me = current_user(state, session)
+    let user_id: Option<String> = session.get(USER_ID_KEY).await.map_err(super::internal)?;
+    let user_id = user_id.ok_or(AppError::Unauthenticated)?;
+    // The role alone: a principal needs no name or clock (`current_user` has them).
+    let role = store::users::active_role(&state.db, &user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    let me = UserAndRole { user_id, role };
     Ok(match me.role {
         Role::Coach => Principal::Coach(CoachPrincipal {
             user_id: me.user_id,

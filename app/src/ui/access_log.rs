@@ -1,11 +1,11 @@
 //! The access log pages: the coach's workspace log and the client's own log in the portal.
 
 use crate::api::access_log::{my_access_log, workspace_access_log};
-use crate::domain::{date_time_label, AccessLogEntry, AccessLogPage, ActorKind, Role};
+use crate::domain::{AccessLogEntry, AccessLogPage, ActorKind, Role};
 use crate::testids;
 use crate::ui::coach::RequireRole;
-use crate::ui::loaded;
 use crate::ui::resource;
+use crate::ui::{clock, loaded, when, DateStyle};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -126,7 +126,7 @@ fn EntryTable(
     view! {
         <table data-testid=testids::ACCESS_LOG>
             <thead><tr>
-                <th>"When (UTC)"</th><th>"Who"</th><th>"What"</th>
+                <th>"When"</th><th>"Who"</th><th>"What"</th>
                 {show_client.then(|| view! { <th>"Client"</th> })}
                 <th>"Details"</th>
             </tr></thead>
@@ -157,7 +157,7 @@ fn EntryRow(entry: AccessLogEntry, show_client: bool) -> impl IntoView {
     .join(" · ");
     view! {
         <tr data-testid=testids::ACCESS_LOG_ROW>
-            <td>{date_time_label(entry.at)}</td>
+            <td>{when(&clock(), entry.at, DateStyle::DayTime)}</td>
             <td>{entry.actor.label()}</td>
             <td>{entry.action.label()}</td>
             {show_client.then(|| view! { <td>{client}</td> })}

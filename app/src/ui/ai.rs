@@ -7,14 +7,13 @@ use crate::api::ai::{
     ApplyInsights, GenerateInsights, SaveInsights, SetClientAi,
 };
 use crate::domain::{
-    date_time_label, AiCall, Insights, InsightsJob, JobStatus, Role, SessionInsights,
-    SuggestedAction, AI_SETUP_HELP,
+    AiCall, Insights, InsightsJob, JobStatus, Role, SessionInsights, SuggestedAction, AI_SETUP_HELP,
 };
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded, loaded_list};
+use crate::ui::{clock, error_text, loaded, loaded_list, when, DateStyle};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -224,7 +223,7 @@ fn InsightsEditor(
         }
     };
     view! {
-        {applied_at.map(|at| view! { <p class="ok" data-testid=testids::INSIGHTS_APPLIED>{format!("Applied to the session on {}.", date_time_label(at))}</p> })}
+        {applied_at.map(|at| view! { <p class="ok" data-testid=testids::INSIGHTS_APPLIED>{format!("Applied to the session on {}.", clock().day_time(at))}</p> })}
         <label>"Summary (becomes the session summary; shared only when you share it)"
             <textarea rows="4" data-testid=testids::INSIGHTS_SUMMARY prop:value=move || summary.get()
                 on:input=move |ev| summary.set(event_target_value(&ev))></textarea>
@@ -238,7 +237,7 @@ fn InsightsEditor(
         {suggestions.is_empty().then(|| view! { <p class="muted">"None suggested."</p> })}
         <ul class="list">
             {suggestions.into_iter().map(|(text, picked, original)| {
-                let due = original.due_date.clone().map(|d| format!(" · due {d}")).unwrap_or_default();
+                let due = original.due_date.clone().map(|d| format!(" · due {}", clock().calendar_day(&d))).unwrap_or_default();
                 view! {
                     <li data-testid=testids::INSIGHTS_SUGGESTION>
                         <input type="checkbox" aria-label="Add this action item" data-testid=testids::INSIGHTS_SUGGESTION_PICK
@@ -320,13 +319,13 @@ fn CallRows(calls: Vec<AiCall>) -> impl IntoView {
     view! {
         <table data-testid=testids::AI_CALLS>
             <thead><tr>
-                <th>"When (UTC)"</th><th>"What"</th><th>"Client"</th>
+                <th>"When"</th><th>"What"</th><th>"Client"</th>
                 <th>"Model"</th><th>"Tokens in / out"</th><th>"Result"</th>
             </tr></thead>
             <tbody>
                 {calls.into_iter().map(|call| view! {
                     <tr data-testid=testids::AI_CALL_ROW>
-                        <td>{date_time_label(call.at)}</td>
+                        <td>{when(&clock(), call.at, DateStyle::DayTime)}</td>
                         <td>{call.purpose.label()}</td>
                         <td>{call.client_name.clone()}</td>
                         <td>{call.model.clone()}</td>

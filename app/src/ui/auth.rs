@@ -45,6 +45,7 @@ pub fn Signup() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create your coach account"</h1>
             <ActionForm action=signup>
+                <crate::ui::zones::DeviceZoneField />
                 <label>"Your name"
                     <input name="name" required maxlength="100" autocomplete="name" data-testid=testids::SIGNUP_NAME />
                 </label>
@@ -89,6 +90,7 @@ pub fn ConfirmSignupPage() -> impl IntoView {
             <h1>"Finish creating your account"</h1>
             <ActionForm action=confirm>
                 <input type="hidden" name="token" value=token />
+                <crate::ui::zones::DeviceZoneField />
                 <label>"Choose your password"
                     <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
                         autocomplete="new-password" data-testid=testids::SIGNUP_PASSWORD />
@@ -157,6 +159,7 @@ mod tests {
             name: "n".into(),
             role: Role::Coach,
             support_until: None,
+            clock: Default::default(),
         };
         assert_eq!(
             landing_path(&me, Some("/coach/settings".into())),

@@ -5,7 +5,7 @@
 //! server's libm and the browser's), and every coordinate is written with a fixed number of
 //! decimals. So the server render and the hydrating WASM client produce the same markup.
 
-use crate::domain::{date_label, Metric, MetricKind, Progress, Series, Units};
+use crate::domain::{Clock, Metric, MetricKind, Progress, Series, Units};
 use crate::testids;
 use leptos::prelude::*;
 
@@ -296,12 +296,17 @@ pub fn axis_label(value: f64, range: &YRange) -> String {
     fixed(value, range.decimals())
 }
 
-/// The change from the first to the latest value: `−2.5 kg since 2026-09-01`. Takes SI values.
-pub fn change_text(metric: Metric, units: Units, si_points: &[(i64, f64)]) -> String {
+/// The change from the first to the latest value: `−2.5 kg since Tue 1 Sep`. Takes SI values.
+pub fn change_text(
+    metric: Metric,
+    units: Units,
+    si_points: &[(i64, f64)],
+    clock: &Clock,
+) -> String {
     let (Some(first), Some(last)) = (si_points.first(), si_points.last()) else {
         return String::new();
     };
-    let since = date_label(first.0);
+    let since = clock.day(first.0);
     if si_points.len() < 2 {
         return format!("First measurement on {since}");
     }
@@ -350,7 +355,7 @@ pub struct ChartModel {
 }
 
 /// The chart of one series in `units`; `None` when it has no usable value.
-pub fn chart_model(series: &Series, units: Units) -> Option<ChartModel> {
+pub fn chart_model(series: &Series, units: Units, clock: &Clock) -> Option<ChartModel> {
     let metric = series.metric;
     let usable = usable_points(series, units);
     let points: Vec<(i64, f64)> = usable.iter().map(|(at, _, shown)| (*at, *shown)).collect();
@@ -368,7 +373,7 @@ pub fn chart_model(series: &Series, units: Units) -> Option<ChartModel> {
         .map(|(p, (at, value))| Dot {
             cx: coord(p.x),
             cy: coord(p.y),
-            title: format!("{}: {}", date_label(*at), format(*value)),
+            title: format!("{}: {}", clock.day(*at), format(*value)),
         })
         .collect();
 
@@ -389,7 +394,7 @@ pub fn chart_model(series: &Series, units: Units) -> Option<ChartModel> {
         .collect();
 
     let date_y = coord(HEIGHT - 8.0);
-    let (first_date, last_date) = (date_label(first.at), date_label(last.at));
+    let (first_date, last_date) = (clock.day(first.at), clock.day(last.at));
     let x_labels = if first_date == last_date {
         vec![Label {
             x: coord(plot_left() / 2.0 + plot_right() / 2.0),
@@ -437,7 +442,7 @@ pub fn chart_model(series: &Series, units: Units) -> Option<ChartModel> {
     Some(ChartModel {
         metric,
         latest,
-        change: change_text(metric, units, &si),
+        change: change_text(metric, units, &si, clock),
         aria_label,
         polyline: polyline_points(&placed),
         dots,
@@ -452,7 +457,7 @@ pub fn chart_model(series: &Series, units: Units) -> Option<ChartModel> {
 #[component]
 pub fn MetricChart(series: Series, units: Units) -> impl IntoView {
     let metric = series.metric;
-    let model = chart_model(&series, units);
+    let model = chart_model(&series, units, &crate::ui::clock());
     let latest = model
         .as_ref()
         .map(|m| m.latest.clone())
@@ -571,9 +576,14 @@ mod tests {
         assert!(!text.contains("inf"), "{text}");
     }
 
+    /// The charts' dates read in UTC here, in the year of [`SEP_1`] (so without the year).
+    fn utc() -> Clock {
+        Clock::utc(SEP_1)
+    }
+
     #[test]
     fn the_test_date_is_september_first() {
-        assert_eq!(date_label(SEP_1), "2026-09-01");
+        assert_eq!(utc().date_value(SEP_1), "2026-09-01");
     }
 
     #[test]
@@ -585,13 +595,18 @@ mod tests {
         assert_eq!(p.x, plot_left() / 2.0 + plot_right() / 2.0);
         assert!(range.lo < 80.0 && 80.0 < range.hi, "{range:?}");
         assert!(p.y > plot_top() && p.y < plot_bottom());
-        let model = chart_model(&series(Metric::Weight, &[(SEP_1, 80.0)]), Units::Metric).unwrap();
+        let model = chart_model(
+            &series(Metric::Weight, &[(SEP_1, 80.0)]),
+            Units::Metric,
+            &utc(),
+        )
+        .unwrap();
         no_nan(&model);
         assert_eq!(model.dots.len(), 1);
         assert_eq!(model.x_labels.len(), 1);
         assert_eq!(model.x_labels[0].anchor, "middle");
         assert_eq!(model.latest, "80 kg");
-        assert_eq!(model.change, "First measurement on 2026-09-01");
+        assert_eq!(model.change, "First measurement on Tue 1 Sep");
     }
 
     #[test]
@@ -611,10 +626,11 @@ mod tests {
         let model = chart_model(
             &series(Metric::Weight, &[(SEP_1, 72.5), (SEP_1 + DAY, 72.5)]),
             Units::Metric,
+            &utc(),
         )
         .unwrap();
         no_nan(&model);
-        assert_eq!(model.change, "No change since 2026-09-01");
+        assert_eq!(model.change, "No change since Tue 1 Sep");
     }
 
     #[test]
@@ -694,7 +710,7 @@ mod tests {
             assert!(placed.iter().all(inside_plot), "{metric:?} {placed:?}");
             for units in [Units::Metric, Units::Imperial] {
                 let s = series(metric, &points);
-                match chart_model(&s, units) {
+                match chart_model(&s, units, &utc()) {
                     Some(model) => {
                         no_nan(&model);
                         assert!(!model.polyline.is_empty());
@@ -734,27 +750,27 @@ mod tests {
                 (SEP_1 + 42 * DAY, 81.0),
             ],
         );
-        let model = chart_model(&s, Units::Metric).unwrap();
+        let model = chart_model(&s, Units::Metric, &utc()).unwrap();
         assert_eq!(model.latest, "80.5 kg");
-        assert_eq!(model.change, "\u{2212}2.5 kg since 2026-09-01");
-        assert_eq!(model.dots[2].title, "2026-11-24: 80.5 kg");
-        assert_eq!(model.x_labels[0].text, "2026-09-01");
-        assert_eq!(model.x_labels[1].text, "2026-11-24");
+        assert_eq!(model.change, "\u{2212}2.5 kg since Tue 1 Sep");
+        assert_eq!(model.dots[2].title, "Tue 24 Nov: 80.5 kg");
+        assert_eq!(model.x_labels[0].text, "Tue 1 Sep");
+        assert_eq!(model.x_labels[1].text, "Tue 24 Nov");
         assert!(model.aria_label.contains("3 measurements"));
         let mood = series(Metric::Mood, &[(SEP_1, 5.0), (SEP_1 + DAY, 7.0)]);
-        let model = chart_model(&mood, Units::Metric).unwrap();
-        assert_eq!(model.change, "+2 since 2026-09-01");
+        let model = chart_model(&mood, Units::Metric, &utc()).unwrap();
+        assert_eq!(model.change, "+2 since Tue 1 Sep");
         assert_eq!(model.latest, "7/10");
     }
 
     #[test]
     fn imperial_labels_are_in_pounds() {
         let s = series(Metric::Weight, &[(SEP_1, 80.0), (SEP_1 + 7 * DAY, 82.0)]);
-        let model = chart_model(&s, Units::Imperial).unwrap();
+        let model = chart_model(&s, Units::Imperial, &utc()).unwrap();
         no_nan(&model);
         assert_eq!(model.latest, "180.8 lb");
-        assert_eq!(model.change, "+4.4 lb since 2026-09-01");
-        assert_eq!(model.dots[0].title, "2026-09-01: 176.4 lb");
+        assert_eq!(model.change, "+4.4 lb since Tue 1 Sep");
+        assert_eq!(model.dots[0].title, "Tue 1 Sep: 176.4 lb");
         let lo: f64 = model.y_labels[0].text.parse().unwrap();
         let hi: f64 = model.y_labels[1].text.parse().unwrap();
         assert!(lo < 176.4 && lo > 150.0, "{lo}");
@@ -762,7 +778,7 @@ mod tests {
         assert!(model.aria_label.contains("lb"));
         assert!(!model.aria_label.contains("kg"));
         // The same data in metric stays in kilograms.
-        let metric = chart_model(&s, Units::Metric).unwrap();
+        let metric = chart_model(&s, Units::Metric, &utc()).unwrap();
         let hi: f64 = metric.y_labels[1].text.parse().unwrap();
         assert!(hi > 82.0 && hi < 90.0, "{hi}");
     }
@@ -786,7 +802,7 @@ mod tests {
         assert!(html.contains("Training and wellbeing"));
         assert!(html.contains("viewBox=\"0 0 320 160\""));
         assert!(html.contains("<polyline"));
-        assert!(html.contains("<title>2026-09-08: 174.2 lb</title>"));
+        assert!(html.contains("<title>Tue 8 Sep 2026: 174.2 lb</title>"));
         assert!(!html.contains("progress-empty"));
         assert!(!html.contains("NaN"));
 

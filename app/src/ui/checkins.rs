@@ -8,8 +8,8 @@ use crate::api::checkins::{
 use crate::api::forms::my_checkin_form;
 use crate::api::portal::get_portal_home;
 use crate::domain::{
-    date_label, date_time_label, CheckinDetail, CheckinSummary, FormDefinition, Metric, MetricKind,
-    PhotoCheckin, PhotoSlot, PhotoView, Role, Units,
+    CheckinDetail, CheckinSummary, FormDefinition, Metric, MetricKind, PhotoCheckin, PhotoSlot,
+    PhotoView, Role, Units,
 };
 use crate::testids;
 use crate::ui::ai::DraftReplyButton;
@@ -18,7 +18,7 @@ use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
 use crate::ui::forms::{FilledFormView, FormFields};
 use crate::ui::resource;
-use crate::ui::{current_user, error_text, ConfirmDelete, Pager};
+use crate::ui::{clock, current_user, error_text, when, ConfirmDelete, DateStyle, Pager};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -368,7 +368,7 @@ fn CheckinValues(current: CheckinDetail, previous: Option<CheckinDetail>) -> imp
     let compare = previous.is_some();
     let previous_label = previous
         .as_ref()
-        .map(|p| date_label(p.submitted_at))
+        .map(|p| clock().day(p.submitted_at))
         .unwrap_or_default();
     let rows = metrics
         .into_iter()
@@ -400,7 +400,7 @@ fn CheckinValues(current: CheckinDetail, previous: Option<CheckinDetail>) -> imp
                 <tr>
                     <th scope="col">"Measure"</th>
                     {compare.then(|| view! { <th scope="col">{format!("Previous ({previous_label})")}</th> })}
-                    <th scope="col">{format!("This check-in ({})", date_label(current.submitted_at))}</th>
+                    <th scope="col">{format!("This check-in ({})", clock().day(current.submitted_at))}</th>
                     {compare.then(|| view! { <th scope="col">"Change"</th> })}
                 </tr>
             </thead>
@@ -441,11 +441,12 @@ pub fn CheckinHistory(checkins: Vec<CheckinSummary>, viewer: Viewer) -> impl Int
         };
         return view! { <p class="muted empty-line">{text}</p> }.into_any();
     }
+    let clock = clock();
     view! {
         <ul class="list" data-testid=testids::CHECKIN_LIST>
             {checkins.into_iter().map(|c| view! {
                 <li data-testid=testids::CHECKIN_ROW>
-                    <a href=viewer.checkin_href(&c.id)>{date_label(c.submitted_at)}</a>
+                    <a href=viewer.checkin_href(&c.id)>{when(&clock, c.submitted_at, DateStyle::Day)}</a>
                     {if c.reviewed {
                         view! { <span class="badge">"Reviewed"</span> }.into_any()
                     } else {
@@ -465,6 +466,7 @@ pub fn CheckinHistory(checkins: Vec<CheckinSummary>, viewer: Viewer) -> impl Int
 /// The client's view of one of their check-ins.
 #[component]
 pub fn MyCheckinPage() -> impl IntoView {
+    let user = current_user();
     let params = use_params_map();
     let checkin = resource(
         move || params.read().get("id").unwrap_or_default(),
@@ -477,12 +479,13 @@ pub fn MyCheckinPage() -> impl IntoView {
         <p><a href="/portal">"← Back to your portal"</a></p>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
+                let clock = user.clock().await;
                 match checkin.await {
                     Err(err) => error_view(err),
                     Ok(c) => view! {
                         <section data-testid=testids::CHECKIN_DETAIL>
                             <div class="row spread">
-                                <h1>{format!("Check-in of {}", date_label(c.submitted_at))}</h1>
+                                <h1>{format!("Check-in of {}", clock.day(c.submitted_at))}</h1>
                                 <a class="button secondary" href=pdf_href(&c.id) download data-testid=testids::CHECKIN_PDF>"Download PDF"</a>
                             </div>
                             <div class="card reply">
@@ -513,6 +516,7 @@ pub fn MyCheckinPage() -> impl IntoView {
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
+    let user = current_user();
     let page = RwSignal::new(1_i64);
     let inbox = resource(move || page.get(), checkin_inbox);
     view! {
@@ -522,6 +526,7 @@ pub fn InboxPage() -> impl IntoView {
             <h1>"Check-ins to review"</h1>
             <Transition fallback=loading>
                 {move || Suspend::new(async move {
+                    let clock = user.clock().await;
                     match inbox.await {
                         Err(err) => error_view(err),
                         Ok(result) if result.items.is_empty() => view! {
@@ -538,7 +543,7 @@ pub fn InboxPage() -> impl IntoView {
                                     {result.items.into_iter().map(|item| view! {
                                         <li data-testid=testids::INBOX_ROW>
                                             <a href=Viewer::Coach.checkin_href(&item.checkin_id)>{item.client_name}</a>
-                                            <span class="muted">{date_label(item.submitted_at)}</span>
+                                            <span class="muted">{when(&clock, item.submitted_at, DateStyle::Ago)}</span>
                                             {(item.photo_count > 0).then(|| view! { <span class="badge">{format!("{} photo{}", item.photo_count, if item.photo_count == 1 { "" } else { "s" })}</span> })}
                                             <span class="muted grow">{item.feedback_preview}</span>
                                         </li>
@@ -556,6 +561,7 @@ pub fn InboxPage() -> impl IntoView {
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
+    let user = current_user();
     let params = use_params_map();
     let review = ServerAction::<ReviewCheckin>::new();
     let delete = ServerAction::<DeleteCheckin>::new();
@@ -574,6 +580,7 @@ pub fn ReviewPage() -> impl IntoView {
         <RequireRole role=Role::Coach />
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                let clock = user.clock().await;
                 match data.await {
                     Err(err) => view! {
                         <section class="card narrow"><h1>"Check-in not found"</h1><p>{err.to_string()}</p>
@@ -591,7 +598,7 @@ pub fn ReviewPage() -> impl IntoView {
                             <section data-testid=testids::REVIEW_PAGE>
                                 <p><a href="/coach/inbox">"← Inbox"</a>" · "<a href=client_href.clone()>{format!("{}'s page", r.client_name)}</a></p>
                                 <div class="row spread">
-                                    <h1>{format!("{} · check-in of {}", r.client_name, date_label(r.current.submitted_at))}</h1>
+                                    <h1>{format!("{} · check-in of {}", r.client_name, clock.day(r.current.submitted_at))}</h1>
                                     <div class="row">
                                         {reviewed.then(|| view! { <span class="badge" data-testid=testids::REVIEW_DONE>"Reviewed"</span> })}
                                         <a class="button secondary" href=pdf_href(&id) download data-testid=testids::CHECKIN_PDF>"Download PDF"</a>
@@ -604,7 +611,7 @@ pub fn ReviewPage() -> impl IntoView {
                                 </div>
                                 <div class="columns even">
                                     <div class="card" data-testid=testids::REVIEW_CURRENT>
-                                        <h2>{format!("This check-in ({})", date_label(r.current.submitted_at))}</h2>
+                                        <h2>{format!("This check-in ({})", clock.day(r.current.submitted_at))}</h2>
                                         {if r.current.feedback.is_empty() {
                                             view! { <p class="muted">"No notes from the client."</p> }.into_any()
                                         } else {
@@ -616,7 +623,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     {match r.previous.clone() {
                                         Some(p) => view! {
                                             <div class="card" data-testid=testids::REVIEW_PREVIOUS>
-                                                <h2>{format!("Previous ({})", date_label(p.submitted_at))}</h2>
+                                                <h2>{format!("Previous ({})", clock.day(p.submitted_at))}</h2>
                                                 {(!p.feedback.is_empty()).then(|| view! { <p class="pre">{p.feedback.clone()}</p> })}
                                                 <PhotoStrip photos=p.photos.clone() />
                                             </div>
@@ -656,12 +663,14 @@ pub fn ReviewPage() -> impl IntoView {
 /// The check-ins panel on the coach's client page.
 #[component]
 pub fn ClientCheckinsPanel(client_id: String) -> impl IntoView {
+    let user = current_user();
     let checkins = resource(move || client_id.clone(), client_checkins);
     view! {
         <section class="card">
             <h2>"Check-ins"</h2>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
+                    user.clock().await;
                     match checkins.await {
                         Ok(list) => view! { <CheckinHistory checkins=list viewer=Viewer::Coach /> }.into_any(),
                         Err(err) => error_view(err),
@@ -675,6 +684,7 @@ pub fn ClientCheckinsPanel(client_id: String) -> impl IntoView {
 /// The client's own check-ins, on the portal.
 #[component]
 pub fn MyCheckinsPanel() -> impl IntoView {
+    let user = current_user();
     let checkins = resource(|| (), |_| my_checkins());
     view! {
         <section class="card">
@@ -684,6 +694,7 @@ pub fn MyCheckinsPanel() -> impl IntoView {
             </div>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
+                    user.clock().await;
                     match checkins.await {
                         Ok(list) => view! { <CheckinHistory checkins=list viewer=Viewer::Client /> }.into_any(),
                         Err(err) => error_view(err),
@@ -703,6 +714,7 @@ pub fn ProgressSection(
     viewer: Viewer,
     #[prop(optional)] client_id: Option<String>,
 ) -> impl IntoView {
+    let user = current_user();
     let progress = resource(
         move || client_id.clone(),
         move |client_id| async move {
@@ -718,6 +730,7 @@ pub fn ProgressSection(
             <h2>"Progress"</h2>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
+                    user.clock().await;
                     match progress.await {
                         Err(err) => error_view(err),
                         Ok(p) => {
@@ -778,11 +791,12 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
     let left_photos = LocalResource::new(move || photos_of(viewer, left.get()));
     let right_photos = LocalResource::new(move || photos_of(viewer, right.get()));
 
-    // Two check-ins on one day are told apart by their time.
+    // Two check-ins on one (local) day are told apart by their time.
+    let clock = clock();
     let same_day = |at: i64| {
         photo_checkins
             .iter()
-            .filter(|c| date_label(c.submitted_at) == date_label(at))
+            .filter(|c| clock.date_value(c.submitted_at) == clock.date_value(at))
             .count()
             > 1
     };
@@ -790,9 +804,9 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
         .iter()
         .map(|c| {
             let label = if same_day(c.submitted_at) {
-                date_time_label(c.submitted_at)
+                clock.day_time(c.submitted_at)
             } else {
-                date_label(c.submitted_at)
+                clock.day(c.submitted_at)
             };
             (c.checkin_id.clone(), label)
         })

@@ -61,6 +61,7 @@ pub fn Dashboard() -> impl IntoView {
                 "Your workspace is private to you. Set your brand name, units and time zone in "
                 <a href="/coach/settings">"Settings"</a>"."
             </p>
+            <crate::ui::today::TodayCard />
             <OpenDeletionRequests />
             <crate::ui::legal::LegalNotices />
             <Roster />
@@ -101,6 +102,13 @@ fn SettingsForm() -> impl IntoView {
         },
     );
     let saved = move || matches!(update.value().get(), Some(Ok(_)));
+    // The pages read dates through the signed-in user's clock: a new zone reaches it now.
+    let user = current_user();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = update.value().get() {
+            user.0.refetch();
+        }
+    });
     view! {
         <section class="card narrow">
             <h1>"Workspace settings"</h1>
@@ -128,9 +136,7 @@ fn SettingsForm() -> impl IntoView {
                                             <option value="imperial" selected=p.units == Units::Imperial>"Imperial (lb, in)"</option>
                                         </select>
                                     </label>
-                                    <label>"Time zone"
-                                        <input name="timezone" required value=p.timezone placeholder="Europe/London" data-testid=testids::SETTINGS_TIMEZONE />
-                                    </label>
+                                    <crate::ui::zones::ZonePicker current=p.timezone testid=testids::SETTINGS_TIMEZONE />
                                     <FormError message=Signal::derive(move || error_text(update.value().get())) />
                                     <button type="submit" disabled=move || update.pending().get() data-testid=testids::SETTINGS_SUBMIT>"Save"</button>
                                     <Show when=saved>

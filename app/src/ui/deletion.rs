@@ -5,13 +5,11 @@ use crate::api::deletion::{
     client_deletion_request, my_deletion_request, open_deletion_requests, DeclineDeletion,
     RequestDeletion, WithdrawDeletion,
 };
-use crate::domain::{
-    date_label, DeletionRequest, DeletionStatus, LongText, DELETION_DEADLINE_DAYS,
-};
+use crate::domain::{DeletionRequest, DeletionStatus, LongText, DELETION_DEADLINE_DAYS};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded};
+use crate::ui::{clock, error_text, loaded};
 use leptos::prelude::*;
 
 /// The portal card: ask for deletion, see the open request (and withdraw it), or read why the
@@ -59,18 +57,19 @@ pub fn MyDeletionCard() -> impl IntoView {
 /// What happened to the client's newest request.
 #[component]
 fn LastRequest(request: DeletionRequest) -> impl IntoView {
-    let asked = date_label(request.requested_at);
+    let clock = clock();
+    let asked = clock.day(request.requested_at);
     let text = match request.status {
         DeletionStatus::Pending => format!(
             "You asked for deletion on {asked}. Your coach must act by {}.",
-            date_label(request.due_at)
+            clock.day(request.due_at)
         ),
         DeletionStatus::Withdrawn => format!("You withdrew the request you made on {asked}."),
         DeletionStatus::Declined => format!(
             "Your coach declined the request you made on {asked}{}.",
             request
                 .decided_at
-                .map(|at| format!(" (on {})", date_label(at)))
+                .map(|at| format!(" (on {})", clock.day(at)))
                 .unwrap_or_default()
         ),
     };
@@ -98,7 +97,7 @@ pub fn OpenDeletionRequests() -> impl IntoView {
                     {open.into_iter().map(|r| view! {
                         <li data-testid=testids::DELETION_REQUEST_ROW>
                             <a href=format!("/coach/clients/{}", r.client_id)>{r.client_name.clone()}</a>
-                            {format!(" asked on {}; due by {}", date_label(r.requested_at), date_label(r.due_at))}
+                            {format!(" asked on {}; due by {}", clock().day(r.requested_at), clock().day(r.due_at))}
                         </li>
                     }).collect_view()}
                 </ul>
@@ -119,7 +118,7 @@ pub fn ClientDeletionBanner(client_id: String) -> impl IntoView {
         latest.filter(|r| r.status == DeletionStatus::Pending).map(|r| view! {
             <section class="card danger" data-testid=testids::CLIENT_DELETION_BANNER>
                 <h2>"This client asked you to delete their data"</h2>
-                <p>{format!("Asked on {}. Act by {}: delete the client below, or decline with a reason they will see.", date_label(r.requested_at), date_label(r.due_at))}</p>
+                <p>{format!("Asked on {}. Act by {}: delete the client below, or decline with a reason they will see.", clock().day(r.requested_at), clock().day(r.due_at))}</p>
                 {(!r.message.is_empty()).then(|| view! { <blockquote>{r.message.clone()}</blockquote> })}
                 <ActionForm action=decline>
                     <input type="hidden" name="request_id" value=r.id.clone() />

@@ -6,15 +6,15 @@ use crate::api::forms::{
     my_forms, AssignForm, SaveForm, SetCheckinForm, SubmitForm,
 };
 use crate::domain::{
-    date_label, move_item, FieldDraft, FieldType, FilledForm, FormDefinition, FormDoc, FormField,
-    FormKind, RawAnswers, ResponseStatus, Role,
+    move_item, FieldDraft, FieldType, FilledForm, FormDefinition, FormDoc, FormField, FormKind,
+    RawAnswers, ResponseStatus, Role,
 };
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::builder::{select_input, text_area, text_input, DraftEditor, ItemControls};
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded, loaded_list};
+use crate::ui::{clock, error_text, loaded, loaded_list};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -240,8 +240,8 @@ pub fn ClientFormsPanel(client_id: String) -> impl IntoView {
                                 {list.into_iter().map(|r| {
                                     let submitted = r.status == ResponseStatus::Submitted;
                                     let when = match r.submitted_at {
-                                        Some(at) => format!("answered {}", date_label(at)),
-                                        None => format!("given {}, waiting", date_label(r.assigned_at)),
+                                        Some(at) => format!("answered {}", clock().ago(at)),
+                                        None => format!("given {}, waiting", clock().ago(r.assigned_at)),
                                     };
                                     let filled = FilledForm { definition: r.definition.clone(), answers: r.answers.clone() };
                                     view! {

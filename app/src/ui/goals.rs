@@ -20,7 +20,7 @@ fn summary(goal: &Goal) -> String {
             let target = metric.format(*target, goal.units);
             let by = target_date
                 .as_ref()
-                .map(|d| format!(" by {d}"))
+                .map(|d| format!(" by {}", crate::ui::clock().calendar_day(d)))
                 .unwrap_or_default();
             match goal.current_value {
                 Some(now) => format!(
@@ -62,6 +62,7 @@ fn status_badge(status: GoalStatus) -> Option<impl IntoView> {
 /// The goals panel on the coach's client page.
 #[component]
 pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
+    let user = crate::ui::current_user();
     let create = ServerAction::<CreateGoal>::new();
     let set_status = ServerAction::<SetGoalStatus>::new();
     let delete = ServerAction::<DeleteGoal>::new();
@@ -86,6 +87,8 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
             <h2>"Goals"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    // Dates below read the viewer's clock.
+                    user.clock().await;
                     match goals.await {
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! {
@@ -162,6 +165,7 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
 /// The client's goals in the portal; habit goals take this week's count.
 #[component]
 pub fn MyGoalsPanel() -> impl IntoView {
+    let user = crate::ui::current_user();
     let log = ServerAction::<LogHabit>::new();
     let goals = resource(move || log.version().get(), |_| my_goals());
     view! {
@@ -169,6 +173,8 @@ pub fn MyGoalsPanel() -> impl IntoView {
             <h2>"Your goals"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    // Dates below read the viewer's clock.
+                    user.clock().await;
                     match goals.await {
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! {

@@ -2,11 +2,11 @@
 //! operator, download the export while approved) and the coach's dashboard notice.
 
 use crate::api::legal::{legal_notices, legal_requests, ApproveLegalRequest, RecordLegalRequest};
-use crate::domain::{date_label, date_time_label, LegalScope, LegalStatus, LongText};
+use crate::domain::{LegalScope, LegalStatus, LongText};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded};
+use crate::ui::{clock, error_text, loaded};
 use leptos::prelude::*;
 
 /// The operators' panel: record a request, and the list of requests.
@@ -61,7 +61,7 @@ pub fn LegalRequestsPanel() -> impl IntoView {
                                     LegalStatus::Approved => format!(
                                         "Approved by {} until {}",
                                         r.approved_by.clone().unwrap_or_default(),
-                                        date_time_label(r.access_until.unwrap_or_default()),
+                                        clock().day_time(r.access_until.unwrap_or_default()),
                                     ),
                                     LegalStatus::Expired => "Access window ended".to_owned(),
                                 };
@@ -80,7 +80,7 @@ pub fn LegalRequestsPanel() -> impl IntoView {
                                 };
                                 view! {
                                     <tr data-testid=testids::LEGAL_REQUEST_ROW>
-                                        <td>{format!("{} by {}", date_time_label(r.requested_at), r.requested_by)}</td>
+                                        <td>{format!("{} by {}", clock().day_time(r.requested_at), r.requested_by)}</td>
                                         <td>{format!("{} ({})", r.coach_name, r.coach_email)}</td>
                                         <td>{match r.scope { LegalScope::Client => "One client", LegalScope::Workspace => "Whole workspace" }}</td>
                                         <td>{r.reason.clone()}<br /><span class="muted">{r.reference.clone()}</span></td>
@@ -116,7 +116,7 @@ pub fn LegalNotices() -> impl IntoView {
                         };
                         view! {
                             <li data-testid=testids::LEGAL_NOTICE_ROW>
-                                <strong>{format!("Approved {}: {scope}, until {}.", date_label(n.approved_at), date_label(n.access_until))}</strong>
+                                <strong>{format!("Approved {}: {scope}, until {}.", clock().day(n.approved_at), clock().day(n.access_until))}</strong>
                                 <br />{format!("Reason: {}", n.reason)}
                                 <br /><span class="muted">{format!("Reference: {}", n.reference)}</span>
                             </li>

@@ -4,11 +4,11 @@
 //! form that makes a personal access token, shown once.
 
 use crate::api::mcp::{list_mcp_connections, CreateMcpToken, RevokeMcpConnection};
-use crate::domain::{date_time_label, McpConnectionKind};
+use crate::domain::McpConnectionKind;
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded};
+use crate::ui::{clock, error_text, loaded, when, DateStyle};
 use leptos::prelude::*;
 
 #[component]
@@ -49,8 +49,11 @@ pub fn ConnectedToolsCard() -> impl IntoView {
                                     view! {
                                         <tr data-testid=testids::MCP_CONNECTION_ROW>
                                             <td>{connection.name}" "<small class="muted">"("{kind}")"</small></td>
-                                            <td>{date_time_label(connection.connected_at)}</td>
-                                            <td>{connection.last_used_at.map(date_time_label).unwrap_or_else(|| "never".into())}</td>
+                                            <td>{when(&clock(), connection.connected_at, DateStyle::DayTime)}</td>
+                                            <td>{match connection.last_used_at {
+                                                Some(at) => when(&clock(), at, DateStyle::DayTime).into_any(),
+                                                None => "never".into_any(),
+                                            }}</td>
                                             <td>{connection.call_count}</td>
                                             <td>
                                                 <ActionForm action=revoke>

@@ -21,11 +21,13 @@ mod plans;
 mod portal;
 mod sessions;
 mod support;
+mod today;
 pub mod upload;
 mod workspace;
+mod zones;
 
 use crate::api::auth::{who_am_i, Logout};
-use crate::domain::{Me, Role};
+use crate::domain::{Clock, Me, Role};
 use crate::testids;
 use auth::FormError;
 use leptos::prelude::*;
@@ -200,6 +202,19 @@ where
 #[derive(Clone, Copy)]
 pub struct CurrentUser(pub Loaded<Result<Option<Me>, crate::AppError>>);
 
+impl CurrentUser {
+    /// Waits for the signed-in user and answers with their clock; after it, [`clock`] reads
+    /// the same anywhere below.
+    pub async fn clock(self) -> Clock {
+        self.0
+            .await
+            .ok()
+            .flatten()
+            .map(|me| me.clock)
+            .unwrap_or_default()
+    }
+}
+
 pub fn current_user() -> CurrentUser {
     expect_context::<CurrentUser>()
 }
@@ -283,6 +298,27 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Beside the coach's "Check-ins" link: how many wait for review, fetched again on every
+/// navigation (a review elsewhere changes it).
+#[component]
+fn InboxCount() -> impl IntoView {
+    let path = leptos_router::hooks::use_location().pathname;
+    let counts = resource(
+        move || path.get(),
+        |_| crate::api::today::coach_nav_counts(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                counts.await.ok().filter(|c| c.waiting > 0).map(|c| view! {
+                    " "<span class="count" data-testid=testids::NAV_INBOX_COUNT
+                        aria-label=format!("{} waiting", c.waiting)>{c.waiting}</span>
+                })
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 fn Header() -> impl IntoView {
     let user = current_user();
@@ -305,7 +341,7 @@ fn Header() -> impl IntoView {
                             Ok(Some(me)) => {
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
                                     <A href="/coach" exact=true attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
-                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"</A>
+                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"<InboxCount /></A>
                                     <A href="/coach/plans" attr:data-testid=testids::NAV_PLANS>"Plans"</A>
                                     <A href="/coach/forms" attr:data-testid=testids::NAV_FORMS>"Forms"</A>
                                     <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
@@ -444,11 +480,15 @@ where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     V: IntoView + 'static,
 {
+    let user = current_user();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 let render = render.clone();
                 Suspend::new(async move {
+                    // Known before rendering, so that `clock()` reads the same zone on the server
+                    // and in the hydrating browser.
+                    let _ = user.0.await;
                     match resource.await {
                         Ok(value) => render(value).into_any(),
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
@@ -457,6 +497,39 @@ where
             }}
         </Suspense>
     }
+}
+
+/// The viewer's clock: their time zone, for every date a page shows. Read it only where the
+/// signed-in user has been awaited (inside [`loaded`], or after `current_user().0.await`), so
+/// that the server and the hydrating browser read the same zone.
+pub fn clock() -> Clock {
+    use_context::<CurrentUser>()
+        .and_then(|user| user.0.get_untracked())
+        .and_then(Result::ok)
+        .flatten()
+        .map(|me| me.clock)
+        .unwrap_or_default()
+}
+
+/// How [`when`] shows a time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum DateStyle {
+    /// "Mon 1 Dec".
+    Day,
+    /// "Mon 1 Dec, 17:30".
+    DayTime,
+    /// "2 days ago".
+    Ago,
+}
+
+/// A time as the viewer reads it, in a `<time>` whose tooltip has the whole date, time and zone.
+pub fn when(clock: &Clock, at: i64, style: DateStyle) -> impl IntoView + use<> {
+    let text = match style {
+        DateStyle::Day => clock.day(at),
+        DateStyle::DayTime => clock.day_time(at),
+        DateStyle::Ago => clock.ago(at),
+    };
+    view! { <time datetime=clock.machine(at) title=clock.full(at)>{text}</time> }
 }
 
 /// [`loaded`] for a list, saying `empty` when there is nothing.

@@ -73,6 +73,7 @@ pub fn NotesPanel(client_id: Option<String>) -> impl IntoView {
 
 #[component]
 pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
+    let user = crate::ui::current_user();
     let create = ServerAction::<CreateTodo>::new();
     let toggle = ServerAction::<SetTodoDone>::new();
     let delete = ServerAction::<DeleteTodo>::new();
@@ -101,6 +102,8 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
             </ActionForm>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
+                    // Dates below read the viewer's clock.
+                    user.clock().await;
                     match todos.await {
                         Err(err) => view! { <p class="error">{err.to_string()}</p> }.into_any(),
                         Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing to do."</p> }.into_any(),
@@ -116,7 +119,7 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
                                                     on:change=move |_| { toggle.dispatch(SetTodoDone { todo_id: toggle_id.clone(), done: !done }); } />
                                                 {todo.title}
                                             </label>
-                                            {todo.due_date.map(|d| view! { <span class="muted">{format!("due {d}")}</span> })}
+                                            {todo.due_date.map(|d| view! { <span class="muted">{format!("due {}", crate::ui::clock().calendar_day(&d))}</span> })}
                                             <button type="button" class="link" data-testid=testids::TODO_DELETE
                                                 on:click=move |_| { delete.dispatch(DeleteTodo { todo_id: delete_id.clone() }); }>"Delete"</button>
                                         </li>

@@ -6,12 +6,12 @@ use crate::api::operator::{
     list_coach_accounts, operator_setup_info, platform_overview, FinishOperatorSetup,
     OperatorLogin as OperatorLoginFn, SuspendCoach,
 };
-use crate::domain::{date_time_label, CoachAccount, OperatorOverview, Role};
+use crate::domain::{CoachAccount, OperatorOverview, Role};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{error_text, hard_navigate, loaded};
+use crate::ui::{clock, error_text, hard_navigate, loaded};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -161,7 +161,7 @@ pub fn OperatorConsole() -> impl IntoView {
 #[component]
 fn Health(overview: OperatorOverview) -> impl IntoView {
     let backup = match &overview.last_backup {
-        Some(b) => format!("{} ({})", date_time_label(b.at), bytes_label(b.bytes)),
+        Some(b) => format!("{} ({})", clock().day_time(b.at), bytes_label(b.bytes)),
         None => "none recorded".to_owned(),
     };
     let errors = overview
@@ -169,7 +169,7 @@ fn Health(overview: OperatorOverview) -> impl IntoView {
         .iter()
         .map(|e| {
             view! {
-                <li>{format!("{} {} {} {}", date_time_label(e.at), e.status, e.method, e.path)}</li>
+                <li>{format!("{} {} {} {}", clock().day_time(e.at), e.status, e.method, e.path)}</li>
             }
         })
         .collect_view();
@@ -200,14 +200,14 @@ fn CoachRow(coach: CoachAccount, changed: RwSignal<u32>) -> impl IntoView {
     });
     let suspended = coach.suspended_at.is_some();
     let status = match coach.suspended_at {
-        Some(at) => format!("Suspended {}", date_time_label(at)),
+        Some(at) => format!("Suspended {}", clock().day_time(at)),
         None => "Active".to_owned(),
     };
     view! {
         <tr data-testid=testids::OPERATOR_COACH_ROW>
             <td>{coach.name}</td>
             <td>{coach.email}</td>
-            <td>{date_time_label(coach.created_at)}</td>
+            <td>{clock().day_time(coach.created_at)}</td>
             <td>{status}</td>
             <td>
                 <ActionForm action=suspend>

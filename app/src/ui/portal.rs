@@ -1,7 +1,7 @@
 //! The client's portal and the invitation ("join") page.
 
 use crate::api::invites::{check_invite, AcceptInvite};
-use crate::api::portal::{get_portal_home, UpdateContact};
+use crate::api::portal::{get_portal_home, UpdateContact, UpdateMyTimezone};
 use crate::domain::{InviteStatus, NewPassword, Role};
 use crate::testids;
 use crate::ui::access_log::MyAccessLogLink;
@@ -13,7 +13,7 @@ use crate::ui::forms::MyFormsPanel;
 use crate::ui::goals::MyGoalsPanel;
 use crate::ui::resource;
 use crate::ui::sessions::MySessionsPanel;
-use crate::ui::{error_text, hard_navigate};
+use crate::ui::{current_user, error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
@@ -42,6 +42,7 @@ pub fn Join() -> impl IntoView {
                                 <p>{format!("{from} invited you to your private client portal. Choose a password to join.")}</p>
                                 <ActionForm action=accept>
                                     <input type="hidden" name="token" value=token.get_untracked() />
+                                    <crate::ui::zones::DeviceZoneField />
                                     <label>"Email" <input type="email" value=email readonly autocomplete="username" /></label>
                                     <label>"Password"
                                         <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
@@ -139,9 +140,46 @@ pub fn PortalMe() -> impl IntoView {
         <PortalTabs />
         <h1>"Your profile and data"</h1>
         <PortalProfile />
+        <MyTimeZoneCard />
         <MyAccessLogLink />
         <MyDataExportCard />
         <MyDeletionCard />
+    }
+}
+
+/// The client's own time zone: the portal's dates and their habit weeks follow it.
+#[component]
+fn MyTimeZoneCard() -> impl IntoView {
+    let save = ServerAction::<UpdateMyTimezone>::new();
+    let user = current_user();
+    // Every date on the portal is read through the signed-in user's clock: the new zone
+    // reaches it now.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            user.0.refetch();
+        }
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <section class="card">
+            <h2>"Time zone"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let clock = user.clock().await;
+                    view! {
+                        <ActionForm action=save>
+                            <crate::ui::zones::ZonePicker current=clock.zone testid=testids::MY_TIMEZONE />
+                            <FormError message=Signal::derive(move || error_text(save.value().get())) />
+                            <button type="submit" class="secondary" disabled=move || save.pending().get()
+                                data-testid=testids::MY_TIMEZONE_SAVE>"Save"</button>
+                            <Show when=saved>
+                                <p class="ok" role="status" data-testid=testids::MY_TIMEZONE_SAVED>"Saved."</p>
+                            </Show>
+                        </ActionForm>
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 

@@ -6,24 +6,19 @@ use crate::api::sessions::{
     DeleteSession, SetActionItemDone, ShareActionItem, ShareSession, UpdateSession,
     UploadTranscript,
 };
-use crate::domain::{date_label, date_time_label, ActionItem, ActionOwner, Role, SessionDetail};
+use crate::domain::{ActionItem, ActionOwner, Role, SessionDetail};
 use crate::testids;
 use crate::ui::ai::InsightsCard;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded, loaded_list};
+use crate::ui::{clock, error_text, loaded, loaded_list, when, DateStyle};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// The transcript upload's server fn path; the form posts there.
 const TRANSCRIPT_PATH: &str = <UploadTranscript as server_fn::ServerFn>::PATH;
-
-/// `2026-11-20T14:30` for a `datetime-local` input, from epoch milliseconds (UTC).
-fn datetime_value(millis: i64) -> String {
-    date_time_label(millis).replace(' ', "T")
-}
 
 /// The sessions panel on a client's page: the list, and recording a new one.
 #[component]
@@ -37,26 +32,30 @@ pub fn ClientSessionsPanel(client_id: String) -> impl IntoView {
     view! {
         <section class="card" data-testid=testids::CLIENT_SESSIONS>
             <h2>"Coaching sessions"</h2>
-            {loaded_list(sessions, "No sessions recorded yet.", |list| view! {
+            {loaded_list(sessions, "No sessions recorded yet.", |list| {
+                let clock = clock();
+                view! {
                 <ul class="list">
                     {list.into_iter().map(|s| view! {
                         <li data-testid=testids::SESSION_ROW>
                             <a class="grow" href=format!("/coach/sessions/{}", s.id)>{s.title.clone()}</a>
-                            <span class="muted">{format!("{} UTC · {} min", date_time_label(s.held_at), s.duration_min)}</span>
+                            <span class="muted">{when(&clock, s.held_at, DateStyle::DayTime)}{format!(" · {} min", s.duration_min)}</span>
                             {s.tags.iter().map(|t| view! { <span class="badge muted">{t.clone()}</span> }).collect_view()}
                             {s.has_transcript.then(|| view! { <span class="badge muted">"Transcript"</span> })}
                             {s.summary_shared.then(|| view! { <span class="badge">"Shared"</span> })}
                         </li>
                     }).collect_view()}
                 </ul>
-            })}
+            }})}
             <details>
                 <summary data-testid=testids::SESSION_NEW>"Record a session"</summary>
                 <ActionForm action=create>
                     <input type="hidden" name="client_id" value=client_id />
                     <div class="grid">
                         <label>"Title" <input name="title" required maxlength="120" data-testid=testids::SESSION_TITLE /></label>
-                        <label>"Date and time (UTC)" <input name="held_at" type="datetime-local" required data-testid=testids::SESSION_HELD_AT /></label>
+                        <label>"Date and time" <input name="held_at" type="datetime-local" required data-testid=testids::SESSION_HELD_AT />
+                            <small>"In your workspace's time zone (Settings)."</small>
+                        </label>
                         <label>"Duration (minutes)" <input name="duration_min" type="number" min="1" max="600" value="45" required data-testid=testids::SESSION_DURATION /></label>
                         <label>"Tags (comma-separated)" <input name="tags" data-testid=testids::SESSION_TAGS /></label>
                     </div>
@@ -170,7 +169,7 @@ fn SessionView(
                         <input type="hidden" name="session_id" value=update_id />
                         <div class="grid">
                             <label>"Title" <input name="title" required maxlength="120" value=s.summary.title.clone() data-testid=testids::SESSION_TITLE /></label>
-                            <label>"Date and time (UTC)" <input name="held_at" type="datetime-local" required value=datetime_value(s.summary.held_at) /></label>
+                            <label>{format!("Date and time ({})", clock().zone)} <input name="held_at" type="datetime-local" required value=clock().input_value(s.summary.held_at) /></label>
                             <label>"Duration (minutes)" <input name="duration_min" type="number" min="1" max="600" required value=s.summary.duration_min.to_string() /></label>
                             <label>"Tags (comma-separated)" <input name="tags" value=s.summary.tags.join(", ") /></label>
                         </div>
@@ -251,7 +250,7 @@ fn item_line(item: &ActionItem) -> String {
     let due = item
         .due_date
         .as_ref()
-        .map(|d| format!(" · due {d}"))
+        .map(|d| format!(" · due {}", clock().calendar_day(d)))
         .unwrap_or_default();
     format!("{}{due}", item.owner.label())
 }
@@ -275,7 +274,7 @@ fn ActionItemsCard(
                             <div class="grow">
                                 <span class:done=item.done_at.is_some()>{item.text.clone()}</span>" "
                                 <small class="muted">{item_line(&item)}</small>" "
-                                {item.done_at.map(|at| view! { <span class="badge" data-testid=testids::ACTION_ITEM_DONE>{format!("Done {}", date_label(at))}</span> })}
+                                {item.done_at.map(|at| view! { <span class="badge" data-testid=testids::ACTION_ITEM_DONE>"Done "{when(&clock(), at, DateStyle::Day)}</span> })}
                                 {(!shared).then(|| view! { <span class="badge muted">"Not shared"</span> })}
                             </div>
                             <button type="button" class="secondary" data-testid=testids::ACTION_ITEM_SHARE
@@ -319,13 +318,15 @@ pub fn MySessionsPanel() -> impl IntoView {
     view! {
         <section class="card" data-testid=testids::MY_SESSIONS>
             <h2>"Sessions and action items"</h2>
-            {loaded_list(sessions, "Your coach has not shared a session summary yet.", move |list| view! {
+            {loaded_list(sessions, "Your coach has not shared a session summary yet.", move |list| {
+                let clock = clock();
+                view! {
                 <ul class="list">
                     {list.into_iter().map(|s| view! {
                         <li data-testid=testids::MY_SESSION_ROW>
                             <div class="grow">
                                 <strong>{s.title.clone()}</strong>" "
-                                <small class="muted">{format!("{} UTC · {} min", date_time_label(s.held_at), s.duration_min)}</small>
+                                <small class="muted">{when(&clock, s.held_at, DateStyle::DayTime)}{format!(" · {} min", s.duration_min)}</small>
                                 {(!s.summary.is_empty()).then(|| view! { <p class="pre">{s.summary.clone()}</p> })}
                                 <ul class="list">
                                     {s.action_items.into_iter().map(|item| {
@@ -347,7 +348,7 @@ pub fn MySessionsPanel() -> impl IntoView {
                         </li>
                     }).collect_view()}
                 </ul>
-            })}
+            }})}
         </section>
     }
 }

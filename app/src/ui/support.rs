@@ -5,11 +5,11 @@
 use crate::api::support::{
     open_support_grants, support_status, EnterSupport, GrantSupport, LeaveSupport, RevokeSupport,
 };
-use crate::domain::{date_time_label, Me, Role, SUPPORT_GRANT_HOURS};
+use crate::domain::{Me, Role, SUPPORT_GRANT_HOURS};
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::resource;
-use crate::ui::{error_text, hard_navigate, loaded};
+use crate::ui::{clock, error_text, hard_navigate, loaded};
 use leptos::prelude::*;
 
 /// The Settings card: grant support access, or see until when it is open and revoke it.
@@ -27,7 +27,7 @@ pub fn SupportAccessCard() -> impl IntoView {
             <p class="muted">"Coachroom support cannot see your workspace unless you allow it here. While you allow it, support can look (read-only, nothing can be changed) so they can help with a problem; every page and client they open is in your access log, and your clients see what concerned them."</p>
             {loaded(status, move |open| match open {
                 Some(open) => view! {
-                    <p data-testid=testids::SUPPORT_STATUS>{format!("Support can view your workspace until {}.", date_time_label(open.until))}</p>
+                    <p data-testid=testids::SUPPORT_STATUS>{format!("Support can view your workspace until {}.", clock().day_time(open.until))}</p>
                     <ActionForm action=revoke>
                         <button type="submit" class="danger" data-testid=testids::SUPPORT_REVOKE>"Revoke now"</button>
                     </ActionForm>
@@ -86,7 +86,7 @@ pub fn SupportBanner(me: RwSignal<Option<Me>>) -> impl IntoView {
             return Some(
                 view! {
                     <div class="banner" role="status" data-testid=testids::SUPPORT_VIEWING>
-                        <span>{format!("Support view of {}'s workspace: read-only, until {}. Nothing can be changed, and each page you open is in the coach's access log.", me.name, date_time_label(until))}</span>
+                        <span>{format!("Support view of {}'s workspace: read-only, until {}. Nothing can be changed, and each page you open is in the coach's access log.", me.name, me.clock.day_time(until))}</span>
                         <ActionForm action=leave>
                             <button type="submit" class="secondary" data-testid=testids::SUPPORT_LEAVE>"Leave"</button>
                         </ActionForm>
@@ -99,7 +99,7 @@ pub fn SupportBanner(me: RwSignal<Option<Me>>) -> impl IntoView {
         Some(
             view! {
                 <div class="banner" role="status" data-testid=testids::SUPPORT_BANNER>
-                    <span>{format!("Coachroom support can view your workspace (read-only) until {}.", date_time_label(grant.until))}</span>
+                    <span>{format!("Coachroom support can view your workspace (read-only) until {}.", me.clock.day_time(grant.until))}</span>
                     <ActionForm action=revoke>
                         <button type="submit" class="danger" data-testid=testids::SUPPORT_BANNER_REVOKE>"Revoke"</button>
                     </ActionForm>
@@ -132,7 +132,7 @@ pub fn OpenGrants() -> impl IntoView {
                     <ul class="plain">
                         {grants.into_iter().map(|grant| view! {
                             <li data-testid=testids::SUPPORT_GRANT_ROW>
-                                <strong>{grant.coach_name}</strong>" ("{grant.coach_email}") until "{date_time_label(grant.until)}
+                                <strong>{grant.coach_name}</strong>" ("{grant.coach_email}") until "{clock().day_time(grant.until)}
                                 {(!grant.message.is_empty()).then(|| view! { <p class="muted">{grant.message.clone()}</p> })}
                                 <ActionForm action=enter>
                                     <input type="hidden" name="grant_id" value=grant.grant_id />

@@ -481,6 +481,9 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |_, _| pairs(&[("token", "no-such-link")]),
             [409; 6],
         ),
+        ("account/time_zones", |_, _| none(), SIGNED_IN),
+        ("coach/today", |_, _| none(), ANY_COACH),
+        ("coach/nav_counts", |_, _| none(), ANY_COACH),
         (
             "coach/profile/get",
             |w, _| pairs(&[("workspace_id", &w.workspace_id)]),
@@ -559,6 +562,11 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
         (
             "portal/contact/update",
             |_, _| pairs(&[("phone", "+44 20 7946 0000")]),
+            ANY_CLIENT,
+        ),
+        (
+            "portal/timezone/update",
+            |_, _| pairs(&[("timezone", "Europe/Paris")]),
             ANY_CLIENT,
         ),
         (

@@ -33,5 +33,7 @@ mod sessions;
 mod startup;
 mod storage;
 mod support;
+mod time_zones;
+mod today;
 mod two_servers;
 mod workspace_moves;

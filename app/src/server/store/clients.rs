@@ -1,8 +1,8 @@
 //! Client profiles. Every function takes an ownership proof from `authz`.
 
 use crate::domain::{
-    AccessAction, ActorKind, ClientInput, ClientPage, ClientProfile, ClientSummary, Email, Units,
-    Weekday,
+    AccessAction, ActorKind, ClientInput, ClientPage, ClientProfile, ClientSummary, Email,
+    Timezone, Units, Weekday,
 };
 use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
@@ -483,6 +483,30 @@ pub async fn delete(db: &Db, client: &OwnedClient) -> Result<Vec<ObjectKey>, App
     // The data key went with the row (by cascade); this server forgets its copy too.
     db.keyring().forget(client.client_id());
     Ok(keys)
+}
+
+/// The zone a client lives by: their own, else their coach's. `client_id` comes from a proof.
+pub(crate) async fn zone_of(db: &Db, client_id: &str) -> Result<String, AppError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT COALESCE(cl.timezone, co.timezone) FROM clients cl \
+         JOIN coaches co ON co.user_id = cl.coach_id WHERE cl.id = $1",
+    )
+    .bind(client_id)
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(row.map_or_else(|| "UTC".to_owned(), |(zone,)| zone))
+}
+
+/// The client's own time zone, chosen on their Me page.
+pub async fn set_own_timezone(db: &Db, me: &ClientSelf, zone: &Timezone) -> Result<(), AppError> {
+    sqlx::query("UPDATE clients SET timezone = $1 WHERE id = $2")
+        .bind(zone.as_str())
+        .bind(me.client_id())
+        .execute(db.writer())
+        .await
+        .map_err(internal)?;
+    Ok(())
 }
 
 /// The client's own phone number (the only part of the profile a client edits here; their

@@ -1,19 +1,22 @@
 //! A coach's profile and workspace settings.
 
 use crate::domain::{BrandName, CoachProfile, PersonName, Timezone, Units};
-use crate::server::authz::OwnedWorkspace;
+use crate::server::authz::{InWorkspace, OwnedWorkspace};
 use crate::server::db::{expect_one, Db};
 use crate::server::internal;
 use crate::AppError;
 use sqlx::{Any, Transaction};
 
-/// Creates the workspace row for a new coach, inside the sign-up transaction.
+/// Creates the workspace row for a new coach, inside the sign-up transaction: in the time zone
+/// their browser told at sign-up, else UTC until they set one.
 pub async fn create_workspace(
     tx: &mut Transaction<'static, Any>,
     coach_user_id: &str,
+    timezone: Option<&Timezone>,
 ) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO coaches (user_id) VALUES ($1)")
+    sqlx::query("INSERT INTO coaches (user_id, timezone) VALUES ($1, $2)")
         .bind(coach_user_id)
+        .bind(timezone.map_or("UTC", Timezone::as_str))
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
@@ -37,6 +40,17 @@ pub async fn profile(db: &Db, workspace: &OwnedWorkspace) -> Result<CoachProfile
         units: Units::parse(&units).map_err(internal)?,
         timezone,
     })
+}
+
+/// The workspace's time zone (an IANA name), in which the coach reads and types times.
+pub async fn timezone(db: &Db, scope: &impl InWorkspace) -> Result<String, AppError> {
+    let (zone,): (String,) = sqlx::query_as("SELECT timezone FROM coaches WHERE user_id = $1")
+        .bind(scope.workspace_coach_id())
+        .fetch_optional(db.reader())
+        .await
+        .map_err(internal)?
+        .ok_or(AppError::NotFound)?;
+    Ok(zone)
 }
 
 /// The parsed fields of a profile update.

@@ -2,14 +2,13 @@
 //! `OwnedClient`/`OwnedGoal`, the client's habit log takes `MyGoal`.
 
 use crate::domain::{
-    habit_progress, measurement_progress, week_start, Goal, GoalInput, GoalStatus, GoalTarget,
-    Metric,
+    habit_progress, measurement_progress, Goal, GoalInput, GoalStatus, GoalTarget, Metric,
 };
 use crate::server::authz::{ClientScope, MyGoal, OwnedClient, OwnedGoal};
 use crate::server::crypto::Field;
 use crate::server::db::{expect_one, Db};
 use crate::server::store::{checkins, keys};
-use crate::server::{internal, new_id, now_millis};
+use crate::server::{internal, new_id, now_millis, time_zones};
 use crate::AppError;
 use sqlx::Row;
 
@@ -102,7 +101,9 @@ pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<Goal>, AppErr
         // are gone, like their photos.
         return Ok(Vec::new());
     }
-    let this_week = week_start(now_millis());
+    // Habit weeks are the client's own, Monday to Sunday on their wall clock.
+    let zone = super::clients::zone_of(db, scope.client_id()).await?;
+    let this_week = time_zones::week_start(&zone, now_millis());
     let mut goals = Vec::with_capacity(rows.len());
     for row in rows {
         let id: String = row.try_get("id").map_err(internal)?;
@@ -205,6 +206,8 @@ pub async fn set_status(db: &Db, goal: &OwnedGoal, status: GoalStatus) -> Result
 
 /// The client records how often they managed a habit goal this week (replacing the count).
 pub async fn log_habit(db: &Db, goal: &MyGoal, times_done: u32) -> Result<(), AppError> {
+    // Read before the write transaction opens (SQLite has one writer).
+    let zone = super::clients::zone_of(db, goal.client_id()).await?;
     let mut tx = db.begin().await?;
     let row: Option<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT kind, status, per_week FROM goals WHERE id = $1 AND client_id = $2")
@@ -229,7 +232,7 @@ pub async fn log_habit(db: &Db, goal: &MyGoal, times_done: u32) -> Result<(), Ap
          ON CONFLICT (goal_id, week_start) DO UPDATE SET times_done = $3, updated_at = $4",
     )
     .bind(goal.goal_id())
-    .bind(week_start(now))
+    .bind(time_zones::week_start(&zone, now))
     .bind(i64::from(times_done))
     .bind(now)
     .execute(&mut *tx)

@@ -1,7 +1,7 @@
 //! Single-use invitation links. Only a hash of each token is stored, so a database leak does not
 //! leak working links.
 
-use crate::domain::{InviteStatus, LinkToken, PersonName, Role};
+use crate::domain::{InviteStatus, LinkToken, PersonName, Role, Timezone};
 use crate::server::authz::OwnedClient;
 use crate::server::db::Db;
 use crate::server::{internal, new_id, now_millis};
@@ -119,7 +119,14 @@ pub fn unusable_message(status: &InviteStatus) -> &'static str {
 }
 
 /// Claims the invitation and creates the client's login, all or nothing. Returns the new user id.
-pub async fn accept(db: &Db, token: &LinkToken, password_hash: &str) -> Result<String, AppError> {
+/// `timezone` is the client's browser's, when it told (the portal then shows their own time
+/// from the start); without it their coach's zone stands in until they choose one.
+pub async fn accept(
+    db: &Db,
+    token: &LinkToken,
+    password_hash: &str,
+    timezone: Option<&Timezone>,
+) -> Result<String, AppError> {
     let now = now_millis();
     let mut tx = db.begin().await?;
     // Claiming with a conditional update makes the link single-use even under a race.
@@ -148,9 +155,10 @@ pub async fn accept(db: &Db, token: &LinkToken, password_hash: &str) -> Result<S
     let email = crate::domain::Email::parse(&email).map_err(internal)?;
     let name = PersonName::parse(&name).map_err(internal)?;
     let user_id = super::users::insert(&mut tx, &email, &name, Role::Client, password_hash).await?;
-    sqlx::query("UPDATE clients SET user_id = $1 WHERE id = $2")
+    sqlx::query("UPDATE clients SET user_id = $1, timezone = COALESCE($3, timezone) WHERE id = $2")
         .bind(&user_id)
         .bind(&client_id)
+        .bind(timezone.map(Timezone::as_str))
         .execute(&mut *tx)
         .await
         .map_err(internal)?;

@@ -25,6 +25,7 @@ pub mod secrets;
 pub mod seed;
 pub mod sessions;
 pub mod support;
+pub mod today;
 pub mod users;
 
 use super::authz::{ItemKind, OwnedItem};

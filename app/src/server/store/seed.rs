@@ -33,7 +33,7 @@ pub async fn make_coach(
 ) -> Result<MadeCoach, AppError> {
     let mut tx = db.begin().await?;
     let coach_id = users::insert(&mut tx, email, name, Role::Coach, password_hash).await?;
-    coaches::create_workspace(&mut tx, &coach_id).await?;
+    coaches::create_workspace(&mut tx, &coach_id, None).await?;
     tx.commit().await.map_err(internal)?;
     Ok(MadeCoach { coach_id })
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::{AccessAction, Email, Me, PersonName, Role};
 use crate::server::db::{is_unique_violation, Db};
-use crate::server::{internal, new_id, now_millis};
+use crate::server::{internal, new_id, now_millis, time_zones};
 use crate::AppError;
 use sqlx::{Any, Transaction};
 
@@ -65,15 +65,23 @@ pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, 
 }
 
 /// Who `user_id` is; `None` when the account is gone or suspended (its sessions are worthless).
+/// Their clock is in their zone: a coach's workspace zone; a client's own, or their coach's
+/// until they choose one; UTC for an operator.
 pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
-    let row: Option<(String, String, String, String)> = sqlx::query_as(
-        "SELECT id, email, name, role FROM users WHERE id = $1 AND suspended_at IS NULL",
+    let row: Option<(String, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role, \
+                COALESCE(own.timezone, cl.timezone, their_coach.timezone) \
+         FROM users u \
+         LEFT JOIN coaches own ON own.user_id = u.id \
+         LEFT JOIN clients cl ON cl.user_id = u.id \
+         LEFT JOIN coaches their_coach ON their_coach.user_id = cl.coach_id \
+         WHERE u.id = $1 AND u.suspended_at IS NULL",
     )
     .bind(user_id)
     .fetch_optional(db.reader())
     .await
     .map_err(internal)?;
-    row.map(|(user_id, email, name, role)| {
+    row.map(|(user_id, email, name, role, zone)| {
         let role = Role::parse(&role).ok_or_else(|| internal(format!("unknown role {role}")))?;
         Ok(Me {
             user_id,
@@ -81,9 +89,22 @@ pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
             name,
             role,
             support_until: None,
+            clock: time_zones::clock(zone.as_deref().unwrap_or("UTC"), now_millis()),
         })
     })
     .transpose()
+}
+
+/// The role of `user_id`; `None` when the account is gone or suspended.
+pub async fn active_role(db: &Db, user_id: &str) -> Result<Option<Role>, AppError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT role FROM users WHERE id = $1 AND suspended_at IS NULL")
+            .bind(user_id)
+            .fetch_optional(db.reader())
+            .await
+            .map_err(internal)?;
+    row.map(|(role,)| Role::parse(&role).ok_or_else(|| internal(format!("unknown role {role}"))))
+        .transpose()
 }
 
 /// The stored password hash of a signed-in user.

@@ -1,0 +1,197 @@
+//! The coach's "Today" over HTTP on both databases: check-ins waiting (and the navigation's
+//! count), clients overdue for their check-in day, to-dos due, invitations not accepted and
+//! deletion requests, each appearing and leaving as it should, in one workspace only.
+
+use crate::common;
+
+use common::checkins::Submission;
+use common::{client_form, with, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+on_both_backends!(what_needs_the_coach_comes_and_goes, today_is_the_coachs_own);
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Makes the client's account `days` old (a check-in day before they joined is not missed).
+async fn backdate_join(app: &TestApp, client_id: &str, days: i64) {
+    let then = app::server::now_millis() - days * DAY_MS;
+    sqlx::query(
+        "UPDATE users SET created_at = $1 WHERE id = (SELECT user_id FROM clients WHERE id = $2)",
+    )
+    .bind(then)
+    .bind(client_id)
+    .execute(app.db.writer())
+    .await
+    .expect("backdate");
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|row| row["client_name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn what_needs_the_coach_comes_and_goes(app: &TestApp) {
+    let (coach, client, client_id) = app.coach_and_client().await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["waiting_total"], 0, "{today}");
+    assert_eq!(
+        today["overdue_total"], 0,
+        "a client without a check-in day is never overdue"
+    );
+    assert_eq!(today["deletion_requests"], 0);
+
+    // A weekly check-in day, and an account older than a week: the latest such day has passed
+    // with no check-in.
+    let update = with(
+        client_form("Riley Client", "riley@example.com"),
+        "checkin_day",
+        "monday",
+    );
+    let mut update: Vec<(&str, &str)> = update;
+    update.push(("client_id", &client_id));
+    app.ok(&coach, "clients/update", &update).await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(
+        today["overdue_total"], 0,
+        "joined today: nothing missed yet"
+    );
+    backdate_join(app, &client_id, 30).await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["overdue_total"], 1, "{today}");
+    assert_eq!(names(&today["overdue"]), ["Riley Client"]);
+    assert_eq!(today["overdue"][0]["checkin_day"], "monday");
+    assert_eq!(today["overdue"][0]["last_checkin_at"], Value::Null);
+
+    // The check-in clears the overdue flag and waits for review, counted in the navigation.
+    let checkin = app
+        .checkin_ok(&client, &Submission::default().field("weight", "80"))
+        .await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["overdue_total"], 0, "{today}");
+    assert_eq!(today["waiting_total"], 1);
+    assert_eq!(today["waiting"][0]["checkin_id"], checkin.as_str());
+    assert_eq!(app.ok(&coach, "coach/nav_counts", &[]).await["waiting"], 1);
+    let (status, page) = app.page(&coach, "/coach").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Check-ins to review (1)"), "{page}");
+    assert!(page.contains("data-testid=\"nav-inbox-count\""));
+    app.ok(
+        &coach,
+        "checkins/review",
+        &[("checkin_id", checkin.as_str()), ("reply", "Good week.")],
+    )
+    .await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["waiting_total"], 0);
+    assert_eq!(app.ok(&coach, "coach/nav_counts", &[]).await["waiting"], 0);
+
+    // To-dos due today or before are listed; later ones are not, nor done ones.
+    let clock = app::domain::Clock::utc(app::server::now_millis());
+    let yesterday = clock.date_value(clock.now - DAY_MS);
+    let next_month = clock.date_value(clock.now + 30 * DAY_MS);
+    let due = app
+        .ok(
+            &coach,
+            "todos/create",
+            &[
+                ("client_id", client_id.as_str()),
+                ("title", "Call about knee"),
+                ("due_date", yesterday.as_str()),
+            ],
+        )
+        .await;
+    app.ok(
+        &coach,
+        "todos/create",
+        &[
+            ("title", "Plan next block"),
+            ("due_date", next_month.as_str()),
+        ],
+    )
+    .await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["todos_due_total"], 1, "{today}");
+    assert_eq!(today["todos_due"][0]["title"], "Call about knee");
+    assert_eq!(today["todos_due"][0]["client_name"], "Riley Client");
+    app.ok(
+        &coach,
+        "todos/set_done",
+        &[("todo_id", due["id"].as_str().unwrap()), ("done", "true")],
+    )
+    .await;
+    assert_eq!(
+        app.ok(&coach, "coach/today", &[]).await["todos_due_total"],
+        0
+    );
+
+    // An invitation not accepted, open and then expired; accepting it takes it off.
+    let sam = app
+        .create_client(&coach, "Sam Client", "sam@example.com")
+        .await;
+    let token = app.invite(&coach, &sam).await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(names(&today["invitations"]), ["Sam Client"]);
+    assert_eq!(today["invitations"][0]["expired"], false);
+    sqlx::query("UPDATE invites SET expires_at = 1 WHERE client_id = $1")
+        .bind(&sam)
+        .execute(app.db.writer())
+        .await
+        .expect("expire");
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["invitations"][0]["expired"], true);
+    let fresh = app.invite(&coach, &sam).await;
+    assert_ne!(fresh, token);
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["invitations_total"], 1, "one row per client: {today}");
+    assert_eq!(today["invitations"][0]["expired"], false);
+    app.ok(
+        &app.client(),
+        "invites/accept",
+        &[("token", fresh.as_str()), ("password", common::PASSWORD)],
+    )
+    .await;
+    assert_eq!(
+        app.ok(&coach, "coach/today", &[]).await["invitations_total"],
+        0
+    );
+
+    // A deletion request is counted.
+    app.ok(&client, "portal/deletion/request", &[("message", "")])
+        .await;
+    assert_eq!(
+        app.ok(&coach, "coach/today", &[]).await["deletion_requests"],
+        1
+    );
+}
+
+async fn today_is_the_coachs_own(app: &TestApp) {
+    let (coach, client, client_id) = app.coach_and_client().await;
+    app.checkin_ok(&client, &Submission::default().field("weight", "80"))
+        .await;
+    let other = app.client();
+    app.signup_coach(&other, "Olive Coach", "olive@example.com")
+        .await;
+    let theirs = app.ok(&other, "coach/today", &[]).await;
+    assert_eq!(theirs["waiting_total"], 0, "{theirs}");
+    assert_eq!(theirs["waiting"], serde_json::json!([]));
+    assert_eq!(app.ok(&other, "coach/nav_counts", &[]).await["waiting"], 0);
+    let mine = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(mine["waiting"][0]["client_id"], client_id.as_str());
+    // Clients and operators have no "Today".
+    assert_eq!(
+        app.call(&client, "coach/today", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call(&app.client(), "coach/nav_counts", &[])
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
