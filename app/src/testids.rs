@@ -63,6 +63,10 @@ testids! {
     ROSTER_COUNT = "roster-count";
     ROSTER_PREV = "roster-prev";
     ROSTER_NEXT = "roster-next";
+    ROSTER_SORT = "roster-sort";
+    ROSTER_OVERDUE = "roster-overdue";
+    ROSTER_LAST_CHECKIN = "roster-last-checkin";
+    ROSTER_COMPLIANCE = "roster-compliance";
     ROSTER_ADD = "roster-add";
     CLIENT_FORM = "client-form";
     CLIENT_NAME = "client-name";

@@ -91,6 +91,14 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await sendCheckin(client, '80', '5', 'Tough week, knee was sore.', [200, 90, 60]);
   await sendCheckin(client, '78.5', '8', 'Much better this week!', [60, 120, 200]);
 
+  // The dashboard's Today lists both, oldest first, and the navigation counts them.
+  await coach.goto('/coach');
+  await expect(coach.getByTestId(id.NAV_INBOX_COUNT)).toHaveText('2');
+  await expect(coach.getByTestId(id.TODAY_WAITING_ROW)).toHaveCount(2);
+  await expect(coach.getByTestId(id.TODAY_WAITING_ROW).first()).toContainText('sent today');
+  await hydrated(coach);
+  await expectAccessible(coach);
+
   // The coach finds both in the inbox, newest first, and opens it beside the previous one.
   await coach.getByTestId(id.NAV_INBOX).click();
   await expect(coach.getByTestId(id.INBOX_ROW)).toHaveCount(2);
@@ -110,6 +118,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await downloadsPdf(coach);
   await coach.getByTestId(id.NAV_INBOX).click();
   await expect(coach.getByTestId(id.INBOX_ROW)).toHaveCount(1);
+  await expect(coach.getByTestId(id.NAV_INBOX_COUNT)).toHaveText('1');
 
   // The coach's client page has the history, the charts and the photo comparison.
   await coach.goto(clientPage);

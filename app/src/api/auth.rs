@@ -29,7 +29,7 @@ pub async fn signup(
     let name = PersonName::parse(&name)?;
     let email = Email::parse(&email)?;
     let password = NewPassword::parse(&password)?;
-    let timezone = time_zones::known_or_none(timezone.as_deref())?;
+    let timezone = time_zones::device_zone(timezone.as_deref());
     let ip = http::request_ip(&state.settings).await;
     // Every sign-up counts, successful or not: each one hashes a password and makes an account.
     throttle::new_account(&state, ip).await?.keep_counted();
@@ -90,7 +90,7 @@ pub async fn confirm_signup(
     };
     let state = AppState::current()?;
     let session = principal::session().await?;
-    let timezone = time_zones::known_or_none(timezone.as_deref())?;
+    let timezone = time_zones::device_zone(timezone.as_deref());
     let ip = http::request_ip(&state.settings).await;
     throttle::new_account(&state, ip).await?.keep_counted();
     let unusable = || {
@@ -189,20 +189,27 @@ pub async fn logout() -> Result<(), AppError> {
 )]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
     use crate::domain::Role;
-    use crate::server::{principal, state::AppState, store, support};
+    use crate::server::{authz, principal, state::AppState, store, support};
     let state = AppState::current()?;
     let session = principal::session().await?;
-    let me = principal::current_user(&state, &session).await?;
+    let mut me = principal::current_user(&state, &session).await?;
     // An operator inside a workspace under its grant: the pages are the coach's, read-only.
     // On a page, the visit its guard admitted: the grant is not asked about twice.
     if let Some(operator) = me.as_ref().filter(|me| me.role == Role::Admin) {
         if let Some(visit) = support::current_visit(&state, &session, &operator.user_id).await? {
             let coach = store::users::me(&state.db, &visit.coach_id).await?;
-            return Ok(coach.map(|coach| Me {
+            me = coach.map(|coach| Me {
                 support_until: Some(visit.until),
                 ..coach
-            }));
+            });
         }
+    }
+    // A coach's navigation counts the check-ins waiting for them.
+    if let Some(me) = me.as_mut().filter(|me| me.role == Role::Coach) {
+        let coach = principal::require_coach(&state).await?;
+        me.inbox_waiting = store::today::nav_counts(&state.db, &authz::own_workspace(&coach))
+            .await?
+            .waiting;
     }
     Ok(me)
 }

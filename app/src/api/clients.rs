@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// The roster: `archived` picks the archived or the active view; `query` searches name and email.
+/// The roster: `archived` picks the archived or the active view; `query` searches name and
+/// email; `sort` is `name` (the default), `last_checkin` or `compliance`.
 #[server(
     prefix = "/api",
     endpoint = "clients/list",
@@ -19,13 +20,16 @@ pub async fn list_clients(
     query: String,
     archived: bool,
     page: i64,
+    sort: Option<String>,
 ) -> Result<ClientPage, AppError> {
     use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let workspace = authz::own_workspace(&coach);
     let query = crate::domain::bounded_text(&query, "Search", false, 100)?;
-    let page = store::clients::list(&state.db, &workspace, &query, archived, page, false).await?;
+    let sort = crate::domain::RosterSort::parse(sort.as_deref().unwrap_or_default())?;
+    let page =
+        store::clients::list(&state.db, &workspace, &query, archived, page, sort, false).await?;
     let shown = page.clients.iter().map(|c| c.id.as_str());
     authz::log_support_list_read(&state.db, &coach, "clients/list", shown).await?;
     Ok(page)

@@ -119,7 +119,7 @@ pub async fn accept_invite(
     let state = AppState::current()?;
     let session = principal::session().await?;
     let password = NewPassword::parse(&password)?;
-    let timezone = time_zones::known_or_none(timezone.as_deref())?;
+    let timezone = time_zones::device_zone(timezone.as_deref());
     let unusable =
         |status: &InviteStatus| AppError::Conflict(store::invites::unusable_message(status).into());
     let token =

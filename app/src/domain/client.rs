@@ -331,6 +331,67 @@ pub struct ClientSummary {
     pub archived: bool,
     pub has_login: bool,
     pub invite_pending: bool,
+    pub checkin_day: Option<Weekday>,
+    /// Their newest check-in (epoch ms), if any.
+    pub last_checkin_at: Option<i64>,
+    /// Check-ins in the last 28 days.
+    pub checkins_last_4_weeks: i64,
+    /// They missed their latest check-in day ([`super::missed_checkin_day`]).
+    pub overdue: bool,
+}
+
+impl ClientSummary {
+    /// Check-ins in the last 4 weeks against the 4 a weekly check-in day asks for, 0–100;
+    /// `None` without a check-in day.
+    pub fn compliance_percent(&self) -> Option<i64> {
+        self.checkin_day
+            .map(|_| self.checkins_last_4_weeks.clamp(0, 4) * 25)
+    }
+}
+
+/// The roster's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RosterSort {
+    /// By name (the default).
+    #[default]
+    Name,
+    /// The longest without a check-in first (never first of all).
+    LastCheckin,
+    /// The fewest check-ins in the last 4 weeks first.
+    Compliance,
+}
+
+impl RosterSort {
+    pub const ALL: [RosterSort; 3] = [Self::Name, Self::LastCheckin, Self::Compliance];
+
+    /// `name` (or empty), `last_checkin` or `compliance`.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        match raw.trim() {
+            "" | "name" => Ok(Self::Name),
+            "last_checkin" => Ok(Self::LastCheckin),
+            "compliance" => Ok(Self::Compliance),
+            _ => Err(AppError::invalid(
+                "Sort must be name, last_checkin or compliance.",
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::LastCheckin => "last_checkin",
+            Self::Compliance => "compliance",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Name",
+            Self::LastCheckin => "Last check-in (oldest first)",
+            Self::Compliance => "Compliance (lowest first)",
+        }
+    }
 }
 
 /// A page of the roster.

@@ -362,6 +362,11 @@ pub struct Me {
     /// workspace zone; a client's own, or their coach's until they choose one; UTC for operators.
     #[serde(default)]
     pub clock: Clock,
+    /// For a coach: check-ins waiting for review, the count beside their navigation's
+    /// "Check-ins" (it comes with the user, so the header needs no request of its own). 0 for
+    /// everyone else.
+    #[serde(default)]
+    pub inbox_waiting: i64,
 }
 
 /// What a sign-up led to. With email set up on the server, every sign-up answers `CheckEmail`,

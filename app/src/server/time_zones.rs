@@ -25,13 +25,13 @@ pub fn known(raw: &str) -> Result<Timezone, AppError> {
     Ok(zone)
 }
 
-/// An optional zone (a form field the browser fills in, or leaves empty without JavaScript):
-/// empty is `None`, anything else must be a known zone.
-pub fn known_or_none(raw: Option<&str>) -> Result<Option<Timezone>, AppError> {
-    match raw.map(str::trim).filter(|raw| !raw.is_empty()) {
-        None => Ok(None),
-        Some(raw) => known(raw).map(Some),
-    }
+/// The zone a browser said it is in (a hidden form field, empty without JavaScript), if the
+/// database knows it. A name it does not know is ignored rather than refused: nobody should
+/// fail to sign up over a hint they never saw.
+pub fn device_zone(raw: Option<&str>) -> Option<Timezone> {
+    raw.map(str::trim)
+        .filter(|raw| !raw.is_empty())
+        .and_then(|raw| known(raw).ok())
 }
 
 /// The zone of a stored name; a name the database no longer has reads as UTC.
@@ -128,7 +128,12 @@ mod tests {
                 "Time zone: choose one from the list, such as Europe/London."
             );
         }
-        assert_eq!(known_or_none(Some("  ")).unwrap(), None);
+        assert_eq!(device_zone(Some("  ")), None);
+        assert_eq!(device_zone(Some("Atlantis/Capital")), None);
+        assert_eq!(
+            device_zone(Some("Asia/Tokyo")).map(|z| z.as_str().to_owned()),
+            Some("Asia/Tokyo".to_owned())
+        );
         assert!(names().iter().any(|name| name == "America/Los_Angeles"));
         assert!(names().iter().any(|name| name == "UTC"));
         assert!(!names().iter().any(|name| name == "US/Pacific"));

@@ -160,6 +160,7 @@ mod tests {
             role: Role::Coach,
             support_until: None,
             clock: Default::default(),
+            inbox_waiting: 0,
         };
         assert_eq!(
             landing_path(&me, Some("/coach/settings".into())),

@@ -575,6 +575,17 @@ pub fn ReviewPage() -> impl IntoView {
             use_navigate()("/coach/inbox", Default::default());
         }
     });
+    // The header counts the check-ins still waiting.
+    let changes = crate::ui::user_changes();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = review.value().get() {
+            leptos::task::spawn_local(async move {
+                if let Ok(counts) = crate::api::today::coach_nav_counts().await {
+                    changes.inbox_waiting.set(Some(counts.waiting));
+                }
+            });
+        }
+    });
     view! {
         <Title text="Review check-in · Coachroom" />
         <RequireRole role=Role::Coach />

@@ -6,7 +6,7 @@ use crate::api::clients::{
 use crate::api::invites::{RevokeInvite, SendInvite};
 use crate::api::profile::get_coach_profile;
 use crate::domain::Role;
-use crate::domain::{ClientForm, ClientProfile, Units, Weekday};
+use crate::domain::{ClientForm, ClientProfile, RosterSort, Units, Weekday};
 use crate::testids;
 use crate::ui::ai::ClientAiToggle;
 use crate::ui::auth::FormError;
@@ -19,7 +19,7 @@ use crate::ui::notes::{NotesPanel, TodosPanel};
 use crate::ui::plans::ClientPlansPanel;
 use crate::ui::resource;
 use crate::ui::sessions::ClientSessionsPanel;
-use crate::ui::{error_text, ConfirmDelete, Pager};
+use crate::ui::{clock, error_text, when, ConfirmDelete, DateStyle, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -27,12 +27,16 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 /// The roster: search, active/archived, pages.
 #[component]
 pub fn Roster() -> impl IntoView {
+    let user = crate::ui::current_user();
     let query = RwSignal::new(String::new());
     let archived = RwSignal::new(false);
     let page = RwSignal::new(1_i64);
+    let sort = RwSignal::new(RosterSort::Name);
     let clients = resource(
-        move || (query.get(), archived.get(), page.get()),
-        |(query, archived, page)| list_clients(query, archived, page),
+        move || (query.get(), archived.get(), page.get(), sort.get()),
+        |(query, archived, page, sort)| {
+            list_clients(query, archived, page, Some(sort.as_str().to_owned()))
+        },
     );
     let show = move |archive_view: bool| {
         archived.set(archive_view);
@@ -48,6 +52,19 @@ pub fn Roster() -> impl IntoView {
                 <input type="search" placeholder="Search by name or email" aria-label="Search clients"
                     data-testid=testids::ROSTER_SEARCH
                     on:input=move |ev| { query.set(event_target_value(&ev)); page.set(1); } />
+                <label class="inline">"Sort "
+                    <select data-testid=testids::ROSTER_SORT
+                        on:change=move |ev| {
+                            if let Ok(chosen) = RosterSort::parse(&event_target_value(&ev)) {
+                                sort.set(chosen);
+                                page.set(1);
+                            }
+                        }>
+                        {RosterSort::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=s == RosterSort::Name>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
                 <div class="tabs" role="group" aria-label="Which clients">
                     <button type="button" data-read="" class:selected=move || !archived.get() aria-pressed=move || (!archived.get()).to_string()
                         data-testid=testids::ROSTER_SHOW_ACTIVE on:click=move |_| show(false)>"Active"</button>
@@ -57,6 +74,8 @@ pub fn Roster() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
+                    // Dates below read the viewer's clock.
+                    user.clock().await;
                     match clients.await {
                         Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                         Ok(result) if result.clients.is_empty() => {
@@ -75,19 +94,37 @@ pub fn Roster() -> impl IntoView {
                         Ok(result) => {
                             let last_page = (result.total + result.per_page - 1) / result.per_page;
                             let current = result.page;
+                            let clock = clock();
                             view! {
                                 <p class="muted" data-testid=testids::ROSTER_COUNT>
                                     {format!("{} client{}", result.total, if result.total == 1 { "" } else { "s" })}
                                 </p>
                                 <ul class="list">
-                                    {result.clients.into_iter().map(|c| view! {
+                                    {result.clients.into_iter().map(|c| {
+                                        let compliance = c.compliance_percent();
+                                        view! {
                                         <li data-testid=testids::ROSTER_ROW>
                                             <a href=format!("/coach/clients/{}", c.id)>{c.name}</a>
-                                            <span class="muted">{c.email}</span>
+                                            <span class="muted">{c.email.clone()}</span>
                                             {(!c.has_login && c.invite_pending).then(|| view! { <span class="badge">"Invited"</span> })}
                                             {(!c.has_login && !c.invite_pending).then(|| view! { <span class="badge muted">"Not invited"</span> })}
+                                            {c.overdue.then(|| view! { <span class="badge overdue" data-testid=testids::ROSTER_OVERDUE>"Overdue"</span> })}
+                                            {match (c.last_checkin_at, c.has_login) {
+                                                (Some(at), _) => Some(view! { "Last check-in "{when(&clock, at, DateStyle::Ago)} }.into_any()),
+                                                (None, true) => Some("No check-ins yet".into_any()),
+                                                // Not joined: the invitation badge says where they are.
+                                                (None, false) => None,
+                                            }.map(|fact| view! {
+                                                <span class="muted roster-fact" data-testid=testids::ROSTER_LAST_CHECKIN>{fact}</span>
+                                            })}
+                                            {compliance.map(|percent| view! {
+                                                <span class="muted roster-fact" data-testid=testids::ROSTER_COMPLIANCE
+                                                    title="Check-ins in the last 4 weeks against one a week">
+                                                    {format!("{percent}% of 4 weeks")}
+                                                </span>
+                                            })}
                                         </li>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </ul>
                                 <Pager page current last_page prev_testid=testids::ROSTER_PREV next_testid=testids::ROSTER_NEXT />
                             }.into_any()

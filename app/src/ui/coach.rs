@@ -102,11 +102,15 @@ fn SettingsForm() -> impl IntoView {
         },
     );
     let saved = move || matches!(update.value().get(), Some(Ok(_)));
-    // The pages read dates through the signed-in user's clock: a new zone reaches it now.
-    let user = current_user();
+    // The pages read dates through the viewer's clock: a new zone reaches it now.
+    let changes = crate::ui::user_changes();
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
-            user.0.refetch();
+            leptos::task::spawn_local(async move {
+                if let Ok(Some(me)) = who_am_i().await {
+                    changes.clock.set(Some(me.clock));
+                }
+            });
         }
     });
     view! {

@@ -202,6 +202,21 @@ where
 #[derive(Clone, Copy)]
 pub struct CurrentUser(pub Loaded<Result<Option<Me>, crate::AppError>>);
 
+/// What changed about the signed-in user since the page loaded: a new time zone saved, a
+/// check-in reviewed. Signals beside [`CurrentUser`] rather than a refetch of it: every page's
+/// `Suspend` awaits the user, and refetching it re-ran them all while some were being replaced
+/// (a panic on a disposed resource). `None` until something changes, on the server and at
+/// hydration alike.
+#[derive(Clone, Copy)]
+pub struct UserChanges {
+    pub clock: RwSignal<Option<Clock>>,
+    pub inbox_waiting: RwSignal<Option<i64>>,
+}
+
+pub fn user_changes() -> UserChanges {
+    expect_context::<UserChanges>()
+}
+
 impl CurrentUser {
     /// Waits for the signed-in user and answers with their clock; after it, [`clock`] reads
     /// the same anywhere below.
@@ -224,6 +239,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let user = CurrentUser(resource(|| (), |_| who_am_i()));
     provide_context(user);
+    provide_context(UserChanges {
+        clock: RwSignal::new(None),
+        inbox_waiting: RwSignal::new(None),
+    });
     // Signed out (logged out elsewhere, session expired, account deleted): unsent check-in
     // drafts hold health data and do not stay behind on this device.
     Effect::new(move |_| {
@@ -298,30 +317,10 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Beside the coach's "Check-ins" link: how many wait for review, fetched again on every
-/// navigation (a review elsewhere changes it).
-#[component]
-fn InboxCount() -> impl IntoView {
-    let path = leptos_router::hooks::use_location().pathname;
-    let counts = resource(
-        move || path.get(),
-        |_| crate::api::today::coach_nav_counts(),
-    );
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                counts.await.ok().filter(|c| c.waiting > 0).map(|c| view! {
-                    " "<span class="count" data-testid=testids::NAV_INBOX_COUNT
-                        aria-label=format!("{} waiting", c.waiting)>{c.waiting}</span>
-                })
-            })}
-        </Transition>
-    }
-}
-
 #[component]
 fn Header() -> impl IntoView {
     let user = current_user();
+    let changes = user_changes();
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
@@ -341,7 +340,13 @@ fn Header() -> impl IntoView {
                             Ok(Some(me)) => {
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
                                     <A href="/coach" exact=true attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
-                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"<InboxCount /></A>
+                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"{move || {
+                                        let waiting = changes.inbox_waiting.get().unwrap_or(me.inbox_waiting);
+                                        (waiting > 0).then(|| view! {
+                                            " "<span class="count" data-testid=testids::NAV_INBOX_COUNT
+                                                aria-label=format!("{waiting} waiting")>{waiting}</span>
+                                        })
+                                    }}</A>
                                     <A href="/coach/plans" attr:data-testid=testids::NAV_PLANS>"Plans"</A>
                                     <A href="/coach/forms" attr:data-testid=testids::NAV_FORMS>"Forms"</A>
                                     <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
@@ -503,6 +508,9 @@ where
 /// signed-in user has been awaited (inside [`loaded`], or after `current_user().0.await`), so
 /// that the server and the hydrating browser read the same zone.
 pub fn clock() -> Clock {
+    if let Some(changed) = use_context::<UserChanges>().and_then(|c| c.clock.get_untracked()) {
+        return changed;
+    }
     use_context::<CurrentUser>()
         .and_then(|user| user.0.get_untracked())
         .and_then(Result::ok)

@@ -152,11 +152,11 @@ pub fn PortalMe() -> impl IntoView {
 fn MyTimeZoneCard() -> impl IntoView {
     let save = ServerAction::<UpdateMyTimezone>::new();
     let user = current_user();
-    // Every date on the portal is read through the signed-in user's clock: the new zone
-    // reaches it now.
+    // Every date on the portal is read through the viewer's clock: the new zone reaches it now.
+    let changes = crate::ui::user_changes();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            user.0.refetch();
+        if let Some(Ok(me)) = save.value().get() {
+            changes.clock.set(Some(me.clock));
         }
     });
     let saved = move || matches!(save.value().get(), Some(Ok(_)));

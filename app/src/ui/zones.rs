@@ -38,9 +38,17 @@ pub fn DeviceZoneField() -> impl IntoView {
 /// browser does the searching), or take this device's zone with one click.
 #[component]
 pub fn ZonePicker(current: String, testid: &'static str) -> impl IntoView {
-    // Loaded in the browser only: some 400 names would otherwise be in the page twice (the
-    // options and the hydration data) before anyone opens the list.
-    let zones = LocalResource::new(time_zones);
+    // Fetched once the page is interactive: some 400 names would otherwise be in the page twice
+    // (the options and the hydration data) before anyone opens the list. A plain signal, not
+    // a resource: reading a resource inside the page's `Suspense` would hold the form back.
+    let zones = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(names) = time_zones().await {
+                zones.set(names);
+            }
+        });
+    });
     let value = RwSignal::new(current.clone());
     let device = RwSignal::new(None::<String>);
     Effect::new(move |_| device.set(device_zone()));
@@ -53,9 +61,7 @@ pub fn ZonePicker(current: String, testid: &'static str) -> impl IntoView {
             <small>"Dates and times are shown, and typed, in this zone. Type a city to search."</small>
         </label>
         <datalist id="time-zone-names">
-            {move || zones.get().and_then(Result::ok).map(|names| {
-                names.into_iter().map(|name| view! { <option value=name></option> }).collect_view()
-            })}
+            {move || zones.get().into_iter().map(|name| view! { <option value=name></option> }).collect_view()}
         </datalist>
         {move || other_device_zone().map(|zone| {
             let chosen = zone.clone();

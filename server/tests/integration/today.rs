@@ -9,7 +9,11 @@ use common::{client_form, with, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-on_both_backends!(what_needs_the_coach_comes_and_goes, today_is_the_coachs_own);
+on_both_backends!(
+    what_needs_the_coach_comes_and_goes,
+    today_is_the_coachs_own,
+    the_roster_shows_check_ins_compliance_and_overdue,
+);
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -77,6 +81,7 @@ async fn what_needs_the_coach_comes_and_goes(app: &TestApp) {
     assert_eq!(today["waiting_total"], 1);
     assert_eq!(today["waiting"][0]["checkin_id"], checkin.as_str());
     assert_eq!(app.ok(&coach, "coach/nav_counts", &[]).await["waiting"], 1);
+    assert_eq!(app.ok(&coach, "auth/me", &[]).await["inbox_waiting"], 1);
     let (status, page) = app.page(&coach, "/coach").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Check-ins to review (1)"), "{page}");
@@ -194,4 +199,108 @@ async fn today_is_the_coachs_own(app: &TestApp) {
             .status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A joined client with a Monday check-in day, their account a month old.
+async fn weekly_client(app: &TestApp, coach: &reqwest::Client, name: &str) -> reqwest::Client {
+    let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+    let form = with(client_form(name, &email), "checkin_day", "monday");
+    let id = app.ok(coach, "clients/create", &form).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = app.invite_and_join(coach, &id).await;
+    backdate_join(app, &id, 30).await;
+    client
+}
+
+async fn roster_names(app: &TestApp, coach: &reqwest::Client, sort: &str) -> Vec<String> {
+    let page = app
+        .ok(
+            coach,
+            "clients/list",
+            &[
+                ("query", ""),
+                ("archived", "false"),
+                ("page", "1"),
+                ("sort", sort),
+            ],
+        )
+        .await;
+    page["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_roster_shows_check_ins_compliance_and_overdue(app: &TestApp) {
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    let riley = weekly_client(app, &coach, "Riley Client").await;
+    let aaron = weekly_client(app, &coach, "Aaron Client").await;
+    let sam = weekly_client(app, &coach, "Sam Client").await;
+    drop(riley);
+    // Aaron twice, then Sam once: Sam has the newest check-in, Aaron the most this month.
+    for client in [&aaron, &aaron, &sam] {
+        app.checkin_ok(client, &Submission::default().field("weight", "80"))
+            .await;
+    }
+    let page = app
+        .ok(
+            &coach,
+            "clients/list",
+            &[("query", ""), ("archived", "false"), ("page", "1")],
+        )
+        .await;
+    let by_name: std::collections::HashMap<&str, &Value> = page["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c))
+        .collect();
+    let (riley, aaron, sam) = (
+        by_name["Riley Client"],
+        by_name["Aaron Client"],
+        by_name["Sam Client"],
+    );
+    assert_eq!(riley["overdue"], true, "{riley}");
+    assert_eq!(riley["last_checkin_at"], Value::Null);
+    assert_eq!(riley["checkins_last_4_weeks"], 0);
+    assert_eq!(aaron["overdue"], false);
+    assert_eq!(aaron["checkins_last_4_weeks"], 2);
+    assert_eq!(sam["checkins_last_4_weeks"], 1);
+    assert_eq!(sam["checkin_day"], "monday");
+    assert!(sam["last_checkin_at"].as_i64() > aaron["last_checkin_at"].as_i64());
+
+    assert_eq!(
+        roster_names(app, &coach, "name").await,
+        ["Aaron Client", "Riley Client", "Sam Client"]
+    );
+    assert_eq!(
+        roster_names(app, &coach, "last_checkin").await,
+        ["Riley Client", "Aaron Client", "Sam Client"]
+    );
+    assert_eq!(
+        roster_names(app, &coach, "compliance").await,
+        ["Riley Client", "Sam Client", "Aaron Client"]
+    );
+    let refused = app
+        .call(
+            &coach,
+            "clients/list",
+            &[
+                ("query", ""),
+                ("archived", "false"),
+                ("page", "1"),
+                ("sort", "mood"),
+            ],
+        )
+        .await;
+    refused.assert_refused(StatusCode::BAD_REQUEST, "Sort must be");
+    let (_, html) = app.page(&coach, "/coach").await;
+    assert!(html.contains("data-testid=\"roster-overdue\""));
+    assert!(html.contains("50% of 4 weeks"), "Aaron: two of four weeks");
 }

@@ -6,7 +6,8 @@
 use super::McpVisit;
 use crate::domain::{
     CheckinDetail, ClientPage, ClientProfile, FormResponse, Goal, InboxItem, MealPlan,
-    MealPlanKind, Metric, Note, PlanDoc, Series, SessionDetail, Todo, WorkoutPlan, WorkoutPlanKind,
+    MealPlanKind, Metric, Note, PlanDoc, RosterSort, Series, SessionDetail, Todo, WorkoutPlan,
+    WorkoutPlanKind,
 };
 use crate::server::authz::{self, OwnedClient};
 use crate::server::plans;
@@ -208,9 +209,17 @@ impl Tools {
         let workspace = authz::own_workspace(&coach);
         let query =
             crate::domain::bounded_text(&args.query, "Query", false, 100).map_err(tool_error)?;
-        let page = store::clients::list(db, &workspace, &query, args.archived, args.page, true)
-            .await
-            .map_err(tool_error)?;
+        let page = store::clients::list(
+            db,
+            &workspace,
+            &query,
+            args.archived,
+            args.page,
+            RosterSort::Name,
+            true,
+        )
+        .await
+        .map_err(tool_error)?;
         let shown = page.clients.iter().map(|c| c.id.as_str());
         authz::log_support_list_read(db, &coach, "find_clients", shown)
             .await

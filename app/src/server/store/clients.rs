@@ -1,14 +1,14 @@
 //! Client profiles. Every function takes an ownership proof from `authz`.
 
 use crate::domain::{
-    AccessAction, ActorKind, ClientInput, ClientPage, ClientProfile, ClientSummary, Email,
-    Timezone, Units, Weekday,
+    missed_checkin_day, AccessAction, ActorKind, ClientInput, ClientPage, ClientProfile,
+    ClientSummary, Email, RosterSort, Timezone, Units, Weekday,
 };
 use crate::server::authz::{ClientSelf, OwnedClient, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
 use crate::server::db::{expect_one, is_unique_violation, AnyQuery, Backend, Db};
 use crate::server::storage::ObjectKey;
-use crate::server::{internal, new_id, now_millis};
+use crate::server::{internal, new_id, now_millis, time_zones};
 use crate::AppError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -317,6 +317,7 @@ pub async fn list(
     query: &str,
     archived: bool,
     page: i64,
+    sort: RosterSort,
     ai_enabled_only: bool,
 ) -> Result<ClientPage, AppError> {
     let archived = i64::from(archived);
@@ -347,39 +348,75 @@ pub async fn list(
     let (total,): (i64,) = count.fetch_one(db.reader()).await.map_err(internal)?;
     let last_page = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page = page.clamp(1, last_page);
+    // NULLS FIRST: never checked in is the longest without (SQLite and PostgreSQL both take it).
+    let order = match sort {
+        RosterSort::Name => "c.name, c.id",
+        RosterSort::LastCheckin => "last_checkin ASC NULLS FIRST, c.name, c.id",
+        RosterSort::Compliance => "recent_checkins, c.name, c.id",
+    };
     let page_sql = format!(
-        "SELECT c.id, c.name, c.email, c.archived, c.user_id, \
+        "SELECT c.id, c.name, c.email, c.archived, c.user_id, c.checkin_day, \
+         COALESCE(c.timezone, co.timezone) AS zone, u.created_at AS joined_at, \
          (SELECT COUNT(*) FROM invites i WHERE i.client_id = c.id AND i.used_at IS NULL \
-          AND i.revoked_at IS NULL AND i.expires_at > $1) \
-         FROM clients c WHERE c.coach_id = $2 AND c.archived = $3{ai_filter}{} \
-         ORDER BY c.name, c.id LIMIT $4 OFFSET $5",
-        search(6)
+          AND i.revoked_at IS NULL AND i.expires_at > $1) AS open_invites, \
+         (SELECT MAX(k.submitted_at) FROM checkins k WHERE k.client_id = c.id) AS last_checkin, \
+         (SELECT COUNT(*) FROM checkins k WHERE k.client_id = c.id AND k.submitted_at > $6) \
+          AS recent_checkins \
+         FROM clients c JOIN coaches co ON co.user_id = c.coach_id \
+         LEFT JOIN users u ON u.id = c.user_id \
+         WHERE c.coach_id = $2 AND c.archived = $3{ai_filter}{} \
+         ORDER BY {order} LIMIT $4 OFFSET $5",
+        search(7)
     );
-    let mut rows = sqlx::query_as(&page_sql)
-        .bind(now_millis())
+    let now = now_millis();
+    let mut rows = sqlx::query(&page_sql)
+        .bind(now)
         .bind(workspace.coach_id())
         .bind(archived)
         .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE);
+        .bind((page - 1) * PER_PAGE)
+        .bind(now - 28 * 86_400_000);
     if let Some(pattern) = &pattern {
         rows = rows.bind(pattern);
     }
-    let rows: Vec<(String, String, String, i64, Option<String>, i64)> =
-        rows.fetch_all(db.reader()).await.map_err(internal)?;
+    let rows = rows.fetch_all(db.reader()).await.map_err(internal)?;
+    // A page's clients share a handful of zones: each zone's clock is made once.
+    let mut clocks = std::collections::HashMap::new();
+    let mut clients = Vec::with_capacity(rows.len());
+    for row in rows {
+        let day: Option<String> = row.try_get("checkin_day").map_err(internal)?;
+        let checkin_day = day.and_then(|day| Weekday::parse(&day).ok().flatten());
+        let user_id: Option<String> = row.try_get("user_id").map_err(internal)?;
+        let joined_at: Option<i64> = row.try_get("joined_at").map_err(internal)?;
+        let last_checkin_at: Option<i64> = row.try_get("last_checkin").map_err(internal)?;
+        let zone: String = row.try_get("zone").map_err(internal)?;
+        let archived: i64 = row.try_get("archived").map_err(internal)?;
+        let open_invites: i64 = row.try_get("open_invites").map_err(internal)?;
+        // Only a client who has joined, with a day, can miss it; not one archived.
+        let overdue = match (checkin_day, joined_at) {
+            (Some(day), Some(joined_at)) if archived == 0 => {
+                let clock = clocks
+                    .entry(zone)
+                    .or_insert_with_key(|zone| time_zones::clock(zone, now));
+                missed_checkin_day(day, last_checkin_at, joined_at, clock).is_some()
+            }
+            _ => false,
+        };
+        clients.push(ClientSummary {
+            id: row.try_get("id").map_err(internal)?,
+            name: row.try_get("name").map_err(internal)?,
+            email: row.try_get("email").map_err(internal)?,
+            archived: archived != 0,
+            has_login: user_id.is_some(),
+            invite_pending: open_invites > 0,
+            checkin_day,
+            last_checkin_at,
+            checkins_last_4_weeks: row.try_get("recent_checkins").map_err(internal)?,
+            overdue,
+        });
+    }
     Ok(ClientPage {
-        clients: rows
-            .into_iter()
-            .map(
-                |(id, name, email, archived, user_id, open_invites)| ClientSummary {
-                    id,
-                    name,
-                    email,
-                    archived: archived != 0,
-                    has_login: user_id.is_some(),
-                    invite_pending: open_invites > 0,
-                },
-            )
-            .collect(),
+        clients,
         total,
         page,
         per_page: PER_PAGE,

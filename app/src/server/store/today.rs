@@ -154,7 +154,9 @@ async fn todos_due(
     .fetch_one(db.reader())
     .await
     .map_err(internal)?;
-    let rows: Vec<(String, Option<String>, String, String, Option<String>)> = sqlx::query_as(
+    // id, client id, sealed title, due date, client name.
+    type Row = (String, Option<String>, String, String, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT t.id, t.client_id, t.title, t.due_date, c.name FROM todos t \
          LEFT JOIN clients c ON c.id = t.client_id \
          WHERE t.coach_id = $1 AND t.done = 0 AND t.due_date IS NOT NULL AND t.due_date <= $2 \

@@ -90,6 +90,7 @@ pub async fn me(db: &Db, user_id: &str) -> Result<Option<Me>, AppError> {
             role,
             support_until: None,
             clock: time_zones::clock(zone.as_deref().unwrap_or("UTC"), now_millis()),
+            inbox_waiting: 0,
         })
     })
     .transpose()
