@@ -474,7 +474,8 @@ pub struct Progress {
 }
 
 /// `YYYY-MM-DD` (UTC) for a time in milliseconds since the epoch: for file names, which carry
-/// no zone. Pages show dates through the viewer's [`super::Clock`].
+/// no zone, and the check-in PDF (read by coach and client, each in their own zone). Pages show
+/// dates through the viewer's [`super::Clock`].
 pub fn date_label(millis: i64) -> String {
     let (y, m, d) = super::civil_from_days(millis.div_euclid(86_400_000));
     format!("{y:04}-{m:02}-{d:02}")

@@ -334,18 +334,18 @@ pub struct ClientSummary {
     pub checkin_day: Option<Weekday>,
     /// Their newest check-in (epoch ms), if any.
     pub last_checkin_at: Option<i64>,
-    /// Check-ins in the last 28 days.
-    pub checkins_last_4_weeks: i64,
+    /// Of the last 4 weeks (28 days back from now, in 7-day steps), how many had a check-in.
+    pub weeks_checked_in: i64,
     /// They missed their latest check-in day ([`super::missed_checkin_day`]).
     pub overdue: bool,
 }
 
 impl ClientSummary {
-    /// Check-ins in the last 4 weeks against the 4 a weekly check-in day asks for, 0–100;
+    /// Weeks with a check-in of the last 4, against the 4 a weekly check-in day asks for, 0–100;
     /// `None` without a check-in day.
     pub fn compliance_percent(&self) -> Option<i64> {
         self.checkin_day
-            .map(|_| self.checkins_last_4_weeks.clamp(0, 4) * 25)
+            .map(|_| self.weeks_checked_in.clamp(0, 4) * 25)
     }
 }
 
@@ -358,7 +358,7 @@ pub enum RosterSort {
     Name,
     /// The longest without a check-in first (never first of all).
     LastCheckin,
-    /// The fewest check-ins in the last 4 weeks first.
+    /// The fewest of the last 4 weeks with a check-in first.
     Compliance,
 }
 

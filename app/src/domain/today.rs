@@ -98,7 +98,8 @@ pub fn missed_checkin_day(
 fn local_midnight(clock: &Clock, days: i64) -> i64 {
     let local = days * DAY_MS;
     // The offset at the guess, then at the corrected instant: right on either side of a
-    // daylight-saving change (which never happens at midnight in practice).
+    // daylight-saving change. Where a change happens at midnight itself (Chile, Cuba, Paraguay,
+    // Lebanon) the day may start an hour off, which moves the overdue window by that hour.
     let guess = local - clock.offset_ms(local);
     local - clock.offset_ms(guess)
 }

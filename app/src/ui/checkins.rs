@@ -575,10 +575,12 @@ pub fn ReviewPage() -> impl IntoView {
             use_navigate()("/coach/inbox", Default::default());
         }
     });
-    // The header counts the check-ins still waiting.
+    // The header counts the check-ins still waiting: one reviewed or deleted changes it.
     let changes = crate::ui::user_changes();
     Effect::new(move |_| {
-        if let Some(Ok(())) = review.value().get() {
+        let reviewed = matches!(review.value().get(), Some(Ok(())));
+        let deleted = matches!(delete.value().get(), Some(Ok(())));
+        if reviewed || deleted {
             leptos::task::spawn_local(async move {
                 if let Ok(counts) = crate::api::today::coach_nav_counts().await {
                     changes.inbox_waiting.set(Some(counts.waiting));

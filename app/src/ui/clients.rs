@@ -119,7 +119,7 @@ pub fn Roster() -> impl IntoView {
                                             })}
                                             {compliance.map(|percent| view! {
                                                 <span class="muted roster-fact" data-testid=testids::ROSTER_COMPLIANCE
-                                                    title="Check-ins in the last 4 weeks against one a week">
+                                                    title="Weeks with a check-in, of the last 4">
                                                     {format!("{percent}% of 4 weeks")}
                                                 </span>
                                             })}

@@ -86,7 +86,8 @@ async fn each_person_types_and_reads_times_on_their_own_clock(app: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        page.contains("Tue 1 Dec, 17:30"),
+        // (From 2027 the page adds the year: "Tue 1 Dec 2026, 17:30".)
+        page.contains("Tue 1 Dec") && page.contains("17:30"),
         "the coach's page: {page}"
     );
     assert!(page.contains("datetime=\"2026-12-01T17:30-08:00\""));
@@ -118,7 +119,10 @@ async fn each_person_types_and_reads_times_on_their_own_clock(app: &TestApp) {
     assert_eq!(clock_zone(&me), "Pacific/Auckland");
     let (status, portal) = app.page(&client, "/portal").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(portal.contains("Wed 2 Dec, 14:30"), "the portal: {portal}");
+    assert!(
+        portal.contains("Wed 2 Dec") && portal.contains("14:30"),
+        "the portal: {portal}"
+    );
     assert!(portal.contains("datetime=\"2026-12-02T14:30+13:00\""));
     assert!(
         !portal.contains("Tue 1 Dec"),
@@ -268,7 +272,9 @@ async fn habit_weeks_are_the_clients_own(app: &TestApp) {
         .await;
     let goal_id = goals[0]["id"].as_str().unwrap().to_owned();
     // Kiritimati is 14 hours ahead of UTC: from Sunday 10:00 UTC it is Monday there, a week
-    // UTC has not started. The week logged is the one on the client's calendar.
+    // UTC has not started. The week logged is the one on the client's calendar. (Only on those
+    // Sunday hours do the two weeks differ, so only then could a store that ignored the zone
+    // fail here; `time_zones::tests` checks the arithmetic at fixed instants either side.)
     app.ok(
         &client,
         "portal/timezone/update",

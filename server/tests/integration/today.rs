@@ -179,12 +179,56 @@ async fn today_is_the_coachs_own(app: &TestApp) {
     let (coach, client, client_id) = app.coach_and_client().await;
     app.checkin_ok(&client, &Submission::default().field("weight", "80"))
         .await;
+    // Something of every kind in this workspace: an overdue client, a to-do due, an invitation.
+    let update = with(
+        client_form("Riley Client", "riley@example.com"),
+        "checkin_day",
+        "monday",
+    );
+    let mut update: Vec<(&str, &str)> = update;
+    update.push(("client_id", &client_id));
+    app.ok(&coach, "clients/update", &update).await;
+    backdate_join(app, &client_id, 30).await;
+    sqlx::query("UPDATE checkins SET submitted_at = submitted_at - $1 WHERE client_id = $2")
+        .bind(20 * DAY_MS)
+        .bind(&client_id)
+        .execute(app.db.writer())
+        .await
+        .expect("backdate");
+    app.ok(
+        &coach,
+        "todos/create",
+        &[("title", "Call Riley"), ("due_date", "2020-01-01")],
+    )
+    .await;
+    let sam = app
+        .create_client(&coach, "Sam Client", "sam@example.com")
+        .await;
+    app.invite(&coach, &sam).await;
+    let mine = app.ok(&coach, "coach/today", &[]).await;
+    for total in [
+        "waiting_total",
+        "overdue_total",
+        "todos_due_total",
+        "invitations_total",
+    ] {
+        assert_eq!(mine[total], 1, "{total}: {mine}");
+    }
     let other = app.client();
     app.signup_coach(&other, "Olive Coach", "olive@example.com")
         .await;
     let theirs = app.ok(&other, "coach/today", &[]).await;
-    assert_eq!(theirs["waiting_total"], 0, "{theirs}");
-    assert_eq!(theirs["waiting"], serde_json::json!([]));
+    for total in [
+        "waiting_total",
+        "overdue_total",
+        "todos_due_total",
+        "invitations_total",
+    ] {
+        assert_eq!(theirs[total], 0, "{total}: {theirs}");
+    }
+    for list in ["waiting", "overdue", "todos_due", "invitations"] {
+        assert_eq!(theirs[list], serde_json::json!([]), "{list}");
+    }
     assert_eq!(app.ok(&other, "coach/nav_counts", &[]).await["waiting"], 0);
     let mine = app.ok(&coach, "coach/today", &[]).await;
     assert_eq!(mine["waiting"][0]["client_id"], client_id.as_str());
@@ -243,11 +287,21 @@ async fn the_roster_shows_check_ins_compliance_and_overdue(app: &TestApp) {
     let aaron = weekly_client(app, &coach, "Aaron Client").await;
     let sam = weekly_client(app, &coach, "Sam Client").await;
     drop(riley);
-    // Aaron twice, then Sam once: Sam has the newest check-in, Aaron the most this month.
-    for client in [&aaron, &aaron, &sam] {
-        app.checkin_ok(client, &Submission::default().field("weight", "80"))
-            .await;
+    // Aaron twice, then Sam once: Sam has the newest check-in. Aaron's first is moved 8 days
+    // back, so Aaron checked in two of the last four weeks, and Sam one (however many times).
+    let mut ids = Vec::new();
+    for client in [&aaron, &aaron, &sam, &sam] {
+        ids.push(
+            app.checkin_ok(client, &Submission::default().field("weight", "80"))
+                .await,
+        );
     }
+    sqlx::query("UPDATE checkins SET submitted_at = submitted_at - $1 WHERE id = $2")
+        .bind(8 * DAY_MS)
+        .bind(&ids[0])
+        .execute(app.db.writer())
+        .await
+        .expect("backdate a check-in");
     let page = app
         .ok(
             &coach,
@@ -268,10 +322,13 @@ async fn the_roster_shows_check_ins_compliance_and_overdue(app: &TestApp) {
     );
     assert_eq!(riley["overdue"], true, "{riley}");
     assert_eq!(riley["last_checkin_at"], Value::Null);
-    assert_eq!(riley["checkins_last_4_weeks"], 0);
+    assert_eq!(riley["weeks_checked_in"], 0);
     assert_eq!(aaron["overdue"], false);
-    assert_eq!(aaron["checkins_last_4_weeks"], 2);
-    assert_eq!(sam["checkins_last_4_weeks"], 1);
+    assert_eq!(aaron["weeks_checked_in"], 2);
+    assert_eq!(
+        sam["weeks_checked_in"], 1,
+        "two check-ins in one week are one week"
+    );
     assert_eq!(sam["checkin_day"], "monday");
     assert!(sam["last_checkin_at"].as_i64() > aaron["last_checkin_at"].as_i64());
 

@@ -352,7 +352,7 @@ pub async fn list(
     let order = match sort {
         RosterSort::Name => "c.name, c.id",
         RosterSort::LastCheckin => "last_checkin ASC NULLS FIRST, c.name, c.id",
-        RosterSort::Compliance => "recent_checkins, c.name, c.id",
+        RosterSort::Compliance => "weeks_checked_in, c.name, c.id",
     };
     let page_sql = format!(
         "SELECT c.id, c.name, c.email, c.archived, c.user_id, c.checkin_day, \
@@ -360,8 +360,8 @@ pub async fn list(
          (SELECT COUNT(*) FROM invites i WHERE i.client_id = c.id AND i.used_at IS NULL \
           AND i.revoked_at IS NULL AND i.expires_at > $1) AS open_invites, \
          (SELECT MAX(k.submitted_at) FROM checkins k WHERE k.client_id = c.id) AS last_checkin, \
-         (SELECT COUNT(*) FROM checkins k WHERE k.client_id = c.id AND k.submitted_at > $6) \
-          AS recent_checkins \
+         (SELECT COUNT(DISTINCT (k.submitted_at - $6) / 604800000) FROM checkins k \
+          WHERE k.client_id = c.id AND k.submitted_at > $6) AS weeks_checked_in \
          FROM clients c JOIN coaches co ON co.user_id = c.coach_id \
          LEFT JOIN users u ON u.id = c.user_id \
          WHERE c.coach_id = $2 AND c.archived = $3{ai_filter}{} \
@@ -411,7 +411,7 @@ pub async fn list(
             invite_pending: open_invites > 0,
             checkin_day,
             last_checkin_at,
-            checkins_last_4_weeks: row.try_get("recent_checkins").map_err(internal)?,
+            weeks_checked_in: row.try_get("weeks_checked_in").map_err(internal)?,
             overdue,
         });
     }
