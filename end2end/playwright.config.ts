@@ -16,7 +16,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  timeout: 60_000,
+  // The longest journeys (a check-in with photos; an invitation, then a password reset) take close
+  // to a minute on a 2-core machine while the debug server is still compressing its assets.
+  timeout: 120_000,
   expect: { timeout: 15_000 },
   reporter: [['list']],
   use: {

@@ -26,6 +26,14 @@ testids! {
     LOGIN_EMAIL = "login-email";
     LOGIN_PASSWORD = "login-password";
     LOGIN_SUBMIT = "login-submit";
+    LOGIN_FORGOT = "login-forgot";
+    FORGOT_EMAIL = "forgot-email";
+    FORGOT_SUBMIT = "forgot-submit";
+    FORGOT_SENT = "forgot-sent";
+    RESET_PASSWORD = "reset-password";
+    RESET_SUBMIT = "reset-submit";
+    PASSWORD_LINK_MAKE = "password-link-make";
+    PASSWORD_LINK = "password-link";
     FORM_ERROR = "form-error";
     DASHBOARD = "coach-dashboard";
     DASHBOARD_EMPTY = "coach-dashboard-empty";
@@ -37,6 +45,7 @@ testids! {
     TODAY_INVITE_ROW = "today-invite-row";
     TODAY_DELETIONS = "today-deletions";
     NAV_INBOX_COUNT = "nav-inbox-count";
+    NAV_MENU = "nav-menu";
     DASHBOARD_GREETING = "coach-dashboard-greeting";
     SETTINGS_FORM = "settings-form";
     SETTINGS_NAME = "settings-name";
@@ -95,12 +104,16 @@ testids! {
     CLIENT_DELETE_CONFIRM = "client-delete-confirm";
     INVITE_SEND = "invite-send";
     INVITE_LINK = "invite-link";
+    INVITE_COPY = "invite-copy";
+    INVITE_EXPIRY = "invite-expiry";
+    INVITE_PANEL = "invite-panel";
     INVITE_REVOKE = "invite-revoke";
     INVITE_STATE = "invite-state";
     NOTE_BODY = "note-body";
     NOTE_ADD = "note-add";
     NOTE_ITEM = "note-item";
     NOTE_DELETE = "note-delete";
+    ROW_DELETE_CONFIRM = "row-delete-confirm";
     TODO_TITLE = "todo-title";
     TODO_DUE = "todo-due";
     TODO_ADD = "todo-add";
@@ -122,6 +135,10 @@ testids! {
     ACCOUNT_NEW = "account-new";
     ACCOUNT_SUBMIT = "account-submit";
     ACCOUNT_SAVED = "account-saved";
+    APPEARANCE = "appearance";
+    THEME_DEVICE = "theme-device";
+    THEME_LIGHT = "theme-light";
+    THEME_DARK = "theme-dark";
     ACCOUNT_EMAIL_NEW = "account-email-new";
     ACCOUNT_EMAIL_PASSWORD = "account-email-password";
     ACCOUNT_EMAIL_SUBMIT = "account-email-submit";
@@ -138,6 +155,7 @@ testids! {
     CHECKIN_PROGRESS = "checkin-progress";
     CHECKIN_DRAFT_RESTORED = "checkin-draft-restored";
     CHECKIN_SUBMITTED = "checkin-submitted";
+    CHECKIN_ANOTHER = "checkin-another";
     CHECKIN_LIST = "checkin-list";
     CHECKIN_ROW = "checkin-row";
     CHECKIN_DETAIL = "checkin-detail";
@@ -165,6 +183,7 @@ testids! {
     PHOTO_COMPARE_RIGHT = "photo-compare-right";
     PHOTO_COMPARE_SLOT = "photo-compare-slot";
     PHOTO_COMPARE_IMAGE = "photo-compare-image";
+    PHOTO_COMPARE_DATE = "photo-compare-date";
     CHECKIN_PDF = "checkin-pdf";
     GOALS = "goals";
     GOALS_EMPTY = "goals-empty";
@@ -306,6 +325,8 @@ testids! {
     SESSION_SHARE = "session-share";
     SESSION_SHARE_STATE = "session-share-state";
     SESSION_DELETE = "session-delete";
+    SESSION_DELETE_CONFIRM = "session-delete-confirm";
+    ACTION_ITEM_DELETE = "action-item-delete";
     SESSION_TRANSCRIPT = "session-transcript";
     TRANSCRIPT_TURN = "transcript-turn";
     TRANSCRIPT_FILE = "transcript-file";

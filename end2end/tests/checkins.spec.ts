@@ -20,6 +20,9 @@ async function sendCheckin(page: Page, weight: string, mood: string, feedback: s
   await expect(progress).toBeVisible();
   await expect(progress).toHaveAttribute('value', '100');
   await expect(page.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
+  // The confirmation takes the form's place, with focus on it.
+  await expect(page.getByTestId(id.CHECKIN_FORM)).toBeHidden();
+  await expect(page.getByTestId(id.CHECKIN_SUBMITTED)).toBeFocused();
 }
 
 /** Clicks the PDF link and checks that a real PDF arrives. */
@@ -51,6 +54,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(coach.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
   await expect(coach.getByTestId(id.GOAL_SUMMARY).first()).toContainText('no check-in value yet');
+  await expect(coach.getByTestId(id.GOAL_FORM_TITLE)).toHaveValue('');
   await coach.getByTestId(id.GOAL_FORM_TITLE).fill('Walk after dinner');
   await coach.getByTestId(id.GOAL_FORM_KIND).selectOption('habit');
   await coach.getByTestId(id.GOAL_FORM_PER_WEEK).fill('4');
@@ -126,6 +130,11 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(coach.getByTestId(id.CHECKIN_ROW)).toHaveCount(2);
   await expect(coach.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`)).toBeVisible();
   await expect.poll(() => imagesLoaded(coach, id.PHOTO_COMPARE_IMAGE)).toBe(true);
+  // Each compared photo carries its date.
+  await expect(coach.getByTestId(id.PHOTO_COMPARE_DATE)).toHaveCount(2);
+  for (const caption of await coach.getByTestId(id.PHOTO_COMPARE_DATE).allTextContents()) {
+    expect(caption).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2}/);
+  }
   await expectAccessible(coach);
 
   // The client sees the reply, the chart and two dates of photos side by side.

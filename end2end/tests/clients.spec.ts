@@ -19,7 +19,8 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   await coach.getByTestId(id.ROSTER_ADD).click();
   await expect(coach.getByTestId(id.CLIENT_FORM)).toBeVisible();
   await coach.getByTestId(id.CLIENT_NAME).fill('Riley Client');
-  await coach.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail('riley'));
+  const clientEmail = uniqueEmail('riley');
+  await coach.getByTestId(id.CLIENT_EMAIL).fill(clientEmail);
   await coach.getByTestId(id.CLIENT_WEIGHT).fill('5000');
   await coach.getByTestId(id.CLIENT_SUBMIT).click();
   await expect(coach.getByTestId(id.FORM_ERROR)).toHaveText('Weight must be between 20 and 400 kg.');
@@ -30,9 +31,16 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   await expect(coach.getByTestId(id.CLIENT_TITLE)).toHaveText('Riley Client');
   const clientPageUrl = coach.url();
 
+  // No link yet: nothing to withdraw.
+  await expect(coach.getByTestId(id.INVITE_EXPIRY)).toHaveText('No link is open.');
+  await expect(coach.getByTestId(id.INVITE_REVOKE)).toBeHidden();
   await coach.getByTestId(id.INVITE_SEND).click();
   const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
   expect(link).toMatch(/\/invite\/[0-9a-f]{64}$/);
+  await expect(coach.getByTestId(id.INVITE_EXPIRY)).toContainText('The latest link works until');
+  await expect(coach.getByTestId(id.INVITE_REVOKE)).toBeVisible();
+  await coach.getByTestId(id.INVITE_COPY).click();
+  await expect(coach.getByTestId(id.INVITE_COPY)).toHaveText('Copied');
 
   // The client, in a separate browser context, opens the link and joins.
   const clientContext = await browser.newContext();
@@ -40,6 +48,8 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   await client.goto(link);
   await hydrated(client);
   await expect(client.getByTestId(id.JOIN_PAGE)).toContainText('Welcome, Riley Client');
+  // An invited client is not offered a coach's sign-up.
+  await expect(client.getByTestId(id.NAV_SIGNUP)).toBeHidden();
   await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
   await client.getByTestId(id.JOIN_SUBMIT).click();
   await expect(client).toHaveURL(/\/portal$/);
@@ -58,6 +68,29 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   // The link works once.
   await client.goto(link);
   await expect(client.getByTestId(id.JOIN_UNUSABLE)).toContainText('already been used');
+
+  // The client forgot their password: without email, the login page's link says to ask the
+  // coach, who makes a link on the client's page.
+  const forgetful = await (await browser.newContext()).newPage();
+  await forgetful.goto('/login');
+  await hydrated(forgetful);
+  await forgetful.getByTestId(id.LOGIN_FORGOT).click();
+  await forgetful.getByTestId(id.FORGOT_EMAIL).fill(clientEmail);
+  await forgetful.getByTestId(id.FORGOT_SUBMIT).click();
+  await expect(forgetful.getByTestId(id.FORM_ERROR)).toContainText('ask your coach');
+  await coach.reload();
+  await hydrated(coach);
+  await coach.getByTestId(id.PASSWORD_LINK_MAKE).click();
+  const resetLink = await coach.getByTestId(id.PASSWORD_LINK).inputValue();
+  expect(resetLink).toMatch(/\/reset-password\/[0-9a-f]{64}$/);
+  await forgetful.goto(resetLink);
+  await hydrated(forgetful);
+  await forgetful.getByTestId(id.RESET_PASSWORD).fill('a brand new passphrase');
+  await forgetful.getByTestId(id.RESET_SUBMIT).click();
+  await expect(forgetful).toHaveURL(/\/portal$/);
+  // The old session (with the old password) has ended.
+  await client.goto('/portal');
+  await expect(client).toHaveURL(/\/login/);
 
   // The coach archives the client: gone from the active list, present under archived.
   await coach.reload();
@@ -86,9 +119,20 @@ test('a coach keeps private notes and to-dos about a client and can delete the c
   await page.getByTestId(id.NOTE_BODY).fill('Knee feels better this week');
   await page.getByTestId(id.NOTE_ADD).click();
   await expect(page.getByTestId(id.NOTE_ITEM)).toContainText('Knee feels better this week');
+  // Saved, so the form is empty again: a second click adds nothing twice.
+  await expect(page.getByTestId(id.NOTE_BODY)).toHaveValue('');
   await page.getByTestId(id.TODO_TITLE).fill('Send mobility routine');
   await page.getByTestId(id.TODO_ADD).click();
   await expect(page.getByTestId(id.TODO_ITEM)).toContainText('Send mobility routine');
+  await expect(page.getByTestId(id.TODO_TITLE)).toHaveValue('');
+  // A row's delete asks first; Cancel keeps the note.
+  await page.getByTestId(id.NOTE_DELETE).click();
+  await expect(page.getByText('Delete this note?')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId(id.NOTE_ITEM)).toHaveCount(1);
+  await page.getByTestId(id.NOTE_DELETE).click();
+  await page.getByTestId(id.ROW_DELETE_CONFIRM).click();
+  await expect(page.getByTestId(id.NOTE_ITEM)).toHaveCount(0);
   await page.getByTestId(id.TODO_DONE).check();
   await expect(page.getByTestId(id.TODO_ITEM)).toHaveClass(/done/);
 

@@ -84,3 +84,19 @@ test('a coach edits workspace settings and sees validation errors', async ({ pag
   await expect(page.getByTestId(id.SETTINGS_UNITS)).toHaveValue('imperial');
   await expect(page.getByTestId(id.SETTINGS_TIMEZONE)).toHaveValue('Europe/Berlin');
 });
+
+test('on a phone the coach menu folds behind a button, and a choice folds it again', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, hasTouch: true });
+  const page = await context.newPage();
+  await signUpCoach(page, 'Pat Coach', uniqueEmail('pat'));
+  await expect(page.getByTestId(id.NAV_PLANS)).toBeHidden();
+  await page.getByTestId(id.NAV_MENU).click();
+  await page.getByTestId(id.NAV_PLANS).click();
+  await expect(page).toHaveURL(/\/coach\/plans$/);
+  await expect(page.getByTestId(id.NAV_PLANS)).toBeHidden();
+  // On a desktop the links show and the button does not.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(page.getByTestId(id.NAV_PLANS)).toBeVisible();
+  await expect(page.getByTestId(id.NAV_MENU)).toBeHidden();
+  await context.close();
+});

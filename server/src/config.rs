@@ -335,6 +335,11 @@ pub enum AdminCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Print a one-time link (24 hours) for a coach who forgot their password and the server sends no email; the coach's access log records it. A client's link comes from their coach (the client's page)
+    ResetPassword {
+        #[arg(value_name = "EMAIL")]
+        email: String,
+    },
 }
 
 #[derive(clap::Subcommand, Debug)]

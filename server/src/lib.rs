@@ -199,6 +199,19 @@ pub async fn admin_command(
                  choose a password and enrol an authenticator app:\n{link}"
             ))
         }
+        config::AdminCommand::ResetPassword { email } => {
+            let email = Email::parse(&email).map_err(|e| format!("EMAIL: {e}"))?;
+            let db = connect_db(config).await?;
+            let made =
+                app::server::store::password_resets::for_coach_by_operator(&db, &email).await;
+            db.close().await;
+            let made = made?;
+            Ok(format!(
+                "Give the coach {email} this one-time link, valid for 24 hours, to choose a new \
+                 password (it is in their access log):\n{}/reset-password/{}",
+                config.settings.base_url, made.token
+            ))
+        }
     }
 }
 

@@ -120,6 +120,85 @@ pub async fn confirm_signup(
     principal::sign_in_as(&state, &session, &user_id).await
 }
 
+/// "Forgot password": emails the account that logs in with `email` a link to choose a new
+/// password, working once for an hour. The answer is the same whether or not such an account
+/// exists (the address is told either way, by email). 503 when the server has no outgoing email:
+/// a coach then makes a client a link (`clients/password_link`), and an operator makes a coach
+/// one (`coachroom admin reset-password`).
+#[server(
+    prefix = "/api",
+    endpoint = "auth/password/forgot",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::domain::{Email, PASSWORD_RESET_NEEDS_SMTP};
+    use crate::server::{http, mail, state::AppState, store, throttle};
+    let state = AppState::current()?;
+    let email = Email::parse(&email)?;
+    let Some(mail_settings) = &state.settings.mail else {
+        return Err(AppError::Unavailable(PASSWORD_RESET_NEEDS_SMTP.into()));
+    };
+    // Anonymous and making a link each time: counted per address like a sign-up.
+    let ip = http::request_ip(&state.settings).await;
+    throttle::new_account(&state, ip).await?.keep_counted();
+    let base = &state.settings.base_url;
+    let (subject, body) = match store::password_resets::for_own_email(&state.db, &email).await? {
+        Some(link) => (
+            "Choose a new Coachroom password".to_owned(),
+            format!(
+                "Open this link to choose a new password for your Coachroom account (it works \
+                 once, for 1 hour):\n{base}/reset-password/{}\n\nIf you did not ask for this, \
+                 ignore this email: your password stays as it is.\n",
+                link.token
+            ),
+        ),
+        None => (
+            "Your Coachroom password".to_owned(),
+            "Someone asked to reset the password of a Coachroom account with this address, \
+             but no account logs in with it. If you are a client, your coach may have your \
+             account under another address: ask them. If it was not you, ignore this email.\n"
+                .to_owned(),
+        ),
+    };
+    mail::send_limited(&state, mail_settings, &email, subject, body).await?;
+    Ok(())
+}
+
+/// Chooses a new password with a reset link: every session of the account ends, this browser
+/// is signed in, and the change is in the account's access log. 409 when the link is used,
+/// replaced by a newer one, expired or unknown.
+#[server(
+    prefix = "/api",
+    endpoint = "auth/password/reset",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
+pub async fn reset_password(token: String, password: String) -> Result<Me, AppError> {
+    use crate::domain::{LinkToken, NewPassword};
+    use crate::server::{http, password, principal, state::AppState, store, throttle};
+    let state = AppState::current()?;
+    let session = principal::session().await?;
+    let ip = http::request_ip(&state.settings).await;
+    // Each try hashes a password.
+    throttle::new_account(&state, ip).await?.keep_counted();
+    let unusable = || {
+        AppError::Conflict(
+            "This link is no longer valid. Ask for a new one: it works once, and only the \
+             latest link does."
+                .into(),
+        )
+    };
+    let token = LinkToken::parse(&token).ok_or_else(unusable)?;
+    let password = NewPassword::parse(&password)?;
+    if !store::password_resets::usable(&state.db, &token).await? {
+        return Err(unusable());
+    }
+    let hash = password::hash(&password).await?;
+    let user_id = store::password_resets::reset(&state.db, &token, &hash)
+        .await?
+        .ok_or_else(unusable)?;
+    principal::sign_in_as(&state, &session, &user_id).await
+}
+
 /// Signs in. Unknown email and wrong password get the same 401 after the same work.
 #[server(
     prefix = "/api",
@@ -188,28 +267,16 @@ pub async fn logout() -> Result<(), AppError> {
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn who_am_i() -> Result<Option<Me>, AppError> {
-    use crate::domain::Role;
-    use crate::server::{authz, principal, state::AppState, store, support};
+    use crate::server::{authz, principal, state::AppState, store};
     let state = AppState::current()?;
     let session = principal::session().await?;
-    let mut me = principal::current_user(&state, &session).await?;
-    // An operator inside a workspace under its grant: the pages are the coach's, read-only.
-    // On a page, the visit its guard admitted: the grant is not asked about twice.
-    if let Some(operator) = me.as_ref().filter(|me| me.role == Role::Admin) {
-        if let Some(visit) = support::current_visit(&state, &session, &operator.user_id).await? {
-            let coach = store::users::me(&state.db, &visit.coach_id).await?;
-            me = coach.map(|coach| Me {
-                support_until: Some(visit.until),
-                ..coach
-            });
-        }
-    }
+    let Some((mut me, coach)) = principal::signed_in(&state, &session).await? else {
+        return Ok(None);
+    };
     // A coach's navigation counts the check-ins waiting for them.
-    if let Some(me) = me.as_mut().filter(|me| me.role == Role::Coach) {
-        let coach = principal::require_coach(&state).await?;
-        me.inbox_waiting = store::today::nav_counts(&state.db, &authz::own_workspace(&coach))
-            .await?
-            .waiting;
+    if let Some(coach) = coach {
+        me.inbox_waiting =
+            store::checkins::waiting_count(&state.db, &authz::own_workspace(&coach)).await?;
     }
-    Ok(me)
+    Ok(Some(me))
 }

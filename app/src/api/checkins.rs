@@ -11,14 +11,17 @@ use server_fn::codec::{MultipartData, MultipartFormData};
 /// units), `feedback`, and up to four photos `photo_front|photo_side|photo_back|photo_other`.
 #[server(prefix = "/api", endpoint = "portal/checkins/submit", input = MultipartFormData)]
 pub async fn submit_checkin(data: MultipartData) -> Result<CheckinSummary, AppError> {
-    use crate::server::{authz, checkin_intake, internal, principal, state::AppState};
+    use crate::server::{authz, checkin_intake, http, internal, principal, state::AppState};
     let state = AppState::current()?;
     let client = principal::require_client(&state).await?;
     let me = authz::client_self(&state.db, &client).await?;
     let multipart = data
         .into_inner()
         .ok_or_else(|| internal("multipart body missing on the server"))?;
-    checkin_intake::submit(&state, &me, multipart).await
+    let sent = checkin_intake::submit(&state, &me, multipart).await?;
+    // Sent before the app loaded: the browser goes to the check-in, as the app's link does.
+    http::land_plain_form(&format!("/portal/checkins/{}", sent.id));
+    Ok(sent)
 }
 
 /// The client's own check-ins, newest first.

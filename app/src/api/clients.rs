@@ -82,6 +82,8 @@ pub async fn create_client(
     let input = ClientInput::parse(&form, units)?;
     let client_id = store::clients::create(&state.db, &workspace, &input).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
+    // Added before the app loaded: the browser goes to the new client's page, as the app does.
+    crate::server::http::land_plain_form(&format!("/coach/clients/{client_id}"));
     store::clients::profile(&state.db, &client).await
 }
 

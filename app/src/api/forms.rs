@@ -35,7 +35,11 @@ pub async fn create_form(name: String, kind: String) -> Result<String, AppError>
     let coach = principal::require_coach(&state).await?;
     let name = bounded_text(&name, "Form name", true, 120)?;
     let kind = FormKind::parse(&kind)?;
-    store::forms::create(&state.db, &authz::own_workspace(&coach), &name, kind).await
+    let form_id =
+        store::forms::create(&state.db, &authz::own_workspace(&coach), &name, kind).await?;
+    // Made before the app loaded: the browser goes to the new form's builder, as the app does.
+    crate::server::http::land_plain_form(&format!("/coach/forms/{form_id}"));
+    Ok(form_id)
 }
 
 #[server(

@@ -73,6 +73,53 @@ pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
     })
 }
 
+/// A link for a client who has joined to choose a new password (they forgot it), working once
+/// for 24 hours; any earlier one stops working. Emailed to the client's login address when the
+/// server sends email (then `url` is null), otherwise shown to copy. In the client's access log.
+/// 409 for a client who has not joined (send an invitation instead).
+#[server(
+    prefix = "/api",
+    endpoint = "clients/password_link",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
+pub async fn client_password_link(client_id: String) -> Result<InviteLink, AppError> {
+    use crate::server::{authz, principal, state::AppState, store, throttle};
+    let state = AppState::current()?;
+    let coach = principal::require_coach(&state).await?;
+    let client = authz::client(&state.db, &coach, &client_id).await?;
+    if state.settings.mail.is_some() {
+        // The same budget as invitation emails: one client's inbox is not flooded.
+        throttle::invitation_email(&state, client.client_id())
+            .await?
+            .keep_counted();
+    }
+    let link = store::password_resets::for_client(&state.db, &client).await?;
+    let url = format!("{}/reset-password/{}", state.settings.base_url, link.token);
+    let emailed = match &state.settings.mail {
+        Some(mail) => {
+            let body = format!(
+                "Your coach made you a link to choose a new Coachroom password (it works once, \
+                 for 24 hours):\n{url}\n\nIf you did not ask for it, tell your coach.\n"
+            );
+            let subject = "Choose a new Coachroom password".to_owned();
+            // A mail failure must not lose the link: the coach can still copy it.
+            match crate::server::mail::send(mail, link.email.as_str(), &subject, body).await {
+                Ok(()) => true,
+                Err(err) => {
+                    tracing::warn!(%err, "password link email not sent");
+                    false
+                }
+            }
+        }
+        None => false,
+    };
+    Ok(InviteLink {
+        url: (!emailed).then_some(url),
+        expires_at_ms: link.expires_at,
+        emailed,
+    })
+}
+
 /// Withdraws the client's open invitation link, if any.
 #[server(
     prefix = "/api",

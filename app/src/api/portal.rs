@@ -19,10 +19,13 @@ pub async fn get_portal_home() -> Result<PortalHome, AppError> {
     let me = authz::client_self(&state.db, &client).await?;
     let profile = store::clients::own_profile(&state.db, &me).await?;
     let (coach_name, brand_name) = store::coaches::public_brand(&state.db, &me).await?;
+    let latest_weight =
+        store::checkins::latest(&state.db, &me, crate::domain::Metric::Weight).await?;
     Ok(PortalHome {
         profile,
         coach_name,
         brand_name,
+        latest_weight,
     })
 }
 

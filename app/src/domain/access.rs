@@ -115,10 +115,13 @@ pub enum AccessAction {
     McpConnected,
     McpDisconnected,
     McpRead,
+    /// A link to choose a new password was made for the account by someone else: the coach
+    /// (for a client) or an operator on the command line (for a coach).
+    PasswordResetLink,
 }
 
 impl AccessAction {
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 30] = [
         Self::SignIn,
         Self::PasswordChanged,
         Self::EmailChanged,
@@ -148,6 +151,7 @@ impl AccessAction {
         Self::McpConnected,
         Self::McpDisconnected,
         Self::McpRead,
+        Self::PasswordResetLink,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -181,6 +185,7 @@ impl AccessAction {
             Self::McpConnected => "mcp_connected",
             Self::McpDisconnected => "mcp_disconnected",
             Self::McpRead => "mcp_read",
+            Self::PasswordResetLink => "password_reset_link",
         }
     }
 
@@ -219,6 +224,7 @@ impl AccessAction {
             Self::McpConnected => "Connected an AI tool (read-only)",
             Self::McpDisconnected => "Disconnected an AI tool",
             Self::McpRead => "Read by a connected AI tool",
+            Self::PasswordResetLink => "Made a link to choose a new password",
         }
     }
 
@@ -257,7 +263,11 @@ impl AccessAction {
 /// Whether an entry shows in the client's own log: every access that is not the coach or the
 /// client going about their work, every export, and each step of a deletion request.
 pub fn is_notable(actor: ActorKind, action: AccessAction) -> bool {
-    !actor.is_routine() || action.is_export() || action.is_deletion()
+    // A reset link can open the account: its owner hears of it, whoever made it.
+    !actor.is_routine()
+        || action.is_export()
+        || action.is_deletion()
+        || action == AccessAction::PasswordResetLink
 }
 
 /// One entry, newest first in a [`AccessLogPage`].

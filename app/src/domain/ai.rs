@@ -150,11 +150,10 @@ pub struct AiStatus {
     pub server: String,
 }
 
-/// How a coach enables AI, shown wherever an AI button would be.
-pub const AI_SETUP_HELP: &str = "AI is not set up on this server. The operator enables it by \
-     setting COACHROOM_AI_BASE_URL (any OpenAI-compatible server, e.g. a local Ollama at \
-     http://127.0.0.1:11434/v1) and, for hosted services, COACHROOM_AI_API_KEY, then \
-     restarting. Everything else works without it.";
+/// What a coach reads wherever an AI button would be, when AI is off on the server. It speaks
+/// to the coach: turning AI on is the operator's job, and the README tells them how.
+pub const AI_SETUP_HELP: &str = "AI drafting is not enabled on this Coachroom. Whoever runs \
+     your Coachroom can turn it on; everything else works without it.";
 
 /// What an AI call was for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -283,6 +283,10 @@ pub struct ClientProfile {
     pub checkin_day: Option<Weekday>,
     pub archived: bool,
     pub has_login: bool,
+    /// When the latest invitation link not used or withdrawn expires (or expired), if there is
+    /// one.
+    #[serde(default)]
+    pub invite_expires_at: Option<i64>,
     /// The units the measurements should be shown in (the coach's).
     pub units: Units,
     /// True when this client was deleted after the backup this workspace was restored from:
@@ -435,6 +439,10 @@ pub struct PortalHome {
     pub profile: ClientProfile,
     pub coach_name: String,
     pub brand_name: String,
+    /// The weight of the client's latest check-in that had one (in kg), and when: the profile's
+    /// own weight is where they started.
+    #[serde(default)]
+    pub latest_weight: Option<crate::domain::Point>,
 }
 
 impl PortalHome {

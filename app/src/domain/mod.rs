@@ -369,6 +369,29 @@ pub struct Me {
     pub inbox_waiting: i64,
 }
 
+impl Me {
+    /// Where to go after signing in: a same-site `next` path, else the user's home. The app
+    /// navigates there, and a form posted before the app loaded is redirected there.
+    pub fn landing_path(&self, next: Option<String>) -> String {
+        match next {
+            Some(path) if is_same_origin_path(&path) => path,
+            _ => self.role.home_path().into(),
+        }
+    }
+}
+
+/// A `next` target that can only be a path on this site. Browsers drop tabs and newlines
+/// inside URLs and read `\` as `/`, so `/%09/evil.example` (a tab) or `/\evil.example` become
+/// `//evil.example`, another site: anything with a control character, white space or a
+/// backslash is refused, as is a leading `//`.
+fn is_same_origin_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+}
+
 /// What a sign-up led to. With email set up on the server, every sign-up answers `CheckEmail`,
 /// whether or not the address already has an account: only the address's owner learns which,
 /// from the email. Without email, the account is created at once.
@@ -383,6 +406,49 @@ pub enum SignupOutcome {
 pub const EMAIL_CHANGE_NEEDS_SMTP: &str = "Changing a login email needs a confirmation email, \
      and this server has no outgoing email set up. Ask the server's operator to set up SMTP.";
 
+/// A colour scheme chosen on the Account page instead of the device's. Kept in a cookie (not the
+/// account), so that the server renders the first paint in it, before anyone is signed in too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The cookie that remembers the choice on this device.
+    pub const COOKIE: &'static str = "coachroom_theme";
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "light" => Some(Self::Light),
+            "dark" => Some(Self::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+
+    /// The choice in a `Cookie` request header, if any.
+    pub fn from_cookie_header(header: &str) -> Option<Self> {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == Self::COOKIE)
+            .and_then(|(_, value)| Self::parse(value))
+    }
+}
+
+/// Why "Forgot password" cannot email a link on a server without outgoing email, and who can
+/// make one instead.
+pub const PASSWORD_RESET_NEEDS_SMTP: &str = "This Coachroom cannot email a reset link. If you \
+     are a client, ask your coach for a new link to choose a password. If you are a coach, ask \
+     whoever runs your Coachroom.";
+
 /// A coach's own profile and workspace settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct CoachProfile {
@@ -396,6 +462,43 @@ pub struct CoachProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_paths_stay_on_site() {
+        let me = Me {
+            user_id: "u".into(),
+            email: "e@x.io".into(),
+            name: "n".into(),
+            role: Role::Coach,
+            support_until: None,
+            clock: Default::default(),
+            inbox_waiting: 0,
+        };
+        assert_eq!(
+            me.landing_path(Some("/coach/settings".into())),
+            "/coach/settings"
+        );
+        assert_eq!(me.landing_path(Some("//evil.example".into())), "/coach");
+        assert_eq!(
+            me.landing_path(Some("https://evil.example".into())),
+            "/coach"
+        );
+        assert_eq!(me.landing_path(None), "/coach");
+        for trick in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "//evil.example/",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(me.landing_path(Some(trick.into())), "/coach", "{trick:?}");
+        }
+    }
 
     #[test]
     fn email_is_normalised_and_checked() {

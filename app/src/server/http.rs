@@ -23,6 +23,12 @@ fn status_of(err: &AppError) -> StatusCode {
 
 /// Inside a server fn: make the HTTP status (and Retry-After) match the error being returned.
 pub fn apply_error_to_response(err: &AppError) {
+    // A form posted without the app goes back to its page with the error in the URL (Leptos'
+    // 302, which the page's `ServerAction` reads and shows): an error status would replace the
+    // redirect with a bare JSON body.
+    if is_plain_form_post() {
+        return;
+    }
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(status_of(err));
         if let Some(secs) = err.retry_after_secs() {
@@ -439,6 +445,53 @@ pub async fn api_errors_as_json(request: Request, next: Next) -> Response {
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The colour scheme this browser chose (`Theme::COOKIE`), read from the request being rendered.
+pub fn chosen_theme() -> Option<crate::domain::Theme> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    let header = parts
+        .headers
+        .get(axum::http::header::COOKIE)?
+        .to_str()
+        .ok()?;
+    crate::domain::Theme::from_cookie_header(header)
+}
+
+/// Whether the request being answered is a form the browser posted itself, without the app:
+/// JavaScript off, or the WASM not loaded yet (on a phone it takes seconds). Such a post asks
+/// for HTML; the app's own calls ask for JSON.
+fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            let accept = parts.headers.get(axum::http::header::ACCEPT)?;
+            Some(accept.to_str().ok()?.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// Sends a form posted without the app to `path` once it has succeeded, where the app would
+/// navigate. (Leptos otherwise sends it back to the page it came from, and a failure there with
+/// its error, which the page's `ServerAction` shows.) The app's own calls are not redirected.
+pub fn land_plain_form(path: &str) {
+    if is_plain_form_post() {
+        leptos_axum::redirect(path);
+    }
+}
+
+/// The `next` path of the page a plain form was posted from (`/login?next=/coach/settings`).
+pub fn referer_next() -> Option<String> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    let referer = parts
+        .headers
+        .get(axum::http::header::REFERER)?
+        .to_str()
+        .ok()?;
+    let referer = url::Url::parse(referer).ok()?;
+    referer
+        .query_pairs()
+        .find(|(name, _)| name == "next")
+        .map(|(_, value)| value.into_owned())
 }
 
 #[cfg(test)]

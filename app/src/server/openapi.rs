@@ -469,6 +469,8 @@ pub fn document() -> Value {
 
     doc.op::<auth::Signup>();
     doc.op::<auth::ConfirmSignup>();
+    doc.op::<auth::ForgotPassword>();
+    doc.op::<auth::ResetPassword>();
     doc.op::<auth::Login>();
     doc.op::<auth::Logout>();
     doc.op::<auth::WhoAmI>();
@@ -488,6 +490,7 @@ pub fn document() -> Value {
     doc.op::<clients::DeleteClient>();
 
     doc.op::<invites::SendInvite>();
+    doc.op::<invites::ClientPasswordLink>();
     doc.op::<invites::RevokeInvite>();
     doc.op::<invites::CheckInvite>();
     doc.op::<invites::AcceptInvite>();

@@ -49,14 +49,17 @@ pub async fn create<K: PlanKind>(name: &str, client_id: &str) -> Result<String, 
     let client = authz::optional_client(&state.db, &coach, Some(client_id)).await?;
     let name = parse_plan_name(name)?;
     let workspace = authz::own_workspace(&coach);
-    store::plans::create::<K>(
+    let plan_id = store::plans::create::<K>(
         &state.db,
         &workspace,
         client.as_ref(),
         &name,
         &K::Body::default(),
     )
-    .await
+    .await?;
+    // Made before the app loaded: the browser goes to the new plan's builder, as the app does.
+    super::http::land_plain_form(&format!("/coach/plans/{}/{plan_id}", K::KEY));
+    Ok(plan_id)
 }
 
 pub async fn get<K: PlanKind>(plan_id: &str) -> Result<PlanDoc<K::Body>, AppError> {

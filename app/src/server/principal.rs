@@ -113,6 +113,47 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
     store::users::me(&state.db, &user_id).await
 }
 
+/// The signed-in user as the pages see them, and the coach principal behind them when there is
+/// one, from one read of the session and the account: the signed-in coach, or the workspace an
+/// operator is inside under its grant (the pages are then the coach's, read-only).
+pub async fn signed_in(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<(Me, Option<CoachPrincipal>)>, AppError> {
+    let Some(me) = current_user(state, session).await? else {
+        return Ok(None);
+    };
+    Ok(match me.role {
+        Role::Coach => {
+            let coach = CoachPrincipal {
+                user_id: me.user_id.clone(),
+                support: None,
+                mcp: None,
+            };
+            Some((me, Some(coach)))
+        }
+        // On a page, the visit its guard admitted: the grant is not asked about twice.
+        Role::Admin => match super::support::current_visit(state, session, &me.user_id).await? {
+            Some(visit) => store::users::me(&state.db, &visit.coach_id)
+                .await?
+                .map(|coach_me| {
+                    let me = Me {
+                        support_until: Some(visit.until),
+                        ..coach_me
+                    };
+                    let coach = CoachPrincipal {
+                        user_id: visit.coach_id.clone(),
+                        support: Some(visit),
+                        mcp: None,
+                    };
+                    (me, Some(coach))
+                }),
+            None => Some((me, None)),
+        },
+        Role::Client => Some((me, None)),
+    })
+}
+
 struct UserAndRole {
     user_id: String,
     role: Role,
@@ -191,9 +232,12 @@ pub async fn sign_in_as(
     user_id: &str,
 ) -> Result<Me, AppError> {
     sign_in(state, session, user_id).await?;
-    store::users::me(&state.db, user_id)
+    let me = store::users::me(&state.db, user_id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    // A sign-in form posted before the app loaded lands where the app would go.
+    super::http::land_plain_form(&me.landing_path(super::http::referer_next()));
+    Ok(me)
 }
 
 /// Ends the session on the server; the old cookie is worthless afterwards.

@@ -81,6 +81,29 @@ pub fn clock(name: &str, now: i64) -> Clock {
     }
 }
 
+/// Clocks for many people at one moment, each zone's made once: a page of clients shares a
+/// handful of zones, and a clock holds years of offsets.
+pub struct Clocks {
+    now: i64,
+    by_zone: std::collections::HashMap<String, Clock>,
+}
+
+impl Clocks {
+    pub fn at(now: i64) -> Self {
+        Self {
+            now,
+            by_zone: std::collections::HashMap::new(),
+        }
+    }
+
+    pub fn get(&mut self, zone: String) -> &Clock {
+        let now = self.now;
+        self.by_zone
+            .entry(zone)
+            .or_insert_with_key(|zone| clock(zone, now))
+    }
+}
+
 /// When a wall-clock time in zone `name` happens. A time skipped by a spring-forward change
 /// reads as the same time after it; one that happens twice in autumn, as the first.
 pub fn instant(name: &str, local: LocalDateTime) -> i64 {

@@ -33,6 +33,7 @@ pub fn Account() -> impl IntoView {
             </ActionForm>
         </section>
         <ChangeEmailForm />
+        <crate::ui::appearance::AppearanceCard />
     }
 }
 

@@ -1,39 +1,21 @@
-//! Sign-up and login pages.
+//! Sign-up, login and password reset pages.
 
-use crate::api::auth::{ConfirmSignup, Login as LoginFn, Signup as SignupFn};
-use crate::domain::{Me, NewPassword, SignupOutcome};
+use crate::api::auth::{
+    ConfirmSignup, ForgotPassword, Login as LoginFn, ResetPassword, Signup as SignupFn,
+};
+use crate::domain::{NewPassword, SignupOutcome};
 use crate::testids;
 use crate::ui::{error_text, hard_navigate};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// A `next` target that can only be a path on this site. Browsers drop tabs and newlines
-/// inside URLs and read `\` as `/`, so `/%09/evil.example` (a tab) or `/\evil.example` become
-/// `//evil.example`, another site: anything with a control character, white space or a
-/// backslash is refused, as is a leading `//`.
-fn is_same_origin_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
-}
-
-/// Where to go after signing in: a same-site `next` path, else the user's home.
-fn landing_path(me: &Me, next: Option<String>) -> String {
-    match next {
-        Some(path) if is_same_origin_path(&path) => path,
-        _ => me.role.home_path().into(),
-    }
-}
-
 #[component]
 pub fn Signup() -> impl IntoView {
     let signup = ServerAction::<SignupFn>::new();
     Effect::new(move |_| {
         if let Some(Ok(SignupOutcome::SignedIn { me })) = signup.value().get() {
-            hard_navigate(&landing_path(&me, None));
+            hard_navigate(&me.landing_path(None));
         }
     });
     let check_email = move || match signup.value().get() {
@@ -81,7 +63,7 @@ pub fn ConfirmSignupPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmSignup>::new();
     Effect::new(move |_| {
         if let Some(Ok(me)) = confirm.value().get() {
-            hard_navigate(&landing_path(&me, None));
+            hard_navigate(&me.landing_path(None));
         }
     });
     view! {
@@ -112,7 +94,7 @@ pub fn Login() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(me)) = login.value().get() {
             let next = query.with_untracked(|q| q.get("next"));
-            hard_navigate(&landing_path(&me, next));
+            hard_navigate(&me.landing_path(next));
         }
     });
     view! {
@@ -131,7 +113,70 @@ pub fn Login() -> impl IntoView {
                     "Log in"
                 </button>
             </ActionForm>
+            <p><a href="/forgot-password" data-testid=testids::LOGIN_FORGOT>"Forgot your password?"</a></p>
             <p>"New to Coachroom? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// `/forgot-password`: asks for the login email and emails it a link (`auth/password/forgot`).
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let forgot = ServerAction::<ForgotPassword>::new();
+    view! {
+        <Title text="Forgot your password · Coachroom" />
+        <section class="card narrow">
+            <h1>"Forgot your password?"</h1>
+            <Show when=move || matches!(forgot.value().get(), Some(Ok(()))) fallback=move || view! {
+                <p>"Enter the email you log in with, and we will email you a link to choose a new password."</p>
+                <ActionForm action=forgot>
+                    <label>"Email"
+                        <input name="email" type="email" required autocomplete="username" data-testid=testids::FORGOT_EMAIL />
+                    </label>
+                    <FormError message=Signal::derive(move || error_text(forgot.value().get())) />
+                    <button type="submit" disabled=move || forgot.pending().get() data-testid=testids::FORGOT_SUBMIT>
+                        "Email me a link"
+                    </button>
+                </ActionForm>
+            }>
+                <p role="status" data-testid=testids::FORGOT_SENT>
+                    "If an account logs in with that address, it now has an email with a link to choose a new password. The link works once, for 1 hour."
+                </p>
+            </Show>
+            <p><a href="/login">"Back to log in"</a></p>
+        </section>
+    }
+}
+
+/// `/reset-password/:token`: chooses a new password with a link from an email, the coach or an
+/// operator, then signs in.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.with(|p| p.get("token").unwrap_or_default());
+    let reset = ServerAction::<ResetPassword>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = reset.value().get() {
+            hard_navigate(&me.landing_path(None));
+        }
+    });
+    view! {
+        <Title text="Choose a new password · Coachroom" />
+        <section class="card narrow">
+            <h1>"Choose a new password"</h1>
+            <p class="muted">"Every device signed in to your account is signed out; this one is signed in with the new password."</p>
+            <ActionForm action=reset>
+                <input type="hidden" name="token" value=token />
+                <label>"New password"
+                    <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
+                        autocomplete="new-password" data-testid=testids::RESET_PASSWORD />
+                    <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
+                </label>
+                <FormError message=Signal::derive(move || error_text(reset.value().get())) />
+                <button type="submit" disabled=move || reset.pending().get() data-testid=testids::RESET_SUBMIT>
+                    "Save and log in"
+                </button>
+            </ActionForm>
         </section>
     }
 }
@@ -143,48 +188,5 @@ pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
         <Show when=move || message.get().is_some()>
             <p class="error" role="alert" data-testid=testids::FORM_ERROR>{move || message.get()}</p>
         </Show>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Role;
-
-    #[test]
-    fn next_paths_stay_on_site() {
-        let me = Me {
-            user_id: "u".into(),
-            email: "e@x.io".into(),
-            name: "n".into(),
-            role: Role::Coach,
-            support_until: None,
-            clock: Default::default(),
-            inbox_waiting: 0,
-        };
-        assert_eq!(
-            landing_path(&me, Some("/coach/settings".into())),
-            "/coach/settings"
-        );
-        assert_eq!(landing_path(&me, Some("//evil.example".into())), "/coach");
-        assert_eq!(
-            landing_path(&me, Some("https://evil.example".into())),
-            "/coach"
-        );
-        assert_eq!(landing_path(&me, None), "/coach");
-        for trick in [
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "/\\evil.example",
-            "/\\/evil.example",
-            "\\\\evil.example",
-            "//evil.example/",
-            "/ /evil.example",
-            "/\u{a0}/evil.example",
-            "javascript:alert(1)",
-            "",
-        ] {
-            assert_eq!(landing_path(&me, Some(trick.into())), "/coach", "{trick:?}");
-        }
     }
 }

@@ -89,7 +89,8 @@ pub fn CheckinPage() -> impl IntoView {
 
 fn metric_label(metric: Metric, units: Units) -> String {
     match metric.unit(units) {
-        "" | "/10" => metric.label().to_owned(),
+        // Sleep's label reads "hours a night" already.
+        "" | "/10" | "h" => metric.label().to_owned(),
         unit => format!("{} ({unit})", metric.label()),
     }
 }
@@ -103,6 +104,12 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     let progress = RwSignal::new(None::<f64>);
     let uploading = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<CheckinSummary, AppError>>);
+    let sent_panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(panel) = sent_panel.get() {
+            let _ = panel.focus();
+        }
+    });
     let form_ref = NodeRef::<leptos::html::Form>::new();
 
     let draft_key = move || {
@@ -229,7 +236,21 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                 "We restored the check-in you started earlier."
             </p>
         </Show>
+        // Once sent, the confirmation takes the form's place (on a phone the form is a long
+        // scroll, and a message under its button would be off screen), with focus on it.
+        {move || outcome.get().and_then(Result::ok).map(|summary| view! {
+            <div class="card ok-panel" role="status" tabindex="-1" node_ref=sent_panel data-testid=testids::CHECKIN_SUBMITTED>
+                <h2>"Check-in sent"</h2>
+                <p class="ok">"Thank you. Your coach will reply here."</p>
+                <div class="row">
+                    <a class="button" href=Viewer::Client.checkin_href(&summary.id)>"View your check-in"</a>
+                    <button type="button" class="secondary" data-testid=testids::CHECKIN_ANOTHER
+                        on:click=move |_| { outcome.set(None); progress.set(None); }>"Send another"</button>
+                </div>
+            </div>
+        })}
         <form node_ref=form_ref method="post" action=SUBMIT_PATH enctype="multipart/form-data"
+            hidden=move || outcome.get().is_some_and(|sent| sent.is_ok())
             on:submit=on_submit data-testid=testids::CHECKIN_FORM>
             <fieldset>
                 <legend>"Body measurements"</legend>
@@ -260,33 +281,28 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                 <div class="grid">
                     {PhotoSlot::ALL.into_iter().map(|slot| view! {
                         <label>{slot.label()}
-                            <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp"
+                            // On a phone the camera opens for it.
+                            <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp" capture="environment"
                                 data-testid=format!("{}{}", testids::CHECKIN_PHOTO_PREFIX, slot.as_str()) />
                         </label>
                     }).collect_view()}
                 </div>
             </fieldset>
-            <Show when=move || progress.get().is_some()>
-                <div class="upload-progress" role="status">
-                    <progress max="100" value=move || format!("{:.0}", progress.get().unwrap_or(0.0))
-                        data-testid=testids::CHECKIN_PROGRESS></progress>
-                    <span>{move || {
-                        let pct = progress.get().unwrap_or(0.0);
-                        if uploading.get() { format!("Uploading… {pct:.0}%") } else { "Uploaded.".to_owned() }
-                    }}</span>
-                </div>
-            </Show>
             <FormError message=Signal::derive(move || error_text(outcome.get())) />
             <button type="submit" disabled=move || uploading.get() data-testid=testids::CHECKIN_SUBMIT>
                 {move || if uploading.get() { "Sending…" } else { "Send check-in" }}
             </button>
         </form>
-        {move || outcome.get().and_then(Result::ok).map(|summary| view! {
-            <div class="card ok-panel" role="status" data-testid=testids::CHECKIN_SUBMITTED>
-                <p class="ok">"Check-in sent. Your coach will reply here."</p>
-                <a href=Viewer::Client.checkin_href(&summary.id)>"View your check-in"</a>
+        <Show when=move || progress.get().is_some()>
+            <div class="upload-progress" role="status">
+                <progress max="100" value=move || format!("{:.0}", progress.get().unwrap_or(0.0))
+                    data-testid=testids::CHECKIN_PROGRESS></progress>
+                <span>{move || {
+                    let pct = progress.get().unwrap_or(0.0);
+                    if uploading.get() { format!("Uploading… {pct:.0}%") } else { "Uploaded.".to_owned() }
+                }}</span>
             </div>
-        })}
+        </Show>
     }
 }
 
@@ -824,6 +840,20 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
             (c.checkin_id.clone(), label)
         })
         .collect::<Vec<_>>();
+    // Each photo says when it was taken, so a screenshot of the pair still tells the story.
+    let labels = StoredValue::new(options.clone());
+    let caption = move |which: RwSignal<String>| {
+        move || {
+            let id = which.get();
+            labels.with_value(|labels| {
+                labels
+                    .iter()
+                    .find(|(checkin_id, _)| *checkin_id == id)
+                    .map(|(_, date)| date.clone())
+                    .unwrap_or_default()
+            })
+        }
+    };
     let date_select = move |which: RwSignal<String>, label: &'static str, testid: &'static str| {
         let options = options.clone();
         view! {
@@ -870,8 +900,8 @@ fn PhotoCompare(photo_checkins: Vec<PhotoCheckin>, viewer: Viewer) -> impl IntoV
             // Rendered only after hydration: the server has no URLs to put here.
             <Show when=move || mounted.get()>
                 <div class="compare-grid">
-                    <figure>{side(left_photos)}</figure>
-                    <figure>{side(right_photos)}</figure>
+                    <figure>{side(left_photos)}<figcaption data-testid=testids::PHOTO_COMPARE_DATE>{caption(left)}</figcaption></figure>
+                    <figure>{side(right_photos)}<figcaption data-testid=testids::PHOTO_COMPARE_DATE>{caption(right)}</figcaption></figure>
                 </div>
             </Show>
         </div>

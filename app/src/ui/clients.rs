@@ -3,7 +3,7 @@
 use crate::api::clients::{
     get_client, list_clients, ArchiveClient, CreateClient, DeleteClient, UpdateClient,
 };
-use crate::api::invites::{RevokeInvite, SendInvite};
+use crate::api::invites::{ClientPasswordLink, RevokeInvite, SendInvite};
 use crate::api::profile::get_coach_profile;
 use crate::domain::Role;
 use crate::domain::{ClientForm, ClientProfile, RosterSort, Units, Weekday};
@@ -319,7 +319,7 @@ fn ClientView(
                     </ActionForm>
                 </div>
                 <div>
-                    {view! { <InvitePanel client_id=id.clone() has_login=profile.has_login /> }.into_any()}
+                    {view! { <InvitePanel client_id=id.clone() has_login=profile.has_login open_until=profile.invite_expires_at /> }.into_any()}
                     {view! { <DeletePanel client_id=id.clone() name=profile.name.clone() /> }.into_any()}
                 </div>
             </div>
@@ -328,50 +328,106 @@ fn ClientView(
 }
 
 #[component]
-fn InvitePanel(client_id: String, has_login: bool) -> impl IntoView {
+fn InvitePanel(client_id: String, has_login: bool, open_until: Option<i64>) -> impl IntoView {
     let send = ServerAction::<SendInvite>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
-    let revoked = RwSignal::new(false);
+    // Until when the latest link works: the page's, then the one just made, gone once withdrawn.
+    let until = RwSignal::new(open_until);
+    let copied = RwSignal::new(false);
     let link = move || {
         send.value()
             .get()
             .and_then(Result::ok)
-            .filter(|_| !revoked.get())
+            .filter(|_| until.get().is_some())
     };
+    Effect::new(move |_| {
+        if let Some(Ok(made)) = send.value().get() {
+            until.set(Some(made.expires_at_ms));
+            copied.set(false);
+        }
+    });
+    let link_input = NodeRef::<leptos::html::Input>::new();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let (Some(input), Some(window)) = (link_input.get_untracked(), web_sys::window()) {
+            // Selected too, so that Ctrl+C works where the clipboard is not allowed.
+            input.select();
+            let _ = window.navigator().clipboard().write_text(&input.value());
+            copied.set(true);
+        }
+    };
+    let now = clock().now;
     let send_id = client_id.clone();
     view! {
-        <div class="card">
+        <div class="card" data-testid=testids::INVITE_PANEL>
             <h2>"Portal access"</h2>
             {if has_login {
-                view! { <p data-testid=testids::INVITE_STATE>"This client has joined and can sign in to their portal."</p> }.into_any()
+                view! {
+                    <p data-testid=testids::INVITE_STATE>"This client has joined and can sign in to their portal."</p>
+                    <PasswordLink client_id=client_id.clone() />
+                }.into_any()
             } else {
                 view! {
                     <p class="muted">"Send an invitation link. It works once and expires after 7 days."</p>
+                    <p data-testid=testids::INVITE_EXPIRY>{move || match until.get() {
+                        Some(at) if at > now => format!("The latest link works until {}.", clock().day_time(at)),
+                        Some(at) => format!("The latest link expired on {}. Create a new one.", clock().day(at)),
+                        None => "No link is open.".to_owned(),
+                    }}</p>
                     <div class="row">
                         <button type="button" data-testid=testids::INVITE_SEND
-                            on:click=move |_| { revoked.set(false); send.dispatch(SendInvite { client_id: send_id.clone() }); }>
-                            {move || if send.value().get().is_some() { "Create a new link" } else { "Create invitation link" }}
+                            on:click=move |_| { send.dispatch(SendInvite { client_id: send_id.clone() }); }>
+                            {move || if until.get().is_some() { "Create a new link" } else { "Create invitation link" }}
                         </button>
                         <button type="button" class="secondary" data-testid=testids::INVITE_REVOKE
-                            on:click=move |_| { revoked.set(true); revoke.dispatch(RevokeInvite { client_id: client_id.clone() }); }>
+                            hidden=move || until.get().is_none_or(|at| at <= now)
+                            on:click=move |_| { until.set(None); revoke.dispatch(RevokeInvite { client_id: client_id.clone() }); }>
                             "Withdraw link"
                         </button>
                     </div>
-                    <FormError message=Signal::derive(move || error_text(send.value().get())) />
+                    <FormError message=Signal::derive(move || error_text(send.value().get()).or_else(|| error_text(revoke.value().get()))) />
                     <Show when=move || link().is_some_and(|l| l.url.is_some())>
-                        <label>"Copy this link and send it to your client"
-                            <input readonly value=move || link().and_then(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
-                        </label>
+                        <label for="invite-link">"Copy this link and send it to your client"</label>
+                        <div class="row">
+                            <input id="invite-link" class="grow" readonly node_ref=link_input
+                                value=move || link().and_then(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
+                            <button type="button" class="secondary" data-testid=testids::INVITE_COPY on:click=copy>
+                                {move || if copied.get() { "Copied" } else { "Copy" }}
+                            </button>
+                        </div>
                     </Show>
                     <Show when=move || link().is_some_and(|l| l.emailed)>
                         <p class="muted" role="status">"We emailed the link to your client. It is not shown here, so only they can use it."</p>
                     </Show>
-                    <Show when=move || revoked.get()>
+                    <Show when=move || revoke.value().get().is_some_and(|r| r.is_ok()) && until.get().is_none()>
                         <p role="status" data-testid=testids::INVITE_STATE>"Any open link was withdrawn."</p>
                     </Show>
                 }.into_any()
             }}
         </div>
+    }
+}
+
+/// For a joined client who forgot their password: a link to choose a new one, to send them.
+#[component]
+fn PasswordLink(client_id: String) -> impl IntoView {
+    let make = ServerAction::<ClientPasswordLink>::new();
+    let made = move || make.value().get().and_then(Result::ok);
+    view! {
+        <p class="muted">"Forgot their password? Make them a link to choose a new one. It works once, for 24 hours, and their access log shows you made it."</p>
+        <button type="button" class="secondary" data-testid=testids::PASSWORD_LINK_MAKE
+            on:click=move |_| { make.dispatch(ClientPasswordLink { client_id: client_id.clone() }); }>
+            "Make a password link"
+        </button>
+        <FormError message=Signal::derive(move || error_text(make.value().get())) />
+        <Show when=move || made().is_some_and(|l| l.url.is_some())>
+            <label>"Send this link to your client"
+                <input readonly value=move || made().and_then(|l| l.url).unwrap_or_default() data-testid=testids::PASSWORD_LINK />
+            </label>
+        </Show>
+        <Show when=move || made().is_some_and(|l| l.emailed)>
+            <p class="muted" role="status">"We emailed the link to your client's login address."</p>
+        </Show>
     }
 }
 

@@ -14,10 +14,13 @@ use crate::ui::auth::FormError;
 use crate::ui::builder::{select_input, text_area, text_input, DraftEditor, ItemControls};
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{clock, error_text, loaded, loaded_list};
+use crate::ui::{clock, error_text, loaded, loaded_list, ConfirmButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
+
+/// The create server fn's path: the new-form form posts there before the app loads.
+const CREATE_FORM_PATH: &str = <crate::api::forms::CreateForm as server_fn::ServerFn>::PATH;
 
 /// `/coach/forms`: the coach's form templates.
 #[component]
@@ -43,28 +46,29 @@ pub fn FormsPage() -> impl IntoView {
                             <ul class="list">
                                 {list.into_iter().map(|form| {
                                     let id = form.id.clone();
+                                    let what = format!("the form “{}”", form.name);
                                     view! {
                                         <li data-testid=testids::FORM_ROW>
                                             <a class="grow" href=format!("/coach/forms/{}", form.id)>{form.name.clone()}</a>
                                             <span class="badge muted">{form.kind.label()}</span>
                                             <span class="muted">{format!("{} fields", form.field_count)}</span>
-                                            <button type="button" class="link" data-testid=testids::FORM_DELETE
-                                                on:click=move |_| { delete.dispatch(id.clone()); }>"Delete"</button>
+                                            <ConfirmButton what testid=testids::FORM_DELETE
+                                                on_confirm=Callback::new(move |_| { delete.dispatch(id.clone()); }) />
                                         </li>
                                     }
                                 }).collect_view()}
                             </ul>
                         })}
             <h2>"New form"</h2>
-            <form class="row" on:submit=move |ev| {
+            <form class="row" method="post" action=CREATE_FORM_PATH on:submit=move |ev| {
                 ev.prevent_default();
                 create.dispatch((name.get_untracked(), kind.get_untracked()));
             }>
                 <label class="inline grow">"Name"
-                    <input required maxlength="120" data-testid=testids::FORM_NEW_NAME on:input=move |ev| name.set(event_target_value(&ev)) />
+                    <input name="name" required maxlength="120" data-testid=testids::FORM_NEW_NAME on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
                 <label class="inline">"Type"
-                    <select data-testid=testids::FORM_NEW_KIND on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <select name="kind" data-testid=testids::FORM_NEW_KIND on:change=move |ev| kind.set(event_target_value(&ev))>
                         {FormKind::ALL.into_iter().map(|k| view! { <option value=k.key()>{k.label()}</option> }).collect_view()}
                     </select>
                 </label>
@@ -317,7 +321,12 @@ pub fn FormFields(
                 <label data-testid=testids::FILL_FIELD>{label}{help}<textarea name=name required=required rows="3" on:input=on_input></textarea></label>
             }.into_any(),
             FieldType::Number => {
-                let unit = if field.unit.is_empty() { String::new() } else { format!(" ({})", field.unit) };
+                // A label that names its unit already ("Sleep (h)") does not get it twice.
+                let unit = if field.unit.is_empty() || field.label.contains(field.unit.as_str()) {
+                    String::new()
+                } else {
+                    format!(" ({})", field.unit)
+                };
                 view! {
                     <label data-testid=testids::FILL_FIELD>{label}{unit}{help}
                         <input name=name type="number" step="any" required=required min=field.min.map(|v| v.to_string()) max=field.max.map(|v| v.to_string()) on:input=on_input />
@@ -327,8 +336,23 @@ pub fn FormFields(
             FieldType::Date => view! {
                 <label data-testid=testids::FILL_FIELD>{label}{help}<input name=name type="date" required=required on:input=on_input /></label>
             }.into_any(),
+            // A row of ten choices, tapped rather than typed.
             FieldType::Rating => view! {
-                <label data-testid=testids::FILL_FIELD>{label}{help}<input name=name type="number" min="1" max="10" step="1" required=required on:input=on_input /></label>
+                <fieldset data-testid=testids::FILL_FIELD>
+                    <legend>{label}" "<small class="muted">"(1 = lowest, 10 = highest)"</small></legend>{help}
+                    <div class="scale">
+                        {(1..=10).map(|n| {
+                            let (id, value) = (id.clone(), n.to_string());
+                            view! {
+                                <label>
+                                    <input type="radio" name=name.clone() value=n.to_string() required=required
+                                        on:change=move |_| set(id.clone(), vec![value.clone()]) />
+                                    <span>{n}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
             }.into_any(),
             FieldType::YesNo | FieldType::SingleChoice => {
                 let options: Vec<(String, String)> = if field.field_type == FieldType::YesNo {

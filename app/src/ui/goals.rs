@@ -5,8 +5,8 @@ use crate::api::goals::{client_goals, my_goals, CreateGoal, DeleteGoal, LogHabit
 use crate::domain::{Goal, GoalStatus, GoalTarget, Metric, MetricKind};
 use crate::testids;
 use crate::ui::auth::FormError;
-use crate::ui::error_text;
 use crate::ui::resource;
+use crate::ui::{error_text, reset_form_when, ConfirmButton};
 use leptos::prelude::*;
 
 /// One line saying where the goal stands, in the coach's units.
@@ -66,7 +66,8 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
     let create = ServerAction::<CreateGoal>::new();
     let set_status = ServerAction::<SetGoalStatus>::new();
     let delete = ServerAction::<DeleteGoal>::new();
-    let kind = RwSignal::new("measurement".to_owned());
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_form_when(form, move || matches!(create.value().get(), Some(Ok(_))));
     let id = client_id.clone();
     let goals = resource(
         move || {
@@ -98,6 +99,7 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
                             <ul class="list goals">
                                 {list.into_iter().map(|goal| {
                                     let (a, b, c, d) = (goal.id.clone(), goal.id.clone(), goal.id.clone(), goal.id.clone());
+                                    let what = format!("“{}”", goal.title);
                                     let status = goal.status;
                                     view! {
                                         <li data-testid=testids::GOAL_ROW>
@@ -116,8 +118,8 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
                                                     <button type="button" class="secondary" data-testid=testids::GOAL_REACTIVATE
                                                         on:click=move |_| { set_status.dispatch(SetGoalStatus { goal_id: c.clone(), status: "active".into() }); }>"Reactivate"</button>
                                                 })}
-                                                <button type="button" class="link" data-testid=testids::GOAL_DELETE
-                                                    on:click=move |_| { delete.dispatch(DeleteGoal { goal_id: d.clone() }); }>"Delete"</button>
+                                                <ConfirmButton what testid=testids::GOAL_DELETE
+                                                    on_confirm=Callback::new(move |_| { delete.dispatch(DeleteGoal { goal_id: d.clone() }); }) />
                                             </div>
                                         </li>
                                     }
@@ -129,29 +131,29 @@ pub fn ClientGoalsPanel(client_id: String) -> impl IntoView {
             </Suspense>
             <FormError message=Signal::derive(move || error_text(set_status.value().get()).or_else(|| error_text(delete.value().get()))) />
             <h3>"Set a goal"</h3>
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <input type="hidden" name="client_id" value=client_id.clone() />
                 <div class="grid">
                     <label>"Goal" <input name="title" required maxlength="120" placeholder="Lose 5 kg for the wedding"
                         data-testid=testids::GOAL_FORM_TITLE /></label>
                     <label>"Type"
-                        <select name="kind" data-testid=testids::GOAL_FORM_KIND on:change=move |ev| kind.set(event_target_value(&ev))>
+                        <select name="kind" data-testid=testids::GOAL_FORM_KIND>
                             <option value="measurement">"A measurement"</option>
                             <option value="habit">"A weekly habit"</option>
                         </select>
                     </label>
-                    <label hidden=move || kind.get() != "measurement">"Measurement"
+                    <label class="goal-measurement">"Measurement"
                         <select name="metric" data-testid=testids::GOAL_FORM_METRIC>
                             {measurable.map(|m| view! { <option value=m.key()>{m.label()}</option> }).collect_view()}
                         </select>
                     </label>
-                    <label hidden=move || kind.get() != "measurement">"Target (in your workspace units)"
+                    <label class="goal-measurement">"Target (in your workspace units)"
                         <input name="target" inputmode="decimal" data-testid=testids::GOAL_FORM_TARGET />
                     </label>
-                    <label hidden=move || kind.get() != "measurement">"Target date (optional)"
+                    <label class="goal-measurement">"Target date (optional)"
                         <input name="target_date" type="date" data-testid=testids::GOAL_FORM_DATE />
                     </label>
-                    <label hidden=move || kind.get() != "habit">"Times a week"
+                    <label class="goal-habit">"Times a week"
                         <input name="per_week" inputmode="numeric" data-testid=testids::GOAL_FORM_PER_WEEK />
                     </label>
                 </div>

@@ -3,6 +3,7 @@
 mod access_log;
 mod account;
 mod ai;
+mod appearance;
 mod auth;
 mod builder;
 pub mod charts;
@@ -98,6 +99,8 @@ lazy_areas! {
         SignupRoute => auth::Signup,
         ConfirmSignupRoute => auth::ConfirmSignupPage,
         ConfirmEmailRoute => account::ConfirmEmailPage,
+        ForgotPasswordRoute => auth::ForgotPasswordPage,
+        ResetPasswordRoute => auth::ResetPasswordPage,
     }
     coach_area, __preload_coach_area, CoachPages {
         DashboardRoute => coach::Dashboard,
@@ -136,9 +139,11 @@ lazy_areas! {
 
 /// The full HTML document rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Set before the first paint, so a page in the chosen scheme never flashes the other.
+    let theme = appearance::chosen_theme().map(crate::domain::Theme::as_str);
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -283,6 +288,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signup/confirm/:token") view={Lazy::<ConfirmSignupRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/confirm-email/:token") view={Lazy::<ConfirmEmailRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/reset-password/:token") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/notes") view={Lazy::<NotesRoute>::new()} ssr=SsrMode::Async />
@@ -330,23 +337,39 @@ fn Header() -> impl IntoView {
             hard_navigate("/login");
         }
     });
+    // Under 800 px the coach's links fold behind "Menu": a checkbox and its label, so that it
+    // opens before the app has loaded and costs the main module no reactive code. A choice in
+    // the menu folds it again.
+    let menu = NodeRef::<leptos::html::Input>::new();
+    let fold_menu = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_checked(false);
+        }
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Coachroom"</a>
-            <nav aria-label="Main">
+            <input type="checkbox" id="menu-toggle" class="menu-toggle" node_ref=menu aria-controls="main-nav" aria-label="Menu" />
+            <label for="menu-toggle" class="menu-button" data-testid=testids::NAV_MENU>"Menu"</label>
+            <nav id="main-nav" aria-label="Main" on:click=fold_menu>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.0.await {
                             Ok(Some(me)) => {
+                                // Only attributes and a text node are reactive here, not the
+                                // span's presence: an `Option<view>` closure inside `<A>` pulled
+                                // 51 KB of rendering code into the main module (stop 33).
+                                let waiting = Signal::derive(move || {
+                                    changes.inbox_waiting.get().unwrap_or(me.inbox_waiting)
+                                });
                                 let coach_links = (me.role == Role::Coach).then(|| view! {
                                     <A href="/coach" exact=true attr:data-testid=testids::NAV_DASHBOARD>"Clients"</A>
-                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"{move || {
-                                        let waiting = changes.inbox_waiting.get().unwrap_or(me.inbox_waiting);
-                                        (waiting > 0).then(|| view! {
-                                            " "<span class="count" data-testid=testids::NAV_INBOX_COUNT
-                                                aria-label=format!("{waiting} waiting")>{waiting}</span>
-                                        })
-                                    }}</A>
+                                    <A href="/coach/inbox" attr:data-testid=testids::NAV_INBOX>"Check-ins"" "<span class="count"
+                                        data-testid=testids::NAV_INBOX_COUNT
+                                        hidden=move || waiting.get() == 0
+                                        aria-label=move || format!("{} waiting", waiting.get())>
+                                        {move || waiting.get().to_string()}
+                                    </span></A>
                                     <A href="/coach/plans" attr:data-testid=testids::NAV_PLANS>"Plans"</A>
                                     <A href="/coach/forms" attr:data-testid=testids::NAV_FORMS>"Forms"</A>
                                     <A href="/coach/notes" attr:data-testid=testids::NAV_NOTES>"Notes"</A>
@@ -474,6 +497,54 @@ pub fn ConfirmDelete(
             </Show>
         </div>
     }
+}
+
+/// A list row's "Delete" that asks once more in place ("Delete “Lose 5 kg”?") before it acts:
+/// nothing a coach typed goes on one stray click. Focus moves to "Cancel", the safe answer.
+#[component]
+pub fn ConfirmButton(
+    /// What goes, as the question names it.
+    what: String,
+    testid: &'static str,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let cancel = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if confirming.get() {
+            if let Some(cancel) = cancel.get() {
+                let _ = cancel.focus();
+            }
+        }
+    });
+    view! {
+        <Show when=move || confirming.get() fallback=move || view! {
+            <button type="button" class="link" data-testid=testid on:click=move |_| confirming.set(true)>"Delete"</button>
+        }>
+            <span class="confirm" role="group" aria-label="Confirm deletion">
+                <span>{format!("Delete {what}?")}</span>
+                <button type="button" class="danger small" data-testid=testids::ROW_DELETE_CONFIRM
+                    on:click=move |_| { confirming.set(false); on_confirm.run(()); }>"Delete"</button>
+                <button type="button" class="secondary small" node_ref=cancel
+                    on:click=move |_| confirming.set(false)>"Cancel"</button>
+            </span>
+        </Show>
+    }
+}
+
+/// Empties a create form once `succeeded` turns true, so that what was just added is not
+/// sitting there to be added twice. (`ActionForm` leaves its fields as they were.)
+pub fn reset_form_when(
+    form: NodeRef<leptos::html::Form>,
+    succeeded: impl Fn() -> bool + Send + Sync + 'static,
+) {
+    Effect::new(move |_| {
+        if succeeded() {
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
 }
 
 /// A resource's value rendered by `render`, with "Loading…" meanwhile and the error if it failed.

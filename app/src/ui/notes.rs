@@ -7,8 +7,8 @@ use crate::domain::Role;
 use crate::testids;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
-use crate::ui::error_text;
 use crate::ui::resource;
+use crate::ui::{error_text, reset_form_when, ConfirmButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,6 +31,8 @@ pub fn NotesPage() -> impl IntoView {
 pub fn NotesPanel(client_id: Option<String>) -> impl IntoView {
     let create = ServerAction::<CreateNote>::new();
     let delete = ServerAction::<DeleteNote>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_form_when(form, move || matches!(create.value().get(), Some(Ok(_))));
     let list_id = client_id.clone();
     let notes = resource(
         move || (create.version().get(), delete.version().get()),
@@ -39,7 +41,7 @@ pub fn NotesPanel(client_id: Option<String>) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Private notes"</h2>
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <input type="hidden" name="client_id" value=client_id.unwrap_or_default() />
                 <label>"New note" <textarea name="body" rows="3" required data-testid=testids::NOTE_BODY></textarea></label>
                 <FormError message=Signal::derive(move || error_text(create.value().get())) />
@@ -57,8 +59,8 @@ pub fn NotesPanel(client_id: Option<String>) -> impl IntoView {
                                     view! {
                                         <li data-testid=testids::NOTE_ITEM>
                                             <p class="pre">{note.body}</p>
-                                            <button type="button" class="link" data-testid=testids::NOTE_DELETE
-                                                on:click=move |_| { delete.dispatch(DeleteNote { note_id: id.clone() }); }>"Delete"</button>
+                                            <ConfirmButton what="this note".to_owned() testid=testids::NOTE_DELETE
+                                                on_confirm=Callback::new(move |_| { delete.dispatch(DeleteNote { note_id: id.clone() }); }) />
                                         </li>
                                     }
                                 }).collect_view()}
@@ -77,6 +79,8 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
     let create = ServerAction::<CreateTodo>::new();
     let toggle = ServerAction::<SetTodoDone>::new();
     let delete = ServerAction::<DeleteTodo>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_form_when(form, move || matches!(create.value().get(), Some(Ok(_))));
     let list_id = client_id.clone();
     let todos = resource(
         move || {
@@ -91,7 +95,7 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"To-dos"</h2>
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <input type="hidden" name="client_id" value=client_id.unwrap_or_default() />
                 <div class="row">
                     <label class="grow">"To-do" <input name="title" required maxlength="200" data-testid=testids::TODO_TITLE /></label>
@@ -112,6 +116,7 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
                                 {list.into_iter().map(|todo| {
                                     let (toggle_id, delete_id) = (todo.id.clone(), todo.id.clone());
                                     let done = todo.done;
+                                    let what = format!("“{}”", todo.title);
                                     view! {
                                         <li data-testid=testids::TODO_ITEM class:done=done>
                                             <label class="inline">
@@ -120,8 +125,8 @@ pub fn TodosPanel(client_id: Option<String>) -> impl IntoView {
                                                 {todo.title}
                                             </label>
                                             {todo.due_date.map(|d| view! { <span class="muted">{format!("due {}", crate::ui::clock().calendar_day(&d))}</span> })}
-                                            <button type="button" class="link" data-testid=testids::TODO_DELETE
-                                                on:click=move |_| { delete.dispatch(DeleteTodo { todo_id: delete_id.clone() }); }>"Delete"</button>
+                                            <ConfirmButton what testid=testids::TODO_DELETE
+                                                on_confirm=Callback::new(move |_| { delete.dispatch(DeleteTodo { todo_id: delete_id.clone() }); }) />
                                         </li>
                                     }
                                 }).collect_view()}

@@ -15,7 +15,7 @@ use crate::ui::auth::FormError;
 use crate::ui::builder::{select_input, text_area, text_input, DraftEditor, ItemControls};
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{error_text, loaded, loaded_list};
+use crate::ui::{error_text, loaded, loaded_list, ConfirmButton};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,6 +45,14 @@ impl Kind {
 
     fn builder_path(self, plan_id: &str) -> String {
         format!("/coach/plans/{}/{plan_id}", self.key())
+    }
+
+    /// The create server fn's path: the new-template form posts there before the app loads.
+    fn create_path(self) -> &'static str {
+        match self {
+            Self::Meal => <crate::api::plans::CreateMealPlan as server_fn::ServerFn>::PATH,
+            Self::Workout => <crate::api::plans::CreateWorkoutPlan as server_fn::ServerFn>::PATH,
+        }
     }
 
     fn pdf_path(self, plan_id: &str) -> String {
@@ -125,23 +133,25 @@ fn TemplatesPanel(kind: Kind) -> impl IntoView {
                 <ul class="list">
                     {list.into_iter().map(|plan| {
                         let id = plan.id.clone();
+                        let what = format!("the template “{}”", plan.name);
                         view! {
                             <li data-testid=testids::PLAN_ROW>
                                 <a class="grow" href=kind.builder_path(&plan.id)>{plan.name.clone()}</a>
                                 <a href=kind.pdf_path(&plan.id) download data-testid=testids::PLAN_PDF>"PDF"</a>
-                                <button type="button" class="link" data-testid=testids::PLAN_DELETE
-                                    on:click=move |_| { delete.dispatch(id.clone()); }>"Delete"</button>
+                                <ConfirmButton what testid=testids::PLAN_DELETE
+                                    on_confirm=Callback::new(move |_| { delete.dispatch(id.clone()); }) />
                             </li>
                         }
                     }).collect_view()}
                 </ul>
             })}
-            <form class="row" on:submit=move |ev| {
+            <form class="row" method="post" action=kind.create_path() on:submit=move |ev| {
                 ev.prevent_default();
                 create.dispatch(name.get_untracked());
             }>
+                <input type="hidden" name="client_id" value="" />
                 <label class="inline grow">"New template"
-                    <input required maxlength="120" placeholder="Name" data-testid=testids::PLAN_NEW_NAME
+                    <input name="name" required maxlength="120" placeholder="Name" data-testid=testids::PLAN_NEW_NAME
                         on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
                 <button type="submit" data-testid=testids::PLAN_NEW_SUBMIT>"Create"</button>
@@ -196,6 +206,7 @@ fn ClientPlanList(kind: Kind, client_id: String) -> impl IntoView {
                     {list.into_iter().map(|plan| {
                         let (a, b) = (plan.id.clone(), plan.id.clone());
                         let active = plan.active;
+                        let what = format!("“{}”", plan.name);
                         view! {
                             <li data-testid=testids::CLIENT_PLAN_ROW>
                                 <div class="grow">
@@ -208,8 +219,8 @@ fn ClientPlanList(kind: Kind, client_id: String) -> impl IntoView {
                                     {if active { "Hide from client" } else { "Show to client" }}
                                 </button>
                                 <a href=kind.pdf_path(&plan.id) download data-testid=testids::PLAN_PDF>"PDF"</a>
-                                <button type="button" class="link" data-testid=testids::PLAN_DELETE
-                                    on:click=move |_| { delete.dispatch(b.clone()); }>"Delete"</button>
+                                <ConfirmButton what testid=testids::PLAN_DELETE
+                                    on_confirm=Callback::new(move |_| { delete.dispatch(b.clone()); }) />
                             </li>
                         }
                     }).collect_view()}

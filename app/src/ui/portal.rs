@@ -219,11 +219,15 @@ fn MyDataExportCard() -> impl IntoView {
 
 #[component]
 fn PortalProfile() -> impl IntoView {
+    let user = current_user();
     let save = ServerAction::<UpdateContact>::new();
     let home = resource(move || save.version().get(), |_| get_portal_home());
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                // The latest weight's date reads the viewer's clock.
+                user.clock().await;
+                let clock = crate::ui::clock();
                 match home.await {
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                     Ok(home) => {
@@ -242,7 +246,8 @@ fn PortalProfile() -> impl IntoView {
                                         <dl>
                                             {row("Goals", p.goals.clone())}
                                             {row("Height", p.height_cm.map(|cm| units.format_height(cm)).unwrap_or_default())}
-                                            {row("Weight", p.weight_kg.map(|kg| units.format_weight(kg)).unwrap_or_default())}
+                                            {row("Weight", home.latest_weight.map(|latest| format!("{} ({})", units.format_weight(latest.value), clock.day(latest.at))).unwrap_or_default())}
+                                            {row("Starting weight", p.weight_kg.map(|kg| units.format_weight(kg)).unwrap_or_default())}
                                             {row("Date of birth", p.date_of_birth.clone().unwrap_or_default())}
                                             {row("Check-in day", p.checkin_day.map(|d| d.label().to_owned()).unwrap_or_default())}
                                             {row("Medical conditions", p.medical_conditions.clone())}

@@ -12,7 +12,10 @@ use crate::ui::ai::InsightsCard;
 use crate::ui::auth::FormError;
 use crate::ui::coach::RequireRole;
 use crate::ui::resource;
-use crate::ui::{clock, error_text, loaded, loaded_list, when, DateStyle};
+use crate::ui::{
+    clock, error_text, loaded, loaded_list, reset_form_when, when, ConfirmButton, ConfirmDelete,
+    DateStyle,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -24,6 +27,8 @@ const TRANSCRIPT_PATH: &str = <UploadTranscript as server_fn::ServerFn>::PATH;
 #[component]
 pub fn ClientSessionsPanel(client_id: String) -> impl IntoView {
     let create = ServerAction::<CreateSession>::new();
+    let form = NodeRef::<leptos::html::Form>::new();
+    reset_form_when(form, move || matches!(create.value().get(), Some(Ok(_))));
     let id = client_id.clone();
     let sessions = resource(
         move || (id.clone(), create.version().get()),
@@ -49,7 +54,7 @@ pub fn ClientSessionsPanel(client_id: String) -> impl IntoView {
             }})}
             <details>
                 <summary data-testid=testids::SESSION_NEW>"Record a session"</summary>
-                <ActionForm action=create>
+                <ActionForm action=create node_ref=form>
                     <input type="hidden" name="client_id" value=client_id />
                     <div class="grid">
                         <label>"Title" <input name="title" required maxlength="120" data-testid=testids::SESSION_TITLE /></label>
@@ -126,6 +131,8 @@ fn SessionView(
     items: ItemActions,
 ) -> impl IntoView {
     let delete = ServerAction::<DeleteSession>::new();
+    // The audio upload is offered only when AI can transcribe it.
+    let ai = resource(|| (), |_| crate::api::ai::get_ai_status());
     let action_items = s.action_items.clone();
     let add_for = s.summary.id.clone();
     let id = s.summary.id.clone();
@@ -195,13 +202,11 @@ fn SessionView(
                         </button>
                         <FormError message=Signal::derive(move || error_text(share.value().get())) />
                     </div>
-                    <div class="card danger">
-                        <h2>"Delete"</h2>
-                        <p class="muted">"Removes the session with its transcript, notes and summary."</p>
-                        <button type="button" class="danger" data-testid=testids::SESSION_DELETE
-                            on:click=move |_| { delete.dispatch(DeleteSession { session_id: delete_id.clone() }); }>"Delete session"</button>
-                        <FormError message=Signal::derive(move || error_text(delete.value().get())) />
-                    </div>
+                    <ConfirmDelete title="Delete" open_label="Delete session…"
+                        warning="Delete this session with its transcript, notes, summary and action items? This cannot be undone.".to_owned()
+                        open_testid=testids::SESSION_DELETE confirm_testid=testids::SESSION_DELETE_CONFIRM
+                        on_confirm=Callback::new(move |_| { delete.dispatch(DeleteSession { session_id: delete_id.clone() }); })
+                        error=Signal::derive(move || error_text(delete.value().get())) />
                 </div>
             </div>
             <InsightsCard session_id=id.clone() has_transcript=s.transcript.is_some() applied />
@@ -226,9 +231,15 @@ fn SessionView(
                     <label>"Upload a transcript (.txt, .vtt or .srt; replaces the current one)"
                         <input type="file" name="file" accept=".txt,.vtt,.srt,text/plain,text/vtt" data-testid=testids::TRANSCRIPT_FILE />
                     </label>
-                    <label>"…or an audio recording to transcribe with AI (mp3, wav, ogg, flac, m4a or webm; up to 25 MB; the audio is not kept)"
-                        <input type="file" name="audio" accept="audio/*,.mp3,.wav,.ogg,.flac,.m4a,.webm" data-testid=testids::TRANSCRIPT_AUDIO />
-                    </label>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            ai.await.is_ok_and(|status| status.configured).then(|| view! {
+                                <label>"…or an audio recording to transcribe with AI (mp3, wav, ogg, flac, m4a or webm; up to 25 MB; the audio is not kept)"
+                                    <input type="file" name="audio" accept="audio/*,.mp3,.wav,.ogg,.flac,.m4a,.webm" data-testid=testids::TRANSCRIPT_AUDIO />
+                                </label>
+                            })
+                        })}
+                    </Suspense>
                     <p class="error" role="alert" data-testid=testids::TRANSCRIPT_ERROR>{move || upload_error.get()}</p>
                     <button type="submit" class="secondary" data-testid=testids::TRANSCRIPT_UPLOAD>"Upload transcript"</button>
                 </form>
@@ -269,6 +280,7 @@ fn ActionItemsCard(
                 {items.into_iter().map(|item| {
                     let (a, b) = (item.id.clone(), item.id.clone());
                     let shared = item.shared;
+                    let what = format!("“{}”", item.text);
                     view! {
                         <li data-testid=testids::ACTION_ITEM_ROW>
                             <div class="grow">
@@ -281,7 +293,8 @@ fn ActionItemsCard(
                                 on:click=move |_| { actions.share.dispatch(ShareActionItem { item_id: a.clone(), shared: !shared }); }>
                                 {if shared { "Stop sharing" } else { "Share" }}
                             </button>
-                            <button type="button" class="link" on:click=move |_| { actions.delete.dispatch(DeleteActionItem { item_id: b.clone() }); }>"Delete"</button>
+                            <ConfirmButton what testid=testids::ACTION_ITEM_DELETE
+                                on_confirm=Callback::new(move |_| { actions.delete.dispatch(DeleteActionItem { item_id: b.clone() }); }) />
                         </li>
                     }
                 }).collect_view()}

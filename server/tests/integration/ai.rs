@@ -118,7 +118,10 @@ async fn without_ai_the_buttons_explain_and_everything_else_works(backend: Backe
     let refused = app
         .call(&coach, "sessions/insights/generate", &[("session_id", &id)])
         .await;
-    refused.assert_refused(StatusCode::SERVICE_UNAVAILABLE, "COACHROOM_AI_BASE_URL");
+    refused.assert_refused(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "AI drafting is not enabled on this Coachroom",
+    );
     // Sessions, transcripts and insights state still work.
     let state = app
         .ok(&coach, "sessions/insights", &[("session_id", &id)])
@@ -126,6 +129,17 @@ async fn without_ai_the_buttons_explain_and_everything_else_works(backend: Backe
     assert_eq!(state["job"], Value::Null);
     let detail = app.ok(&coach, "sessions/get", &[("session_id", &id)]).await;
     assert_eq!(detail["transcript"]["turns"].as_array().unwrap().len(), 3);
+    // The page says so in the coach's terms, and offers no audio it could not transcribe.
+    let (_, page) = app.page(&coach, &format!("/coach/sessions/{id}")).await;
+    assert!(page.contains("AI drafting is not enabled on this Coachroom"));
+    assert!(
+        !page.contains("COACHROOM_AI"),
+        "operator settings shown to a coach"
+    );
+    assert!(
+        !page.contains("transcript-audio"),
+        "audio offered with AI off"
+    );
     app.stop().await;
 }
 
@@ -504,6 +518,11 @@ async fn audio_is_transcribed_and_bad_audio_refused(backend: Backend) {
     };
     let (coach, _client, client_id) = app.coach_and_client().await;
     let id = session(&app, &coach, &client_id, "").await;
+    let (_, page) = app.page(&coach, &format!("/coach/sessions/{id}")).await;
+    assert!(
+        page.contains("transcript-audio"),
+        "no audio upload with AI on"
+    );
     let mut mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
     mp3.extend(std::iter::repeat_n(0x55u8, 4096));
     let done = app

@@ -452,6 +452,18 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             |_, _| pairs(&[("token", "no-such-link"), ("password", PASSWORD)]),
             [409; 6],
         ),
+        // Without outgoing email "Forgot password" cannot send anything; any reset link is
+        // unknown.
+        (
+            "auth/password/forgot",
+            |w, _| pairs(&[("email", &w.owner_email)]),
+            [503; 6],
+        ),
+        (
+            "auth/password/reset",
+            |_, _| pairs(&[("token", "no-such-link"), ("password", PASSWORD)]),
+            [409; 6],
+        ),
         ("auth/logout", |_, _| none(), PUBLIC),
         ("auth/me", |_, _| none(), PUBLIC),
         (
@@ -545,6 +557,11 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
         (
             "invites/revoke",
             |w, _| pairs(&[("client_id", &w.pending_client_id)]),
+            OWNER_ONLY,
+        ),
+        (
+            "clients/password_link",
+            |w, _| pairs(&[("client_id", &w.client_id)]),
             OWNER_ONLY,
         ),
         (

@@ -2,8 +2,10 @@
 
 use crate::common;
 
+use common::checkins::Submission;
 use common::{client_form, with, TestApp, PASSWORD};
 use reqwest::StatusCode;
+use serde_json::Value;
 
 on_both_backends!(
     profiles_are_stored_in_si_and_shown_in_the_coachs_units,
@@ -456,6 +458,16 @@ async fn the_portal_shows_only_the_clients_own_profile(app: &TestApp) {
     assert_eq!(home["coach_name"], "Coach");
     let text = home.to_string();
     assert!(!text.contains("COACH-ONLY") && !text.contains("bob@example.com"));
+    assert_eq!(home["latest_weight"], Value::Null, "no check-in yet");
+    // The latest check-in's weight, not the first: the profile's own weight is the start.
+    for weight in ["81", "79.5"] {
+        app.checkin_ok(&portal, &Submission::default().field("weight", weight))
+            .await;
+    }
+    app.checkin_ok(&portal, &Submission::default().field("sleep", "7"))
+        .await;
+    let home = app.ok(&portal, "portal/home", &[]).await;
+    assert_eq!(home["latest_weight"]["value"], 79.5, "{home}");
 
     let updated = app
         .ok(

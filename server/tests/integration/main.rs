@@ -24,6 +24,7 @@ mod mcp;
 mod oauth;
 mod openapi;
 mod operators;
+mod password_reset;
 mod plans;
 mod postgres_tls;
 mod profile;

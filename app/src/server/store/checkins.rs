@@ -485,14 +485,21 @@ pub async fn export_header(db: &Db, scope: &impl ClientScope) -> Result<ExportHe
     Ok(ExportHeader::new(coach_name, brand_name, client_name))
 }
 
-/// Check-ins waiting for review across all the coach's clients, newest first.
-pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<InboxPage, AppError> {
+/// How many check-ins wait for review in the workspace (one indexed count, cheap enough for
+/// every page's navigation).
+pub async fn waiting_count(db: &Db, workspace: &OwnedWorkspace) -> Result<i64, AppError> {
     let (total,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM checkins WHERE coach_id = $1 AND reviewed_at IS NULL")
             .bind(workspace.coach_id())
             .fetch_one(db.reader())
             .await
             .map_err(internal)?;
+    Ok(total)
+}
+
+/// Check-ins waiting for review across all the coach's clients, newest first.
+pub async fn inbox(db: &Db, workspace: &OwnedWorkspace, page: i64) -> Result<InboxPage, AppError> {
+    let total = waiting_count(db, workspace).await?;
     let last_page = ((total + INBOX_PER_PAGE - 1) / INBOX_PER_PAGE).max(1);
     let page = page.clamp(1, last_page);
     let rows: Vec<(String, String, String, i64, String, i64)> = sqlx::query_as(
@@ -609,6 +616,15 @@ pub async fn delete(db: &Db, checkin: &OwnedCheckin) -> Result<Vec<ObjectKey>, A
     Ok(keys)
 }
 
+/// The client's latest value of `metric` and when it was sent (the portal's "Weight").
+pub async fn latest(
+    db: &Db,
+    scope: &impl ClientScope,
+    metric: Metric,
+) -> Result<Option<Point>, AppError> {
+    value_of(db, scope.client_id(), metric, None).await
+}
+
 /// The client's latest (or, with `earliest_after`, first since then) value of `metric`. Values
 /// are sealed, so the check-ins are opened in order until one has it (at most [`SERIES_CAP`] of
 /// them, as for the progress series).
@@ -619,13 +635,13 @@ pub(crate) async fn value_of(
     client_id: &str,
     metric: Metric,
     earliest_after: Option<i64>,
-) -> Result<Option<f64>, AppError> {
+) -> Result<Option<Point>, AppError> {
     let (filter, order) = match earliest_after {
         Some(_) => ("AND submitted_at >= $3", "ASC"),
         None => ("", "DESC"),
     };
     let sql = format!(
-        "SELECT id, sealed_values FROM checkins WHERE client_id = $1 {filter} \
+        "SELECT id, submitted_at, sealed_values FROM checkins WHERE client_id = $1 {filter} \
          ORDER BY submitted_at {order}, id {order} LIMIT $2"
     );
     let mut query = sqlx::query(&sql).bind(client_id).bind(super::SERIES_CAP);
@@ -639,7 +655,8 @@ pub(crate) async fn value_of(
     let key = keys::client(db, client_id).await?;
     for row in &rows {
         if let Some(value) = values_from_row(row, &key)?.get(&metric) {
-            return Ok(Some(*value));
+            let at: i64 = row.try_get("submitted_at").map_err(internal)?;
+            return Ok(Some(Point { at, value: *value }));
         }
     }
     Ok(None)

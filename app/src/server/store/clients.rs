@@ -222,7 +222,9 @@ pub(super) async fn sync_login_email(
 }
 
 const PROFILE_COLUMNS: &str =
-    "c.id, c.name, c.email, c.sealed_profile, c.checkin_day, c.archived, c.user_id, k.units";
+    "c.id, c.name, c.email, c.sealed_profile, c.checkin_day, c.archived, c.user_id, k.units, \
+     (SELECT MAX(i.expires_at) FROM invites i WHERE i.client_id = c.id \
+      AND i.used_at IS NULL AND i.revoked_at IS NULL) AS invite_expires_at";
 
 fn profile_from_row(row: &AnyRow, key: &DataKey) -> Result<ClientProfile, AppError> {
     let text = |col: &str| row.try_get::<String, _>(col).map_err(internal);
@@ -263,6 +265,7 @@ fn profile_from_row(row: &AnyRow, key: &DataKey) -> Result<ClientProfile, AppErr
             .try_get::<Option<String>, _>("user_id")
             .map_err(internal)?
             .is_some(),
+        invite_expires_at: row.try_get("invite_expires_at").map_err(internal)?,
         units: Units::parse(&units).map_err(internal)?,
         id,
     })
@@ -380,8 +383,7 @@ pub async fn list(
         rows = rows.bind(pattern);
     }
     let rows = rows.fetch_all(db.reader()).await.map_err(internal)?;
-    // A page's clients share a handful of zones: each zone's clock is made once.
-    let mut clocks = std::collections::HashMap::new();
+    let mut clocks = time_zones::Clocks::at(now);
     let mut clients = Vec::with_capacity(rows.len());
     for row in rows {
         let day: Option<String> = row.try_get("checkin_day").map_err(internal)?;
@@ -395,10 +397,7 @@ pub async fn list(
         // Only a client who has joined, with a day, can miss it; not one archived.
         let overdue = match (checkin_day, joined_at) {
             (Some(day), Some(joined_at)) if archived == 0 => {
-                let clock = clocks
-                    .entry(zone)
-                    .or_insert_with_key(|zone| time_zones::clock(zone, now));
-                missed_checkin_day(day, last_checkin_at, joined_at, clock).is_some()
+                missed_checkin_day(day, last_checkin_at, joined_at, clocks.get(zone)).is_some()
             }
             _ => false,
         };

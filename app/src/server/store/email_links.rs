@@ -1,5 +1,6 @@
-//! Links sent by email to prove the address: finishing a sign-up and confirming a new login
-//! email. Single-use, 24 hours, stored only as a hash of the token.
+//! Links that prove who holds them: finishing a sign-up and confirming a new login email (sent
+//! by email), and resetting a password (emailed, or handed over by a coach or an operator).
+//! Single-use, for a day at most, stored only as a hash of the token.
 
 use crate::domain::{Email, LinkToken, PersonName};
 use crate::server::db::Db;
@@ -9,6 +10,10 @@ use crate::AppError;
 /// How long a link sent by email works.
 pub const LINK_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// How long an emailed password reset link works: whoever reads the inbox can take the
+/// account with it, so the window is short.
+pub const EMAILED_RESET_LIFETIME_MS: i64 = 60 * 60 * 1000;
+
 /// A sign-up waiting for its address to be confirmed. It holds no password: whoever opens the
 /// link chooses it, so a stranger who signed up with someone else's address cannot set theirs.
 pub struct PendingSignup {
@@ -16,43 +21,73 @@ pub struct PendingSignup {
     pub name: PersonName,
 }
 
-async fn insert(
-    db: &Db,
-    purpose: &str,
-    email: &Email,
-    user_id: Option<&str>,
-    name: Option<&str>,
+struct NewLink<'a> {
+    purpose: &'a str,
+    email: &'a Email,
+    user_id: Option<&'a str>,
+    name: Option<&'a str>,
+    lifetime_ms: i64,
+}
+
+async fn insert(db: &Db, link: NewLink<'_>) -> Result<String, AppError> {
+    let mut tx = db.begin().await?;
+    let token = insert_in(&mut tx, link).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(token)
+}
+
+async fn insert_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    link: NewLink<'_>,
 ) -> Result<String, AppError> {
     let token = new_link_token();
     let now = now_millis();
-    let mut tx = db.begin().await?;
     // Old links go with the next one made, so the table never grows past a day's worth.
     sqlx::query("DELETE FROM email_links WHERE expires_at < $1")
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(internal)?;
+    // A new reset link replaces the account's earlier ones: only the latest handed out works.
+    if link.purpose == PASSWORD_RESET {
+        sqlx::query(
+            "UPDATE email_links SET used_at = $1 WHERE purpose = $2 AND user_id = $3 \
+             AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(PASSWORD_RESET)
+        .bind(link.user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    }
     sqlx::query(
         "INSERT INTO email_links (token_hash, purpose, email, user_id, name, created_at, \
          expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(digest_hex(&token))
-    .bind(purpose)
-    .bind(email.as_str())
-    .bind(user_id)
-    .bind(name)
+    .bind(link.purpose)
+    .bind(link.email.as_str())
+    .bind(link.user_id)
+    .bind(link.name)
     .bind(now)
-    .bind(now + LINK_LIFETIME_MS)
-    .execute(&mut *tx)
+    .bind(now + link.lifetime_ms)
+    .execute(&mut **tx)
     .await
     .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
     Ok(token)
 }
 
 /// A link that creates this coach account once opened. Returns the token to send.
 pub async fn create_signup(db: &Db, email: &Email, name: &PersonName) -> Result<String, AppError> {
-    insert(db, "signup", email, None, Some(name.as_str())).await
+    let link = NewLink {
+        purpose: "signup",
+        email,
+        user_id: None,
+        name: Some(name.as_str()),
+        lifetime_ms: LINK_LIFETIME_MS,
+    };
+    insert(db, link).await
 }
 
 /// A link that makes `email` this user's login email once opened. Returns the token to send.
@@ -61,18 +96,56 @@ pub async fn create_email_change(
     user_id: &str,
     email: &Email,
 ) -> Result<String, AppError> {
-    insert(db, "email_change", email, Some(user_id), None).await
+    let link = NewLink {
+        purpose: "email_change",
+        email,
+        user_id: Some(user_id),
+        name: None,
+        lifetime_ms: LINK_LIFETIME_MS,
+    };
+    insert(db, link).await
+}
+
+const PASSWORD_RESET: &str = "password_reset";
+
+/// A link that lets its holder choose a new password for `user_id` (whose login is `email`),
+/// working for `lifetime_ms`, inside the caller's transaction (which logs who made it); earlier
+/// reset links of the account stop working. Returns the token to hand over.
+pub async fn create_password_reset(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    email: &Email,
+    lifetime_ms: i64,
+) -> Result<String, AppError> {
+    let link = NewLink {
+        purpose: PASSWORD_RESET,
+        email,
+        user_id: Some(user_id),
+        name: None,
+        lifetime_ms,
+    };
+    insert_in(tx, link).await
 }
 
 /// Whether a sign-up link is unused and unexpired: the cheap look before a password is hashed.
 /// Only the claim inside the account's transaction settles it.
 pub async fn signup_usable(db: &Db, token: &LinkToken) -> Result<bool, AppError> {
+    usable(db, token, "signup").await
+}
+
+/// [`signup_usable`] for a password reset link.
+pub async fn password_reset_usable(db: &Db, token: &LinkToken) -> Result<bool, AppError> {
+    usable(db, token, PASSWORD_RESET).await
+}
+
+async fn usable(db: &Db, token: &LinkToken, purpose: &str) -> Result<bool, AppError> {
     let found: Option<(String,)> = sqlx::query_as(
-        "SELECT token_hash FROM email_links WHERE token_hash = $1 AND purpose = 'signup' \
+        "SELECT token_hash FROM email_links WHERE token_hash = $1 AND purpose = $3 \
          AND used_at IS NULL AND expires_at > $2",
     )
     .bind(digest_hex(token.as_str()))
     .bind(now_millis())
+    .bind(purpose)
     .fetch_optional(db.reader())
     .await
     .map_err(internal)?;
@@ -124,7 +197,27 @@ pub async fn claim_email_change(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     token: &LinkToken,
 ) -> Result<Option<(String, Email)>, AppError> {
-    if !claim(tx, token, "email_change").await? {
+    claim_for_account(tx, token, "email_change").await
+}
+
+/// Claims a password reset link inside the caller's transaction: the account's user id.
+pub async fn claim_password_reset(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    token: &LinkToken,
+) -> Result<Option<String>, AppError> {
+    Ok(claim_for_account(tx, token, PASSWORD_RESET)
+        .await?
+        .map(|(user_id, _)| user_id))
+}
+
+/// Claims a link made for an account that still exists and is not suspended: (user id, the
+/// link's email).
+async fn claim_for_account(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    token: &LinkToken,
+    purpose: &str,
+) -> Result<Option<(String, Email)>, AppError> {
+    if !claim(tx, token, purpose).await? {
         return Ok(None);
     }
     // A suspended account's link is no longer valid either (until it is reinstated).

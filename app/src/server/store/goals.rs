@@ -31,7 +31,9 @@ async fn checkin_value(
     metric: Metric,
     earliest_after: Option<i64>,
 ) -> Result<Option<f64>, AppError> {
-    checkins::value_of(db, client_id, metric, earliest_after).await
+    Ok(checkins::value_of(db, client_id, metric, earliest_after)
+        .await?
+        .map(|point| point.value))
 }
 
 /// Creates a goal; a measurement goal starts from the client's latest value of its metric.

@@ -19,6 +19,7 @@ pub mod notes;
 pub mod oauth;
 pub mod object_deletions;
 pub mod operators;
+pub mod password_resets;
 pub mod plans;
 pub mod seal_existing;
 pub mod secrets;

@@ -7,10 +7,9 @@ use crate::domain::{
 };
 use crate::server::authz::OwnedWorkspace;
 use crate::server::db::Db;
-use crate::server::store::{keys, notes};
+use crate::server::store::{checkins, keys, notes};
 use crate::server::{internal, now_millis, time_zones};
 use crate::AppError;
-use std::collections::HashMap;
 
 const LIMIT: i64 = TODAY_LIST_LIMIT as i64;
 
@@ -44,18 +43,8 @@ pub async fn today(db: &Db, workspace: &OwnedWorkspace) -> Result<Today, AppErro
 /// every page).
 pub async fn nav_counts(db: &Db, workspace: &OwnedWorkspace) -> Result<NavCounts, AppError> {
     Ok(NavCounts {
-        waiting: waiting_count(db, workspace).await?,
+        waiting: checkins::waiting_count(db, workspace).await?,
     })
-}
-
-async fn waiting_count(db: &Db, workspace: &OwnedWorkspace) -> Result<i64, AppError> {
-    let (total,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM checkins WHERE coach_id = $1 AND reviewed_at IS NULL")
-            .bind(workspace.coach_id())
-            .fetch_one(db.reader())
-            .await
-            .map_err(internal)?;
-    Ok(total)
 }
 
 /// The oldest waiting check-ins first: the ones a client has waited longest on.
@@ -85,7 +74,7 @@ async fn waiting(
             },
         )
         .collect();
-    Ok((list, waiting_count(db, workspace).await?))
+    Ok((list, checkins::waiting_count(db, workspace).await?))
 }
 
 /// Active clients with a login and a check-in day who missed their latest one, on their own
@@ -107,17 +96,14 @@ async fn overdue(
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
-    // Clients share a handful of zones: each zone's clock is made once.
-    let mut clocks = HashMap::new();
+    let mut clocks = time_zones::Clocks::at(now);
     let mut overdue: Vec<OverdueClient> = Vec::new();
     for (client_id, client_name, day, joined_at, zone, last_checkin_at) in rows {
         let Some(checkin_day) = Weekday::parse(&day).ok().flatten() else {
             continue;
         };
-        let clock = clocks
-            .entry(zone)
-            .or_insert_with_key(|zone| time_zones::clock(zone, now));
-        if let Some(missed_day) = missed_checkin_day(checkin_day, last_checkin_at, joined_at, clock)
+        if let Some(missed_day) =
+            missed_checkin_day(checkin_day, last_checkin_at, joined_at, clocks.get(zone))
         {
             overdue.push(OverdueClient {
                 client_id,
@@ -145,23 +131,20 @@ async fn todos_due(
 ) -> Result<(Vec<DueTodo>, i64), AppError> {
     let zone = super::coaches::timezone(db, workspace).await?;
     let today = time_zones::clock(&zone, now).date_value(now);
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM todos WHERE coach_id = $1 AND done = 0 \
-         AND due_date IS NOT NULL AND due_date <= $2",
-    )
-    .bind(workspace.coach_id())
-    .bind(&today)
-    .fetch_one(db.reader())
-    .await
-    .map_err(internal)?;
+    const FROM: &str = "FROM todos t LEFT JOIN clients c ON c.id = t.client_id \
+         WHERE t.coach_id = $1 AND t.done = 0 AND t.due_date IS NOT NULL AND t.due_date <= $2";
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {FROM}"))
+        .bind(workspace.coach_id())
+        .bind(&today)
+        .fetch_one(db.reader())
+        .await
+        .map_err(internal)?;
     // id, client id, sealed title, due date, client name.
     type Row = (String, Option<String>, String, String, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT t.id, t.client_id, t.title, t.due_date, c.name FROM todos t \
-         LEFT JOIN clients c ON c.id = t.client_id \
-         WHERE t.coach_id = $1 AND t.done = 0 AND t.due_date IS NOT NULL AND t.due_date <= $2 \
-         ORDER BY t.due_date, t.created_at, t.id LIMIT $3",
-    )
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT t.id, t.client_id, t.title, t.due_date, c.name {FROM} \
+         ORDER BY t.due_date, t.created_at, t.id LIMIT $3"
+    ))
     .bind(workspace.coach_id())
     .bind(&today)
     .bind(LIMIT)

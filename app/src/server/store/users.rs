@@ -127,16 +127,25 @@ pub async fn change_password(
     keep_session: Option<&str>,
 ) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
+    set_password_in(&mut tx, user_id, new_hash, keep_session).await?;
+    tx.commit().await.map_err(internal)
+}
+
+/// [`change_password`] inside the caller's transaction.
+pub async fn set_password_in(
+    tx: &mut Transaction<'static, Any>,
+    user_id: &str,
+    new_hash: &str,
+    keep_session: Option<&str>,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(new_hash)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(internal)?;
-    end_sessions(&mut tx, user_id, keep_session).await?;
-    super::access_log::append_account_event(&mut tx, user_id, AccessAction::PasswordChanged)
-        .await?;
-    tx.commit().await.map_err(internal)
+    end_sessions(tx, user_id, keep_session).await?;
+    super::access_log::append_account_event(tx, user_id, AccessAction::PasswordChanged).await
 }
 
 /// Ends every session of `user_id` but `keep_session` (the caller's own, when it stays signed

@@ -457,6 +457,17 @@ impl TestApp {
         .await
     }
 
+    /// `coachroom admin reset-password EMAIL` beside this app: its output, or its one-line error.
+    pub async fn admin_reset_password(&self, email: &str) -> Result<String, String> {
+        coachroom_server::admin_command(
+            &self.command_config(|_| {}),
+            coachroom_server::config::AdminCommand::ResetPassword {
+                email: email.to_owned(),
+            },
+        )
+        .await
+    }
+
     /// An operator made as `coachroom admin add` makes one, set up through its link with [`PASSWORD`]
     /// and a code for the current step, and signed in. Returns the signed-in client and the
     /// authenticator secret (base32) to make later codes with [`totp_code`].
