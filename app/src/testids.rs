@@ -105,6 +105,7 @@ testids! {
     INVITE_SEND = "invite-send";
     INVITE_LINK = "invite-link";
     INVITE_COPY = "invite-copy";
+    INVITE_COPIED = "invite-copied";
     INVITE_EXPIRY = "invite-expiry";
     INVITE_PANEL = "invite-panel";
     INVITE_REVOKE = "invite-revoke";

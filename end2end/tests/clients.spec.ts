@@ -3,7 +3,8 @@ import * as id from './testids';
 import { hydrated, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 test('a coach invites a client, who joins, sees the portal and is kept out of coach pages; archiving moves the client', SMOKE, async ({ browser }) => {
-  const coachContext = await browser.newContext();
+  // Clipboard permissions, so that the test can read back what Copy put there.
+  const coachContext = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const coach = await coachContext.newPage();
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
 
@@ -40,7 +41,8 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   await expect(coach.getByTestId(id.INVITE_EXPIRY)).toContainText('The latest link works until');
   await expect(coach.getByTestId(id.INVITE_REVOKE)).toBeVisible();
   await coach.getByTestId(id.INVITE_COPY).click();
-  await expect(coach.getByTestId(id.INVITE_COPY)).toHaveText('Copied');
+  await expect(coach.getByTestId(id.INVITE_COPIED)).toHaveText('Copied.');
+  expect(await coach.evaluate(() => navigator.clipboard.readText())).toBe(link);
 
   // The client, in a separate browser context, opens the link and joins.
   const clientContext = await browser.newContext();

@@ -10,6 +10,22 @@ async function withoutJs(browser: Browser, signedInAs?: Page): Promise<Page> {
   return context.newPage();
 }
 
+/** A coach (with the app) and a client who accepted the invitation with JavaScript off, landing
+ * on the portal. */
+async function coachWithJoinedClient(browser: Browser, coachName: string): Promise<{ coach: Page; client: Page }> {
+  const coach = await (await browser.newContext()).newPage();
+  await signUpCoach(coach, coachName, uniqueEmail(coachName.split(' ')[0].toLowerCase()));
+  await addClient(coach, 'Riley Client');
+  await coach.getByTestId(id.INVITE_SEND).click();
+  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
+  const client = await withoutJs(browser);
+  await client.goto(link);
+  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
+  await client.getByTestId(id.JOIN_SUBMIT).click();
+  await expect(client).toHaveURL(/\/portal$/);
+  return { coach, client };
+}
+
 test('before the app loads, sign-up, login and the invitation work as plain forms, errors shown on the page', async ({ browser }) => {
   const page = await withoutJs(browser);
   const email = uniqueEmail('nojs');
@@ -31,6 +47,11 @@ test('before the app loads, sign-up, login and the invitation work as plain form
   await expect(again).toHaveURL(/\/signup/);
   await expect(again.getByTestId(id.FORM_ERROR)).not.toBeEmpty();
 
+  // "Forgot your password?" on a server without email says who can help.
+  await again.goto('/forgot-password');
+  await again.getByTestId(id.FORGOT_EMAIL).fill(email);
+  await again.getByTestId(id.FORGOT_SUBMIT).click();
+  await expect(again.getByTestId(id.FORM_ERROR)).toContainText('whoever runs your Coachroom');
   // Login: a wrong password says so; the right one goes to `next`.
   await again.goto('/login?next=/coach/settings');
   await again.getByTestId(id.LOGIN_EMAIL).fill(email);
@@ -43,30 +64,18 @@ test('before the app loads, sign-up, login and the invitation work as plain form
   await expect(again).toHaveURL(/\/coach\/settings$/);
 
   // The invitation, accepted before the app loads.
-  const coach = await (await browser.newContext()).newPage();
-  await signUpCoach(coach, 'Ida Coach', uniqueEmail('ida'));
-  await addClient(coach, 'Riley Client');
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-  const client = await withoutJs(browser);
-  await client.goto(link);
-  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
-  await client.getByTestId(id.JOIN_SUBMIT).click();
-  await expect(client).toHaveURL(/\/portal$/);
+  await coachWithJoinedClient(browser, 'Ida Coach');
 });
 
 test('before the app loads, the check-in, the reply and the coach\'s create forms work as plain forms', async ({ browser }) => {
-  const coach = await (await browser.newContext()).newPage();
-  await signUpCoach(coach, 'Kim Coach', uniqueEmail('kim'));
-  await addClient(coach, 'Riley Client');
-  await coach.getByTestId(id.INVITE_SEND).click();
-  const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
-  const client = await withoutJs(browser);
-  await client.goto(link);
-  await client.getByTestId(id.JOIN_PASSWORD).fill(PASSWORD);
-  await client.getByTestId(id.JOIN_SUBMIT).click();
-  await expect(client).toHaveURL(/\/portal$/);
+  const { coach, client } = await coachWithJoinedClient(browser, 'Kim Coach');
 
+  // A refused check-in comes back to the form with the reason.
+  await client.goto('/portal/checkin');
+  await client.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`).fill('5000');
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(client).toHaveURL(/\/portal\/checkin\?/);
+  await expect(client.getByTestId(id.FORM_ERROR)).toContainText('Weight');
   // The check-in: a multipart post that lands on the check-in.
   await client.goto('/portal/checkin');
   await client.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`).fill('80.5');

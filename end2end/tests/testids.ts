@@ -92,6 +92,7 @@ export const CLIENT_DELETE_CONFIRM = 'client-delete-confirm';
 export const INVITE_SEND = 'invite-send';
 export const INVITE_LINK = 'invite-link';
 export const INVITE_COPY = 'invite-copy';
+export const INVITE_COPIED = 'invite-copied';
 export const INVITE_EXPIRY = 'invite-expiry';
 export const INVITE_PANEL = 'invite-panel';
 export const INVITE_REVOKE = 'invite-revoke';

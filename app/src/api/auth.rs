@@ -59,6 +59,8 @@ pub async fn signup(
             )
         };
         crate::server::mail::send_limited(&state, mail, &email, subject, body).await?;
+        // Posted before the app loaded: the page says to look for the email.
+        http::land_plain_form("/signup?sent=1");
         return Ok(SignupOutcome::CheckEmail {
             email: email.to_string(),
         });
@@ -138,29 +140,38 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let Some(mail_settings) = &state.settings.mail else {
         return Err(AppError::Unavailable(PASSWORD_RESET_NEEDS_SMTP.into()));
     };
-    // Anonymous and making a link each time: counted per address like a sign-up.
+    // Anonymous, and each one writes a link: counted per IP like a sign-up.
     let ip = http::request_ip(&state.settings).await;
     throttle::new_account(&state, ip).await?.keep_counted();
-    let base = &state.settings.base_url;
-    let (subject, body) = match store::password_resets::for_own_email(&state.db, &email).await? {
-        Some(link) => (
-            "Choose a new Coachroom password".to_owned(),
-            format!(
-                "Open this link to choose a new password for your Coachroom account (it works \
-                 once, for 1 hour):\n{base}/reset-password/{}\n\nIf you did not ask for this, \
-                 ignore this email: your password stays as it is.\n",
-                link.token
+    // The address's email allowance first: a link that would not be sent must not replace the
+    // one its owner has (a stranger repeating "forgot" would otherwise keep cancelling it).
+    if throttle::email_to(&state, &email).await? {
+        let base = &state.settings.base_url;
+        let (subject, body) = match store::password_resets::for_own_email(&state.db, &email).await?
+        {
+            Some(link) => (
+                "Choose a new Coachroom password".to_owned(),
+                format!(
+                    "Open this link to choose a new password for your Coachroom account (it \
+                     works once, for 1 hour):\n{base}/reset-password/{}\n\nIf you did not ask \
+                     for this, ignore this email: your password stays as it is.\n",
+                    link.token
+                ),
             ),
-        ),
-        None => (
-            "Your Coachroom password".to_owned(),
-            "Someone asked to reset the password of a Coachroom account with this address, \
-             but no account logs in with it. If you are a client, your coach may have your \
-             account under another address: ask them. If it was not you, ignore this email.\n"
-                .to_owned(),
-        ),
-    };
-    mail::send_limited(&state, mail_settings, &email, subject, body).await?;
+            None => (
+                "Your Coachroom password".to_owned(),
+                "Someone asked to reset the password of a Coachroom account with this address, \
+                 but no account logs in with it. If you are a client, your coach may have your \
+                 account under another address: ask them. If it was not you, ignore this \
+                 email.\n"
+                    .to_owned(),
+            ),
+        };
+        // After the answer, so its timing does not tell which email this is.
+        mail::send_in_background(mail_settings.clone(), email.to_string(), subject, body);
+    }
+    // Posted before the app loaded: the page shows that the email is on its way.
+    http::land_plain_form("/forgot-password?sent=1");
     Ok(())
 }
 

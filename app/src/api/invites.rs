@@ -87,13 +87,26 @@ pub async fn client_password_link(client_id: String) -> Result<InviteLink, AppEr
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
-    if state.settings.mail.is_some() {
-        // The same budget as invitation emails: one client's inbox is not flooded.
-        throttle::invitation_email(&state, client.client_id())
-            .await?
-            .keep_counted();
-    }
-    let link = store::password_resets::for_client(&state.db, &client).await?;
+    // The same budget as invitation emails, so one client's inbox is not flooded; given back
+    // when no link is made (the client has not joined).
+    let attempt = match state.settings.mail {
+        Some(_) => Some(throttle::invitation_email(&state, client.client_id()).await?),
+        None => None,
+    };
+    let link = match store::password_resets::for_client(&state.db, &client).await {
+        Ok(link) => {
+            if let Some(attempt) = attempt {
+                attempt.keep_counted();
+            }
+            link
+        }
+        Err(err) => {
+            if let Some(attempt) = attempt {
+                attempt.succeeded(&state.db).await?;
+            }
+            return Err(err);
+        }
+    };
     let url = format!("{}/reset-password/{}", state.settings.base_url, link.token);
     let emailed = match &state.settings.mail {
         Some(mail) => {

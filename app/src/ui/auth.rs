@@ -18,9 +18,11 @@ pub fn Signup() -> impl IntoView {
             hard_navigate(&me.landing_path(None));
         }
     });
+    // Posted before the app loaded, the form comes back here with `?sent=1`.
+    let sent_by_plain_form = use_query_map().with_untracked(|query| query.get("sent").is_some());
     let check_email = move || match signup.value().get() {
         Some(Ok(SignupOutcome::CheckEmail { email })) => Some(email),
-        _ => None,
+        _ => sent_by_plain_form.then(|| "your address".to_owned()),
     };
     view! {
         <Title text="Create your account · Coachroom" />
@@ -123,11 +125,13 @@ pub fn Login() -> impl IntoView {
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let forgot = ServerAction::<ForgotPassword>::new();
+    // Posted before the app loaded, the form comes back here with `?sent=1`.
+    let sent_by_plain_form = use_query_map().with_untracked(|query| query.get("sent").is_some());
     view! {
         <Title text="Forgot your password · Coachroom" />
         <section class="card narrow">
             <h1>"Forgot your password?"</h1>
-            <Show when=move || matches!(forgot.value().get(), Some(Ok(()))) fallback=move || view! {
+            <Show when=move || sent_by_plain_form || matches!(forgot.value().get(), Some(Ok(()))) fallback=move || view! {
                 <p>"Enter the email you log in with, and we will email you a link to choose a new password."</p>
                 <ActionForm action=forgot>
                     <label>"Email"

@@ -103,7 +103,15 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     let restored = RwSignal::new(false);
     let progress = RwSignal::new(None::<f64>);
     let uploading = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<CheckinSummary, AppError>>);
+    // A check-in posted before the app loaded and refused comes back with the error in the URL.
+    let refused = use_context::<leptos::server::ServerActionError>()
+        .filter(|refused| refused.path() == SUBMIT_PATH)
+        .map(|refused| {
+            Err(server_fn::error::ServerFnUrlError::<AppError>::decode_err(
+                refused.err(),
+            ))
+        });
+    let outcome: RwSignal<Option<Result<CheckinSummary, AppError>>> = RwSignal::new(refused);
     let sent_panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(panel) = sent_panel.get() {
@@ -281,8 +289,9 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                 <div class="grid">
                     {PhotoSlot::ALL.into_iter().map(|slot| view! {
                         <label>{slot.label()}
-                            // On a phone the camera opens for it.
-                            <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp" capture="environment"
+                            // No `capture`: phones already offer the camera in their chooser, and
+                            // `capture` would take away the photos taken before (mirror, timer).
+                            <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp"
                                 data-testid=format!("{}{}", testids::CHECKIN_PHOTO_PREFIX, slot.as_str()) />
                         </label>
                     }).collect_view()}

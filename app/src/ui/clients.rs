@@ -333,7 +333,9 @@ fn InvitePanel(client_id: String, has_login: bool, open_until: Option<i64>) -> i
     let revoke = ServerAction::<RevokeInvite>::new();
     // Until when the latest link works: the page's, then the one just made, gone once withdrawn.
     let until = RwSignal::new(open_until);
-    let copied = RwSignal::new(false);
+    // What Copy did: put the link on the clipboard, or (where the page may not, e.g. over plain
+    // HTTP) selected it for Ctrl+C.
+    let copied = RwSignal::new(None::<&'static str>);
     let link = move || {
         send.value()
             .get()
@@ -343,7 +345,13 @@ fn InvitePanel(client_id: String, has_login: bool, open_until: Option<i64>) -> i
     Effect::new(move |_| {
         if let Some(Ok(made)) = send.value().get() {
             until.set(Some(made.expires_at_ms));
-            copied.set(false);
+            copied.set(None);
+        }
+    });
+    // Gone only once the server has withdrawn it.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = revoke.value().get() {
+            until.set(None);
         }
     });
     let link_input = NodeRef::<leptos::html::Input>::new();
@@ -352,8 +360,16 @@ fn InvitePanel(client_id: String, has_login: bool, open_until: Option<i64>) -> i
         if let (Some(input), Some(window)) = (link_input.get_untracked(), web_sys::window()) {
             // Selected too, so that Ctrl+C works where the clipboard is not allowed.
             input.select();
-            let _ = window.navigator().clipboard().write_text(&input.value());
-            copied.set(true);
+            let navigator = window.navigator();
+            // `navigator.clipboard` exists only on secure pages (HTTPS or localhost).
+            let has_clipboard =
+                web_sys::js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false);
+            if has_clipboard {
+                let _ = navigator.clipboard().write_text(&input.value());
+                copied.set(Some("Copied."));
+            } else {
+                copied.set(Some("Selected: press Ctrl+C (or Cmd+C) to copy it."));
+            }
         }
     };
     let now = clock().now;
@@ -381,7 +397,7 @@ fn InvitePanel(client_id: String, has_login: bool, open_until: Option<i64>) -> i
                         </button>
                         <button type="button" class="secondary" data-testid=testids::INVITE_REVOKE
                             hidden=move || until.get().is_none_or(|at| at <= now)
-                            on:click=move |_| { until.set(None); revoke.dispatch(RevokeInvite { client_id: client_id.clone() }); }>
+                            on:click=move |_| { revoke.dispatch(RevokeInvite { client_id: client_id.clone() }); }>
                             "Withdraw link"
                         </button>
                     </div>
@@ -391,10 +407,9 @@ fn InvitePanel(client_id: String, has_login: bool, open_until: Option<i64>) -> i
                         <div class="row">
                             <input id="invite-link" class="grow" readonly node_ref=link_input
                                 value=move || link().and_then(|l| l.url).unwrap_or_default() data-testid=testids::INVITE_LINK />
-                            <button type="button" class="secondary" data-testid=testids::INVITE_COPY on:click=copy>
-                                {move || if copied.get() { "Copied" } else { "Copy" }}
-                            </button>
+                            <button type="button" class="secondary" data-testid=testids::INVITE_COPY on:click=copy>"Copy"</button>
                         </div>
+                        <p class="muted" role="status" data-testid=testids::INVITE_COPIED>{move || copied.get()}</p>
                     </Show>
                     <Show when=move || link().is_some_and(|l| l.emailed)>
                         <p class="muted" role="status">"We emailed the link to your client. It is not shown here, so only they can use it."</p>

@@ -510,16 +510,24 @@ pub fn ConfirmButton(
 ) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let cancel = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if confirming.get() {
+    let delete = NodeRef::<leptos::html::Button>::new();
+    // Focus follows the question: to "Cancel" when it is asked, back to "Delete" after it.
+    Effect::new(move |was_confirming: Option<bool>| {
+        let now = confirming.get();
+        if now {
             if let Some(cancel) = cancel.get() {
                 let _ = cancel.focus();
             }
+        } else if was_confirming == Some(true) {
+            if let Some(delete) = delete.get() {
+                let _ = delete.focus();
+            }
         }
+        now
     });
     view! {
         <Show when=move || confirming.get() fallback=move || view! {
-            <button type="button" class="link" data-testid=testid on:click=move |_| confirming.set(true)>"Delete"</button>
+            <button type="button" class="link" data-testid=testid node_ref=delete on:click=move |_| confirming.set(true)>"Delete"</button>
         }>
             <span class="confirm" role="group" aria-label="Confirm deletion">
                 <span>{format!("Delete {what}?")}</span>

@@ -110,17 +110,18 @@ const PASSWORD_RESET: &str = "password_reset";
 
 /// A link that lets its holder choose a new password for `user_id` (whose login is `email`),
 /// working for `lifetime_ms`, inside the caller's transaction (which logs who made it); earlier
-/// reset links of the account stop working. Returns the token to hand over.
+/// reset links of the account stop working. With no `user_id` the link can never be used (the
+/// same work for an address without an account). Returns the token to hand over.
 pub async fn create_password_reset(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user_id: &str,
+    user_id: Option<&str>,
     email: &Email,
     lifetime_ms: i64,
 ) -> Result<String, AppError> {
     let link = NewLink {
         purpose: PASSWORD_RESET,
         email,
-        user_id: Some(user_id),
+        user_id,
         name: None,
         lifetime_ms,
     };
@@ -197,7 +198,7 @@ pub async fn claim_email_change(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     token: &LinkToken,
 ) -> Result<Option<(String, Email)>, AppError> {
-    claim_for_account(tx, token, "email_change").await
+    claim_for_account(tx, token, "email_change", false).await
 }
 
 /// Claims a password reset link inside the caller's transaction: the account's user id.
@@ -205,27 +206,35 @@ pub async fn claim_password_reset(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     token: &LinkToken,
 ) -> Result<Option<String>, AppError> {
-    Ok(claim_for_account(tx, token, PASSWORD_RESET)
+    // Only while the account still logs in with the address the link was made for: a link
+    // sent to an old address stops working when the login email changes.
+    Ok(claim_for_account(tx, token, PASSWORD_RESET, true)
         .await?
         .map(|(user_id, _)| user_id))
 }
 
-/// Claims a link made for an account that still exists and is not suspended: (user id, the
-/// link's email).
+/// Claims a link made for an account that still exists and is not suspended (and, with
+/// `same_login`, still logs in with the link's email): (user id, the link's email).
 async fn claim_for_account(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     token: &LinkToken,
     purpose: &str,
+    same_login: bool,
 ) -> Result<Option<(String, Email)>, AppError> {
     if !claim(tx, token, purpose).await? {
         return Ok(None);
     }
     // A suspended account's link is no longer valid either (until it is reinstated).
-    let (user_id, email): (Option<String>, String) = sqlx::query_as(
+    let login = if same_login {
+        " AND u.email = l.email"
+    } else {
+        ""
+    };
+    let (user_id, email): (Option<String>, String) = sqlx::query_as(&format!(
         "SELECT u.id, l.email FROM email_links l \
-         LEFT JOIN users u ON u.id = l.user_id AND u.suspended_at IS NULL \
-         WHERE l.token_hash = $1",
-    )
+         LEFT JOIN users u ON u.id = l.user_id AND u.suspended_at IS NULL{login} \
+         WHERE l.token_hash = $1"
+    ))
     .bind(digest_hex(token.as_str()))
     .fetch_one(&mut **tx)
     .await

@@ -30,24 +30,22 @@ fn link(token: String, email: Email, lifetime_ms: i64) -> ResetLink {
 
 /// A one-hour link for the account that logs in with `email`, to email to that address; `None`
 /// when no coach or client account does (or it is suspended). Operators reset theirs with
-/// `coachroom admin add`.
+/// `coachroom admin add`. A link row is written either way (one for nobody can never be used),
+/// so the answer's timing does not tell whether the address has an account.
 pub async fn for_own_email(db: &Db, email: &Email) -> Result<Option<ResetLink>, AppError> {
-    let Some(account) = users::credentials(db, email).await? else {
-        return Ok(None);
-    };
-    if account.suspended {
-        return Ok(None);
-    }
+    let account = users::credentials(db, email)
+        .await?
+        .filter(|account| !account.suspended);
     let mut tx = db.begin().await?;
     let token = email_links::create_password_reset(
         &mut tx,
-        &account.user_id,
+        account.as_ref().map(|account| account.user_id.as_str()),
         email,
         EMAILED_RESET_LIFETIME_MS,
     )
     .await?;
     tx.commit().await.map_err(internal)?;
-    Ok(Some(link(token, email.clone(), EMAILED_RESET_LIFETIME_MS)))
+    Ok(account.map(|_| link(token, email.clone(), EMAILED_RESET_LIFETIME_MS)))
 }
 
 /// A day-long link for the coach's joined client, made by the coach to hand over; in the
@@ -73,7 +71,8 @@ pub async fn for_client(db: &Db, client: &OwnedClient) -> Result<ResetLink, AppE
     };
     let email = Email::parse(&email).map_err(internal)?;
     let token =
-        email_links::create_password_reset(&mut tx, &user_id, &email, LINK_LIFETIME_MS).await?;
+        email_links::create_password_reset(&mut tx, Some(&user_id), &email, LINK_LIFETIME_MS)
+            .await?;
     access_log::append(
         &mut tx,
         &Access {
@@ -99,6 +98,11 @@ pub async fn for_coach_by_operator(db: &Db, email: &Email) -> Result<ResetLink, 
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("EMAIL: no coach account logs in with {email}"))?;
+    if account.suspended {
+        return Err(format!(
+            "EMAIL: the account of {email} is suspended; reinstate it on the console first"
+        ));
+    }
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;
     let owner = access_log::account_owner(&mut tx, &account.user_id)
         .await
@@ -109,10 +113,14 @@ pub async fn for_coach_by_operator(db: &Db, email: &Email) -> Result<ResetLink, 
              page"
         ));
     }
-    let token =
-        email_links::create_password_reset(&mut tx, &account.user_id, email, LINK_LIFETIME_MS)
-            .await
-            .map_err(|e| e.to_string())?;
+    let token = email_links::create_password_reset(
+        &mut tx,
+        Some(&account.user_id),
+        email,
+        LINK_LIFETIME_MS,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     access_log::append(
         &mut tx,
         &Access {
