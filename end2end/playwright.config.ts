@@ -5,6 +5,9 @@ import { defineConfig } from '@playwright/test';
 // (COACHROOM_E2E_BIN=target/release/coachroom after `cargo leptos build --release --split`, which
 // replaces target/site: build the debug site again before running the whole suite once more).
 const port = Number(process.env.COACHROOM_E2E_PORT ?? 3100);
+// Lets a test refuse the portal's service worker its own requests, as offline
+// (`context.setOffline` does not reach them): offline.spec.ts. Set before any browser starts.
+process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = '1';
 const baseURL = `http://127.0.0.1:${port}`;
 const binary = process.env.COACHROOM_E2E_BIN ?? 'target/debug/coachroom';
 // The app's AI goes to a local OpenAI-compatible stand-in started here too.

@@ -42,6 +42,7 @@ testids! {
     TODAY_WAITING_ROW = "today-waiting-row";
     TODAY_OVERDUE_ROW = "today-overdue-row";
     TODAY_TODO_ROW = "today-todo-row";
+    TODAY_GOAL_ROW = "today-goal-row";
     TODAY_INVITE_ROW = "today-invite-row";
     TODAY_DELETIONS = "today-deletions";
     NAV_INBOX_COUNT = "nav-inbox-count";
@@ -96,6 +97,8 @@ testids! {
     CLIENT_SAVED = "client-saved";
     CLIENT_PAGE = "client-page";
     CLIENT_TITLE = "client-title";
+    CLIENT_TAB_PREFIX = "client-tab-panel-";
+    CLIENT_TAB_LINK_PREFIX = "client-tab-";
     CLIENT_ARCHIVED_BADGE = "client-archived-badge";
     CLIENT_ERASED_BADGE = "client-erased-badge";
     CLIENT_ARCHIVE = "client-archive";
@@ -157,6 +160,14 @@ testids! {
     CHECKIN_DRAFT_RESTORED = "checkin-draft-restored";
     CHECKIN_SUBMITTED = "checkin-submitted";
     CHECKIN_ANOTHER = "checkin-another";
+    CHECKIN_QUEUED = "checkin-queued";
+    CHECKIN_FIELD_ERROR_PREFIX = "checkin-error-";
+    PORTAL_NEXT = "portal-next";
+    NEXT_CHECKIN = "next-checkin";
+    NEXT_FORM = "next-form";
+    NEXT_REPLY = "next-reply";
+    NEXT_NONE = "next-none";
+    OFFLINE_WAITING = "offline-waiting";
     CHECKIN_LIST = "checkin-list";
     CHECKIN_ROW = "checkin-row";
     CHECKIN_DETAIL = "checkin-detail";

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, openClientTab, logBrowserErrors, signUpCoach, uniqueEmail } from './helpers';
 
 // The app talks to the local OpenAI-compatible stand-in (end2end/fake-openai.mjs).
 
@@ -21,6 +21,7 @@ test('the coach turns a .vtt session into insights, edits and shares them; the c
   await signUpCoach(coach, 'Avery Coach', uniqueEmail('avery'));
   const clientPage = await addClient(coach, 'Riley Client');
 
+  await openClientTab(coach, 'sessions');
   const panel = coach.getByTestId(id.CLIENT_SESSIONS);
   await panel.getByTestId(id.SESSION_NEW).click();
   await panel.getByTestId(id.SESSION_TITLE).fill('Week 4 call');

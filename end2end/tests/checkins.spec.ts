@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail, SMOKE } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, openClientTab, logBrowserErrors, pngPhoto, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
 const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
@@ -48,6 +48,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   const clientPage = await addClient(coach, 'Riley Client');
 
   // A goal tied to weight, set before any check-in.
+  await openClientTab(coach, 'goals');
   await coach.getByTestId(id.GOAL_FORM_TITLE).fill('Wedding weight');
   await coach.getByTestId(id.GOAL_FORM_METRIC).selectOption('weight');
   await coach.getByTestId(id.GOAL_FORM_TARGET).fill('75');
@@ -87,10 +88,18 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(client.getByTestId(id.CHECKIN_FEEDBACK)).toHaveValue('Half-written thoughts');
   await expectAccessible(client);
 
-  // Bad input is refused with a clear message and nothing is sent.
+  // Bad input is refused at its field, which takes focus, and nothing is sent.
+  await field(client, 'waist').fill('5000');
   await field(client, 'weight').fill('5000');
   await client.getByTestId(id.CHECKIN_SUBMIT).click();
-  await expect(client.getByTestId(id.FORM_ERROR)).toHaveText('Weight must be between 20 kg and 400 kg.');
+  await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}weight`)).toHaveText('Weight must be between 20 kg and 400 kg.');
+  await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}waist`)).toContainText('Waist must be between');
+  await expect(field(client, 'weight')).toBeFocused();
+  await expect(field(client, 'weight')).toHaveAttribute('aria-invalid', 'true');
+  await expectAccessible(client);
+  // Corrected, its error goes.
+  await field(client, 'waist').fill('');
+  await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}waist`)).toBeHidden();
 
   await sendCheckin(client, '80', '5', 'Tough week, knee was sore.', [200, 90, 60]);
   await sendCheckin(client, '78.5', '8', 'Much better this week!', [60, 120, 200]);
@@ -124,10 +133,12 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(coach.getByTestId(id.INBOX_ROW)).toHaveCount(1);
   await expect(coach.getByTestId(id.NAV_INBOX_COUNT)).toHaveText('1');
 
-  // The coach's client page has the history, the charts and the photo comparison.
-  await coach.goto(clientPage);
+  // The coach's client page has the history, the charts and the photo comparison, each on its
+  // own tab.
+  await coach.goto(`${clientPage}/checkins`);
   await hydrated(coach);
   await expect(coach.getByTestId(id.CHECKIN_ROW)).toHaveCount(2);
+  await openClientTab(coach, 'progress');
   await expect(coach.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`)).toBeVisible();
   await expect.poll(() => imagesLoaded(coach, id.PHOTO_COMPARE_IMAGE)).toBe(true);
   // Each compared photo carries its date.
@@ -140,8 +151,10 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   // The client sees the reply, the chart and two dates of photos side by side.
   await client.goto('/portal');
   await hydrated(client);
+  // The home puts the new reply first.
+  await expect(client.getByTestId(id.NEXT_REPLY)).toContainText("Read your coach's reply");
   await expect(client.getByTestId(id.CHECKIN_ROW).first()).toContainText('Coach replied');
-  await client.getByTestId(id.CHECKIN_ROW).first().getByRole('link').click();
+  await client.getByTestId(id.NEXT_REPLY).getByRole('link').click();
   await expect(client.getByTestId(id.CHECKIN_REPLY_TEXT)).toHaveText('Great progress. Keep the knee warm-up going.');
   await downloadsPdf(client);
   await client.goto('/portal');

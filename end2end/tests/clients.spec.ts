@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { hydrated, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
+import { hydrated, openClientTab, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 test('a coach invites a client, who joins, sees the portal and is kept out of coach pages; archiving moves the client', SMOKE, async ({ browser }) => {
   // Clipboard permissions, so that the test can read back what Copy put there.
@@ -117,7 +117,15 @@ test('a coach keeps private notes and to-dos about a client and can delete the c
   await page.getByTestId(id.CLIENT_EMAIL).fill(uniqueEmail('jo'));
   await page.getByTestId(id.CLIENT_SUBMIT).click();
   await expect(page.getByTestId(id.CLIENT_TITLE)).toHaveText('Jo Client');
+  await hydrated(page);
 
+  // Notes and to-dos are on their own tab, which has its own address: a reload stays there.
+  await openClientTab(page, 'notes');
+  await expect(page).toHaveURL(/\/coach\/clients\/[0-9a-f]+\/notes$/);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId(`${id.CLIENT_TAB_LINK_PREFIX}notes`)).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId(id.CLIENT_FORM)).toBeHidden();
   await page.getByTestId(id.NOTE_BODY).fill('Knee feels better this week');
   await page.getByTestId(id.NOTE_ADD).click();
   await expect(page.getByTestId(id.NOTE_ITEM)).toContainText('Knee feels better this week');
@@ -138,6 +146,7 @@ test('a coach keeps private notes and to-dos about a client and can delete the c
   await page.getByTestId(id.TODO_DONE).check();
   await expect(page.getByTestId(id.TODO_ITEM)).toHaveClass(/done/);
 
+  await openClientTab(page, 'overview');
   await page.getByTestId(id.CLIENT_DELETE).click();
   await expect(page.getByText('This cannot be undone')).toBeVisible();
   await page.getByTestId(id.CLIENT_DELETE_CONFIRM).click();

@@ -1,13 +1,6 @@
 import { Browser, BrowserContextOptions, expect, Page, test } from '@playwright/test';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, signUpCoach, uniqueEmail } from './helpers';
-
-/** Calls a server fn as the page's signed-in user; returns its JSON answer. */
-async function api(page: Page, endpoint: string, form: Record<string, string>) {
-  const response = await page.request.post(`/api/${endpoint}`, { form });
-  expect(response.ok(), `${endpoint}: ${await response.text()}`).toBe(true);
-  return response.json();
-}
+import { addClient, api, expectAccessible, hydrated, inviteAndJoin, setUpOperator, signUpCoach, uniqueEmail } from './helpers';
 
 const VARIANTS: { name: string; options: BrowserContextOptions }[] = [
   { name: 'desktop, light', options: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' } },
@@ -36,7 +29,7 @@ async function visitAll(browser: Browser, as: Page | null, paths: string[]) {
   }
 }
 
-test('every route, as each role, on a desktop and a phone, light and dark: accessible, and nothing wider than the screen', async ({ browser }) => {
+test('every route, as each role (operators too), on a desktop and a phone, light and dark: accessible, and nothing wider than the screen', async ({ browser }) => {
   test.setTimeout(10 * 60_000);
   // One workspace with something on every page: a joined client with a check-in, a plan, a form
   // and a session.
@@ -59,14 +52,53 @@ test('every route, as each role, on a desktop and a phone, light and dark: acces
     tags: '', private_notes: '', summary: 'We set goals.', transcript: '',
   });
   const sessionId = typeof session === 'string' ? session : session.id;
+  // Real content where pages lay out rows: a day of meals with foods, a workout, an action item.
+  const food = (name: string, quantity: string, unit: string, protein: string) =>
+    ({ name, quantity, unit, protein, carbs: '20', fat: '5', kcal: '' });
+  const saved = await coach.request.post('/api/meal_plans/save', {
+    data: {
+      plan_id: planId, name: 'Lean week', plan: {
+        notes: 'Drink water with every meal.', target_protein: '150', target_carbs: '200', target_fat: '60', target_kcal: '',
+        days: [{
+          name: 'Monday', notes: '', meals: [
+            { name: 'Breakfast', notes: 'Before training', foods: [food('Greek yoghurt, full fat', '250', 'g', '25'), food('Porridge oats', '60', 'g', '8')] },
+            { name: 'Lunch', notes: '', foods: [food('Chicken breast, grilled', '180', 'g', '55'), food('Basmati rice, cooked', '200', 'g', '5')] },
+          ],
+        }],
+      },
+    },
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+  const workoutId = await api(coach, 'workout_plans/create', { name: 'Strength block', client_id: clientId });
+  await api(coach, 'workout_plans/activate', { plan_id: workoutId, active: 'true' });
+  const exercise = (name: string) => ({
+    name, sets: '4', reps: '6-8', load: '100', load_unit: 'kg', tempo: '3-1-1', effort_scale: 'rpe', effort: '8', rest_secs: '150', notes: 'Brace before each rep',
+  });
+  const savedWorkout = await coach.request.post('/api/workout_plans/save', {
+    data: {
+      plan_id: workoutId, name: 'Strength block', plan: {
+        notes: '', sessions: [{ name: 'Lower body', day: 'monday', warm_up: '10 min bike', cool_down: 'Stretch', notes: '', exercises: [exercise('Back squat'), exercise('Romanian deadlift')] }],
+      },
+    },
+  });
+  expect(savedWorkout.ok(), await savedWorkout.text()).toBe(true);
+  await api(coach, 'sessions/action_items/add', {
+    session_id: sessionId, owner: 'client', text: 'Walk for twenty minutes after lunch on weekdays', due_date: '', shared: 'true',
+  });
 
   await visitAll(browser, null, ['/', '/login', '/signup', '/forgot-password', '/operator/login']);
   await visitAll(browser, coach, [
-    '/coach', '/coach/new-client', clientPage, '/coach/inbox', `/coach/checkins/${checkinId}`,
-    '/coach/plans', `/coach/plans/meal/${planId}`, '/coach/forms', `/coach/forms/${formId}`,
+    '/coach', '/coach/new-client', clientPage,
+    ...['checkins', 'progress', 'plans', 'goals', 'forms', 'sessions', 'notes'].map((tab) => `${clientPage}/${tab}`),
+    '/coach/inbox', `/coach/checkins/${checkinId}`,
+    '/coach/plans', `/coach/plans/meal/${planId}`, `/coach/plans/workout/${workoutId}`, '/coach/forms', `/coach/forms/${formId}`,
     `/coach/sessions/${sessionId}`, '/coach/notes', '/coach/ai', '/coach/settings',
     '/coach/access-log', '/account',
   ]);
+  // The operator's console, signed in with an authenticator code.
+  const operator = await (await browser.newContext()).newPage();
+  await setUpOperator(operator, uniqueEmail('ops'));
+  await visitAll(browser, operator, ['/operator']);
   await visitAll(browser, client, [
     '/portal', '/portal/checkin', '/portal/plans', '/portal/progress', '/portal/me',
     '/portal/access-log', `/portal/checkins/${checkinId}`, '/account',

@@ -22,6 +22,13 @@ export function logBrowserErrors(page: Page, who: string) {
   page.on('pageerror', (e) => console.log(`[${who} page error] ${e.message.slice(0, 1000)}`));
 }
 
+/** Calls a server fn as the page's signed-in user; returns its JSON answer. */
+export async function api(page: Page, endpoint: string, form: Record<string, string>) {
+  const response = await page.request.post(`/api/${endpoint}`, { form });
+  expect(response.ok(), `${endpoint}: ${await response.text()}`).toBe(true);
+  return response.json();
+}
+
 /** A unique email per test run, so reruns never collide. */
 export function uniqueEmail(prefix: string) {
   return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -54,6 +61,16 @@ export async function addClient(coach: Page, name: string): Promise<string> {
   return coach.url();
 }
 
+/** The client page's tabs (`/coach/clients/:id` and `/coach/clients/:id/<tab>`). */
+export type ClientTab = 'overview' | 'checkins' | 'progress' | 'plans' | 'goals' | 'forms' | 'sessions' | 'notes';
+
+/** On a client's page: follows one of its tabs, and waits for its panel, hydrated. */
+export async function openClientTab(page: Page, tab: ClientTab) {
+  await page.getByTestId(`${id.CLIENT_TAB_LINK_PREFIX}${tab}`).click();
+  await expect(page.getByTestId(`${id.CLIENT_TAB_PREFIX}${tab}`)).toBeVisible();
+  await hydrated(page);
+}
+
 /** Opens an invitation link in a fresh browser context (with `options`, e.g. its time zone) and
  * joins as the client. */
 export async function joinAsClient(browser: Browser, link: string, options: BrowserContextOptions = {}): Promise<Page> {
@@ -67,8 +84,10 @@ export async function joinAsClient(browser: Browser, link: string, options: Brow
   return client;
 }
 
-/** On the coach's (hydrated) client page: sends an invitation and joins through it as the client. */
+/** On the coach's (hydrated) client page, on any tab: sends an invitation from the overview and
+ * joins through it as the client. */
 export async function inviteAndJoin(coach: Page, browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  if (!(await coach.getByTestId(id.INVITE_SEND).isVisible())) await openClientTab(coach, 'overview');
   await coach.getByTestId(id.INVITE_SEND).click();
   const link = await coach.getByTestId(id.INVITE_LINK).inputValue();
   return joinAsClient(browser, link, options);

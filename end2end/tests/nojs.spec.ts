@@ -101,11 +101,16 @@ test('before the app loads, the check-in, the reply and the coach\'s create form
   await plainCoach.getByTestId(id.CLIENT_SUBMIT).click();
   await expect(plainCoach).toHaveURL(/\/coach\/clients\/[0-9a-f]{32}$/);
   await expect(plainCoach.getByTestId(id.CLIENT_TITLE)).toHaveText('Sam Client');
+  // The page's tabs are plain links, and each tab's form lands back on its tab.
+  await plainCoach.getByTestId(`${id.CLIENT_TAB_LINK_PREFIX}goals`).click();
+  await expect(plainCoach).toHaveURL(/\/coach\/clients\/[0-9a-f]{32}\/goals$/);
   await plainCoach.getByTestId(id.GOAL_FORM_TITLE).fill('Walk daily');
   await plainCoach.getByTestId(id.GOAL_FORM_KIND).selectOption('habit');
   await plainCoach.getByTestId(id.GOAL_FORM_PER_WEEK).fill('5');
   await plainCoach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(plainCoach.getByTestId(id.GOAL_ROW)).toContainText('Walk daily');
+  await expect(plainCoach).toHaveURL(/\/goals\??$/);
+  await plainCoach.getByTestId(`${id.CLIENT_TAB_LINK_PREFIX}notes`).click();
   await plainCoach.getByTestId(id.NOTE_BODY).fill('Prefers mornings');
   await plainCoach.getByTestId(id.NOTE_ADD).click();
   await expect(plainCoach.getByTestId(id.NOTE_ITEM)).toContainText('Prefers mornings');

@@ -1,7 +1,7 @@
 import { expect, Locator, Page, test } from '@playwright/test';
 import { readFileSync } from 'fs';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail, SMOKE } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, openClientTab, logBrowserErrors, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 /** Clicks a PDF link and checks that a real PDF arrives. */
 async function downloadsPdf(page: Page, link: Locator, name: RegExp) {
@@ -118,21 +118,26 @@ test('the coach builds plans and an intake form from templates; the client follo
 
   // A client gets both plans, the intake form and a weight goal.
   const clientPage = await addClient(coach, 'Riley Client');
+  await openClientTab(coach, 'plans');
   for (const kind of ['meal', 'workout']) {
     const list = coach.locator(`[data-testid="${id.CLIENT_PLAN_LIST}"][data-kind="${kind}"]`);
     await list.getByTestId(id.PLAN_ASSIGN_SUBMIT).click();
     await expect(list.getByTestId(id.CLIENT_PLAN_ROW)).toHaveCount(1);
     await expect(list.getByTestId(id.CLIENT_PLAN_ACTIVE)).toBeVisible();
   }
+  await openClientTab(coach, 'forms');
   const forms = coach.getByTestId(id.CLIENT_FORMS);
   await forms.getByTestId(id.FORM_ASSIGN_SUBMIT).click();
   await expect(forms.getByTestId(id.FORM_RESPONSE)).toContainText('Waiting');
+  await openClientTab(coach, 'goals');
   await coach.getByTestId(id.GOAL_FORM_TITLE).fill('Wedding weight');
   await coach.getByTestId(id.GOAL_FORM_METRIC).selectOption('weight');
   await coach.getByTestId(id.GOAL_FORM_TARGET).fill('75');
   await coach.getByTestId(id.GOAL_FORM_SUBMIT).click();
   await expect(coach.getByTestId(id.GOAL_ROW)).toContainText('Wedding weight');
   const client = await inviteAndJoin(coach, browser);
+  // The home puts the form waiting for answers first.
+  await expect(client.getByTestId(id.NEXT_FORM)).toContainText('Fill in “Intake”');
 
   // The plans, as the coach wrote them.
   await client.getByTestId(id.PORTAL_PLANS_LINK).click();
@@ -165,7 +170,7 @@ test('the coach builds plans and an intake form from templates; the client follo
   await expect(client.getByTestId(id.FILL_DONE)).toBeVisible();
 
   // The coach reads the answers and downloads the client's workout plan.
-  await coach.goto(clientPage);
+  await coach.goto(`${clientPage}/forms`);
   await hydrated(coach);
   const response = coach.getByTestId(id.CLIENT_FORMS).getByTestId(id.FORM_RESPONSE);
   await expect(response).toContainText('Answered');
@@ -175,6 +180,7 @@ test('the coach builds plans and an intake form from templates; the client follo
   await expect(read).toContainText('72.5 kg');
   await expect(read).toContainText('Vegetarian');
   await expect(read).toContainText('No');
+  await openClientTab(coach, 'plans');
   const workouts = coach.locator(`[data-testid="${id.CLIENT_PLAN_LIST}"][data-kind="workout"]`);
   await downloadsPdf(coach, workouts.getByTestId(id.PLAN_PDF), /^workout-plan\.pdf$/);
 });

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { addClient, expectAccessible, hydrated, inviteAndJoin, logBrowserErrors, signUpCoach, uniqueEmail, SMOKE } from './helpers';
+import { addClient, expectAccessible, hydrated, inviteAndJoin, openClientTab, logBrowserErrors, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 const VTT = `WEBVTT
 
@@ -21,6 +21,7 @@ test('the coach records a session from a .vtt transcript and shares its summary;
   await signUpCoach(coach, 'Morgan Coach', uniqueEmail('morgan'));
   const clientPage = await addClient(coach, 'Riley Client');
 
+  await openClientTab(coach, 'sessions');
   const panel = coach.getByTestId(id.CLIENT_SESSIONS);
   await panel.getByTestId(id.SESSION_NEW).click();
   await panel.getByTestId(id.SESSION_TITLE).fill('Week 3 call');
@@ -91,6 +92,6 @@ test('the coach records a session from a .vtt transcript and shares its summary;
   await client.goto('/portal');
   await expect(client.getByTestId(id.MY_SESSION_ROW)).toContainText('Sat 21 Nov');
   await expect(client.getByTestId(id.MY_SESSION_ROW)).toContainText('07:30');
-  await coach.goto(clientPage);
+  await coach.goto(`${clientPage}/sessions`);
   await expect(coach.getByTestId(id.SESSION_ROW)).toContainText('14:30');
 });

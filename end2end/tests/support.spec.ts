@@ -35,9 +35,10 @@ test('a coach grants support; an operator views a client read-only; the coach re
   await expect(operator).toHaveURL(/\/coach$/);
   await hydrated(operator);
   await expect(operator.getByTestId(id.SUPPORT_VIEWING)).toContainText('read-only');
-  await operator.goto(clientPage);
+  await operator.goto(`${clientPage}/notes`);
   await hydrated(operator);
   await expect(operator.getByTestId(id.CLIENT_TITLE)).toHaveText('Alex Client');
+  await expect(operator.getByTestId(`${id.CLIENT_TAB_PREFIX}notes`)).toBeVisible();
   await expect(operator.getByTestId(id.NOTE_BODY)).toBeHidden();
   await expect(operator.getByTestId(id.NOTE_ADD)).toBeHidden();
   // Even a save sent by hand is refused.

@@ -1,5 +1,5 @@
-//! Pre-compresses the built site's files (brotli and gzip, maximum quality) so the static file
-//! handler can serve `.br`/`.gz` siblings without compressing on every request.
+//! Pre-compresses the built site's files (brotli and gzip, at their best in a release build) so
+//! the static file handler can serve `.br`/`.gz` siblings without compressing on every request.
 
 use std::fs;
 use std::io::Write;
@@ -66,17 +66,29 @@ fn is_fresh(compressed: &Path, original: &Path) -> bool {
     matches!((modified(compressed), modified(original)), (Some(c), Some(o)) if c >= o)
 }
 
+/// Brotli's quality: the best for what is shipped. Brotli is generic code, compiled unoptimised
+/// into a debug server, where quality 11 kept a core busy for about 5 minutes on the debug
+/// build's much larger WASM; quality 5 takes seconds there.
+const BROTLI_QUALITY: u32 = if cfg!(debug_assertions) { 5 } else { 11 };
+
 fn brotli_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, BROTLI_QUALITY, 22);
         writer.write_all(data)?;
     }
     Ok(out)
 }
 
+/// As for brotli: the best when shipped, quicker in a debug build.
+const GZIP_LEVEL: flate2::Compression = if cfg!(debug_assertions) {
+    flate2::Compression::new(6)
+} else {
+    flate2::Compression::best()
+};
+
 fn gzip_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), GZIP_LEVEL);
     encoder.write_all(data)?;
     encoder.finish()
 }

@@ -13,64 +13,38 @@ use serde::{Deserialize, Serialize};
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
-    use crate::server::{authz, principal, state::AppState, store, throttle};
+    use crate::server::{authz, coach_links, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
     // An erased client cannot join again: everything they would send would be unreadable.
     store::keys::writable(store::keys::client(&state.db, client.client_id()).await?)?;
-    // Counted before the new link withdraws the old one, so a refused resend loses nothing;
-    // given back when no link is made (the client has already joined).
-    let attempt = match state.settings.mail {
-        Some(_) => Some(throttle::invitation_email(&state, client.client_id()).await?),
-        None => None,
-    };
-    let (token, expires_at_ms) = match store::invites::issue(&state.db, &client).await {
-        Ok(issued) => {
-            if let Some(attempt) = attempt {
-                attempt.keep_counted();
-            }
-            issued
-        }
-        Err(err) => {
-            if let Some(attempt) = attempt {
-                attempt.succeeded(&state.db).await?;
-            }
-            return Err(err);
-        }
-    };
+    // Counted before the new link withdraws the old one; given back when no link is made (the
+    // client has already joined).
+    let (token, expires_at_ms) = coach_links::within_allowance(
+        &state,
+        client.client_id(),
+        store::invites::issue(&state.db, &client),
+    )
+    .await?;
     let url = format!("{}/invite/{token}", state.settings.base_url);
-    let emailed = match &state.settings.mail {
-        Some(mail) => {
-            let profile = store::clients::profile(&state.db, &client).await?;
-            let coach = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?;
-            let from = if coach.brand_name.is_empty() {
-                coach.name
-            } else {
-                coach.brand_name
-            };
-            let body = format!(
-                "Hello {},\n\n{from} invited you to your private client portal on Coachroom.\n\n\
-                 Open this link to choose a password (it works once, for 7 days):\n{url}\n",
-                profile.name
-            );
-            let subject = format!("{from} invited you to Coachroom");
-            // A mail failure must not lose the link: the coach can still copy it.
-            match crate::server::mail::send(mail, &profile.email, &subject, body).await {
-                Ok(()) => true,
-                Err(err) => {
-                    tracing::warn!(%err, "invitation email not sent");
-                    false
-                }
-            }
-        }
-        None => false,
+    let Some(mail) = &state.settings.mail else {
+        return Ok(coach_links::to_copy(url, expires_at_ms));
     };
-    Ok(InviteLink {
-        url: (!emailed).then_some(url),
-        expires_at_ms,
-        emailed,
-    })
+    let profile = store::clients::profile(&state.db, &client).await?;
+    let coach = store::coaches::profile(&state.db, &authz::own_workspace(&coach)).await?;
+    let from = if coach.brand_name.is_empty() {
+        coach.name
+    } else {
+        coach.brand_name
+    };
+    let body = format!(
+        "Hello {},\n\n{from} invited you to your private client portal on Coachroom.\n\n\
+         Open this link to choose a password (it works once, for 7 days):\n{url}\n",
+        profile.name
+    );
+    let subject = format!("{from} invited you to Coachroom");
+    Ok(coach_links::email_or_copy(mail, &profile.email, &subject, body, url, expires_at_ms).await)
 }
 
 /// A link for a client who has joined to choose a new password (they forgot it), working once
@@ -83,54 +57,36 @@ pub async fn send_invite(client_id: String) -> Result<InviteLink, AppError> {
     input_derive = (Clone, Serialize, Deserialize, JsonSchema)
 )]
 pub async fn client_password_link(client_id: String) -> Result<InviteLink, AppError> {
-    use crate::server::{authz, principal, state::AppState, store, throttle};
+    use crate::server::{authz, coach_links, principal, state::AppState, store};
     let state = AppState::current()?;
     let coach = principal::require_coach(&state).await?;
     let client = authz::client(&state.db, &coach, &client_id).await?;
-    // The same budget as invitation emails, so one client's inbox is not flooded; given back
+    // The same allowance as invitation emails, so one client's inbox is not flooded; given back
     // when no link is made (the client has not joined).
-    let attempt = match state.settings.mail {
-        Some(_) => Some(throttle::invitation_email(&state, client.client_id()).await?),
-        None => None,
-    };
-    let link = match store::password_resets::for_client(&state.db, &client).await {
-        Ok(link) => {
-            if let Some(attempt) = attempt {
-                attempt.keep_counted();
-            }
-            link
-        }
-        Err(err) => {
-            if let Some(attempt) = attempt {
-                attempt.succeeded(&state.db).await?;
-            }
-            return Err(err);
-        }
-    };
+    let link = coach_links::within_allowance(
+        &state,
+        client.client_id(),
+        store::password_resets::for_client(&state.db, &client),
+    )
+    .await?;
     let url = format!("{}/reset-password/{}", state.settings.base_url, link.token);
-    let emailed = match &state.settings.mail {
-        Some(mail) => {
-            let body = format!(
-                "Your coach made you a link to choose a new Coachroom password (it works once, \
-                 for 24 hours):\n{url}\n\nIf you did not ask for it, tell your coach.\n"
-            );
-            let subject = "Choose a new Coachroom password".to_owned();
-            // A mail failure must not lose the link: the coach can still copy it.
-            match crate::server::mail::send(mail, link.email.as_str(), &subject, body).await {
-                Ok(()) => true,
-                Err(err) => {
-                    tracing::warn!(%err, "password link email not sent");
-                    false
-                }
-            }
-        }
-        None => false,
+    let Some(mail) = &state.settings.mail else {
+        return Ok(coach_links::to_copy(url, link.expires_at));
     };
-    Ok(InviteLink {
-        url: (!emailed).then_some(url),
-        expires_at_ms: link.expires_at,
-        emailed,
-    })
+    let body = format!(
+        "Your coach made you a link to choose a new Coachroom password (it works once, \
+         for 24 hours):\n{url}\n\nIf you did not ask for it, tell your coach.\n"
+    );
+    let subject = "Choose a new Coachroom password";
+    Ok(coach_links::email_or_copy(
+        mail,
+        link.email.as_str(),
+        subject,
+        body,
+        url,
+        link.expires_at,
+    )
+    .await)
 }
 
 /// Withdraws the client's open invitation link, if any.

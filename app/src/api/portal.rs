@@ -29,6 +29,21 @@ pub async fn get_portal_home() -> Result<PortalHome, AppError> {
     })
 }
 
+/// What the portal's home puts first: the client's check-in when it is due (on their own
+/// calendar), forms waiting for their answers, and their coach's reply of the last week.
+#[server(
+    prefix = "/api",
+    endpoint = "portal/next_steps",
+    input_derive = (Clone, Serialize, Deserialize, JsonSchema)
+)]
+pub async fn my_next_steps() -> Result<crate::domain::NextSteps, AppError> {
+    use crate::server::{authz, principal, state::AppState, store};
+    let state = AppState::current()?;
+    let client = principal::require_client(&state).await?;
+    let me = authz::client_self(&state.db, &client).await?;
+    store::today::next_steps(&state.db, &me).await
+}
+
 /// The client's phone number: the part of their profile they edit themselves here (their
 /// login email changes through `account/email`).
 #[server(

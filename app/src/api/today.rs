@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What needs the coach now: check-ins waiting (oldest first), clients overdue for their
-/// check-in day, to-dos due, invitations not accepted, open deletion requests.
+/// check-in day, goals near their date, to-dos due, invitations not accepted, open deletion
+/// requests.
 #[server(
     prefix = "/api",
     endpoint = "coach/today",
@@ -29,6 +30,7 @@ pub async fn coach_today() -> Result<Today, AppError> {
                 .iter()
                 .filter_map(|t| t.client_id.as_deref()),
         )
+        .chain(today.goals_near.iter().map(|g| g.client_id.as_str()))
         .chain(today.invitations.iter().map(|i| i.client_id.as_str()));
     authz::log_support_list_read(&state.db, &coach, "coach/today", shown).await?;
     Ok(today)

@@ -330,6 +330,39 @@ impl PhotoSlot {
 /// The numbers of one check-in, in SI, keyed by metric. Missing means "not reported".
 pub type MetricValues = BTreeMap<Metric, f64>;
 
+/// The key a browser gives a check-in before its first attempt to send it, so that sending it
+/// again (an offline queue retrying, a connection lost before the answer) cannot record it twice.
+/// The portal makes 32 hex digits; 16 to 64 letters, digits, `-` and `_` are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The form field that carries it.
+    pub const FIELD: &'static str = "idempotency_key";
+
+    /// `None` for an empty or absent field (a form posted without the app has none).
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, AppError> {
+        let raw = raw.unwrap_or("").trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let plausible = (16..=64).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !plausible {
+            return Err(AppError::invalid(
+                "idempotency_key must be 16 to 64 letters, digits, - or _.",
+            ));
+        }
+        Ok(Some(Self(raw.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A submitted check-in's text fields, parsed. Photos travel separately.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckinInput {
@@ -513,6 +546,27 @@ mod tests {
         assert!(Metric::Steps.parse("12.5", Units::Metric).is_err());
         assert!(Metric::Weight.parse("NaN", Units::Metric).is_err());
         assert!(Metric::Weight.parse("heavy", Units::Metric).is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_are_plain_and_bounded() {
+        let key = |raw: &str| IdempotencyKey::parse_optional(Some(raw));
+        assert_eq!(key("").unwrap(), None);
+        assert_eq!(IdempotencyKey::parse_optional(None).unwrap(), None);
+        let made = "0123456789abcdef0123456789abcdef";
+        assert_eq!(key(made).unwrap().unwrap().as_str(), made);
+        for bad in [
+            "short",
+            &"a".repeat(65),
+            "0123456789abcdef 0123",
+            "0123456789abcdef/../x",
+        ] {
+            let err = key(bad).unwrap_err();
+            assert!(
+                err.to_string().starts_with("idempotency_key"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

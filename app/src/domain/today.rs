@@ -22,6 +22,10 @@ pub struct Today {
     /// Open to-dos due today or earlier, earliest first.
     pub todos_due: Vec<DueTodo>,
     pub todos_due_total: i64,
+    /// Active goals whose target date is within [`GOAL_DATE_HORIZON_DAYS`] or has passed,
+    /// soonest (or longest passed) first.
+    pub goals_near: Vec<GoalNearDate>,
+    pub goals_near_total: i64,
     /// Invitations not yet accepted: open ones, and expired ones with no newer link.
     pub invitations: Vec<OpenInvitation>,
     pub invitations_total: i64,
@@ -47,6 +51,19 @@ pub struct OverdueClient {
     pub last_checkin_at: Option<i64>,
 }
 
+/// How far ahead "Today" looks for goals' target dates.
+pub const GOAL_DATE_HORIZON_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GoalNearDate {
+    pub goal_id: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub target_date: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DueTodo {
     pub todo_id: String,
@@ -70,6 +87,71 @@ pub struct OpenInvitation {
 pub struct NavCounts {
     /// Check-ins waiting for review.
     pub waiting: i64,
+}
+
+/// What the client's portal home puts first: their check-in when it is due, forms waiting for
+/// answers, and a reply from their coach they may not have read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NextSteps {
+    pub checkin: Option<CheckinDue>,
+    /// Forms assigned and not answered, oldest first (at most [`TODAY_LIST_LIMIT`]).
+    pub forms_waiting: Vec<WaitingForm>,
+    /// The coach's latest reply, when it came in the last [`RECENT_REPLY_DAYS`] days.
+    pub recent_reply: Option<RecentReply>,
+}
+
+/// How long a coach's reply counts as new on the client's home.
+pub const RECENT_REPLY_DAYS: i64 = 7;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckinDue {
+    pub checkin_day: Weekday,
+    /// The local midnight (epoch ms) of the day it is due: today, or the day it was missed.
+    pub due_day: i64,
+    /// `false`: due today; `true`: the day passed with no check-in.
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaitingForm {
+    pub assignment_id: String,
+    pub name: String,
+    pub assigned_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecentReply {
+    pub checkin_id: String,
+    /// When the check-in replied to was sent.
+    pub submitted_at: i64,
+    pub replied_at: i64,
+}
+
+/// The client's check-in, when it is due: today is their check-in day and nothing came in from
+/// the day before on (a check-in a day early counts), or the latest such day passed without one
+/// ([`missed_checkin_day`]).
+pub fn checkin_due(
+    day: Weekday,
+    last_checkin_at: Option<i64>,
+    joined_at: i64,
+    clock: &Clock,
+) -> Option<CheckinDue> {
+    let today = clock.civil(clock.now);
+    let wanted = Weekday::ALL.iter().position(|d| *d == day).unwrap_or(0) as i64;
+    if today.weekday as i64 == wanted {
+        let window_opens = local_midnight(clock, today.days - 1);
+        let sent = last_checkin_at.is_some_and(|at| at >= window_opens);
+        return (!sent).then(|| CheckinDue {
+            checkin_day: day,
+            due_day: local_midnight(clock, today.days),
+            overdue: false,
+        });
+    }
+    missed_checkin_day(day, last_checkin_at, joined_at, clock).map(|due_day| CheckinDue {
+        checkin_day: day,
+        due_day,
+        overdue: true,
+    })
 }
 
 /// The check-in day a client has most recently missed, if they have: the latest `day` before
@@ -153,6 +235,44 @@ mod tests {
         // A client who joined after their day is not behind yet.
         assert_eq!(
             missed_checkin_day(Weekday::Monday, None, monday + DAY_MS, &utc()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_check_in_is_due_on_its_day_until_it_is_sent_and_overdue_after() {
+        let wednesday = WEDNESDAY_NOON - 12 * 3_600_000;
+        let due_today = checkin_due(Weekday::Wednesday, None, LONG_AGO, &utc()).unwrap();
+        assert_eq!((due_today.due_day, due_today.overdue), (wednesday, false));
+        // Sent today, or yesterday: nothing due.
+        for sent in [wednesday + 3_600_000, wednesday - DAY_MS + 60_000] {
+            assert_eq!(
+                checkin_due(Weekday::Wednesday, Some(sent), LONG_AGO, &utc()),
+                None
+            );
+        }
+        // Sent the day before yesterday: today's is still due.
+        assert!(checkin_due(
+            Weekday::Wednesday,
+            Some(wednesday - 2 * DAY_MS),
+            LONG_AGO,
+            &utc()
+        )
+        .is_some());
+        // Monday passed without one: overdue since Monday.
+        let missed = checkin_due(Weekday::Monday, None, LONG_AGO, &utc()).unwrap();
+        assert_eq!(
+            (missed.due_day, missed.overdue),
+            (wednesday - 2 * DAY_MS, true)
+        );
+        // Thursday is tomorrow, and last Thursday's came in: nothing yet.
+        assert_eq!(
+            checkin_due(
+                Weekday::Thursday,
+                Some(wednesday - 6 * DAY_MS),
+                LONG_AGO,
+                &utc()
+            ),
             None
         );
     }

@@ -11,7 +11,9 @@ use super::storage::ObjectKey;
 use super::store::checkins::{self, StoredPhoto};
 use super::store::forms;
 use super::{cleanup, internal, new_id};
-use crate::domain::{CheckinInput, CheckinSummary, FilledForm, Metric, PhotoSlot, RawAnswers};
+use crate::domain::{
+    CheckinInput, CheckinSummary, FilledForm, IdempotencyKey, Metric, PhotoSlot, RawAnswers,
+};
 use crate::AppError;
 use std::collections::BTreeMap;
 use tokio::sync::Semaphore;
@@ -29,6 +31,8 @@ pub struct RawCheckin {
     /// `form.<field id>` parts: answers to the client's check-in form.
     pub form_answers: RawAnswers,
     pub photos: Vec<(PhotoSlot, Vec<u8>)>,
+    /// The browser's key for this check-in, when it sent one.
+    pub idempotency_key: Option<IdempotencyKey>,
 }
 
 fn read_error(err: multer::Error) -> AppError {
@@ -61,7 +65,10 @@ fn size_label(bytes: usize) -> String {
 }
 
 fn is_text_field(name: &str) -> bool {
-    name == "feedback" || Metric::from_key(name).is_some() || name.starts_with(FORM_FIELD_PREFIX)
+    name == "feedback"
+        || name == IdempotencyKey::FIELD
+        || Metric::from_key(name).is_some()
+        || name.starts_with(FORM_FIELD_PREFIX)
 }
 
 /// Check-in form answers arrive as `form.<field id>` (repeated for a multiple choice).
@@ -118,6 +125,8 @@ pub async fn read(
                     .entry(id.to_owned())
                     .or_default()
                     .push(text);
+            } else if name == IdempotencyKey::FIELD {
+                raw.idempotency_key = IdempotencyKey::parse_optional(Some(&text))?;
             } else {
                 raw.fields.insert(name, text);
             }
@@ -160,6 +169,13 @@ pub async fn submit(
     multipart: multer::Multipart<'static>,
 ) -> Result<CheckinSummary, AppError> {
     let raw = read(multipart, state.settings.photo_max_bytes).await?;
+    // Sent before: the answer is the check-in it made, whatever has changed since (the coach's
+    // form, say), and nothing is processed again.
+    if let Some(key) = &raw.idempotency_key {
+        if let Some(earlier) = checkins::by_idempotency_key(&state.db, me, key).await? {
+            return Ok(earlier);
+        }
+    }
     let units = checkins::units(&state.db, me).await?;
     // The form is read now, so the answers are checked against what the client was shown.
     let form = match forms::checkin_form(&state.db, me).await? {
@@ -183,10 +199,11 @@ pub async fn submit(
         ..PhotoLimits::default()
     };
     let processed = process_photos(raw.photos, limits).await?;
+    let key = raw.idempotency_key;
     // From the first object written to the committed rows, nothing may stop half-way: a browser
     // that goes away must not leave photos without rows, so this part runs as its own task.
     let (state, me) = (state.clone(), me.clone());
-    tokio::spawn(async move { store(&state, &me, &input, processed).await })
+    tokio::spawn(async move { store(&state, &me, &input, key.as_ref(), processed).await })
         .await
         .map_err(internal)?
 }
@@ -195,6 +212,7 @@ async fn store(
     state: &AppState,
     me: &ClientSelf,
     input: &CheckinInput,
+    key: Option<&IdempotencyKey>,
     processed: Vec<(PhotoSlot, photos::ProcessedPhoto)>,
 ) -> Result<CheckinSummary, AppError> {
     let checkin_id = new_id();
@@ -214,8 +232,13 @@ async fn store(
             byte_size,
         });
     }
-    match checkins::create(&state.db, me, &checkin_id, input, &stored).await {
-        Ok(summary) => Ok(summary),
+    match checkins::create(&state.db, me, &checkin_id, input, key, &stored).await {
+        Ok(checkins::Recorded::New(summary)) => Ok(summary),
+        // The same key arrived twice at once and the other one was recorded first.
+        Ok(checkins::Recorded::Earlier(summary)) => {
+            discard(state, &checkin_id, &stored).await;
+            Ok(summary)
+        }
         Err(err) => {
             discard(state, &checkin_id, &stored).await;
             Err(err)

@@ -10,6 +10,7 @@ pub mod bench_baseline;
 pub mod checkin_intake;
 pub mod cleanup;
 pub mod client_export;
+pub mod coach_links;
 pub mod crypto;
 pub mod db;
 pub mod exports;

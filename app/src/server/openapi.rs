@@ -387,6 +387,14 @@ fn checkin_parts() -> Value {
         "feedback".into(),
         json!({"type": "string", "description": "Free text, at most 4000 characters."}),
     );
+    properties.insert(
+        crate::domain::IdempotencyKey::FIELD.into(),
+        json!({
+            "type": "string",
+            "pattern": "^([A-Za-z0-9_-]{16,64})?$",
+            "description": "Optional. The same key again answers with the check-in it recorded, and records nothing.",
+        }),
+    );
     for slot in PhotoSlot::ALL {
         properties.insert(
             slot.field_name().into(),
@@ -496,6 +504,7 @@ pub fn document() -> Value {
     doc.op::<invites::AcceptInvite>();
 
     doc.op::<portal::GetPortalHome>();
+    doc.op::<portal::MyNextSteps>();
     doc.op::<portal::UpdateContact>();
     doc.op::<portal::UpdateMyTimezone>();
 

@@ -241,8 +241,17 @@ pub async fn sign_in_as(
 }
 
 /// Ends the session on the server; the old cookie is worthless afterwards.
+/// Ends the session, and tells the browser to forget what it keeps of this person: the portal's
+/// pages kept for offline use, its queue of unsent check-ins, drafts (`Clear-Site-Data`).
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(super::internal)
+    session.flush().await.map_err(super::internal)?;
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            axum::http::HeaderValue::from_static("\"storage\""),
+        );
+    }
+    Ok(())
 }
 
 /// An operator, or 401 (anonymous) / 403 (another kind of account).

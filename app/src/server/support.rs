@@ -229,8 +229,8 @@ impl SupportVisit {
         self.start_log(db, vec![(None, Logged::Endpoint(endpoint).to_string())])
     }
 
-    /// Starts logging a coach page, and with a client's page (`/coach/clients/<id>`) that
-    /// client, in one transaction, to be held by the rendered page. `named_client` is the
+    /// Starts logging a coach page, and with a client's page (`/coach/clients/<id>`, or one of
+    /// its tabs) that client, in one transaction, to be held by the rendered page. `named_client` is the
     /// page's client as found in the workspace with the grant, before anything renders: only
     /// then is the client marked logged (so the page's panels do not log it again), and the
     /// entry names them whatever happens to them while the page renders (deleted meanwhile,
@@ -292,9 +292,11 @@ pub async fn admit_page(
     operator_id: &str,
     path: &str,
 ) -> Result<Option<(Arc<SupportVisit>, PendingEntry)>, AppError> {
-    // Anything that is not an id cannot be a client: nothing to ask about.
+    // Anything that is not an id cannot be a client: nothing to ask about. A tab of the page
+    // (`/coach/clients/<id>/<tab>`) names the same client.
     let page_client = path
         .strip_prefix("/coach/clients/")
+        .and_then(|rest| rest.split('/').next())
         .and_then(|id| crate::domain::ObjectId::parse(id).ok());
     let about = page_client.as_ref().map(|id| id.as_str());
     let Some((grant, named_client)) = session_grant(state, session, about).await? else {

@@ -2,9 +2,8 @@
 //! page the email-change link opens.
 
 use crate::api::account::{ChangeEmail, ChangePassword, ConfirmEmail};
-use crate::domain::NewPassword;
 use crate::testids;
-use crate::ui::auth::FormError;
+use crate::ui::auth::{FormError, NewPasswordField};
 use crate::ui::error_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,9 +21,7 @@ pub fn Account() -> impl IntoView {
                 <label>"Current password"
                     <input name="current_password" type="password" required autocomplete="current-password" data-testid=testids::ACCOUNT_CURRENT />
                 </label>
-                <label>"New password"
-                    <input name="new_password" type="password" required minlength=NewPassword::MIN_CHARS autocomplete="new-password" data-testid=testids::ACCOUNT_NEW />
-                </label>
+                <NewPasswordField label="New password" name="new_password" testid=testids::ACCOUNT_NEW />
                 <FormError message=Signal::derive(move || error_text(change.value().get())) />
                 <button type="submit" disabled=move || change.pending().get() data-testid=testids::ACCOUNT_SUBMIT>"Change password"</button>
                 <Show when=move || matches!(change.value().get(), Some(Ok(())))>

@@ -36,11 +36,7 @@ pub fn Signup() -> impl IntoView {
                 <label>"Email"
                     <input name="email" type="email" required autocomplete="email" data-testid=testids::SIGNUP_EMAIL />
                 </label>
-                <label>"Password"
-                    <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
-                        autocomplete="new-password" data-testid=testids::SIGNUP_PASSWORD />
-                    <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
-                </label>
+                <NewPasswordField label="Password" testid=testids::SIGNUP_PASSWORD />
                 <FormError message=Signal::derive(move || error_text(signup.value().get())) />
                 <button type="submit" disabled=move || signup.pending().get() data-testid=testids::SIGNUP_SUBMIT>
                     "Create account"
@@ -75,11 +71,7 @@ pub fn ConfirmSignupPage() -> impl IntoView {
             <ActionForm action=confirm>
                 <input type="hidden" name="token" value=token />
                 <crate::ui::zones::DeviceZoneField />
-                <label>"Choose your password"
-                    <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
-                        autocomplete="new-password" data-testid=testids::SIGNUP_PASSWORD />
-                    <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
-                </label>
+                <NewPasswordField label="Choose your password" testid=testids::SIGNUP_PASSWORD />
                 <FormError message=Signal::derive(move || error_text(confirm.value().get())) />
                 <button type="submit" disabled=move || confirm.pending().get() data-testid=testids::SIGNUP_CONFIRM_SUBMIT>
                     "Create my account"
@@ -171,11 +163,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <p class="muted">"Every device signed in to your account is signed out; this one is signed in with the new password."</p>
             <ActionForm action=reset>
                 <input type="hidden" name="token" value=token />
-                <label>"New password"
-                    <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
-                        autocomplete="new-password" data-testid=testids::RESET_PASSWORD />
-                    <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
-                </label>
+                <NewPasswordField label="New password" testid=testids::RESET_PASSWORD />
                 <FormError message=Signal::derive(move || error_text(reset.value().get())) />
                 <button type="submit" disabled=move || reset.pending().get() data-testid=testids::RESET_SUBMIT>
                     "Save and log in"
@@ -192,5 +180,22 @@ pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView
         <Show when=move || message.get().is_some()>
             <p class="error" role="alert" data-testid=testids::FORM_ERROR>{move || message.get()}</p>
         </Show>
+    }
+}
+
+/// A new password's field, with its length hint: sign-up and its confirmation, a reset, joining
+/// from an invitation, and changing it on the Account page.
+#[component]
+pub fn NewPasswordField(
+    label: &'static str,
+    testid: &'static str,
+    #[prop(default = "password")] name: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <input name=name type="password" required minlength=NewPassword::MIN_CHARS
+                autocomplete="new-password" data-testid=testid />
+            <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
+        </label>
     }
 }

@@ -61,8 +61,9 @@ fn error_view(err: AppError) -> AnyView {
 /// the check-in is sent and when the user logs out.
 pub const DRAFT_KEY_PREFIX: &str = "coachroom.checkin-draft.";
 
-/// The submit server fn's path; the form posts there with or without JavaScript.
-const SUBMIT_PATH: &str = <SubmitCheckin as server_fn::ServerFn>::PATH;
+/// The submit server fn's path; the form posts there with or without JavaScript, and the
+/// offline queue sends there too.
+pub(crate) const SUBMIT_PATH: &str = <SubmitCheckin as server_fn::ServerFn>::PATH;
 
 #[component]
 pub fn CheckinPage() -> impl IntoView {
@@ -85,6 +86,25 @@ pub fn CheckinPage() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// The check-in's numbers as the form groups them: body measurements, training, how they felt.
+fn metric_groups() -> [Vec<Metric>; 3] {
+    let body = Metric::ALL.into_iter().filter(|m| m.is_body()).collect();
+    let training = Metric::ALL
+        .into_iter()
+        .filter(|m| !m.is_body() && m.kind() != MetricKind::Rating)
+        .collect();
+    let ratings = Metric::ALL
+        .into_iter()
+        .filter(|m| m.kind() == MetricKind::Rating)
+        .collect();
+    [body, training, ratings]
+}
+
+/// The check-in's numbers in the order the form shows them.
+fn in_form_order() -> Vec<Metric> {
+    metric_groups().into_iter().flatten().collect()
 }
 
 fn metric_label(metric: Metric, units: Units) -> String {
@@ -112,6 +132,9 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             ))
         });
     let outcome: RwSignal<Option<Result<CheckinSummary, AppError>>> = RwSignal::new(refused);
+    // Saved on this device to be sent later (offline, or the server out of reach).
+    let queued = RwSignal::new(false);
+    let queue_state = crate::ui::offline::waiting();
     let sent_panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(panel) = sent_panel.get() {
@@ -150,6 +173,9 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
         }
     });
 
+    // Each number is checked as it will be on the server (the same parser, `Metric::parse`), so
+    // its error sits at its field, and focus goes to the first one, before anything is sent.
+    let field_errors = RwSignal::new(BTreeMap::<&'static str, String>::new());
     let value_of =
         move |key: &'static str| move || fields.with(|f| f.get(key).cloned().unwrap_or_default());
     let set_value = move |key: &'static str| {
@@ -158,21 +184,101 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             fields.update(|f| {
                 f.insert(key.to_owned(), value);
             });
+            // Changed: its error is answered, or shown again at the next send.
+            if field_errors.with_untracked(|e| e.contains_key(key)) {
+                field_errors.update(|e| {
+                    e.remove(key);
+                });
+            }
         }
     };
 
+    // Sent or queued: the form starts again empty, with a new idempotency key next time.
+    let start_over = move || {
+        if let Some(key) = draft_key() {
+            draft::clear(&key);
+        }
+        fields.set(BTreeMap::new());
+        restored.set(false);
+        if let Some(form) = form_ref.get_untracked() {
+            form.reset();
+        }
+    };
+    let idempotency_input = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if uploading.get_untracked() {
             return;
         }
         outcome.set(None);
+        let errors: BTreeMap<&'static str, String> = fields.with_untracked(|values| {
+            Metric::ALL
+                .into_iter()
+                .filter_map(|metric| {
+                    let raw = values.get(metric.key())?;
+                    let err = metric.parse(raw, units).err()?;
+                    Some((metric.key(), err.to_string()))
+                })
+                .collect()
+        });
+        let first_invalid = in_form_order()
+            .into_iter()
+            .find(|metric| errors.contains_key(metric.key()));
+        field_errors.set(errors);
+        if let Some(metric) = first_invalid {
+            #[cfg(feature = "hydrate")]
+            if let Some(input) = form_ref.get_untracked().and_then(|form| {
+                form.query_selector(&format!("[name=\"{}\"]", metric.key()))
+                    .ok()
+                    .flatten()
+            }) {
+                use leptos::wasm_bindgen::JsCast;
+                if let Ok(input) = input.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = input.focus();
+                }
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = metric;
+            return;
+        }
         #[cfg(feature = "hydrate")]
-        if let Some(form) = form_ref.get_untracked() {
-            use crate::domain::CheckinSummary;
+        if let (Some(form), Some(Ok(Some(me)))) = (form_ref.get_untracked(), user.0.get_untracked())
+        {
+            use crate::domain::{CheckinSummary, IdempotencyKey};
+            use crate::ui::offline;
+            // The key is made at the first attempt and kept (in the draft too) until the check-in
+            // is recorded: every attempt after that is the same check-in to the server.
+            let key = fields
+                .with_untracked(|f| f.get(IdempotencyKey::FIELD).cloned())
+                .filter(|k| !k.is_empty())
+                .unwrap_or_else(offline::new_key);
+            fields.update(|f| {
+                f.insert(IdempotencyKey::FIELD.to_owned(), key.clone());
+            });
+            if let Some(input) = idempotency_input.get_untracked() {
+                input.set_value(&key);
+            }
+            let keep_for_later = move |form: web_sys::HtmlFormElement,
+                                       failure: Option<AppError>| {
+                let (user_id, key) = (me.user_id.clone(), key.clone());
+                leptos::task::spawn_local(async move {
+                    if offline::queue(&user_id, &key, &form).await {
+                        start_over();
+                        queued.set(true);
+                    } else {
+                        outcome.set(Some(Err(failure.unwrap_or_else(|| {
+                            AppError::Unavailable("You are offline, and this browser cannot keep the check-in until you are back. Try again once you are online.".to_owned())
+                        }))));
+                    }
+                });
+            };
+            if offline::browser_is_offline() {
+                keep_for_later(form, None);
+                return;
+            }
             uploading.set(true);
             progress.set(Some(0.0));
-            let key = draft_key();
+            let form_again = form.clone();
             crate::ui::upload::post_form_with_progress(
                 &form,
                 SUBMIT_PATH,
@@ -183,25 +289,26 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                         serde_json::from_str::<CheckinSummary>(&body)
                             .map_err(|_| AppError::Internal)
                     });
-                    if result.is_ok() {
-                        progress.set(Some(100.0));
-                        if let Some(key) = key {
-                            draft::clear(&key);
+                    match result {
+                        Ok(summary) => {
+                            progress.set(Some(100.0));
+                            start_over();
+                            outcome.set(Some(Ok(summary)));
                         }
-                        fields.set(BTreeMap::new());
-                        restored.set(false);
-                        if let Some(form) = form_ref.get_untracked() {
-                            form.reset();
+                        Err(err) if offline::is_retryable(&err) => {
+                            progress.set(None);
+                            keep_for_later(form_again, Some(err));
                         }
-                    } else {
-                        progress.set(None);
+                        Err(err) => {
+                            progress.set(None);
+                            outcome.set(Some(Err(err)));
+                        }
                     }
-                    outcome.set(Some(result));
                 },
             );
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = form_ref;
+        let _ = (form_ref, start_over, idempotency_input);
     };
 
     let number_input = move |metric: Metric| {
@@ -210,11 +317,19 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             MetricKind::Count | MetricKind::Rating => "1",
             _ => "any",
         };
+        let error = move || field_errors.with(|e| e.get(key).cloned());
+        let error_id = format!("{key}-error");
         view! {
             <label>{metric_label(metric, units)}
                 <input name=key type="number" step=step inputmode="decimal"
                     prop:value=value_of(key) on:input=set_value(key)
+                    aria-invalid=move || error().is_some().then_some("true")
+                    aria-describedby={let error_id = error_id.clone(); move || error().map(|_| error_id.clone())}
                     data-testid=format!("{}{key}", testids::CHECKIN_FIELD_PREFIX) />
+                <small class="field-error" id=error_id hidden=move || error().is_none()
+                    data-testid=format!("{}{key}", testids::CHECKIN_FIELD_ERROR_PREFIX)>
+                    {move || error().unwrap_or_default()}
+                </small>
             </label>
         }
     };
@@ -230,13 +345,7 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             </label>
         }
     };
-    let body = Metric::ALL.into_iter().filter(|m| m.is_body());
-    let training = Metric::ALL
-        .into_iter()
-        .filter(|m| !m.is_body() && m.kind() != MetricKind::Rating);
-    let ratings = Metric::ALL
-        .into_iter()
-        .filter(|m| m.kind() == MetricKind::Rating);
+    let [body, training, ratings] = metric_groups();
 
     view! {
         <Show when=move || restored.get()>
@@ -257,20 +366,26 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                 </div>
             </div>
         })}
+        <Show when=move || queued.get()>
+            <QueuedCheckin queue_state=queue_state.clone()
+                on_another=move || { queued.set(false); outcome.set(None); } />
+        </Show>
         <form node_ref=form_ref method="post" action=SUBMIT_PATH enctype="multipart/form-data"
-            hidden=move || outcome.get().is_some_and(|sent| sent.is_ok())
+            hidden=move || queued.get() || outcome.get().is_some_and(|sent| sent.is_ok())
             on:submit=on_submit data-testid=testids::CHECKIN_FORM>
+            <input type="hidden" name=crate::domain::IdempotencyKey::FIELD node_ref=idempotency_input
+                prop:value=value_of(crate::domain::IdempotencyKey::FIELD) />
             <fieldset>
                 <legend>"Body measurements"</legend>
-                <div class="grid">{body.map(number_input).collect_view()}</div>
+                <div class="grid">{body.into_iter().map(number_input).collect_view()}</div>
             </fieldset>
             <fieldset>
                 <legend>"Training"</legend>
-                <div class="grid">{training.map(number_input).collect_view()}</div>
+                <div class="grid">{training.into_iter().map(number_input).collect_view()}</div>
             </fieldset>
             <fieldset>
                 <legend>"How you felt"</legend>
-                <div class="grid">{ratings.map(rating_input).collect_view()}</div>
+                <div class="grid">{ratings.into_iter().map(rating_input).collect_view()}</div>
             </fieldset>
             <label>"How did the week go?"
                 <textarea name="feedback" rows="4" prop:value=value_of("feedback") on:input=set_value("feedback")
@@ -315,6 +430,45 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     }
 }
 
+/// A check-in kept on this device: waiting while the queue holds it, then sent, with a link.
+#[component]
+fn QueuedCheckin(
+    queue_state: ArcRwSignal<crate::ui::offline::Waiting>,
+    on_another: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let panel = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(panel) = panel.get() {
+            let _ = panel.focus();
+        }
+    });
+    let waiting = {
+        let queue_state = queue_state.clone();
+        Memo::new(move |_| queue_state.with(|w| w.count > 0))
+    };
+    let sent = move || queue_state.with(|w| w.last_sent.clone());
+    view! {
+        <div class="card ok-panel" role="status" tabindex="-1" node_ref=panel data-testid=testids::CHECKIN_QUEUED
+            data-state=move || if waiting.get() { "waiting" } else { "sent" }>
+            {move || if waiting.get() {
+                view! {
+                    <h2>"Saved on this device, waiting to send"</h2>
+                    <p>"You are offline, or Coachroom cannot be reached. Your check-in goes to your coach as soon as the connection returns. Keep this page open, or come back to your portal later."</p>
+                }.into_any()
+            } else {
+                view! {
+                    <h2>"Check-in sent"</h2>
+                    <p class="ok">"Your connection is back and your coach has your check-in."</p>
+                    {sent().filter(|id| !id.is_empty()).map(|id| view! {
+                        <a class="button" href=Viewer::Client.checkin_href(&id)>"View your check-in"</a>
+                    })}
+                }.into_any()
+            }}
+            <button type="button" class="secondary" on:click=move |_| on_another()>"Send another"</button>
+        </div>
+    }
+}
+
 /// The draft kept in this browser's local storage (browser only; a no-op on the server).
 mod draft {
     use std::collections::BTreeMap;
@@ -351,6 +505,9 @@ mod draft {
 
     #[cfg(not(feature = "hydrate"))]
     pub fn save(_key: &str, _values: &BTreeMap<String, String>) {}
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn clear(_key: &str) {}
 
     /// Removes every check-in draft in this browser (at logout).
     #[cfg(feature = "hydrate")]
@@ -625,7 +782,7 @@ pub fn ReviewPage() -> impl IntoView {
                         <a href="/coach/inbox">"Back to the inbox"</a></section>
                     }.into_any(),
                     Ok(r) => {
-                        let client_href = format!("/coach/clients/{}", r.client_id);
+                        let client_href = crate::ui::clients::ClientTab::Checkins.href(&r.client_id);
                         let reviewed = r.current.reviewed_at.is_some();
                         let reply = r.current.reply.clone().unwrap_or_default();
                         let reply_text = RwSignal::new(reply.clone());

@@ -220,10 +220,87 @@ pub fn ClientPage() -> impl IntoView {
     }
 }
 
+/// The client page's tabs, each its own URL (`/coach/clients/:id` for the overview,
+/// `/coach/clients/:id/<tab>` for the others), so a link, a reload or the back button lands on
+/// the same tab. On a phone the page was one 5,500 px column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientTab {
+    Overview,
+    Checkins,
+    Progress,
+    Plans,
+    Goals,
+    Forms,
+    Sessions,
+    Notes,
+}
+
+impl ClientTab {
+    pub const ALL: [ClientTab; 8] = [
+        Self::Overview,
+        Self::Checkins,
+        Self::Progress,
+        Self::Plans,
+        Self::Goals,
+        Self::Forms,
+        Self::Sessions,
+        Self::Notes,
+    ];
+
+    /// The tab's last path segment (the overview has none).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Overview => "",
+            Self::Checkins => "checkins",
+            Self::Progress => "progress",
+            Self::Plans => "plans",
+            Self::Goals => "goals",
+            Self::Forms => "forms",
+            Self::Sessions => "sessions",
+            Self::Notes => "notes",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Overview => "Overview",
+            Self::Checkins => "Check-ins",
+            Self::Progress => "Progress",
+            Self::Plans => "Plans",
+            Self::Goals => "Goals",
+            Self::Forms => "Forms",
+            Self::Sessions => "Sessions",
+            Self::Notes => "Notes",
+        }
+    }
+
+    /// A name for test ids: the slug, or `overview`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Overview => "overview",
+            tab => tab.slug(),
+        }
+    }
+
+    /// `None` for a segment that names no tab (the page says so).
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|tab| tab.slug() == slug)
+    }
+
+    pub fn href(self, client_id: &str) -> String {
+        match self {
+            Self::Overview => format!("/coach/clients/{client_id}"),
+            tab => format!("/coach/clients/{client_id}/{}", tab.slug()),
+        }
+    }
+}
+
 #[component]
 fn ClientDetail() -> impl IntoView {
     let params = use_params_map();
     let client_id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let tab =
+        Memo::new(move |_| ClientTab::from_slug(&params.read().get("tab").unwrap_or_default()));
     let update = ServerAction::<UpdateClient>::new();
     let archive = ServerAction::<ArchiveClient>::new();
     let profile = resource(
@@ -236,57 +313,139 @@ fn ClientDetail() -> impl IntoView {
         },
         |(id, _, _)| get_client(id),
     );
-    // Notes and to-dos need only the id, so they load beside the profile, not inside it.
+    // Each tab's panels load beside the profile, not inside it: they need only the id. The
+    // header and the tabs stay while the tab changes; only the panels below them are replaced.
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
+                    Ok(p) => view! { <ClientView profile=p tab update archive /> }.into_any(),
                     Err(err) => view! {
                         <section class="card narrow"><h1>"Client not found"</h1><p>{err.to_string()}</p>
                         <a href="/coach">"Back to clients"</a></section>
                     }.into_any(),
-                    Ok(p) => view! { <ClientView profile=p update archive /> }.into_any(),
                 }
             })}
         </Transition>
         {move || {
             let id = client_id.get();
+            let Some(tab) = tab.get() else { return ().into_any() };
+            let panels = match tab {
+                ClientTab::Overview => view! {
+                    <section class="card"><h2>"AI"</h2><ClientAiToggle client_id=id.clone() /></section>
+                    <section class="card">
+                        <h2>"Access log"</h2>
+                        <p class="muted">"Exports, AI and any access to this client's data by anyone but you; the client sees it too."</p>
+                        <a href=format!("/coach/access-log?client={id}") data-testid=testids::CLIENT_ACCESS_LOG_LINK>"Open this client's access log"</a>
+                    </section>
+                }.into_any(),
+                ClientTab::Checkins => view! { <ClientCheckinsPanel client_id=id.clone() /> }.into_any(),
+                ClientTab::Progress => view! { <ProgressSection viewer=Viewer::Coach client_id=id.clone() /> }.into_any(),
+                ClientTab::Plans => view! { <ClientPlansPanel client_id=id.clone() /> }.into_any(),
+                ClientTab::Goals => view! { <ClientGoalsPanel client_id=id.clone() /> }.into_any(),
+                ClientTab::Forms => view! { <ClientFormsPanel client_id=id.clone() /> }.into_any(),
+                ClientTab::Sessions => view! { <ClientSessionsPanel client_id=id.clone() /> }.into_any(),
+                ClientTab::Notes => view! {
+                    <div class="columns">
+                        <TodosPanel client_id=Some(id.clone()) />
+                        <NotesPanel client_id=Some(id.clone()) />
+                    </div>
+                }.into_any(),
+            };
             view! {
+                // A deletion request shows on every tab: it needs an answer whatever the coach
+                // came for.
                 <ClientDeletionBanner client_id=id.clone() />
-                <ClientCheckinsPanel client_id=id.clone() />
-                <ClientGoalsPanel client_id=id.clone() />
-                <ClientPlansPanel client_id=id.clone() />
-                <ClientFormsPanel client_id=id.clone() />
-                <ClientSessionsPanel client_id=id.clone() />
-                <section class="card"><h2>"AI"</h2><ClientAiToggle client_id=id.clone() /></section>
-                <section class="card">
-                    <h2>"Access log"</h2>
-                    <p class="muted">"Exports, AI and any access to this client's data by anyone but you; the client sees it too."</p>
-                    <a href=format!("/coach/access-log?client={id}") data-testid=testids::CLIENT_ACCESS_LOG_LINK>"Open this client's access log"</a>
-                </section>
-                <ProgressSection viewer=Viewer::Coach client_id=id.clone() />
-                <div class="columns">
-                    <TodosPanel client_id=Some(id.clone()) />
-                    <NotesPanel client_id=Some(id) />
+                <div role="tabpanel" aria-label=tab.label() data-testid=format!("{}{}", testids::CLIENT_TAB_PREFIX, tab.name())>
+                    {panels}
                 </div>
-            }
+            }.into_any()
         }}
+    }
+}
+
+/// The tabs under the client's name: plain links (the router follows them), one a page.
+#[component]
+fn ClientTabs(client_id: String, current: Memo<Option<ClientTab>>) -> impl IntoView {
+    // On a phone the row scrolls: the current tab is brought into view, after each change.
+    let nav = NodeRef::<leptos::html::Nav>::new();
+    Effect::new(move |_| {
+        current.track();
+        #[cfg(feature = "hydrate")]
+        if let Some(nav) = nav.get() {
+            request_animation_frame(move || {
+                use leptos::wasm_bindgen::JsCast;
+                let tab = nav
+                    .query_selector("[aria-current=page]")
+                    .ok()
+                    .flatten()
+                    .and_then(|tab| tab.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(tab) = tab {
+                    let centred = tab.offset_left() - (nav.client_width() - tab.offset_width()) / 2;
+                    nav.set_scroll_left(centred.max(0));
+                }
+            });
+        }
+    });
+    view! {
+        <nav class="page-tabs" aria-label="Client" node_ref=nav>
+            {ClientTab::ALL.into_iter().map(|tab| view! {
+                <a href=tab.href(&client_id) aria-current=move || (current.get() == Some(tab)).then_some("page")
+                    data-testid=format!("{}{}", testids::CLIENT_TAB_LINK_PREFIX, tab.name())>{tab.label()}</a>
+            }).collect_view()}
+        </nav>
     }
 }
 
 #[component]
 fn ClientView(
     profile: ClientProfile,
+    tab: Memo<Option<ClientTab>>,
     update: ServerAction<UpdateClient>,
     archive: ServerAction<ArchiveClient>,
 ) -> impl IntoView {
     let id = profile.id.clone();
     let archived = profile.archived;
     let erased = profile.erased;
-    let form = profile.to_form();
-    let units = profile.units;
     let archive_id = id.clone();
-    let form_id = id.clone();
+    let overview = {
+        let profile = profile.clone();
+        move || {
+            let p = profile.clone();
+            let id = p.id.clone();
+            let form_id = id.clone();
+            let form = p.to_form();
+            let units = p.units;
+            view! {
+                <div class="columns">
+                    <div class="card">
+                        <h2>"Profile"</h2>
+                        <ActionForm action=update attr:data-testid=testids::CLIENT_FORM>
+                            <input type="hidden" name="client_id" value=form_id />
+                            <ClientFields form units />
+                            <FormError message=Signal::derive(move || error_text(update.value().get())) />
+                            <button type="submit" disabled=move || update.pending().get() data-testid=testids::CLIENT_SUBMIT>"Save profile"</button>
+                            <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
+                                <p class="ok" role="status" data-testid=testids::CLIENT_SAVED>"Saved."</p>
+                            </Show>
+                        </ActionForm>
+                    </div>
+                    <div>
+                        {view! { <InvitePanel client_id=id.clone() has_login=p.has_login open_until=p.invite_expires_at /> }.into_any()}
+                        {view! { <DeletePanel client_id=id.clone() name=p.name.clone() /> }.into_any()}
+                    </div>
+                </div>
+            }
+        }
+    };
+    let back_to = ClientTab::Overview.href(&id);
+    let no_such_tab = move || {
+        crate::ui::answer_not_found();
+        view! {
+            <section class="card narrow"><h2>"No such tab"</h2>
+            <a href=back_to.clone()>"Back to the client's overview"</a></section>
+        }
+    };
     view! {
         <section data-testid=testids::CLIENT_PAGE>
             <div class="row spread">
@@ -305,24 +464,9 @@ fn ClientView(
                 </div>
             </div>
             <FormError message=Signal::derive(move || error_text(archive.value().get())) />
-            <div class="columns">
-                <div class="card">
-                    <h2>"Profile"</h2>
-                    <ActionForm action=update attr:data-testid=testids::CLIENT_FORM>
-                        <input type="hidden" name="client_id" value=form_id />
-                        <ClientFields form units />
-                        <FormError message=Signal::derive(move || error_text(update.value().get())) />
-                        <button type="submit" disabled=move || update.pending().get() data-testid=testids::CLIENT_SUBMIT>"Save profile"</button>
-                        <Show when=move || matches!(update.value().get(), Some(Ok(_)))>
-                            <p class="ok" role="status" data-testid=testids::CLIENT_SAVED>"Saved."</p>
-                        </Show>
-                    </ActionForm>
-                </div>
-                <div>
-                    {view! { <InvitePanel client_id=id.clone() has_login=profile.has_login open_until=profile.invite_expires_at /> }.into_any()}
-                    {view! { <DeletePanel client_id=id.clone() name=profile.name.clone() /> }.into_any()}
-                </div>
-            </div>
+            <ClientTabs client_id=profile.id.clone() current=tab />
+            <Show when=move || tab.get() == Some(ClientTab::Overview)>{overview.clone()}</Show>
+            <Show when=move || tab.get().is_none()>{no_such_tab.clone()}</Show>
         </section>
     }
 }

@@ -17,6 +17,7 @@ mod home;
 mod legal;
 mod mcp;
 mod notes;
+pub mod offline;
 mod operator;
 mod plans;
 mod portal;
@@ -149,6 +150,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Coachroom: one private workspace for a coach and their clients." />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // Installable on a phone's home screen; the portal's service worker (public/sw.js)
+                // opens it offline.
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icon-192.png" />
+                <meta name="theme-color" content="#1f5f4a" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options=options.clone() />
                 <HashedStylesheet options id="leptos" />
@@ -249,11 +255,15 @@ pub fn App() -> impl IntoView {
         inbox_waiting: RwSignal::new(None),
     });
     // Signed out (logged out elsewhere, session expired, account deleted): unsent check-in
-    // drafts hold health data and do not stay behind on this device.
+    // drafts, queued check-ins and the portal's pages kept for offline use hold health data and
+    // do not stay behind on this device.
     Effect::new(move |_| {
         if let Some(Ok(None)) = user.0.get() {
             #[cfg(feature = "hydrate")]
-            checkins::forget_drafts();
+            {
+                checkins::forget_drafts();
+                offline::forget();
+            }
         }
     });
 
@@ -306,6 +316,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/access-log") view={Lazy::<MyAccessLogRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/new-client") view={Lazy::<NewClientRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/clients/:id") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async />
+                    // The same page, on one of its tabs (ui::clients::ClientTab).
+                    <Route path=path!("/coach/clients/:id/:tab") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal/checkin") view={Lazy::<CheckinRoute>::new()} ssr=SsrMode::Async />
@@ -405,12 +417,17 @@ fn Header() -> impl IntoView {
     }
 }
 
-#[component]
-fn NotFound() -> impl IntoView {
+/// On the server, answers the page being rendered with 404 (the page still explains itself).
+pub fn answer_not_found() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    answer_not_found();
     view! {
         <Title text="Not found · Coachroom" />
         <section class="card narrow">

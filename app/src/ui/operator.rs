@@ -138,12 +138,16 @@ pub fn OperatorConsole() -> impl IntoView {
             {loaded(coaches, move |page| {
                 let next = page.next_after.clone();
                 view! {
-                    <table data-testid=testids::OPERATOR_COACHES>
-                        <thead><tr><th>"Name"</th><th>"Email"</th><th>"Created (UTC)"</th><th>"Status"</th><th></th></tr></thead>
-                        <tbody>
-                            {page.coaches.into_iter().map(|coach| view! { <CoachRow coach changed /> }).collect_view()}
-                        </tbody>
-                    </table>
+                    // Five columns do not fit a phone: the table scrolls inside its own region
+                    // (focusable, so it scrolls from the keyboard too) rather than widening the page.
+                    <div class="table-scroll" role="region" aria-label="Coach accounts" tabindex="0">
+                        <table data-testid=testids::OPERATOR_COACHES>
+                            <thead><tr><th>"Name"</th><th>"Email"</th><th>"Created (UTC)"</th><th>"Status"</th><th></th></tr></thead>
+                            <tbody>
+                                {page.coaches.into_iter().map(|coach| view! { <CoachRow coach changed /> }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
                     <div class="row">
                         {(!after.get_untracked().is_empty()).then(|| view! {
                             <button type="button" class="secondary" on:click=move |_| after.set(String::new())>"First page"</button>

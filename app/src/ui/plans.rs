@@ -278,7 +278,10 @@ fn BuilderFrame(
     children: Children,
 ) -> impl IntoView {
     let back = match &summary.client_id {
-        Some(client_id) => (format!("/coach/clients/{client_id}"), "Back to the client"),
+        Some(client_id) => (
+            crate::ui::clients::ClientTab::Plans.href(client_id),
+            "Back to the client",
+        ),
         None => ("/coach/plans".to_owned(), "Back to templates"),
     };
     let whose = if summary.client_id.is_some() {
@@ -384,7 +387,7 @@ fn MealPlanEditor(doc: PlanDoc<MealPlan>) -> impl IntoView {
                                 </div>
                                 {text_input(ed, move |d| &mut d.days[i].meals[j].notes, "Meal notes", testids::PLAN_MEAL_NOTES, "")}
                                 {(0..foods).map(|k| view! {
-                                    <div class="food-row" data-testid=testids::PLAN_FOOD>
+                                    <div class="food-row food" data-testid=testids::PLAN_FOOD>
                                         {text_input(ed, move |d| &mut d.days[i].meals[j].foods[k].name, "Food", testids::FOOD_NAME, "cell wide")}
                                         {text_input(ed, move |d| &mut d.days[i].meals[j].foods[k].quantity, "Qty", testids::FOOD_QUANTITY, "cell")}
                                         {text_input(ed, move |d| &mut d.days[i].meals[j].foods[k].unit, "Unit", testids::FOOD_UNIT, "cell")}
@@ -392,8 +395,11 @@ fn MealPlanEditor(doc: PlanDoc<MealPlan>) -> impl IntoView {
                                         {text_input(ed, move |d| &mut d.days[i].meals[j].foods[k].carbs, "C (g)", testids::FOOD_CARBS, "cell")}
                                         {text_input(ed, move |d| &mut d.days[i].meals[j].foods[k].fat, "F (g)", testids::FOOD_FAT, "cell")}
                                         {text_input(ed, move |d| &mut d.days[i].meals[j].foods[k].kcal, "Kcal", testids::FOOD_KCAL, "cell")}
-                                        <button type="button" class="link" data-testid=testids::REMOVE_ITEM
-                                            on:click=move |_| ed.reshape(move |d| { d.days[i].meals[j].foods.remove(k); })>"Remove"</button>
+                                        // On a phone the word gives way to a mark, so a food fits in two rows.
+                                        <button type="button" class="link remove" aria-label="Remove this food" data-testid=testids::REMOVE_ITEM
+                                            on:click=move |_| ed.reshape(move |d| { d.days[i].meals[j].foods.remove(k); })>
+                                            <span class="word">"Remove"</span><span class="mark" aria-hidden="true">"✕"</span>
+                                        </button>
                                     </div>
                                 }).collect_view()}
                                 <div class="row">
@@ -561,18 +567,20 @@ fn MealPlanView(doc: PlanDoc<MealPlan>) -> impl IntoView {
                     {day.meals.into_iter().map(|meal| {
                         let totals = meal.totals();
                         view! {
-                            <table class="values">
+                            // `stack`: on a phone each food is one block (its name, then its
+                            // numbers, each labelled), not six columns wider than the screen.
+                            <table class="values stack">
                                 <caption>{meal.name.clone()}{(!meal.notes.is_empty()).then(|| format!(" — {}", meal.notes))}</caption>
                                 <thead><tr><th scope="col">"Food"</th><th scope="col">"Amount"</th><th scope="col">"Protein"</th><th scope="col">"Carbs"</th><th scope="col">"Fat"</th><th scope="col">"Kcal"</th></tr></thead>
                                 <tbody>
                                     {meal.foods.into_iter().map(|f| view! {
                                         <tr><td>{f.name}</td><td>{format!("{} {}", format_number(f.quantity), f.unit)}</td>
-                                        <td>{format!("{} g", format_number(f.macros.protein_g))}</td><td>{format!("{} g", format_number(f.macros.carbs_g))}</td>
-                                        <td>{format!("{} g", format_number(f.macros.fat_g))}</td><td>{format_number(f.macros.kcal.round())}</td></tr>
+                                        <td data-label="Protein">{format!("{} g", format_number(f.macros.protein_g))}</td><td data-label="Carbs">{format!("{} g", format_number(f.macros.carbs_g))}</td>
+                                        <td data-label="Fat">{format!("{} g", format_number(f.macros.fat_g))}</td><td data-label="Kcal">{format_number(f.macros.kcal.round())}</td></tr>
                                     }).collect_view()}
                                     <tr class="total"><th scope="row">"Total"</th><td></td>
-                                        <td>{format!("{} g", format_number(totals.protein_g))}</td><td>{format!("{} g", format_number(totals.carbs_g))}</td>
-                                        <td>{format!("{} g", format_number(totals.fat_g))}</td><td>{format_number(totals.kcal.round())}</td></tr>
+                                        <td data-label="Protein">{format!("{} g", format_number(totals.protein_g))}</td><td data-label="Carbs">{format!("{} g", format_number(totals.carbs_g))}</td>
+                                        <td data-label="Fat">{format!("{} g", format_number(totals.fat_g))}</td><td data-label="Kcal">{format_number(totals.kcal.round())}</td></tr>
                                 </tbody>
                             </table>
                         }

@@ -1,11 +1,11 @@
 //! The client's portal and the invitation ("join") page.
 
 use crate::api::invites::{check_invite, AcceptInvite};
-use crate::api::portal::{get_portal_home, UpdateContact, UpdateMyTimezone};
-use crate::domain::{InviteStatus, NewPassword, Role};
+use crate::api::portal::{get_portal_home, my_next_steps, UpdateContact, UpdateMyTimezone};
+use crate::domain::{InviteStatus, Role};
 use crate::testids;
 use crate::ui::access_log::MyAccessLogLink;
-use crate::ui::auth::FormError;
+use crate::ui::auth::{FormError, NewPasswordField};
 use crate::ui::checkins::{MyCheckinsPanel, ProgressSection, Viewer};
 use crate::ui::coach::RequireRole;
 use crate::ui::deletion::MyDeletionCard;
@@ -13,7 +13,7 @@ use crate::ui::forms::MyFormsPanel;
 use crate::ui::goals::MyGoalsPanel;
 use crate::ui::resource;
 use crate::ui::sessions::MySessionsPanel;
-use crate::ui::{current_user, error_text, hard_navigate};
+use crate::ui::{clock, current_user, error_text, hard_navigate, when, DateStyle};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
@@ -44,11 +44,7 @@ pub fn Join() -> impl IntoView {
                                     <input type="hidden" name="token" value=token.get_untracked() />
                                     <crate::ui::zones::DeviceZoneField />
                                     <label>"Email" <input type="email" value=email readonly autocomplete="username" /></label>
-                                    <label>"Password"
-                                        <input name="password" type="password" required minlength=NewPassword::MIN_CHARS
-                                            autocomplete="new-password" data-testid=testids::JOIN_PASSWORD />
-                                        <small>{format!("At least {} characters.", NewPassword::MIN_CHARS)}</small>
-                                    </label>
+                                    <NewPasswordField label="Password" testid=testids::JOIN_PASSWORD />
                                     <FormError message=Signal::derive(move || error_text(accept.value().get())) />
                                     <button type="submit" disabled=move || accept.pending().get() data-testid=testids::JOIN_SUBMIT>"Join"</button>
                                 </ActionForm>
@@ -85,11 +81,29 @@ pub fn Join() -> impl IntoView {
 pub fn PortalTabs() -> impl IntoView {
     // Each page renders its own tabs, so the path it was rendered for is the current one.
     let path = use_location().pathname.get_untracked();
+    let shown = path.clone();
+    // Offline, a tab loads its page whole (`rel="external"` keeps the router out), which the
+    // service worker serves as it was kept; inside the app the page would ask the server for
+    // its data and find no connection. Known only in the browser, after hydration.
+    let offline = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let follow = move |_| offline.set(crate::ui::offline::browser_is_offline());
+        follow(());
+        let went = window_event_listener(leptos::ev::offline, move |_| follow(()));
+        let came = window_event_listener(leptos::ev::online, move |_| follow(()));
+        on_cleanup(move || {
+            went.remove();
+            came.remove();
+        });
+    });
     let tab = move |href: &'static str, label: &'static str, testid: &'static str| {
         let current = (path == href).then_some("page");
-        view! { <a href=href aria-current=current data-testid=testid>{label}</a> }
+        let rel = move || offline.get().then_some("external");
+        view! { <a href=href rel=rel aria-current=current data-testid=testid>{label}</a> }
     };
     view! {
+        <crate::ui::offline::OfflineStatus path=shown />
         <nav class="portal-tabs" aria-label="Portal">
             {tab("/portal", "Home", testids::NAV_MY_HOME)}
             {tab("/portal/checkin", "Check-in", testids::NAV_MY_CHECKIN)}
@@ -111,6 +125,7 @@ pub fn Portal() -> impl IntoView {
         <RequireRole role=Role::Client />
         <PortalTabs />
         <PortalGreeting />
+        <NextSteps />
         <MyFormsPanel />
         <MyGoalsPanel />
         <MySessionsPanel />
@@ -201,6 +216,60 @@ fn PortalGreeting() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// What the client should do next, first on their home: their check-in when it is due, forms
+/// waiting for answers, their coach's new reply. On a phone the check-in was the seventh card.
+#[component]
+fn NextSteps() -> impl IntoView {
+    let user = current_user();
+    let next = resource(|| (), |_| my_next_steps());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                user.clock().await;
+                let clock = clock();
+                match next.await {
+                    Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                    Ok(next) => {
+                        let nothing = next.checkin.is_none() && next.forms_waiting.is_empty() && next.recent_reply.is_none();
+                        view! {
+                            <section class="card next-steps" data-testid=testids::PORTAL_NEXT>
+                                <h2>"Next for you"</h2>
+                                {nothing.then(|| view! {
+                                    <p class="muted" data-testid=testids::NEXT_NONE>"You are up to date: nothing is waiting for you."</p>
+                                    <a class="button secondary" href="/portal/checkin">"Send a check-in"</a>
+                                })}
+                                <ul class="list">
+                                    {next.checkin.map(|due| view! {
+                                        <li data-testid=testids::NEXT_CHECKIN>
+                                            <a class="button" href="/portal/checkin">"Send your check-in"</a>
+                                            <span class=if due.overdue { "badge overdue" } else { "muted" }>
+                                                {if due.overdue { "It was due " } else { "Due today, " }}
+                                                {when(&clock, due.due_day, DateStyle::Day)}
+                                            </span>
+                                        </li>
+                                    })}
+                                    {next.forms_waiting.into_iter().map(|form| view! {
+                                        <li data-testid=testids::NEXT_FORM>
+                                            <a href=format!("/portal/forms/{}", form.assignment_id)>{format!("Fill in “{}”", form.name)}</a>
+                                            <span class="muted">"from your coach, "{when(&clock, form.assigned_at, DateStyle::Ago)}</span>
+                                        </li>
+                                    }).collect_view()}
+                                    {next.recent_reply.map(|reply| view! {
+                                        <li data-testid=testids::NEXT_REPLY>
+                                            <a href=format!("/portal/checkins/{}", reply.checkin_id)>"Read your coach's reply"</a>
+                                            <span class="muted">"to your check-in of "{when(&clock, reply.submitted_at, DateStyle::Day)}</span>
+                                        </li>
+                                    })}
+                                </ul>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
     }
 }
 

@@ -136,7 +136,7 @@ fn SessionView(
     let action_items = s.action_items.clone();
     let add_for = s.summary.id.clone();
     let id = s.summary.id.clone();
-    let client_page = format!("/coach/clients/{}", s.client_id);
+    let client_page = crate::ui::clients::ClientTab::Sessions.href(&s.client_id);
     let back = client_page.clone();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {

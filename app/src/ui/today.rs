@@ -1,8 +1,10 @@
-//! The coach's "Today" on the dashboard: what needs them now, oldest first.
+//! The coach's "Today" on the dashboard: what needs them now, oldest first, and goals whose
+//! date is close.
 
 use crate::api::today::coach_today;
 use crate::domain::Today;
 use crate::testids;
+use crate::ui::clients::ClientTab;
 use crate::ui::{clock, loaded, resource, when, DateStyle};
 use leptos::prelude::*;
 
@@ -23,6 +25,7 @@ pub fn TodayCard() -> impl IntoView {
                 let clear = today.waiting_total == 0
                     && today.overdue_total == 0
                     && today.todos_due_total == 0
+                    && today.goals_near_total == 0
                     && today.invitations_total == 0
                     && today.deletion_requests == 0;
                 let waiting = (today.waiting_total > 0).then(|| view! {
@@ -62,13 +65,25 @@ pub fn TodayCard() -> impl IntoView {
                             <li data-testid=testids::TODAY_TODO_ROW>
                                 <span class="grow">{t.title.clone()}</span>
                                 {t.client_id.clone().map(|id| view! {
-                                    <a href=format!("/coach/clients/{id}")>{t.client_name.clone().unwrap_or_default()}</a>
+                                    <a href=ClientTab::Notes.href(&id)>{t.client_name.clone().unwrap_or_default()}</a>
                                 })}
                                 <span class="muted">{format!("due {}", clock.calendar_day(&t.due_date))}</span>
                             </li>
                         }).collect_view()}
                     </ul>
                     {more(today.todos_due.len(), today.todos_due_total, "/coach/notes", "in your notes")}
+                });
+                let goals = (today.goals_near_total > 0).then(|| view! {
+                    <h3>{format!("Goals near their date ({})", today.goals_near_total)}</h3>
+                    <ul class="list">
+                        {today.goals_near.iter().map(|g| view! {
+                            <li data-testid=testids::TODAY_GOAL_ROW>
+                                <span class="grow">{g.title.clone()}</span>
+                                <a href=ClientTab::Goals.href(&g.client_id)>{g.client_name.clone()}</a>
+                                <span class="muted">{format!("by {}", clock.calendar_day(&g.target_date))}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
                 });
                 let invitations = (today.invitations_total > 0).then(|| view! {
                     <h3>{format!("Invitations not accepted ({})", today.invitations_total)}</h3>
@@ -96,6 +111,7 @@ pub fn TodayCard() -> impl IntoView {
                     {deletions}
                     {waiting}
                     {overdue}
+                    {goals}
                     {todos}
                     {invitations}
                 }

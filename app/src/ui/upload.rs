@@ -21,8 +21,11 @@ pub fn post_form_with_progress(
     use std::rc::Rc;
     use web_sys::{FormData, ProgressEvent, XmlHttpRequest};
 
-    let network_error =
-        || AppError::invalid("The upload failed. Check your connection and try again.");
+    // The server was not reached: "unavailable", which a caller may retry later (the check-in
+    // is queued, ui/offline.rs).
+    let network_error = || {
+        AppError::Unavailable("The upload failed. Check your connection and try again.".to_owned())
+    };
     // Called once, by whichever of load and error comes first.
     type Done = Rc<RefCell<Option<Box<dyn FnOnce(UploadResult)>>>>;
     let on_done: Done = Rc::new(RefCell::new(Some(Box::new(on_done))));

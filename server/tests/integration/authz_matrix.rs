@@ -576,6 +576,7 @@ fn cases() -> Vec<(&'static str, Args, Row)> {
             [200, 409, 409, 409, 409, 409],
         ),
         ("portal/home", |_, _| none(), ANY_CLIENT),
+        ("portal/next_steps", |_, _| none(), ANY_CLIENT),
         (
             "portal/contact/update",
             |_, _| pairs(&[("phone", "+44 20 7946 0000")]),

@@ -443,6 +443,15 @@ async fn deletion_reaches_old_backups(backend: Backend) {
         "the page says the client is erased"
     );
     shown.push(page);
+    for tab in [
+        "checkins", "progress", "plans", "goals", "forms", "sessions", "notes",
+    ] {
+        let (status, page) = restored
+            .page(&coach, &format!("/coach/clients/{riley}/{tab}"))
+            .await;
+        assert_eq!(status, 200, "{tab}");
+        shown.push(page);
+    }
     let leaked: Vec<&String> = canaries
         .iter()
         .filter(|c| c.starts_with("canary-") && shown.iter().any(|s| s.contains(c.as_str())))

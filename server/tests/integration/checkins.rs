@@ -44,7 +44,73 @@ on_both_backends!(
     imperial_units,
     photos_are_removed_when_the_check_in_cannot_be_recorded,
     a_check_in_exports_as_a_pdf_for_its_coach_and_client,
+    a_check_in_sent_again_with_its_key_is_recorded_once,
 );
+
+/// The portal's offline queue sends a check-in again until an answer arrives; its key makes the
+/// repeats one check-in, also when they arrive at the same moment, and leaves no extra photos.
+async fn a_check_in_sent_again_with_its_key_is_recorded_once(app: &TestApp) {
+    let (coach, client, client_id) = app.coach_and_client().await;
+    let key = "0123456789abcdef0123456789abcdef";
+    let keyed = || second_week().field("idempotency_key", key);
+    let first = app.checkin_ok(&client, &keyed()).await;
+    // Sent again later, even with other values: the answer is the first check-in, untouched.
+    let again = app
+        .checkin_ok(&client, &keyed().field("feedback", "a retry"))
+        .await;
+    assert_eq!(again, first);
+    // Two at once with a new key (two uploads per person may run at once): one check-in, and
+    // each answer names it.
+    let other_key = "fedcba9876543210fedcba9876543210";
+    let repeat = second_week().field("idempotency_key", other_key);
+    let answers =
+        futures_util::future::join_all((0..2).map(|_| app.submit_checkin(&client, &repeat))).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|answer| {
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.body["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one check-in for one key: {ids:?}");
+    assert!(!ids.contains(&first));
+    let listed = app.ok(&client, "portal/checkins/list", &[]).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(app.photo_keys().await.len(), 4, "two photos each, no more");
+    assert_eq!(
+        app.stored_photo_files().len(),
+        4,
+        "the photos of a repeat that lost the race were removed"
+    );
+    // Without a key, two sendings are two check-ins (a form posted without the app).
+    app.checkin_ok(&client, &first_week()).await;
+    app.checkin_ok(&client, &first_week()).await;
+    let listed = app.ok(&client, "portal/checkins/list", &[]).await;
+    assert_eq!(listed.as_array().unwrap().len(), 4);
+
+    // The key is this client's: another client's same key is their own new check-in.
+    let other = app
+        .create_client(&coach, "Sam Second", "sam@example.com")
+        .await;
+    let sam = app.invite_and_join(&coach, &other).await;
+    let theirs = app.checkin_ok(&sam, &keyed()).await;
+    assert_ne!(theirs, first);
+    // A malformed key is refused by name, and nothing is recorded.
+    let refused = app
+        .submit_checkin(&sam, &first_week().field("idempotency_key", "../../etc"))
+        .await;
+    refused.assert_refused(StatusCode::BAD_REQUEST, "idempotency_key");
+    let listed = app.ok(&sam, "portal/checkins/list", &[]).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // Deleting the client takes the keys with it.
+    app.ok(&coach, "clients/delete", &[("client_id", &client_id)])
+        .await;
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkin_idempotency_keys")
+        .fetch_one(app.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(left, 1, "only the other client's key is left");
+}
 
 async fn a_check_in_exports_as_a_pdf_for_its_coach_and_client(app: &TestApp) {
     let (coach, client, _) = app.coach_and_client().await;

@@ -18,7 +18,61 @@ on_both_backends!(
     changing_password_ends_other_sessions,
     private_notes_and_todos,
     unknown_and_known_measurements_alternate,
+    the_client_page_has_a_page_per_tab,
 );
+
+/// `/coach/clients/:id/<tab>`: each tab is its own page, rendered whole on the server with its
+/// own panels and the tab marked current; a tab that does not exist is a 404, and another
+/// coach's client is not found on every tab alike.
+async fn the_client_page_has_a_page_per_tab(app: &TestApp) {
+    let coach = app.client();
+    app.signup_coach(&coach, "Casey Coach", "casey@example.com")
+        .await;
+    let id = app
+        .create_client(&coach, "Riley Client", "riley@example.com")
+        .await;
+    let tabs = [
+        ("", "Profile", "client-tab-overview"),
+        ("/checkins", "Check-ins", "client-tab-checkins"),
+        ("/progress", "Progress", "client-tab-progress"),
+        ("/plans", "Meal plans", "client-tab-plans"),
+        ("/goals", "Goals", "client-tab-goals"),
+        ("/forms", "Forms", "client-tab-forms"),
+        ("/sessions", "Coaching sessions", "client-tab-sessions"),
+        ("/notes", "Private notes", "client-tab-notes"),
+    ];
+    for (suffix, heading, link) in tabs {
+        let (status, page) = app
+            .page(&coach, &format!("/coach/clients/{id}{suffix}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{suffix}");
+        assert!(page.contains("Riley Client"), "{suffix}");
+        assert!(page.contains(heading), "{suffix} lacks {heading:?}");
+        let current = format!("aria-current=\"page\" data-testid=\"{link}\"");
+        assert!(page.contains(&current), "{suffix}: {link} is not current");
+    }
+    // The profile form is on the overview only.
+    let (_, notes) = app
+        .page(&coach, &format!("/coach/clients/{id}/notes"))
+        .await;
+    assert!(!notes.contains("data-testid=\"client-form\""));
+    let (status, page) = app
+        .page(&coach, &format!("/coach/clients/{id}/bogus"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("No such tab"));
+
+    let other = app.client();
+    app.signup_coach(&other, "Olive Coach", "olive@example.com")
+        .await;
+    for suffix in ["", "/notes"] {
+        let (_, page) = app
+            .page(&other, &format!("/coach/clients/{id}{suffix}"))
+            .await;
+        assert!(page.contains("Client not found"), "{suffix}");
+        assert!(!page.contains("Riley Client"), "{suffix}");
+    }
+}
 
 /// A profile without a height, then one with: the same cached insert statement must take both
 /// (sqlx's Any driver once typed a NULL double as float4 on PostgreSQL).

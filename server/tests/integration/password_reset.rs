@@ -172,6 +172,19 @@ async fn a_coach_makes_a_joined_client_a_link_without_email(app: &TestApp) {
 
 async fn the_operator_makes_a_coach_a_link_on_the_command_line(app: &TestApp) {
     let (coach, _client, _) = app.coach_and_client().await;
+    // A tool the coach connected before: a reset disconnects it (whoever had the old password
+    // may have connected it).
+    let tool = app
+        .ok(&coach, "mcp/tokens/create", &[("name", "Notebook")])
+        .await;
+    assert_eq!(
+        app.ok(&coach, "mcp/connections/list", &[]).await["connections"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(tool["token"].as_str().is_some_and(|t| !t.is_empty()));
     let printed = app
         .admin_reset_password("casey@example.com")
         .await
@@ -212,6 +225,9 @@ async fn the_operator_makes_a_coach_a_link_on_the_command_line(app: &TestApp) {
     let text = log.to_string();
     assert!(text.contains("password_reset_link"), "{log}");
     assert!(text.contains("\"actor\":\"operator\""), "{log}");
+    let tools = app.ok(&browser, "mcp/connections/list", &[]).await;
+    assert_eq!(tools["connections"], serde_json::json!([]), "{tools}");
+    assert!(text.contains("The password was reset."), "{log}");
 }
 
 async fn forgot_password_is_emailed_case(backend: Backend) {

@@ -175,6 +175,13 @@ async fn a_grant_lets_an_operator_read_until_it_is_revoked_or_expires(backend: B
         page_entry["seq"].as_i64().unwrap() + 1
     );
     assert_eq!(client_entry["at"], page_entry["at"]);
+    // A tab of the client's page names the same client.
+    let reads_before = client_reads(&log);
+    let (status, _) = app
+        .page(&operator, &format!("{client_page}/sessions"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(client_reads(&support_log().await), reads_before + 1);
     let foreign_page = format!("/coach/clients/{other_client}");
     app.page(&operator, &foreign_page).await;
     let log = support_log().await;

@@ -82,7 +82,7 @@ async fn each_person_types_and_reads_times_on_their_own_clock(app: &TestApp) {
         .await;
     assert_eq!(list[0]["held_at"], HELD_AT);
     let (status, page) = app
-        .page(&coach, &format!("/coach/clients/{client_id}"))
+        .page(&coach, &format!("/coach/clients/{client_id}/sessions"))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(

@@ -13,7 +13,140 @@ on_both_backends!(
     what_needs_the_coach_comes_and_goes,
     today_is_the_coachs_own,
     the_roster_shows_check_ins_compliance_and_overdue,
+    the_clients_next_steps_come_and_go,
 );
+
+/// Gives Riley a check-in day, `days_from_today` away on the (UTC) calendar.
+async fn check_in_on(
+    app: &TestApp,
+    coach: &reqwest::Client,
+    client_id: &str,
+    days_from_today: i64,
+) {
+    let clock = app::domain::Clock::utc(app::server::now_millis());
+    let weekday = clock.civil(clock.now + days_from_today * DAY_MS).weekday;
+    let day = app::domain::Weekday::ALL[weekday as usize].as_str();
+    let mut update = with(
+        client_form("Riley Client", "riley@example.com"),
+        "checkin_day",
+        day,
+    );
+    update.push(("client_id", client_id));
+    app.ok(coach, "clients/update", &update).await;
+}
+
+/// The portal home's "next": the check-in on its day and after a missed one, forms waiting, and
+/// the coach's recent reply; each leaves when done, and only the client's own show.
+async fn the_clients_next_steps_come_and_go(app: &TestApp) {
+    let (coach, client, client_id) = app.coach_and_client().await;
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(
+        next,
+        serde_json::json!({"checkin": null, "forms_waiting": [], "recent_reply": null})
+    );
+
+    // Today is the check-in day: due, until a check-in comes in.
+    check_in_on(app, &coach, &client_id, 0).await;
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(next["checkin"]["overdue"], false, "{next}");
+    let checkin = app
+        .checkin_ok(&client, &Submission::default().field("weight", "80"))
+        .await;
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(next["checkin"], Value::Null, "{next}");
+
+    // Yesterday was the day, and nothing came in from the day before it: overdue.
+    check_in_on(app, &coach, &client_id, -1).await;
+    backdate_join(app, &client_id, 30).await;
+    sqlx::query("UPDATE checkins SET submitted_at = submitted_at - $1 WHERE client_id = $2")
+        .bind(10 * DAY_MS)
+        .bind(&client_id)
+        .execute(app.db.writer())
+        .await
+        .expect("backdate");
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(next["checkin"]["overdue"], true, "{next}");
+    assert_eq!(next["recent_reply"], Value::Null);
+
+    // The coach's reply is news for a week.
+    app.ok(
+        &coach,
+        "checkins/review",
+        &[("checkin_id", checkin.as_str()), ("reply", "Good week.")],
+    )
+    .await;
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(
+        next["recent_reply"]["checkin_id"],
+        checkin.as_str(),
+        "{next}"
+    );
+    sqlx::query("UPDATE checkins SET reviewed_at = reviewed_at - $1 WHERE id = $2")
+        .bind(8 * DAY_MS)
+        .bind(&checkin)
+        .execute(app.db.writer())
+        .await
+        .expect("age the reply");
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(next["recent_reply"], Value::Null, "{next}");
+
+    // A form waits until it is answered.
+    let form_id = app
+        .ok(
+            &coach,
+            "forms/create",
+            &[("name", "Intake"), ("kind", "intake")],
+        )
+        .await;
+    app.ok_json(
+        &coach,
+        "forms/save",
+        &serde_json::json!({"form_id": form_id, "form": {"name": "Intake", "kind": "intake",
+            "description": "", "fields": [{"label": "Anything else?", "field_type": "text", "required": false}]}}),
+    )
+    .await;
+    app.ok(
+        &coach,
+        "forms/assign",
+        &[
+            ("form_id", form_id.as_str().unwrap()),
+            ("client_id", client_id.as_str()),
+        ],
+    )
+    .await;
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(next["forms_waiting"][0]["name"], "Intake", "{next}");
+    let assignment = next["forms_waiting"][0]["assignment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answered = app
+        .call_json(
+            &client,
+            "portal/forms/submit",
+            &serde_json::json!({"assignment_id": assignment, "answers": {}}),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    let next = app.ok(&client, "portal/next_steps", &[]).await;
+    assert_eq!(next["forms_waiting"], serde_json::json!([]));
+
+    // Another client of the same coach has none of Riley's.
+    let sam = app
+        .create_client(&coach, "Sam Second", "sam@example.com")
+        .await;
+    let sam = app.invite_and_join(&coach, &sam).await;
+    let theirs = app.ok(&sam, "portal/next_steps", &[]).await;
+    assert_eq!(
+        theirs,
+        serde_json::json!({"checkin": null, "forms_waiting": [], "recent_reply": null})
+    );
+    // Coaches have no portal.
+    assert_eq!(
+        app.call(&coach, "portal/next_steps", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -139,6 +272,63 @@ async fn what_needs_the_coach_comes_and_goes(app: &TestApp) {
         0
     );
 
+    // Active goals whose date is within a week, or passed, are listed soonest first; a later
+    // one, one without a date, and a completed one are not.
+    let goal = |title: &'static str, date: String| {
+        let client_id = client_id.clone();
+        let coach = &coach;
+        async move {
+            let goals = app
+                .ok(
+                    coach,
+                    "goals/create",
+                    &[
+                        ("client_id", client_id.as_str()),
+                        ("title", title),
+                        ("kind", "measurement"),
+                        ("metric", "weight"),
+                        ("target", "75"),
+                        ("target_date", date.as_str()),
+                        ("per_week", ""),
+                    ],
+                )
+                .await;
+            goals
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["title"] == title)
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    goal("Reach 78 kg", clock.date_value(clock.now + 5 * DAY_MS)).await;
+    goal("Reach 79 kg", yesterday.clone()).await;
+    goal("Reach 75 kg", next_month.clone()).await;
+    goal("Someday", String::new()).await;
+    let done = goal("Reach 80 kg", clock.date_value(clock.now + DAY_MS)).await;
+    app.ok(
+        &coach,
+        "goals/set_status",
+        &[("goal_id", done.as_str()), ("status", "completed")],
+    )
+    .await;
+    let today = app.ok(&coach, "coach/today", &[]).await;
+    assert_eq!(today["goals_near_total"], 2, "{today}");
+    let titles: Vec<&str> = today["goals_near"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Reach 79 kg", "Reach 78 kg"]);
+    assert_eq!(today["goals_near"][0]["client_name"], "Riley Client");
+    assert_eq!(today["goals_near"][0]["target_date"], yesterday.as_str());
+    let (_, page) = app.page(&coach, "/coach").await;
+    assert!(page.contains("Goals near their date (2)"), "{page}");
+
     // An invitation not accepted, open and then expired; accepting it takes it off.
     let sam = app
         .create_client(&coach, "Sam Client", "sam@example.com")
@@ -198,6 +388,22 @@ async fn today_is_the_coachs_own(app: &TestApp) {
         &[("title", "Call Riley"), ("due_date", "2020-01-01")],
     )
     .await;
+    let clock = app::domain::Clock::utc(app::server::now_millis());
+    let soon = clock.date_value(clock.now + 2 * DAY_MS);
+    app.ok(
+        &coach,
+        "goals/create",
+        &[
+            ("client_id", client_id.as_str()),
+            ("title", "Reach 78 kg"),
+            ("kind", "measurement"),
+            ("metric", "weight"),
+            ("target", "78"),
+            ("target_date", soon.as_str()),
+            ("per_week", ""),
+        ],
+    )
+    .await;
     let sam = app
         .create_client(&coach, "Sam Client", "sam@example.com")
         .await;
@@ -207,6 +413,7 @@ async fn today_is_the_coachs_own(app: &TestApp) {
         "waiting_total",
         "overdue_total",
         "todos_due_total",
+        "goals_near_total",
         "invitations_total",
     ] {
         assert_eq!(mine[total], 1, "{total}: {mine}");
@@ -219,11 +426,18 @@ async fn today_is_the_coachs_own(app: &TestApp) {
         "waiting_total",
         "overdue_total",
         "todos_due_total",
+        "goals_near_total",
         "invitations_total",
     ] {
         assert_eq!(theirs[total], 0, "{total}: {theirs}");
     }
-    for list in ["waiting", "overdue", "todos_due", "invitations"] {
+    for list in [
+        "waiting",
+        "overdue",
+        "todos_due",
+        "goals_near",
+        "invitations",
+    ] {
         assert_eq!(theirs[list], serde_json::json!([]), "{list}");
     }
     assert_eq!(app.ok(&other, "coach/nav_counts", &[]).await["waiting"], 0);

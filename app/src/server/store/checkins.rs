@@ -2,9 +2,9 @@
 //! coach or by the client); writes that only a coach may make take `OwnedCheckin`.
 
 use crate::domain::{
-    CheckinDetail, CheckinInput, CheckinReview, CheckinSummary, FilledForm, InboxItem, InboxPage,
-    LongText, Metric, MetricValues, PhotoCheckin, PhotoSlot, PhotoView, Point, Progress, Series,
-    Units,
+    CheckinDetail, CheckinInput, CheckinReview, CheckinSummary, FilledForm, IdempotencyKey,
+    InboxItem, InboxPage, LongText, Metric, MetricValues, PhotoCheckin, PhotoSlot, PhotoView,
+    Point, Progress, Series, Units,
 };
 use crate::server::authz::{CheckinScope, ClientScope, ClientSelf, OwnedCheckin, OwnedWorkspace};
 use crate::server::crypto::{DataKey, Field};
@@ -52,14 +52,24 @@ pub async fn units(db: &Db, scope: &impl ClientScope) -> Result<Units, AppError>
     Units::parse(&units).map_err(internal)
 }
 
-/// Records a submitted check-in and its (already stored) photos in one transaction.
+/// What [`create`] did.
+#[derive(Debug)]
+pub enum Recorded {
+    New(CheckinSummary),
+    /// Nothing: the idempotency key had recorded this check-in already.
+    Earlier(CheckinSummary),
+}
+
+/// Records a submitted check-in and its (already stored) photos in one transaction, with its
+/// idempotency key when it has one.
 pub async fn create(
     db: &Db,
     me: &ClientSelf,
     checkin_id: &str,
     input: &CheckinInput,
+    idempotency_key: Option<&IdempotencyKey>,
     photos: &[StoredPhoto],
-) -> Result<CheckinSummary, AppError> {
+) -> Result<Recorded, AppError> {
     let now = now_millis();
     let key = keys::writable(keys::client(db, me.client_id()).await?)?;
     let mut tx = db.begin().await?;
@@ -71,6 +81,28 @@ pub async fn create(
         values: &input.values,
     };
     insert_row(&mut tx, &key, (me.coach_id(), me.client_id()), &row).await?;
+    if let Some(idempotency_key) = idempotency_key {
+        // On PostgreSQL a second transaction with the same key waits here for the first to end.
+        let claimed = sqlx::query(
+            "INSERT INTO checkin_idempotency_keys (client_id, idempotency_key, checkin_id) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(me.client_id())
+        .bind(idempotency_key.as_str())
+        .bind(checkin_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            tx.rollback().await.map_err(internal)?;
+            return by_idempotency_key(db, me, idempotency_key)
+                .await?
+                .map(Recorded::Earlier)
+                .ok_or_else(|| internal("an idempotency key's check-in vanished"));
+        }
+    }
     for photo in photos {
         insert_photo(
             &mut tx,
@@ -97,13 +129,33 @@ pub async fn create(
         .map_err(internal)?;
     }
     tx.commit().await.map_err(internal)?;
-    Ok(CheckinSummary {
+    Ok(Recorded::New(CheckinSummary {
         id: checkin_id.to_owned(),
         submitted_at: now,
         reviewed: false,
         has_reply: false,
         photo_count: photos.len() as u32,
-    })
+    }))
+}
+
+/// The check-in this client recorded with `key`, if any.
+pub async fn by_idempotency_key(
+    db: &Db,
+    me: &ClientSelf,
+    key: &IdempotencyKey,
+) -> Result<Option<CheckinSummary>, AppError> {
+    let row: Option<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} JOIN checkin_idempotency_keys k ON k.checkin_id = c.id \
+         WHERE k.client_id = $1 AND k.idempotency_key = $2 AND c.coach_id = $3"
+    ))
+    .bind(me.client_id())
+    .bind(key.as_str())
+    .bind(me.coach_id())
+    // The writer: a key recorded a moment ago must be seen (replicas may lag).
+    .fetch_optional(db.writer())
+    .await
+    .map_err(internal)?;
+    Ok(row.map(summary_from_row))
 }
 
 /// A check-in's own row, as [`insert_row`] writes it.
@@ -185,30 +237,31 @@ pub async fn is_recorded(db: &Db, checkin_id: &str) -> Result<bool, AppError> {
 
 /// The client's check-ins, newest first.
 pub async fn list(db: &Db, scope: &impl ClientScope) -> Result<Vec<CheckinSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT c.id, c.submitted_at, c.reviewed_at, c.reply, \
-         (SELECT COUNT(*) FROM checkin_photos p WHERE p.checkin_id = c.id) \
-         FROM checkins c WHERE c.client_id = $1 AND c.coach_id = $2 \
-         ORDER BY c.submitted_at DESC, c.id LIMIT $3",
-    )
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} WHERE c.client_id = $1 AND c.coach_id = $2 \
+         ORDER BY c.submitted_at DESC, c.id LIMIT $3"
+    ))
     .bind(scope.client_id())
     .bind(scope.coach_id())
     .bind(super::LIST_CAP)
     .fetch_all(db.reader())
     .await
     .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, submitted_at, reviewed_at, reply, photos)| CheckinSummary {
-                id,
-                submitted_at,
-                reviewed: reviewed_at.is_some(),
-                has_reply: reply.is_some_and(|r| !r.is_empty()),
-                photo_count: photos as u32,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(summary_from_row).collect())
+}
+
+/// The columns of a [`SummaryRow`], from `checkins c`.
+const SUMMARY_SELECT: &str = "SELECT c.id, c.submitted_at, c.reviewed_at, c.reply, \
+     (SELECT COUNT(*) FROM checkin_photos p WHERE p.checkin_id = c.id) FROM checkins c";
+
+fn summary_from_row((id, submitted_at, reviewed_at, reply, photos): SummaryRow) -> CheckinSummary {
+    CheckinSummary {
+        id,
+        submitted_at,
+        reviewed: reviewed_at.is_some(),
+        has_reply: reply.is_some_and(|r| !r.is_empty()),
+        photo_count: photos as u32,
+    }
 }
 
 /// The values of a check-in row, from its sealed JSON.

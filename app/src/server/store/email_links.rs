@@ -3,7 +3,7 @@
 //! Single-use, for a day at most, stored only as a hash of the token.
 
 use crate::domain::{Email, LinkToken, PersonName};
-use crate::server::db::Db;
+use crate::server::db::{Backend, Db};
 use crate::server::{digest_hex, internal, new_link_token, now_millis};
 use crate::AppError;
 
@@ -29,19 +29,26 @@ struct NewLink<'a> {
     lifetime_ms: i64,
 }
 
+/// A link written: the token to send, and when it stops working.
+pub struct MadeLink {
+    pub token: String,
+    pub expires_at: i64,
+}
+
 async fn insert(db: &Db, link: NewLink<'_>) -> Result<String, AppError> {
     let mut tx = db.begin().await?;
-    let token = insert_in(&mut tx, link).await?;
+    let made = insert_in(&mut tx, link).await?;
     tx.commit().await.map_err(internal)?;
-    Ok(token)
+    Ok(made.token)
 }
 
 async fn insert_in(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     link: NewLink<'_>,
-) -> Result<String, AppError> {
+) -> Result<MadeLink, AppError> {
     let token = new_link_token();
     let now = now_millis();
+    let expires_at = now + link.lifetime_ms;
     // Old links go with the next one made, so the table never grows past a day's worth.
     sqlx::query("DELETE FROM email_links WHERE expires_at < $1")
         .bind(now)
@@ -71,11 +78,11 @@ async fn insert_in(
     .bind(link.user_id)
     .bind(link.name)
     .bind(now)
-    .bind(now + link.lifetime_ms)
+    .bind(expires_at)
     .execute(&mut **tx)
     .await
     .map_err(internal)?;
-    Ok(token)
+    Ok(MadeLink { token, expires_at })
 }
 
 /// A link that creates this coach account once opened. Returns the token to send.
@@ -114,10 +121,21 @@ const PASSWORD_RESET: &str = "password_reset";
 /// same work for an address without an account). Returns the token to hand over.
 pub async fn create_password_reset(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
     user_id: Option<&str>,
     email: &Email,
     lifetime_ms: i64,
-) -> Result<String, AppError> {
+) -> Result<MadeLink, AppError> {
+    // Only the latest link may work. On PostgreSQL two made at once would each withdraw only
+    // the links already committed, and both would work: the account's row is locked first, so
+    // the second waits for the first (SQLite has one writer anyway).
+    if let (Some(user_id), Backend::Postgres) = (user_id, backend) {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+    }
     let link = NewLink {
         purpose: PASSWORD_RESET,
         email,

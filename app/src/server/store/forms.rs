@@ -20,7 +20,7 @@ fn definition_json(definition: &FormDefinition) -> Result<String, AppError> {
     serde_json::to_string(definition).map_err(internal)
 }
 
-fn parse_definition(json: &str) -> Result<FormDefinition, AppError> {
+pub(super) fn parse_definition(json: &str) -> Result<FormDefinition, AppError> {
     serde_json::from_str(json).map_err(internal)
 }
 

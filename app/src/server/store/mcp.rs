@@ -281,6 +281,33 @@ pub(super) async fn revoke_connection(
     Ok(true)
 }
 
+/// Revokes every live connection of the coach in `tx`, each logged like a revocation by hand
+/// with `reason`. Their password was reset: whoever connected a tool may have had the old one.
+/// An account with no connections (a client's) loses nothing.
+pub(super) async fn revoke_all_in(
+    tx: &mut Transaction<'static, Any>,
+    coach_id: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let live: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM mcp_connections WHERE coach_id = $1 AND revoked_at IS NULL")
+            .bind(coach_id)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(internal)?;
+    for (connection_id,) in live {
+        revoke_connection(
+            tx,
+            coach_id,
+            &connection_id,
+            (ActorKind::Coach, coach_id),
+            Some(reason),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Who `token` acts for, if it is a live token for `resource`: a personal token, or an access
 /// token that has not expired, of a connection not revoked, of a coach not suspended.
 pub async fn holder(db: &Db, token: &str, resource: &str) -> Result<Option<TokenHolder>, AppError> {

@@ -20,10 +20,10 @@ pub struct ResetLink {
     pub email: Email,
 }
 
-fn link(token: String, email: Email, lifetime_ms: i64) -> ResetLink {
+fn link(made: email_links::MadeLink, email: Email) -> ResetLink {
     ResetLink {
-        token,
-        expires_at: crate::server::now_millis() + lifetime_ms,
+        token: made.token,
+        expires_at: made.expires_at,
         email,
     }
 }
@@ -37,15 +37,16 @@ pub async fn for_own_email(db: &Db, email: &Email) -> Result<Option<ResetLink>, 
         .await?
         .filter(|account| !account.suspended);
     let mut tx = db.begin().await?;
-    let token = email_links::create_password_reset(
+    let made = email_links::create_password_reset(
         &mut tx,
+        db.backend(),
         account.as_ref().map(|account| account.user_id.as_str()),
         email,
         EMAILED_RESET_LIFETIME_MS,
     )
     .await?;
     tx.commit().await.map_err(internal)?;
-    Ok(account.map(|_| link(token, email.clone(), EMAILED_RESET_LIFETIME_MS)))
+    Ok(account.map(|_| link(made, email.clone())))
 }
 
 /// A day-long link for the coach's joined client, made by the coach to hand over; in the
@@ -70,9 +71,14 @@ pub async fn for_client(db: &Db, client: &OwnedClient) -> Result<ResetLink, AppE
         }
     };
     let email = Email::parse(&email).map_err(internal)?;
-    let token =
-        email_links::create_password_reset(&mut tx, Some(&user_id), &email, LINK_LIFETIME_MS)
-            .await?;
+    let made = email_links::create_password_reset(
+        &mut tx,
+        db.backend(),
+        Some(&user_id),
+        &email,
+        LINK_LIFETIME_MS,
+    )
+    .await?;
     access_log::append(
         &mut tx,
         &Access {
@@ -88,34 +94,38 @@ pub async fn for_client(db: &Db, client: &OwnedClient) -> Result<ResetLink, AppE
     )
     .await?;
     tx.commit().await.map_err(internal)?;
-    Ok(link(token, email, LINK_LIFETIME_MS))
+    Ok(link(made, email))
 }
 
 /// A day-long link for the coach account that logs in with `email`, made by an operator on the
 /// command line; in the coach's access log. Clients get theirs from their coach.
 pub async fn for_coach_by_operator(db: &Db, email: &Email) -> Result<ResetLink, String> {
-    let account = users::credentials(db, email)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("EMAIL: no coach account logs in with {email}"))?;
-    if account.suspended {
-        return Err(format!(
-            "EMAIL: the account of {email} is suspended; reinstate it on the console first"
-        ));
-    }
     let mut tx = db.begin().await.map_err(|e| e.to_string())?;
-    let owner = access_log::account_owner(&mut tx, &account.user_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    if owner.actor != ActorKind::Coach {
+    // Role and suspension in one read, inside the link's own transaction.
+    let account: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, role, suspended_at FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+    let (user_id, role, suspended_at) = account
+        .filter(|(_, role, _)| role != "admin")
+        .ok_or_else(|| format!("EMAIL: no coach account logs in with {email}"))?;
+    if role != "coach" {
         return Err(format!(
             "EMAIL: {email} is a client's login; their coach makes them a link on the client's \
              page"
         ));
     }
-    let token = email_links::create_password_reset(
+    if suspended_at.is_some() {
+        return Err(format!(
+            "EMAIL: the account of {email} is suspended; reinstate it on the console first"
+        ));
+    }
+    let made = email_links::create_password_reset(
         &mut tx,
-        Some(&account.user_id),
+        db.backend(),
+        Some(&user_id),
         email,
         LINK_LIFETIME_MS,
     )
@@ -124,15 +134,15 @@ pub async fn for_coach_by_operator(db: &Db, email: &Email) -> Result<ResetLink, 
     access_log::append(
         &mut tx,
         &Access {
-            coach_id: Some(&account.user_id),
-            object: Some(Logged::Coach(&account.user_id).to_string()),
+            coach_id: Some(&user_id),
+            object: Some(Logged::Coach(&user_id).to_string()),
             ..Access::new(ActorKind::Operator, None, AccessAction::PasswordResetLink)
         },
     )
     .await
     .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
-    Ok(link(token, email.clone(), LINK_LIFETIME_MS))
+    Ok(link(made, email.clone()))
 }
 
 /// Whether the link still works: the cheap look before a password is hashed.
@@ -140,15 +150,17 @@ pub async fn usable(db: &Db, token: &LinkToken) -> Result<bool, AppError> {
     email_links::password_reset_usable(db, token).await
 }
 
-/// Uses the link: the account's password becomes `new_hash`, every session of it ends and the
-/// change is logged, all or nothing. The account's user id, or `None` when the link no longer
-/// works.
+/// Uses the link: the account's password becomes `new_hash`, every session of it ends, a
+/// coach's connected AI tools are disconnected (whoever had the old password may have connected
+/// one), and the change is logged, all or nothing. The account's user id, or `None` when the link
+/// no longer works.
 pub async fn reset(db: &Db, token: &LinkToken, new_hash: &str) -> Result<Option<String>, AppError> {
     let mut tx = db.begin().await?;
     let Some(user_id) = email_links::claim_password_reset(&mut tx, token).await? else {
         return Ok(None);
     };
     users::set_password_in(&mut tx, &user_id, new_hash, None).await?;
+    super::mcp::revoke_all_in(&mut tx, &user_id, "The password was reset.").await?;
     tx.commit().await.map_err(internal)?;
     Ok(Some(user_id))
 }

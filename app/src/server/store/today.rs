@@ -1,13 +1,15 @@
-//! The coach's "Today": check-ins waiting, clients overdue for their check-in, to-dos due,
-//! invitations not yet accepted, and open deletion requests, each list short and counted.
+//! The coach's "Today": check-ins waiting, clients overdue for their check-in, goals near their
+//! date, to-dos due, invitations not yet accepted, and open deletion requests, each list short
+//! and counted. And the client's own: what their portal home puts first ([`next_steps`]).
 
 use crate::domain::{
-    missed_checkin_day, DueTodo, NavCounts, OpenInvitation, OverdueClient, Today, WaitingCheckin,
-    Weekday, TODAY_LIST_LIMIT,
+    checkin_due, missed_checkin_day, DueTodo, GoalNearDate, NavCounts, NextSteps, OpenInvitation,
+    OverdueClient, RecentReply, Today, WaitingCheckin, WaitingForm, Weekday,
+    GOAL_DATE_HORIZON_DAYS, RECENT_REPLY_DAYS, TODAY_LIST_LIMIT,
 };
-use crate::server::authz::OwnedWorkspace;
+use crate::server::authz::{ClientSelf, OwnedWorkspace};
 use crate::server::db::Db;
-use crate::server::store::{checkins, keys, notes};
+use crate::server::store::{checkins, goals, keys, notes};
 use crate::server::{internal, now_millis, time_zones};
 use crate::AppError;
 
@@ -18,6 +20,7 @@ pub async fn today(db: &Db, workspace: &OwnedWorkspace) -> Result<Today, AppErro
     let (waiting, waiting_total) = waiting(db, workspace).await?;
     let (overdue, overdue_total) = overdue(db, workspace, now).await?;
     let (todos_due, todos_due_total) = todos_due(db, workspace, now).await?;
+    let (goals_near, goals_near_total) = goals_near(db, workspace, now).await?;
     let (invitations, invitations_total) = invitations(db, workspace, now).await?;
     let (deletion_requests,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM deletion_requests WHERE coach_id = $1 AND status = 'pending'",
@@ -33,6 +36,8 @@ pub async fn today(db: &Db, workspace: &OwnedWorkspace) -> Result<Today, AppErro
         overdue_total,
         todos_due,
         todos_due_total,
+        goals_near,
+        goals_near_total,
         invitations,
         invitations_total,
         deletion_requests,
@@ -167,6 +172,53 @@ async fn todos_due(
     Ok((due, total))
 }
 
+/// Active goals whose target date is at most [`GOAL_DATE_HORIZON_DAYS`] away in the coach's
+/// time zone, or has passed, soonest first.
+async fn goals_near(
+    db: &Db,
+    workspace: &OwnedWorkspace,
+    now: i64,
+) -> Result<(Vec<GoalNearDate>, i64), AppError> {
+    let zone = super::coaches::timezone(db, workspace).await?;
+    let horizon_at = now + GOAL_DATE_HORIZON_DAYS * 86_400_000;
+    let horizon = time_zones::clock(&zone, horizon_at).date_value(horizon_at);
+    const FROM: &str = "FROM goals g JOIN clients c ON c.id = g.client_id \
+         WHERE g.coach_id = $1 AND g.status = 'active' AND g.target_date IS NOT NULL \
+         AND g.target_date <= $2";
+    let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {FROM}"))
+        .bind(workspace.coach_id())
+        .bind(&horizon)
+        .fetch_one(db.reader())
+        .await
+        .map_err(internal)?;
+    // id, client id, client name, sealed title, target date.
+    type Row = (String, String, String, String, String);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT g.id, g.client_id, c.name, g.title, g.target_date {FROM} \
+         ORDER BY g.target_date, g.created_at, g.id LIMIT $3"
+    ))
+    .bind(workspace.coach_id())
+    .bind(&horizon)
+    .bind(LIMIT)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    let mut near = Vec::with_capacity(rows.len());
+    for (goal_id, client_id, client_name, sealed_title, target_date) in rows {
+        let key = keys::client(db, &client_id).await?;
+        near.push(GoalNearDate {
+            title: key
+                .open(goals::TITLE, &goal_id, &sealed_title)
+                .map_err(internal)?,
+            goal_id,
+            client_id,
+            client_name,
+            target_date,
+        });
+    }
+    Ok((near, total))
+}
+
 /// Clients without a login whose latest link was neither used nor withdrawn: still open, or
 /// expired and waiting for a new one. Soonest to expire (or longest expired) first.
 async fn invitations(
@@ -201,4 +253,71 @@ async fn invitations(
         })
         .collect();
     Ok((list, total))
+}
+
+/// The client's next steps: their check-in when due (on their own calendar), forms waiting for
+/// answers, and their coach's reply of the last week.
+pub async fn next_steps(db: &Db, me: &ClientSelf) -> Result<NextSteps, AppError> {
+    let now = now_millis();
+    type Row = (Option<String>, String, i64, Option<i64>);
+    let (day, zone, joined_at, last_checkin_at): Row = sqlx::query_as(
+        "SELECT c.checkin_day, COALESCE(c.timezone, co.timezone), u.created_at, \
+                (SELECT MAX(k.submitted_at) FROM checkins k WHERE k.client_id = c.id) \
+         FROM clients c JOIN coaches co ON co.user_id = c.coach_id \
+         JOIN users u ON u.id = c.user_id WHERE c.id = $1 AND c.coach_id = $2",
+    )
+    .bind(me.client_id())
+    .bind(me.coach_id())
+    .fetch_one(db.reader())
+    .await
+    .map_err(internal)?;
+    let checkin = match Weekday::parse(day.as_deref().unwrap_or("")).ok().flatten() {
+        Some(day) => checkin_due(
+            day,
+            last_checkin_at,
+            joined_at,
+            &time_zones::clock(&zone, now),
+        ),
+        None => None,
+    };
+    let forms: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, definition, assigned_at FROM form_assignments \
+         WHERE client_id = $1 AND coach_id = $2 AND status = 'pending' \
+         ORDER BY assigned_at, id LIMIT $3",
+    )
+    .bind(me.client_id())
+    .bind(me.coach_id())
+    .bind(LIMIT)
+    .fetch_all(db.reader())
+    .await
+    .map_err(internal)?;
+    let mut forms_waiting = Vec::with_capacity(forms.len());
+    for (assignment_id, definition, assigned_at) in forms {
+        forms_waiting.push(WaitingForm {
+            assignment_id,
+            name: super::forms::parse_definition(&definition)?.name,
+            assigned_at,
+        });
+    }
+    let recent_reply: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT id, submitted_at, reviewed_at FROM checkins \
+         WHERE client_id = $1 AND coach_id = $2 AND reviewed_at > $3 \
+         AND reply IS NOT NULL AND reply <> '' \
+         ORDER BY reviewed_at DESC, id LIMIT 1",
+    )
+    .bind(me.client_id())
+    .bind(me.coach_id())
+    .bind(now - RECENT_REPLY_DAYS * 86_400_000)
+    .fetch_optional(db.reader())
+    .await
+    .map_err(internal)?;
+    Ok(NextSteps {
+        checkin,
+        forms_waiting,
+        recent_reply: recent_reply.map(|(checkin_id, submitted_at, replied_at)| RecentReply {
+            checkin_id,
+            submitted_at,
+            replied_at,
+        }),
+    })
 }
