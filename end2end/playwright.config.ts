@@ -1,9 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
-// The real binary, built by `cargo leptos build --split`, on its own port with a fresh data directory.
-// scripts/test runs the @smoke tests again on the release build
-// (COACHROOM_E2E_BIN=target/release/coachroom after `cargo leptos build --release --split`, which
-// replaces target/site: build the debug site again before running the whole suite once more).
+// The real binary, on its own port with a fresh data directory: by default the debug build of
+// `cargo leptos build --split` (quick to rebuild while working); scripts/test runs every test on
+// the shipped release build instead (COACHROOM_E2E_BIN=target/release/coachroom after
+// `cargo leptos build --release --split`, which replaces target/site). `cargo test` rebuilds
+// target/debug/coachroom without the site's settings: build the site again before these tests.
 const port = Number(process.env.COACHROOM_E2E_PORT ?? 3100);
 // Lets a test refuse the portal's service worker its own requests, as offline
 // (`context.setOffline` does not reach them): offline.spec.ts. Set before any browser starts.

@@ -1,22 +1,28 @@
 // Coachroom's service worker: the client portal opens without a connection.
 //
 // - Portal pages (`/portal...`) are fetched from the network first; each one that arrives is
-//   kept, and served when the network cannot be reached. The pages hold the client's own data,
-//   so they are forgotten as soon as a portal page answers with anything but itself (signed
-//   out, session over, another role), and the server's sign-out clears them too
-//   (`Clear-Site-Data`).
-// - The app's files (`/pkg/...`) have content-hashed names: kept, and served from the cache.
-// - Nothing else is touched: the coach's pages, every API call and every POST go straight to
-//   the network. Check-ins made offline are queued by the page itself (app/src/ui/offline.js).
-//
-// The page tells the worker which portal pages it shows (`seen`), so a page reached inside the
-// app (without a full load) is kept too, as the client last saw it.
+//   kept (at most MAX_PAGES), and served when the network cannot be reached. They hold the
+//   client's own data, so all of them are forgotten as soon as a portal page answers with
+//   anything but itself (a redirect: signed out, or another role), when a signed-out page loads
+//   (app/src/ui/offline.js, forgetOffline), and at sign-out (`Clear-Site-Data: "storage"`).
+// - The app's files (`/pkg/...`) that portal pages load are kept too: from the cache first when
+//   their name carries a content hash, from the network first otherwise (wasm-bindgen's
+//   snippets keep their name across builds). Each portal page reports the files it loaded, and
+//   kept files no page loads any more (an older build's) are dropped then.
+// - Nothing else is touched: the coach's pages and their files, every API call and every POST
+//   go straight to the network. Check-ins made offline are queued by the page itself.
 
 const PAGES = 'coachroom-portal-pages-v1';
 const ASSETS = 'coachroom-assets-v1';
 const KEEP = [PAGES, ASSETS];
+const MAX_PAGES = 40;
 
 const isPortalPath = (path) => path === '/portal' || path.startsWith('/portal/');
+// As server::http::has_content_hash: a dot-separated part of the name of 8+ URL-safe characters.
+const hasContentHash = (path) => {
+  const parts = path.split('/').pop().split('.');
+  return parts.length >= 3 && parts.slice(1, -1).some((part) => /^[A-Za-z0-9_-]{8,}$/.test(part));
+};
 
 self.addEventListener('install', (event) => {
   event.waitUntil(self.skipWaiting());
@@ -32,17 +38,23 @@ self.addEventListener('activate', (event) => {
 });
 
 /// Fetches a portal page and keeps it, or forgets every kept page when the answer is not the
-/// page (a redirect to the login, an error): what is kept is only ever the signed-in client's.
+/// page itself. A navigation sees the guard's redirect as an opaque redirect; the page's own
+/// background fetches follow it and see `redirected`.
 async function fetchAndKeep(request) {
   const response = await fetch(request);
   const path = new URL(request.url).pathname;
-  const cache = await caches.open(PAGES);
   const finalPath = response.url ? new URL(response.url).pathname : path;
   const isPage = (response.headers.get('content-type') || '').startsWith('text/html');
-  if (response.ok && !response.redirected && finalPath === path && isPage) {
-    await cache.put(path, response.clone());
-  } else if (response.redirected || response.status === 401 || response.status === 403) {
+  if (response.type === 'opaqueredirect' || response.redirected || finalPath !== path
+      || response.status === 401 || response.status === 403) {
     await caches.delete(PAGES);
+  } else if (response.ok && isPage) {
+    const cache = await caches.open(PAGES);
+    await cache.delete(path);
+    await cache.put(path, response.clone());
+    // Oldest first (insertion order): the least recently kept pages go.
+    const kept = await cache.keys();
+    for (const old of kept.slice(0, Math.max(0, kept.length - MAX_PAGES))) await cache.delete(old);
   }
   return response;
 }
@@ -70,11 +82,29 @@ async function portalPage(request) {
 
 async function asset(request) {
   const cache = await caches.open(ASSETS);
-  const kept = await cache.match(request);
-  if (kept) return kept;
-  const response = await fetch(request);
-  if (response.ok) await cache.put(request, response.clone());
-  return response;
+  const path = new URL(request.url).pathname;
+  if (hasContentHash(path)) {
+    const kept = await cache.match(request);
+    if (kept) return kept;
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  }
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (networkError) {
+    const kept = await cache.match(request);
+    if (kept) return kept;
+    throw networkError;
+  }
+}
+
+/// Whether a request comes from a portal page (only theirs are kept).
+async function fromPortal(event) {
+  const client = event.clientId ? await self.clients.get(event.clientId) : null;
+  return !!client && isPortalPath(new URL(client.url).pathname);
 }
 
 self.addEventListener('fetch', (event) => {
@@ -85,21 +115,30 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate' && isPortalPath(url.pathname)) {
     event.respondWith(portalPage(request));
   } else if (url.pathname.startsWith('/pkg/')) {
-    event.respondWith(asset(request));
+    event.respondWith((async () => ((await fromPortal(event)) ? asset(request) : fetch(request)))());
   }
 });
 
 self.addEventListener('message', (event) => {
   const message = event.data || {};
-  const paths = (list) => (Array.isArray(list) ? list : []).filter((path) => typeof path === 'string');
-  if (message.type === 'seen') {
-    // Kept in the background; a failure only means an older copy stays. The app's files the
-    // page loaded before this worker took control are kept too, so the page hydrates offline.
-    event.waitUntil(Promise.all([
-      ...paths(message.paths).filter(isPortalPath)
-        .map((path) => fetchAndKeep(new Request(path, { credentials: 'same-origin' })).catch(() => null)),
-      ...paths(message.assets).filter((path) => path.startsWith('/pkg/'))
-        .map((path) => asset(new Request(path)).catch(() => null)),
-    ]));
-  }
+  if (message.type !== 'seen') return;
+  const list = (value) => (Array.isArray(value) ? value : []).filter((path) => typeof path === 'string');
+  const keep = (path) => fetchAndKeep(new Request(path, { credentials: 'same-origin' })).catch(() => null);
+  event.waitUntil((async () => {
+    const pages = await caches.open(PAGES);
+    const missing = [];
+    for (const path of list(message.ifMissing).filter(isPortalPath)) {
+      if (!(await pages.match(path))) missing.push(path);
+    }
+    await Promise.all([...list(message.paths).filter(isPortalPath), ...missing].map(keep));
+    // The files the page loaded (some before this worker took control) are kept, and kept files
+    // that this page no longer loads are dropped: every portal page loads the same set.
+    const assets = list(message.assets).filter((path) => path.startsWith('/pkg/'));
+    if (assets.length === 0) return;
+    await Promise.all(assets.map((path) => asset(new Request(path)).catch(() => null)));
+    const cache = await caches.open(ASSETS);
+    for (const kept of await cache.keys()) {
+      if (!assets.includes(new URL(kept.url).pathname)) await cache.delete(kept);
+    }
+  })());
 });

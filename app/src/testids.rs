@@ -168,6 +168,7 @@ testids! {
     NEXT_REPLY = "next-reply";
     NEXT_NONE = "next-none";
     OFFLINE_WAITING = "offline-waiting";
+    OFFLINE_REFUSED = "offline-refused";
     CHECKIN_LIST = "checkin-list";
     CHECKIN_ROW = "checkin-row";
     CHECKIN_DETAIL = "checkin-detail";

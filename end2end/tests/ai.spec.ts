@@ -70,7 +70,11 @@ test('the coach turns a .vtt session into insights, edits and shares them; the c
   await expect(mine).not.toContainText('Knee pain');
   await expect(mine).not.toContainText('stretching routine');
   await hydrated(client);
-  await mine.getByTestId(id.MY_ACTION_ITEM_DONE).check();
+  // Saved before the reload below (the reload would cancel the call).
+  await Promise.all([
+    client.waitForResponse((r) => r.url().endsWith('/api/portal/action_items/set_done') && r.ok()),
+    mine.getByTestId(id.MY_ACTION_ITEM_DONE).check(),
+  ]);
   await client.reload();
   await hydrated(client);
   await expect(client.getByTestId(id.MY_ACTION_ITEM_DONE)).toBeChecked();

@@ -5,8 +5,8 @@ import { createHmac } from 'crypto';
 import { deflateSync, inflateRawSync } from 'zlib';
 import * as id from './testids';
 
-/** Tags a test that also runs on the shipped release build (scripts/test: `--grep @smoke`), one
- * per kind of page: what the release bundle must hydrate. */
+/** Tags a quick test per kind of page, what any bundle must hydrate (`npx playwright test --grep
+ * @smoke` for a fast check; scripts/test runs every test on the release build). */
 export const SMOKE = { tag: '@smoke' };
 
 /** Waits until the WASM bundle has hydrated the page, so clicks reach Leptos. */

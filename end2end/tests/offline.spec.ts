@@ -27,6 +27,11 @@ function keptPages(page: Page) {
   });
 }
 
+/** The page's IndexedDB databases by name: the offline queue's is `coachroom-offline`. */
+function queueDatabases(page: Page) {
+  return page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? '').sort());
+}
+
 /** Check-ins waiting for the coach's review. */
 async function waitingForCoach(coach: Page): Promise<number> {
   return (await api(coach, 'coach/today', {})).waiting.length;
@@ -119,10 +124,23 @@ test('the portal is installable, opens offline, and a check-in made offline is s
   expect(await waitingForCoach(coach)).toBe(2);
   expect((await api(client, 'portal/checkins/list', {})).length).toBe(2);
 
-  // Signing out forgets what the device kept: the pages and any queue.
+  // Signing out forgets what the device kept: the pages, and the queue with a check-in still
+  // in it (it goes unsent).
   await client.unroute('**/api/portal/checkins/submit');
-  await client.request.post('/api/auth/logout');
-  await client.goto('/login');
+  await goOffline(context);
+  await client.goto('/portal/checkin');
+  await hydrated(client);
+  await client.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`).fill('78.0');
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(client.getByTestId(id.OFFLINE_WAITING)).toContainText('1 check-in is saved on this device');
+  expect(await queueDatabases(client)).toEqual(['coachroom-offline']);
+  // Back online, but the check-in still cannot get through.
+  await client.route('**/api/portal/checkins/submit', (route) => route.abort('internetdisconnected'));
+  await goOnline(context);
+  await client.getByTestId(id.NAV_LOGOUT).click();
+  await expect(client).toHaveURL(/\/login$/);
   await hydrated(client);
   await expect.poll(() => keptPages(client)).toEqual([]);
+  await expect.poll(() => queueDatabases(client)).toEqual([]);
+  expect(await waitingForCoach(coach)).toBe(2);
 });

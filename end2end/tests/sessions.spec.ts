@@ -75,7 +75,11 @@ test('the coach records a session from a .vtt transcript and shares its summary;
   const item = mine.getByTestId(id.MY_ACTION_ITEM);
   await expect(item).toContainText('Lights out by 22:30');
   await hydrated(client);
-  await item.getByTestId(id.MY_ACTION_ITEM_DONE).check();
+  // Saved before the reload below (the reload would cancel the call).
+  await Promise.all([
+    client.waitForResponse((r) => r.url().endsWith('/api/portal/action_items/set_done') && r.ok()),
+    item.getByTestId(id.MY_ACTION_ITEM_DONE).check(),
+  ]);
   await client.reload();
   await hydrated(client);
   await expect(client.getByTestId(id.MY_ACTION_ITEM_DONE)).toBeChecked();

@@ -155,6 +155,7 @@ export const NEXT_FORM = 'next-form';
 export const NEXT_REPLY = 'next-reply';
 export const NEXT_NONE = 'next-none';
 export const OFFLINE_WAITING = 'offline-waiting';
+export const OFFLINE_REFUSED = 'offline-refused';
 export const CHECKIN_LIST = 'checkin-list';
 export const CHECKIN_ROW = 'checkin-row';
 export const CHECKIN_DETAIL = 'checkin-detail';

@@ -33,7 +33,13 @@ pub struct RawCheckin {
     pub photos: Vec<(PhotoSlot, Vec<u8>)>,
     /// The browser's key for this check-in, when it sent one.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The account the browser made it for (`sender_id`), when it says: a check-in queued on a
+    /// shared device is never recorded for whoever is signed in when it is finally sent.
+    pub sender_id: Option<String>,
 }
+
+/// The form field naming the account a check-in was made for.
+pub const SENDER_FIELD: &str = "sender_id";
 
 fn read_error(err: multer::Error) -> AppError {
     // The body limit's error arrives wrapped (multer, then server_fn): look down the chain.
@@ -67,6 +73,7 @@ fn size_label(bytes: usize) -> String {
 fn is_text_field(name: &str) -> bool {
     name == "feedback"
         || name == IdempotencyKey::FIELD
+        || name == SENDER_FIELD
         || Metric::from_key(name).is_some()
         || name.starts_with(FORM_FIELD_PREFIX)
 }
@@ -127,6 +134,8 @@ pub async fn read(
                     .push(text);
             } else if name == IdempotencyKey::FIELD {
                 raw.idempotency_key = IdempotencyKey::parse_optional(Some(&text))?;
+            } else if name == SENDER_FIELD {
+                raw.sender_id = Some(text.trim().to_owned()).filter(|id| !id.is_empty());
             } else {
                 raw.fields.insert(name, text);
             }
@@ -169,6 +178,15 @@ pub async fn submit(
     multipart: multer::Multipart<'static>,
 ) -> Result<CheckinSummary, AppError> {
     let raw = read(multipart, state.settings.photo_max_bytes).await?;
+    if raw
+        .sender_id
+        .as_deref()
+        .is_some_and(|id| id != me.user_id())
+    {
+        return Err(AppError::Conflict(
+            "This check-in was made by another account on this device, so it was not sent.".into(),
+        ));
+    }
     // Sent before: the answer is the check-in it made, whatever has changed since (the coach's
     // form, say), and nothing is processed again.
     if let Some(key) = &raw.idempotency_key {

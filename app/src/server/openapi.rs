@@ -395,6 +395,14 @@ fn checkin_parts() -> Value {
             "description": "Optional. The same key again answers with the check-in it recorded, and records nothing.",
         }),
     );
+    properties.insert(
+        crate::server::checkin_intake::SENDER_FIELD.into(),
+        json!({
+            "type": "string",
+            "maxLength": 64,
+            "description": "Optional. The user_id of the account the check-in was made for; another account's is refused with 409.",
+        }),
+    );
     for slot in PhotoSlot::ALL {
         properties.insert(
             slot.field_name().into(),

@@ -240,9 +240,9 @@ pub async fn sign_in_as(
     Ok(me)
 }
 
-/// Ends the session on the server; the old cookie is worthless afterwards.
-/// Ends the session, and tells the browser to forget what it keeps of this person: the portal's
-/// pages kept for offline use, its queue of unsent check-ins, drafts (`Clear-Site-Data`).
+/// Ends the session on the server (the old cookie is worthless afterwards), and tells the browser
+/// to forget what it keeps of this person: the portal's pages kept for offline use, its queue of
+/// unsent check-ins, drafts (`Clear-Site-Data`).
 pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(super::internal)?;
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

@@ -133,7 +133,8 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
         });
     let outcome: RwSignal<Option<Result<CheckinSummary, AppError>>> = RwSignal::new(refused);
     // Saved on this device to be sent later (offline, or the server out of reach).
-    let queued = RwSignal::new(false);
+    // Saved on this device to be sent later, under this idempotency key.
+    let queued = RwSignal::new(None::<String>);
     let queue_state = crate::ui::offline::waiting();
     let sent_panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
@@ -205,6 +206,7 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
         }
     };
     let idempotency_input = NodeRef::<leptos::html::Input>::new();
+    let sender_input = NodeRef::<leptos::html::Input>::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if uploading.get_untracked() {
@@ -258,13 +260,18 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             if let Some(input) = idempotency_input.get_untracked() {
                 input.set_value(&key);
             }
+            // The account it is made for: sent later from a queue, it is refused rather than
+            // recorded for whoever is signed in then.
+            if let Some(input) = sender_input.get_untracked() {
+                input.set_value(&me.user_id);
+            }
             let keep_for_later = move |form: web_sys::HtmlFormElement,
                                        failure: Option<AppError>| {
                 let (user_id, key) = (me.user_id.clone(), key.clone());
                 leptos::task::spawn_local(async move {
                     if offline::queue(&user_id, &key, &form).await {
                         start_over();
-                        queued.set(true);
+                        queued.set(Some(key));
                     } else {
                         outcome.set(Some(Err(failure.unwrap_or_else(|| {
                             AppError::Unavailable("You are offline, and this browser cannot keep the check-in until you are back. Try again once you are online.".to_owned())
@@ -308,7 +315,7 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             );
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (form_ref, start_over, idempotency_input);
+        let _ = (form_ref, start_over, idempotency_input, sender_input);
     };
 
     let number_input = move |metric: Metric| {
@@ -366,15 +373,16 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                 </div>
             </div>
         })}
-        <Show when=move || queued.get()>
-            <QueuedCheckin queue_state=queue_state.clone()
-                on_another=move || { queued.set(false); outcome.set(None); } />
-        </Show>
+        {move || queued.get().map(|key| view! {
+            <QueuedCheckin key queue_state=queue_state.clone()
+                on_another=move || { queued.set(None); outcome.set(None); } />
+        })}
         <form node_ref=form_ref method="post" action=SUBMIT_PATH enctype="multipart/form-data"
-            hidden=move || queued.get() || outcome.get().is_some_and(|sent| sent.is_ok())
+            hidden=move || queued.with(Option::is_some) || outcome.get().is_some_and(|sent| sent.is_ok())
             on:submit=on_submit data-testid=testids::CHECKIN_FORM>
             <input type="hidden" name=crate::domain::IdempotencyKey::FIELD node_ref=idempotency_input
                 prop:value=value_of(crate::domain::IdempotencyKey::FIELD) />
+            <input type="hidden" name="sender_id" node_ref=sender_input />
             <fieldset>
                 <legend>"Body measurements"</legend>
                 <div class="grid">{body.into_iter().map(number_input).collect_view()}</div>
@@ -430,39 +438,44 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     }
 }
 
-/// A check-in kept on this device: waiting while the queue holds it, then sent, with a link.
+/// A check-in kept on this device, followed by its idempotency key: waiting while the queue
+/// holds it, then sent (with a link to it), or refused (the reason is above, with the portal's
+/// queue status).
 #[component]
 fn QueuedCheckin(
+    key: String,
     queue_state: ArcRwSignal<crate::ui::offline::Waiting>,
     on_another: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
+    use crate::ui::offline::QueuedState;
     let panel = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(panel) = panel.get() {
             let _ = panel.focus();
         }
     });
-    let waiting = {
-        let queue_state = queue_state.clone();
-        Memo::new(move |_| queue_state.with(|w| w.count > 0))
-    };
-    let sent = move || queue_state.with(|w| w.last_sent.clone());
+    let state = Memo::new(move |_| queue_state.with(|w| w.state_of(&key)));
     view! {
         <div class="card ok-panel" role="status" tabindex="-1" node_ref=panel data-testid=testids::CHECKIN_QUEUED
-            data-state=move || if waiting.get() { "waiting" } else { "sent" }>
-            {move || if waiting.get() {
-                view! {
+            data-state=move || match state.get() {
+                QueuedState::Waiting => "waiting",
+                QueuedState::Sent { .. } => "sent",
+                QueuedState::Refused { .. } => "refused",
+            }>
+            {move || match state.get() {
+                QueuedState::Waiting => view! {
                     <h2>"Saved on this device, waiting to send"</h2>
                     <p>"You are offline, or Coachroom cannot be reached. Your check-in goes to your coach as soon as the connection returns. Keep this page open, or come back to your portal later."</p>
-                }.into_any()
-            } else {
-                view! {
+                }.into_any(),
+                QueuedState::Sent { checkin_id } => view! {
                     <h2>"Check-in sent"</h2>
                     <p class="ok">"Your connection is back and your coach has your check-in."</p>
-                    {sent().filter(|id| !id.is_empty()).map(|id| view! {
-                        <a class="button" href=Viewer::Client.checkin_href(&id)>"View your check-in"</a>
-                    })}
-                }.into_any()
+                    <a class="button" href=Viewer::Client.checkin_href(&checkin_id)>"View your check-in"</a>
+                }.into_any(),
+                QueuedState::Refused { why } => view! {
+                    <h2>"Check-in not sent"</h2>
+                    <p class="error">{why}</p>
+                }.into_any(),
             }}
             <button type="button" class="secondary" on:click=move |_| on_another()>"Send another"</button>
         </div>

@@ -255,14 +255,15 @@ pub fn App() -> impl IntoView {
         inbox_waiting: RwSignal::new(None),
     });
     // Signed out (logged out elsewhere, session expired, account deleted): unsent check-in
-    // drafts, queued check-ins and the portal's pages kept for offline use hold health data and
-    // do not stay behind on this device.
+    // drafts and the portal's pages kept for offline use hold health data and do not stay behind
+    // on this device. Queued check-ins stay until someone signs in: sent if it is the same
+    // person, removed unsent otherwise (ui/offline.js).
     Effect::new(move |_| {
         if let Some(Ok(None)) = user.0.get() {
             #[cfg(feature = "hydrate")]
             {
                 checkins::forget_drafts();
-                offline::forget();
+                offline::forget(false);
             }
         }
     });
@@ -315,9 +316,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/coach/access-log") view={Lazy::<AccessLogRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal/access-log") view={Lazy::<MyAccessLogRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/coach/new-client") view={Lazy::<NewClientRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/coach/clients/:id") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async />
-                    // The same page, on one of its tabs (ui::clients::ClientTab).
-                    <Route path=path!("/coach/clients/:id/:tab") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async />
+                    // One route for the page and its tabs (ui::clients::ClientTab): moving between
+                    // them keeps the page, its header and its profile.
+                    <Route path=path!("/coach/clients/:id/:tab?") view={Lazy::<ClientRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view={Lazy::<JoinRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal") view={Lazy::<PortalRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/portal/checkin") view={Lazy::<CheckinRoute>::new()} ssr=SsrMode::Async />
@@ -343,9 +344,13 @@ fn Header() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
-            // Unsent check-ins hold health data: they do not outlive the session on this device.
+            // Unsent check-ins hold health data: they do not outlive the session on this device
+            // (drafts, queued check-ins, kept pages; the answer's Clear-Site-Data says so too).
             #[cfg(feature = "hydrate")]
-            checkins::forget_drafts();
+            {
+                checkins::forget_drafts();
+                offline::forget(true);
+            }
             hard_navigate("/login");
         }
     });

@@ -14,10 +14,34 @@ use leptos::prelude::*;
 pub struct Waiting {
     /// Check-ins queued and not yet sent.
     pub count: usize,
-    /// The id of the last queued check-in that reached the server.
-    pub last_sent: Option<String>,
-    /// Why the server refused queued check-ins (each shown once, then dropped from the queue).
-    pub refused: Vec<String>,
+    /// Queued check-ins that reached the server: (idempotency key, check-in id).
+    pub sent: Vec<(String, String)>,
+    /// Queued check-ins the server refused, each removed from the queue: (key, why).
+    pub refused: Vec<(String, String)>,
+    /// A send found the session over: what waits goes once they sign in again.
+    pub sign_in_needed: bool,
+}
+
+/// What became of one queued check-in, by its idempotency key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QueuedState {
+    Waiting,
+    Sent { checkin_id: String },
+    Refused { why: String },
+}
+
+impl Waiting {
+    pub fn state_of(&self, key: &str) -> QueuedState {
+        if let Some((_, id)) = self.sent.iter().find(|(k, _)| k == key) {
+            QueuedState::Sent {
+                checkin_id: id.clone(),
+            }
+        } else if let Some((_, why)) = self.refused.iter().find(|(k, _)| k == key) {
+            QueuedState::Refused { why: why.clone() }
+        } else {
+            QueuedState::Waiting
+        }
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -59,25 +83,38 @@ mod js {
         #[wasm_bindgen(js_name = sendWaiting, catch)]
         pub async fn send_waiting(url: &str, user_id: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(js_name = keepForOffline)]
-        pub fn keep_for_offline(paths: Vec<String>);
+        pub fn keep_for_offline(path: &str, if_missing: Vec<String>);
+        #[wasm_bindgen(js_name = loadPortalLinksWholeWhenOffline)]
+        pub fn load_portal_links_whole_when_offline();
         #[wasm_bindgen(js_name = forgetOffline)]
-        pub fn forget_offline();
+        pub fn forget_offline(queue_too: bool);
     }
 }
 
-/// Forgets the queue and the kept pages on this device (nobody is signed in any more).
+/// Forgets the portal's pages kept on this device (nobody is signed in any more), and with
+/// `queue_too` (signing out) the queued check-ins as well.
 #[cfg(feature = "hydrate")]
-pub fn forget() {
-    js::forget_offline();
-    waiting().set(Waiting::default());
+pub fn forget(queue_too: bool) {
+    js::forget_offline(queue_too);
+    if queue_too {
+        waiting().set(Waiting::default());
+    }
 }
 
-/// A new idempotency key: 32 hex digits from the browser's cryptographic generator.
+/// A new idempotency key: 32 hex digits from the browser's cryptographic generator (where a
+/// browser has none, from its ordinary one and the time: unique enough among one client's).
 #[cfg(feature = "hydrate")]
 pub fn new_key() -> String {
     let mut bytes = [0u8; 16];
-    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    let random = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !random {
+        let now = web_sys::js_sys::Date::now() as u64;
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            let noise = (web_sys::js_sys::Math::random() * 256.0) as u64;
+            *byte = ((now >> ((i % 8) * 8)) as u8) ^ (noise as u8);
+        }
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -104,10 +141,22 @@ pub async fn queue(user_id: &str, key: &str, form: &web_sys::HtmlFormElement) ->
 #[cfg(feature = "hydrate")]
 pub async fn send(user_id: String) {
     #[derive(serde::Deserialize)]
+    struct Sent {
+        key: String,
+        id: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Refused {
+        key: String,
+        detail: String,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
     struct Outcome {
-        sent: Vec<String>,
-        refused: Vec<String>,
+        sent: Vec<Sent>,
+        refused: Vec<Refused>,
         waiting: usize,
+        sign_in_needed: bool,
     }
     if SENDING.with(|s| s.replace(true)) {
         return;
@@ -122,10 +171,11 @@ pub async fn send(user_id: String) {
     if let Some(outcome) = outcome {
         waiting().update(|w| {
             w.count = outcome.waiting;
-            if let Some(id) = outcome.sent.into_iter().last() {
-                w.last_sent = Some(id);
-            }
-            w.refused.extend(outcome.refused);
+            w.sign_in_needed = outcome.sign_in_needed;
+            w.sent
+                .extend(outcome.sent.into_iter().map(|s| (s.key, s.id)));
+            w.refused
+                .extend(outcome.refused.into_iter().map(|r| (r.key, r.detail)));
         });
     }
 }
@@ -142,13 +192,13 @@ async fn count(user_id: &str) {
     }
 }
 
-/// The portal pages kept for offline use besides the one shown: the home and the check-in.
+/// The portal pages kept for offline use besides the one shown, once: the home and the check-in.
 #[cfg(feature = "hydrate")]
 const ALWAYS_KEPT: [&str; 2] = ["/portal", "/portal/checkin"];
 
 /// On every portal page (inside its tabs): keeps the page for offline use, sends queued
 /// check-ins now and whenever the connection returns (and every 30 s while any wait), and
-/// says how many wait.
+/// says how many wait, and which were refused.
 #[component]
 pub fn OfflineStatus(path: String) -> impl IntoView {
     let state = waiting();
@@ -159,9 +209,8 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
             let Some(Ok(Some(me))) = user.0.get() else {
                 return;
             };
-            let mut paths = vec![path.clone()];
-            paths.extend(ALWAYS_KEPT.iter().map(|p| p.to_string()));
-            js::keep_for_offline(paths);
+            js::keep_for_offline(&path, ALWAYS_KEPT.iter().map(|p| p.to_string()).collect());
+            js::load_portal_links_whole_when_offline();
             let user_id = me.user_id.clone();
             leptos::task::spawn_local(async move {
                 count(&user_id).await;
@@ -201,6 +250,10 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
         let state = state.clone();
         Memo::new(move |_| state.with(|w| w.count))
     };
+    let sign_in_needed = {
+        let state = state.clone();
+        Memo::new(move |_| state.with(|w| w.sign_in_needed && w.count > 0))
+    };
     let refused = move || state.with(|w| w.refused.clone());
     view! {
         <p class="offline-waiting" role="status" hidden=move || count.get() == 0 data-testid=testids::OFFLINE_WAITING>
@@ -208,9 +261,14 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
                 1 => "1 check-in is saved on this device, waiting to send. It goes as soon as you are back online.".to_owned(),
                 n => format!("{n} check-ins are saved on this device, waiting to send. They go as soon as you are back online."),
             }}
+            <span hidden=move || !sign_in_needed.get()>
+                " Your session has ended: "<a href="/login?next=/portal">"log in again"</a>" to send them."
+            </span>
         </p>
-        <For each=refused key=|message| message.clone() let:message>
-            <p class="error" role="alert">{format!("A check-in saved on this device was not accepted: {message}")}</p>
+        <For each=refused key=|(key, _)| key.clone() let:refusal>
+            <p class="error" role="alert" data-testid=testids::OFFLINE_REFUSED>
+                {format!("A check-in saved on this device was not accepted: {}", refusal.1)}
+            </p>
         </For>
     }
 }

@@ -82,25 +82,9 @@ pub fn PortalTabs() -> impl IntoView {
     // Each page renders its own tabs, so the path it was rendered for is the current one.
     let path = use_location().pathname.get_untracked();
     let shown = path.clone();
-    // Offline, a tab loads its page whole (`rel="external"` keeps the router out), which the
-    // service worker serves as it was kept; inside the app the page would ask the server for
-    // its data and find no connection. Known only in the browser, after hydration.
-    let offline = RwSignal::new(false);
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let follow = move |_| offline.set(crate::ui::offline::browser_is_offline());
-        follow(());
-        let went = window_event_listener(leptos::ev::offline, move |_| follow(()));
-        let came = window_event_listener(leptos::ev::online, move |_| follow(()));
-        on_cleanup(move || {
-            went.remove();
-            came.remove();
-        });
-    });
     let tab = move |href: &'static str, label: &'static str, testid: &'static str| {
         let current = (path == href).then_some("page");
-        let rel = move || offline.get().then_some("external");
-        view! { <a href=href rel=rel aria-current=current data-testid=testid>{label}</a> }
+        view! { <a href=href aria-current=current data-testid=testid>{label}</a> }
     };
     view! {
         <crate::ui::offline::OfflineStatus path=shown />

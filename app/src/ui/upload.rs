@@ -62,8 +62,10 @@ pub fn post_form_with_progress(
                 if (200..300).contains(&status) {
                     finish(Ok(body));
                 } else {
+                    // A proxy's own 502, 503 or 504 (no JSON): the server was not reached.
                     let err = serde_json::from_str::<AppError>(&body).unwrap_or(match status {
                         413 => AppError::TooLarge,
+                        502..=504 => network_error(),
                         _ => AppError::Internal,
                     });
                     finish(Err(err));

@@ -95,13 +95,37 @@ async fn a_check_in_sent_again_with_its_key_is_recorded_once(app: &TestApp) {
     let sam = app.invite_and_join(&coach, &other).await;
     let theirs = app.checkin_ok(&sam, &keyed()).await;
     assert_ne!(theirs, first);
+    // A check-in made for another account on the same device (queued, then sent after someone
+    // else signed in) is refused, not recorded for whoever is signed in.
+    let riley_id = app.ok(&client, "auth/me", &[]).await["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stray = app
+        .submit_checkin(&sam, &first_week().field("sender_id", &riley_id))
+        .await;
+    stray.assert_refused(StatusCode::CONFLICT, "another account");
+    let sam_id = app.ok(&sam, "auth/me", &[]).await["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let own = app
+        .checkin_ok(&sam, &first_week().field("sender_id", &sam_id))
+        .await;
+    assert_ne!(own, theirs);
+    let listed = app.ok(&sam, "portal/checkins/list", &[]).await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "the stray one was not recorded"
+    );
     // A malformed key is refused by name, and nothing is recorded.
     let refused = app
         .submit_checkin(&sam, &first_week().field("idempotency_key", "../../etc"))
         .await;
     refused.assert_refused(StatusCode::BAD_REQUEST, "idempotency_key");
     let listed = app.ok(&sam, "portal/checkins/list", &[]).await;
-    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed.as_array().unwrap().len(), 2);
     // Deleting the client takes the keys with it.
     app.ok(&coach, "clients/delete", &[("client_id", &client_id)])
         .await;

@@ -45,6 +45,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("todos", "id"),
     ("app_secrets", "name"),
     ("checkins", "id"),
+    ("checkin_idempotency_keys", "client_id, idempotency_key"),
     ("checkin_photos", "id"),
     ("goals", "id"),
     ("goal_habit_weeks", "goal_id, week_start"),

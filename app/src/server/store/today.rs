@@ -172,8 +172,8 @@ async fn todos_due(
     Ok((due, total))
 }
 
-/// Active goals whose target date is at most [`GOAL_DATE_HORIZON_DAYS`] away in the coach's
-/// time zone, or has passed, soonest first.
+/// Active goals of active clients whose target date is at most [`GOAL_DATE_HORIZON_DAYS`] away
+/// in the coach's time zone, or has passed, soonest first.
 async fn goals_near(
     db: &Db,
     workspace: &OwnedWorkspace,
@@ -183,8 +183,8 @@ async fn goals_near(
     let horizon_at = now + GOAL_DATE_HORIZON_DAYS * 86_400_000;
     let horizon = time_zones::clock(&zone, horizon_at).date_value(horizon_at);
     const FROM: &str = "FROM goals g JOIN clients c ON c.id = g.client_id \
-         WHERE g.coach_id = $1 AND g.status = 'active' AND g.target_date IS NOT NULL \
-         AND g.target_date <= $2";
+         WHERE g.coach_id = $1 AND g.status = 'active' AND c.archived = 0 \
+         AND g.target_date IS NOT NULL AND g.target_date <= $2";
     let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {FROM}"))
         .bind(workspace.coach_id())
         .bind(&horizon)
