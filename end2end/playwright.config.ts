@@ -20,8 +20,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  // The longest journeys (a check-in with photos; an invitation, then a password reset) take close
-  // to a minute on a 2-core machine while the debug server is still compressing its assets.
+  // Room for the longest journeys (a check-in with photos; an invitation, then a password reset)
+  // on a busy 2-core machine; most tests take under 15 s.
   timeout: 120_000,
   expect: { timeout: 15_000 },
   reporter: [['list']],

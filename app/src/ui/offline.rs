@@ -265,10 +265,12 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
                 " Your session has ended: "<a href="/login?next=/portal">"log in again"</a>" to send them."
             </span>
         </p>
-        <For each=refused key=|(key, _)| key.clone() let:refusal>
+        // A short list, drawn again when it changes: `<For>`'s keyed diffing would be the only
+        // one in the portal's WASM.
+        {move || refused().into_iter().map(|(_, why)| view! {
             <p class="error" role="alert" data-testid=testids::OFFLINE_REFUSED>
-                {format!("A check-in saved on this device was not accepted: {}", refusal.1)}
+                {format!("A check-in saved on this device was not accepted: {why}")}
             </p>
-        </For>
+        }).collect_view()}
     }
 }
