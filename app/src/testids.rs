@@ -163,6 +163,7 @@ testids! {
     CHECKIN_QUEUED = "checkin-queued";
     CHECKIN_FIELD_ERROR_PREFIX = "checkin-error-";
     PORTAL_NEXT = "portal-next";
+    PORTAL_LATEST = "portal-latest";
     NEXT_CHECKIN = "next-checkin";
     NEXT_FORM = "next-form";
     NEXT_REPLY = "next-reply";

@@ -162,6 +162,15 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   // The goal moved with the check-ins: from 80 kg towards 75 kg, now 78.5 kg.
   await expect(weightGoal.getByTestId(id.GOAL_PROGRESS)).toHaveAttribute('value', '30');
   await expect(weightGoal.getByTestId(id.GOAL_SUMMARY)).toContainText('78.5 kg now, target 75 kg');
+  // "Me" shows the latest of each measurement, with its date.
+  await client.getByTestId(id.NAV_ME).click();
+  await expect(client).toHaveURL(/\/portal\/me$/);
+  const latest = client.getByTestId(id.PORTAL_LATEST);
+  await expect(latest).toContainText('Weight');
+  await expect(latest).toContainText('78.5 kg');
+  await expect(latest).toContainText('Waist');
+  await expect(latest).toContainText('90 cm');
+  await hydrated(client);
   await client.getByTestId(id.NAV_MY_PROGRESS).click();
   await expect(client).toHaveURL(/\/portal\/progress$/);
   const weightChart = client.locator(`[data-testid="${id.PROGRESS_CHART}"][data-metric="weight"]`);

@@ -150,6 +150,7 @@ export const CHECKIN_ANOTHER = 'checkin-another';
 export const CHECKIN_QUEUED = 'checkin-queued';
 export const CHECKIN_FIELD_ERROR_PREFIX = 'checkin-error-';
 export const PORTAL_NEXT = 'portal-next';
+export const PORTAL_LATEST = 'portal-latest';
 export const NEXT_CHECKIN = 'next-checkin';
 export const NEXT_FORM = 'next-form';
 export const NEXT_REPLY = 'next-reply';

@@ -139,10 +139,53 @@ pub fn PortalMe() -> impl IntoView {
         <PortalTabs />
         <h1>"Your profile and data"</h1>
         <PortalProfile />
+        <LatestMeasurements />
         <MyTimeZoneCard />
         <MyAccessLogLink />
         <MyDataExportCard />
         <MyDeletionCard />
+    }
+}
+
+/// The latest value of each body measurement and when it was sent, from the client's own
+/// check-ins (the same series as their charts).
+#[component]
+fn LatestMeasurements() -> impl IntoView {
+    let user = current_user();
+    let progress = resource(|| (), |_| crate::api::checkins::my_progress());
+    view! {
+        <section class="card" data-testid=testids::PORTAL_LATEST>
+            <h2>"Latest measurements"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    user.clock().await;
+                    let clock = clock();
+                    match progress.await {
+                        Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+                        Ok(progress) => {
+                            let units = progress.units;
+                            let latest: Vec<_> = progress
+                                .series
+                                .into_iter()
+                                .filter(|series| series.metric.is_body())
+                                .filter_map(|series| series.points.last().map(|point| (series.metric, *point)))
+                                .collect();
+                            if latest.is_empty() {
+                                return view! { <p class="muted">"Your measurements appear here after your first check-in with them."</p> }.into_any();
+                            }
+                            view! {
+                                <dl>
+                                    {latest.into_iter().map(|(metric, point)| view! {
+                                        <dt>{metric.label()}</dt>
+                                        <dd>{metric.format(point.value, units)}" ("{when(&clock, point.at, DateStyle::Day)}")"</dd>
+                                    }).collect_view()}
+                                </dl>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 
