@@ -132,8 +132,8 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             ))
         });
     let outcome: RwSignal<Option<Result<CheckinSummary, AppError>>> = RwSignal::new(refused);
-    // Saved on this device to be sent later (offline, or the server out of reach).
-    // Saved on this device to be sent later, under this idempotency key.
+    // Saved on this device to be sent later (offline, or the server out of reach), under this
+    // idempotency key.
     let queued = RwSignal::new(None::<String>);
     let queue_state = crate::ui::offline::waiting();
     let sent_panel = NodeRef::<leptos::html::Div>::new();
