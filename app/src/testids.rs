@@ -133,6 +133,7 @@ testids! {
     PORTAL_PROFILE = "portal-profile";
     PORTAL_EMAIL = "portal-email";
     PORTAL_PHONE = "portal-phone";
+    PORTAL_PHONE_ERROR = "portal-phone-error";
     PORTAL_CONTACT_SAVE = "portal-contact-save";
     PORTAL_CONTACT_SAVED = "portal-contact-saved";
     ACCOUNT_CURRENT = "account-current";
@@ -155,6 +156,7 @@ testids! {
     CHECKIN_FIELD_PREFIX = "checkin-field-";
     CHECKIN_FEEDBACK = "checkin-feedback";
     CHECKIN_PHOTO_PREFIX = "checkin-photo-";
+    CHECKIN_CAMERA_PREFIX = "checkin-camera-";
     CHECKIN_SUBMIT = "checkin-submit";
     CHECKIN_PROGRESS = "checkin-progress";
     CHECKIN_DRAFT_RESTORED = "checkin-draft-restored";
@@ -323,6 +325,7 @@ testids! {
     MY_FORM_OPEN = "my-form-open";
     FILL_FORM = "fill-form";
     FILL_FIELD = "fill-field";
+    FILL_FIELD_ERROR = "fill-field-error";
     FILL_SUBMIT = "fill-submit";
     FILL_DONE = "fill-done";
     CLIENT_SESSIONS = "client-sessions";

@@ -6,8 +6,12 @@ import { addClient, expectAccessible, hydrated, inviteAndJoin, openClientTab, lo
 const field = (page: Page, key: string) => page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}${key}`);
 const photoInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_PHOTO_PREFIX}${slot}`);
 
-/** Opens the check-in form, fills it in and sends it, watching the upload progress bar. */
-async function sendCheckin(page: Page, weight: string, mood: string, feedback: string, colour: [number, number, number]) {
+const cameraInput = (page: Page, slot: string) => page.getByTestId(`${id.CHECKIN_CAMERA_PREFIX}${slot}`);
+
+/** Opens the check-in form, fills it in and sends it, watching the upload progress bar. The
+ * photo comes from the chooser, or from the camera input after one was chosen (which empties the
+ * chooser: the server takes one photo a slot). */
+async function sendCheckin(page: Page, weight: string, mood: string, feedback: string, colour: [number, number, number], via: 'chooser' | 'camera' = 'chooser') {
   await page.goto('/portal/checkin');
   await hydrated(page);
   await field(page, 'weight').fill(weight);
@@ -15,6 +19,11 @@ async function sendCheckin(page: Page, weight: string, mood: string, feedback: s
   await field(page, 'mood').selectOption(mood);
   await page.getByTestId(id.CHECKIN_FEEDBACK).fill(feedback);
   await photoInput(page, 'front').setInputFiles({ name: 'front.png', mimeType: 'image/png', buffer: pngPhoto(600, 900, colour) });
+  if (via === 'camera') {
+    await expect(cameraInput(page, 'front')).toHaveAttribute('capture', 'environment');
+    await cameraInput(page, 'front').setInputFiles({ name: 'camera.png', mimeType: 'image/png', buffer: pngPhoto(600, 900, colour) });
+    await expect(photoInput(page, 'front')).toHaveValue('');
+  }
   await page.getByTestId(id.CHECKIN_SUBMIT).click();
   const progress = page.getByTestId(id.CHECKIN_PROGRESS);
   await expect(progress).toBeVisible();
@@ -88,6 +97,18 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(client.getByTestId(id.CHECKIN_FEEDBACK)).toHaveValue('Half-written thoughts');
   await expectAccessible(client);
 
+  // With a mouse each photo has its chooser only; on a touch screen the camera is offered too.
+  await expect(photoInput(client, 'front')).toBeVisible();
+  await expect(cameraInput(client, 'front')).toBeHidden();
+  const phone = await (await browser.newContext({
+    storageState: await client.context().storageState(), viewport: { width: 390, height: 844 }, hasTouch: true,
+  })).newPage();
+  await phone.goto('/portal/checkin');
+  await expect(photoInput(phone, 'front')).toBeVisible();
+  await expect(cameraInput(phone, 'front')).toBeVisible();
+  await expect(phone.getByLabel('Or take the front photo now')).toHaveAttribute('capture', 'environment');
+  await phone.context().close();
+
   // Bad input is refused at its field, which takes focus, and nothing is sent.
   await field(client, 'waist').fill('5000');
   await field(client, 'weight').fill('5000');
@@ -102,7 +123,7 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}waist`)).toBeHidden();
 
   await sendCheckin(client, '80', '5', 'Tough week, knee was sore.', [200, 90, 60]);
-  await sendCheckin(client, '78.5', '8', 'Much better this week!', [60, 120, 200]);
+  await sendCheckin(client, '78.5', '8', 'Much better this week!', [60, 120, 200], 'camera');
 
   // The dashboard's Today lists both, oldest first, and the navigation counts them.
   await coach.goto('/coach');
@@ -170,6 +191,8 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   await expect(latest).toContainText('78.5 kg');
   await expect(latest).toContainText('Waist');
   await expect(latest).toContainText('90 cm');
+  // The profile card gives the starting weight only, not the latest a second time.
+  await expect(client.getByTestId(id.PORTAL_PROFILE)).not.toContainText('78.5 kg');
   await hydrated(client);
   await client.getByTestId(id.NAV_MY_PROGRESS).click();
   await expect(client).toHaveURL(/\/portal\/progress$/);

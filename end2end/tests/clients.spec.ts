@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import * as id from './testids';
-import { hydrated, openClientTab, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
+import { expectAccessible, hydrated, openClientTab, PASSWORD, signUpCoach, uniqueEmail, SMOKE } from './helpers';
 
 test('a coach invites a client, who joins, sees the portal and is kept out of coach pages; archiving moves the client', SMOKE, async ({ browser }) => {
   // Clipboard permissions, so that the test can read back what Copy put there.
@@ -61,6 +61,21 @@ test('a coach invites a client, who joins, sees the portal and is kept out of co
   await expect(client).toHaveURL(/\/portal\/me$/);
   await expect(client.getByTestId(id.PORTAL_PROFILE)).toContainText('Run a 10k by spring');
   await expect(client.getByTestId(id.PORTAL_PROFILE)).toContainText('72.5 kg');
+  // A phone number that is not one is refused at its field, which takes focus; nothing is saved.
+  await hydrated(client);
+  await client.getByTestId(id.PORTAL_PHONE).fill('call me maybe');
+  await client.getByTestId(id.PORTAL_CONTACT_SAVE).click();
+  await expect(client.getByTestId(id.PORTAL_PHONE_ERROR)).toHaveText('Phone may contain only digits, spaces and + ( ) - .');
+  await expect(client.getByTestId(id.PORTAL_PHONE)).toBeFocused();
+  await expect(client.getByTestId(id.PORTAL_PHONE)).toHaveAttribute('aria-invalid', 'true');
+  await expect(client.getByTestId(id.PORTAL_CONTACT_SAVED)).toBeHidden();
+  await expectAccessible(client);
+  await client.getByTestId(id.PORTAL_PHONE).fill('+44 20 7946 0000');
+  await expect(client.getByTestId(id.PORTAL_PHONE_ERROR)).toBeHidden();
+  await client.getByTestId(id.PORTAL_CONTACT_SAVE).click();
+  await expect(client.getByTestId(id.PORTAL_CONTACT_SAVED)).toBeVisible();
+  await client.reload();
+  await expect(client.getByTestId(id.PORTAL_PHONE)).toHaveValue('+44 20 7946 0000');
 
   // Coach pages are refused on the server.
   for (const url of ['/coach', clientPageUrl, '/coach/settings']) {

@@ -162,8 +162,22 @@ test('the coach builds plans and an intake form from templates; the client follo
   await expect(client.getByTestId(id.FILL_FORM)).toContainText('Intake');
   await hydrated(client);
   const answers = client.getByTestId(id.FILL_FIELD);
+  // Sent empty, then out of range: each error sits at its field, and focus goes to the first.
+  await client.getByTestId(id.FILL_SUBMIT).click();
+  await expect(answers.nth(0).getByTestId(id.FILL_FIELD_ERROR)).toHaveText('“Goal weight” is required.');
+  await expect(answers.nth(1).getByTestId(id.FILL_FIELD_ERROR)).toHaveText('“Diet” is required.');
+  await expect(answers.nth(2).getByTestId(id.FILL_FIELD_ERROR)).toBeHidden();
+  await expect(answers.nth(0).locator('input')).toBeFocused();
+  await expect(answers.nth(0).locator('input')).toHaveAttribute('aria-invalid', 'true');
+  await expectAccessible(client);
+  await answers.nth(0).locator('input').fill('500');
+  await expect(answers.nth(0).getByTestId(id.FILL_FIELD_ERROR)).toBeHidden();
+  await client.getByTestId(id.FILL_SUBMIT).click();
+  await expect(answers.nth(0).getByTestId(id.FILL_FIELD_ERROR)).toHaveText('“Goal weight” must be between 30 kg and 300 kg.');
+  await expect(client.getByTestId(id.FILL_DONE)).toBeHidden();
   await answers.nth(0).locator('input').fill('72.5');
   await answers.nth(1).getByLabel('Vegetarian').check();
+  await expect(answers.nth(1).getByTestId(id.FILL_FIELD_ERROR)).toBeHidden();
   await answers.nth(2).getByLabel('No').check();
   await expectAccessible(client);
   await client.getByTestId(id.FILL_SUBMIT).click();
@@ -183,4 +197,37 @@ test('the coach builds plans and an intake form from templates; the client follo
   await openClientTab(coach, 'plans');
   const workouts = coach.locator(`[data-testid="${id.CLIENT_PLAN_LIST}"][data-kind="workout"]`);
   await downloadsPdf(coach, workouts.getByTestId(id.PLAN_PDF), /^workout-plan\.pdf$/);
+
+  // A check-in form with one required question: the client's check-in asks it, and sent without
+  // an answer, its error sits at the question, which takes focus.
+  await coach.goto('/coach/forms');
+  await hydrated(coach);
+  await coach.getByTestId(id.FORM_NEW_NAME).fill('Weekly');
+  await coach.getByTestId(id.FORM_NEW_KIND).selectOption('checkin');
+  await coach.getByTestId(id.FORM_NEW_SUBMIT).click();
+  await expect(coach.getByTestId(id.FORM_BUILDER)).toBeVisible();
+  await coach.getByTestId(id.FORM_ADD_FIELD).click();
+  await fields.nth(0).getByTestId(id.FIELD_LABEL).fill('Energy this week');
+  await fields.nth(0).getByTestId(id.FIELD_TYPE).selectOption('rating');
+  await fields.nth(0).getByTestId(id.FIELD_REQUIRED).check();
+  await coach.getByTestId(id.FORM_SAVE).click();
+  await expect(coach.getByTestId(id.FORM_SAVED)).toBeVisible();
+  await coach.goto(`${clientPage}/forms`);
+  await hydrated(coach);
+  await coach.getByTestId(id.CHECKIN_FORM_SELECT).selectOption({ label: 'Weekly' });
+  await coach.getByTestId(id.CHECKIN_FORM_SAVE).click();
+  await expect(coach.getByTestId(id.CLIENT_FORMS)).toContainText('Check-in form saved.');
+  await client.goto('/portal/checkin');
+  await hydrated(client);
+  const question = client.getByTestId(id.CHECKIN_FORM_FIELDS).getByTestId(id.FILL_FIELD);
+  await expect(question).toContainText('Energy this week');
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(question.getByTestId(id.FILL_FIELD_ERROR)).toHaveText('“Energy this week” is required.');
+  await expect(question.getByRole('radio').first()).toBeFocused();
+  await expect(client.getByTestId(id.CHECKIN_SUBMITTED)).toBeHidden();
+  await expectAccessible(client);
+  await question.getByLabel('7').check();
+  await expect(question.getByTestId(id.FILL_FIELD_ERROR)).toBeHidden();
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(client.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
 });

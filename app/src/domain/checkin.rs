@@ -327,6 +327,10 @@ impl PhotoSlot {
     }
 }
 
+/// A check-in's answers to the coach's form are its fields `form.<field id>` (repeated for a
+/// multiple choice).
+pub const FORM_FIELD_PREFIX: &str = "form.";
+
 /// The numbers of one check-in, in SI, keyed by metric. Missing means "not reported".
 pub type MetricValues = BTreeMap<Metric, f64>;
 

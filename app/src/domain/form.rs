@@ -130,6 +130,119 @@ pub struct FormField {
     pub options: Vec<String>,
 }
 
+impl FormField {
+    /// Parses this field's answer (`None`: not answered, and it need not be).
+    fn parse_answer(&self, raw: Option<&Vec<String>>) -> Result<Option<Answer>, AppError> {
+        let label = &self.label;
+        let values: Vec<&str> = raw
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if values.is_empty() {
+            if self.required {
+                return Err(AppError::invalid(format!("“{label}” is required.")));
+            }
+            return Ok(None);
+        }
+        if values.len() > 1 && self.field_type != FieldType::MultiChoice {
+            return Err(AppError::invalid(format!("“{label}” takes one answer.")));
+        }
+        let value = values[0];
+        let answer = match self.field_type {
+            FieldType::Text => Answer::Text(bounded_text(value, &format!("“{label}”"), true, 500)?),
+            FieldType::LongText => Answer::Text(
+                LongText::parse(value, &format!("“{label}”"))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            FieldType::Number => {
+                let n: f64 = value
+                    .replace(',', ".")
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite())
+                    .ok_or_else(|| AppError::invalid(format!("“{label}” must be a number.")))?;
+                let unit = if self.unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", self.unit)
+                };
+                match (self.min, self.max) {
+                    (Some(lo), Some(hi)) if n < lo || n > hi => {
+                        return Err(AppError::invalid(format!(
+                            "“{label}” must be between {}{unit} and {}{unit}.",
+                            format_number(lo),
+                            format_number(hi)
+                        )))
+                    }
+                    (Some(lo), None) if n < lo => {
+                        return Err(AppError::invalid(format!(
+                            "“{label}” must be at least {}{unit}.",
+                            format_number(lo)
+                        )))
+                    }
+                    (None, Some(hi)) if n > hi => {
+                        return Err(AppError::invalid(format!(
+                            "“{label}” must be at most {}{unit}.",
+                            format_number(hi)
+                        )))
+                    }
+                    _ => Answer::Number(n),
+                }
+            }
+            FieldType::Date => Answer::Date(
+                CalendarDate::parse(value, &format!("“{label}”"))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            FieldType::YesNo => match value {
+                "yes" | "true" => Answer::YesNo(true),
+                "no" | "false" => Answer::YesNo(false),
+                _ => return Err(AppError::invalid(format!("“{label}” must be yes or no."))),
+            },
+            FieldType::SingleChoice => Answer::Choice(self.option(value)?),
+            FieldType::MultiChoice => {
+                let mut chosen = Vec::new();
+                for value in &values {
+                    let option = self.option(value)?;
+                    if !chosen.contains(&option) {
+                        chosen.push(option);
+                    }
+                }
+                Answer::Choices(chosen)
+            }
+            FieldType::Rating => match value.parse::<u8>() {
+                Ok(r) if (1..=10).contains(&r) => Answer::Rating(r),
+                _ => {
+                    return Err(AppError::invalid(format!(
+                        "“{label}” must be a whole number from 1 to 10."
+                    )))
+                }
+            },
+            FieldType::Heading => return Ok(None),
+        };
+        Ok(Some(answer))
+    }
+
+    fn option(&self, value: &str) -> Result<String, AppError> {
+        self.options
+            .iter()
+            .find(|o| o.as_str() == value)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::invalid(format!(
+                    "“{}”: “{}” is not one of the options.",
+                    self.label,
+                    value.chars().take(60).collect::<String>()
+                ))
+            })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FormDefinition {
     pub name: String,
@@ -334,11 +447,7 @@ impl FormDefinition {
     /// numbers within their range, choices among the options, and no field the form lacks.
     pub fn parse_answers(&self, raw: &RawAnswers) -> Result<Answers, AppError> {
         for id in raw.keys() {
-            let known = self
-                .fields
-                .iter()
-                .any(|f| f.id == *id && f.field_type != FieldType::Heading);
-            if !known {
+            if !self.answerable().any(|f| f.id == *id) {
                 return Err(AppError::invalid(format!(
                     "This form has no field \"{}\".",
                     id.chars().take(40).collect::<String>()
@@ -346,123 +455,30 @@ impl FormDefinition {
             }
         }
         let mut answers = Answers::new();
-        for field in &self.fields {
-            if field.field_type == FieldType::Heading {
-                continue;
+        for field in self.answerable() {
+            if let Some(answer) = field.parse_answer(raw.get(&field.id))? {
+                answers.insert(field.id.clone(), answer);
             }
-            let label = &field.label;
-            let values: Vec<&str> = raw
-                .get(&field.id)
-                .map(|v| {
-                    v.iter()
-                        .map(|s| s.trim())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            if values.is_empty() {
-                if field.required {
-                    return Err(AppError::invalid(format!("“{label}” is required.")));
-                }
-                continue;
-            }
-            if values.len() > 1 && field.field_type != FieldType::MultiChoice {
-                return Err(AppError::invalid(format!("“{label}” takes one answer.")));
-            }
-            let value = values[0];
-            let answer = match field.field_type {
-                FieldType::Text => {
-                    Answer::Text(bounded_text(value, &format!("“{label}”"), true, 500)?)
-                }
-                FieldType::LongText => Answer::Text(
-                    LongText::parse(value, &format!("“{label}”"))?
-                        .as_str()
-                        .to_owned(),
-                ),
-                FieldType::Number => {
-                    let n: f64 = value
-                        .replace(',', ".")
-                        .parse()
-                        .ok()
-                        .filter(|n: &f64| n.is_finite())
-                        .ok_or_else(|| AppError::invalid(format!("“{label}” must be a number.")))?;
-                    let unit = if field.unit.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", field.unit)
-                    };
-                    match (field.min, field.max) {
-                        (Some(lo), Some(hi)) if n < lo || n > hi => {
-                            return Err(AppError::invalid(format!(
-                                "“{label}” must be between {}{unit} and {}{unit}.",
-                                format_number(lo),
-                                format_number(hi)
-                            )))
-                        }
-                        (Some(lo), None) if n < lo => {
-                            return Err(AppError::invalid(format!(
-                                "“{label}” must be at least {}{unit}.",
-                                format_number(lo)
-                            )))
-                        }
-                        (None, Some(hi)) if n > hi => {
-                            return Err(AppError::invalid(format!(
-                                "“{label}” must be at most {}{unit}.",
-                                format_number(hi)
-                            )))
-                        }
-                        _ => Answer::Number(n),
-                    }
-                }
-                FieldType::Date => Answer::Date(
-                    CalendarDate::parse(value, &format!("“{label}”"))?
-                        .as_str()
-                        .to_owned(),
-                ),
-                FieldType::YesNo => match value {
-                    "yes" | "true" => Answer::YesNo(true),
-                    "no" | "false" => Answer::YesNo(false),
-                    _ => return Err(AppError::invalid(format!("“{label}” must be yes or no."))),
-                },
-                FieldType::SingleChoice => Answer::Choice(self.option(field, value)?),
-                FieldType::MultiChoice => {
-                    let mut chosen = Vec::new();
-                    for value in &values {
-                        let option = self.option(field, value)?;
-                        if !chosen.contains(&option) {
-                            chosen.push(option);
-                        }
-                    }
-                    Answer::Choices(chosen)
-                }
-                FieldType::Rating => match value.parse::<u8>() {
-                    Ok(r) if (1..=10).contains(&r) => Answer::Rating(r),
-                    _ => {
-                        return Err(AppError::invalid(format!(
-                            "“{label}” must be a whole number from 1 to 10."
-                        )))
-                    }
-                },
-                FieldType::Heading => continue,
-            };
-            answers.insert(field.id.clone(), answer);
         }
         Ok(answers)
     }
 
-    fn option(&self, field: &FormField, value: &str) -> Result<String, AppError> {
-        field
-            .options
-            .iter()
-            .find(|o| o.as_str() == value)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::invalid(format!(
-                    "“{}”: “{}” is not one of the options.",
-                    field.label,
-                    value.chars().take(60).collect::<String>()
-                ))
+    /// Each field's error in `raw`, in the form's order, by field id: the same parser as the
+    /// server's, run in the browser so that each error sits at its field before anything is sent.
+    pub fn answer_errors(&self, raw: &RawAnswers) -> Vec<(String, String)> {
+        self.answerable()
+            .filter_map(|field| {
+                let err = field.parse_answer(raw.get(&field.id)).err()?;
+                Some((field.id.clone(), err.to_string()))
             })
+            .collect()
+    }
+
+    /// The fields that take an answer (all but headings).
+    fn answerable(&self) -> impl Iterator<Item = &FormField> {
+        self.fields
+            .iter()
+            .filter(|f| f.field_type != FieldType::Heading)
     }
 
     /// The definition as the builder edits it.
@@ -643,6 +659,31 @@ mod tests {
             refused(&[("f2", &["70"]), ("f3", &["Vegan"]), ("nope", &["x"])]),
             "This form has no field \"nope\"."
         );
+    }
+
+    #[test]
+    fn each_fields_error_is_given_by_its_field_in_the_forms_order() {
+        let form = intake();
+        let errors = form.answer_errors(&raw(&[
+            ("f6", &["0"]),
+            ("f2", &["500"]),
+            ("f4", &["Swimming"]),
+            ("f5", &["no"]),
+        ]));
+        assert_eq!(
+            errors,
+            [
+                ("f2", "“Goal weight” must be between 30 kg and 300 kg."),
+                ("f3", "“Diet” is required."),
+                ("f4", "“Sports”: “Swimming” is not one of the options."),
+                ("f6", "“Energy” must be a whole number from 1 to 10."),
+            ]
+            .map(|(id, message)| (id.to_owned(), message.to_owned()))
+        );
+        // What the browser passes, the server takes.
+        let fine = raw(&[("f2", &["70"]), ("f3", &["Vegan"])]);
+        assert!(form.answer_errors(&fine).is_empty());
+        assert!(form.parse_answers(&fine).is_ok());
     }
 
     #[test]

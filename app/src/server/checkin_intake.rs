@@ -13,6 +13,7 @@ use super::store::forms;
 use super::{cleanup, internal, new_id};
 use crate::domain::{
     CheckinInput, CheckinSummary, FilledForm, IdempotencyKey, Metric, PhotoSlot, RawAnswers,
+    FORM_FIELD_PREFIX,
 };
 use crate::AppError;
 use std::collections::BTreeMap;
@@ -78,8 +79,6 @@ fn is_text_field(name: &str) -> bool {
         || name.starts_with(FORM_FIELD_PREFIX)
 }
 
-/// Check-in form answers arrive as `form.<field id>` (repeated for a multiple choice).
-pub(crate) const FORM_FIELD_PREFIX: &str = "form.";
 const MAX_FORM_PARTS: usize = 300;
 
 /// Reads every part, refusing unknown fields, duplicate photos and photos over `max_photo_bytes`
@@ -92,12 +91,6 @@ pub async fn read(
     while let Some(mut field) = multipart.next_field().await.map_err(read_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         if let Some(slot) = PhotoSlot::from_field_name(&name) {
-            if raw.photos.iter().any(|(s, _)| *s == slot) {
-                return Err(AppError::invalid(format!(
-                    "Only one {} photo per check-in.",
-                    slot.label().to_lowercase()
-                )));
-            }
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(read_error)? {
                 if bytes.len() + chunk.len() > max_photo_bytes {
@@ -109,10 +102,18 @@ pub async fn read(
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            // A file input left empty still sends an empty part.
-            if !bytes.is_empty() {
-                raw.photos.push((slot, bytes));
+            // A file input left empty still sends an empty part: the portal's form has two
+            // inputs a slot (chooser and camera), and one of them is empty.
+            if bytes.is_empty() {
+                continue;
             }
+            if raw.photos.iter().any(|(s, _)| *s == slot) {
+                return Err(AppError::invalid(format!(
+                    "Only one {} photo per check-in.",
+                    slot.label().to_lowercase()
+                )));
+            }
+            raw.photos.push((slot, bytes));
         } else if is_text_field(&name) {
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(read_error)? {

@@ -5,7 +5,6 @@
 //! (`scripts/fuzz-api`) holds the server to it; an integration test fails when a registered
 //! server fn is missing from [`document`]'s list.
 
-use super::checkin_intake::FORM_FIELD_PREFIX;
 use super::router::SESSION_COOKIE;
 use super::transcript_intake::{MAX_AUDIO_BYTES, MAX_TRANSCRIPT_BYTES};
 use super::workspace_import::UPLOAD_MAX;
@@ -13,6 +12,7 @@ use crate::api::{
     access_log, account, ai, auth, checkins, clients, deletion, forms, goals, invites, legal, mcp,
     notes, operator, plans, portal, profile, sessions, support, today, workspace,
 };
+use crate::domain::FORM_FIELD_PREFIX;
 use crate::domain::{Metric, PhotoSlot};
 use crate::AppError;
 use axum::http::header::CONTENT_TYPE;

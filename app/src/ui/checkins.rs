@@ -9,14 +9,14 @@ use crate::api::forms::my_checkin_form;
 use crate::api::portal::get_portal_home;
 use crate::domain::{
     CheckinDetail, CheckinSummary, FormDefinition, Metric, MetricKind, PhotoCheckin, PhotoSlot,
-    PhotoView, Role, Units,
+    PhotoView, Role, Units, FORM_FIELD_PREFIX,
 };
 use crate::testids;
 use crate::ui::ai::DraftReplyButton;
 use crate::ui::auth::FormError;
 use crate::ui::charts::ProgressCharts;
 use crate::ui::coach::RequireRole;
-use crate::ui::forms::{FilledFormView, FormFields};
+use crate::ui::forms::{answers_in, FieldErrors, FilledFormView, FormFields};
 use crate::ui::resource;
 use crate::ui::{clock, current_user, error_text, when, ConfirmDelete, DateStyle, Pager};
 use crate::AppError;
@@ -177,6 +177,9 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     // Each number is checked as it will be on the server (the same parser, `Metric::parse`), so
     // its error sits at its field, and focus goes to the first one, before anything is sent.
     let field_errors = RwSignal::new(BTreeMap::<&'static str, String>::new());
+    let form_errors: FieldErrors = RwSignal::new(BTreeMap::new());
+    let form_definition = form.clone();
+    let app_loaded = crate::ui::app_loaded();
     let value_of =
         move |key: &'static str| move || fields.with(|f| f.get(key).cloned().unwrap_or_default());
     let set_value = move |key: &'static str| {
@@ -225,22 +228,23 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
         });
         let first_invalid = in_form_order()
             .into_iter()
-            .find(|metric| errors.contains_key(metric.key()));
+            .find(|metric| errors.contains_key(metric.key()))
+            .map(|metric| metric.key().to_owned());
         field_errors.set(errors);
-        if let Some(metric) = first_invalid {
-            #[cfg(feature = "hydrate")]
-            if let Some(input) = form_ref.get_untracked().and_then(|form| {
-                form.query_selector(&format!("[name=\"{}\"]", metric.key()))
-                    .ok()
-                    .flatten()
-            }) {
-                use leptos::wasm_bindgen::JsCast;
-                if let Ok(input) = input.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = input.focus();
-                }
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = metric;
+        // The coach's questions come after the numbers, and are checked the same way.
+        let answer_errors = form_definition
+            .as_ref()
+            .map(|definition| {
+                definition.answer_errors(&answers_in(&ev, definition, FORM_FIELD_PREFIX))
+            })
+            .unwrap_or_default();
+        let first_invalid = first_invalid.or_else(|| {
+            let (id, _) = answer_errors.first()?;
+            Some(format!("{FORM_FIELD_PREFIX}{id}"))
+        });
+        form_errors.set(answer_errors.into_iter().collect());
+        if let Some(name) = first_invalid {
+            crate::ui::focus_field(&ev, &name);
             return;
         }
         #[cfg(feature = "hydrate")]
@@ -377,7 +381,7 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             <QueuedCheckin key queue_state=queue_state.clone()
                 on_another=move || { queued.set(None); outcome.set(None); } />
         })}
-        <form node_ref=form_ref method="post" action=SUBMIT_PATH enctype="multipart/form-data"
+        <form node_ref=form_ref method="post" action=SUBMIT_PATH enctype="multipart/form-data" novalidate=move || app_loaded.get()
             hidden=move || queued.with(Option::is_some) || outcome.get().is_some_and(|sent| sent.is_ok())
             on:submit=on_submit data-testid=testids::CHECKIN_FORM>
             <input type="hidden" name=crate::domain::IdempotencyKey::FIELD node_ref=idempotency_input
@@ -403,20 +407,38 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                 <fieldset data-testid=testids::CHECKIN_FORM_FIELDS>
                     <legend>{definition.name.clone()}</legend>
                     {(!definition.description.is_empty()).then(|| view! { <p class="muted pre">{definition.description.clone()}</p> })}
-                    <FormFields definition prefix="form." />
+                    <FormFields definition prefix=FORM_FIELD_PREFIX errors=form_errors />
                 </fieldset>
             })}
             <fieldset>
                 <legend>"Progress photos (optional)"</legend>
                 <p class="muted">"JPEG, PNG or WebP. Only you and your coach can see them; location data is removed."</p>
                 <div class="grid">
-                    {PhotoSlot::ALL.into_iter().map(|slot| view! {
-                        <label>{slot.label()}
-                            // No `capture`: phones already offer the camera in their chooser, and
-                            // `capture` would take away the photos taken before (mirror, timer).
-                            <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp"
-                                data-testid=format!("{}{}", testids::CHECKIN_PHOTO_PREFIX, slot.as_str()) />
-                        </label>
+                    {PhotoSlot::ALL.into_iter().map(|slot| {
+                        // Two inputs under one name: the chooser (photos taken before, with a
+                        // mirror or a timer) and, on touch screens, the camera straight away
+                        // (`capture`, which would take the gallery away if it were the only one).
+                        // Choosing in one empties the other: the server takes one photo a slot.
+                        let (chooser, camera) = (NodeRef::<leptos::html::Input>::new(), NodeRef::<leptos::html::Input>::new());
+                        let empty = |input: NodeRef<leptos::html::Input>| move |_| {
+                            if let Some(input) = input.get_untracked() {
+                                input.set_value("");
+                            }
+                        };
+                        view! {
+                            <div class="photo-slot">
+                                <label>{slot.label()}
+                                    <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp"
+                                        node_ref=chooser on:change=empty(camera)
+                                        data-testid=format!("{}{}", testids::CHECKIN_PHOTO_PREFIX, slot.as_str()) />
+                                </label>
+                                <label class="touch-only">{format!("Or take the {} photo now", slot.label().to_lowercase())}
+                                    <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp" capture="environment"
+                                        node_ref=camera on:change=empty(chooser)
+                                        data-testid=format!("{}{}", testids::CHECKIN_CAMERA_PREFIX, slot.as_str()) />
+                                </label>
+                            </div>
+                        }
                     }).collect_view()}
                 </div>
             </fieldset>

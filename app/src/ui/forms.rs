@@ -18,6 +18,7 @@ use crate::ui::{clock, error_text, loaded, loaded_list, ConfirmButton};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use std::collections::BTreeMap;
 
 /// The create server fn's path: the new-form form posts there before the app loads.
 const CREATE_FORM_PATH: &str = <crate::api::forms::CreateForm as server_fn::ServerFn>::PATH;
@@ -287,38 +288,100 @@ pub fn FilledFormView(form: FilledForm) -> impl IntoView {
     }
 }
 
-/// The inputs for a form's fields. Each is named `{prefix}{field id}` (a check-in posts them as
-/// multipart); with `answers`, each also writes what it holds into that map.
+/// Errors by field id, each shown at its field (`FormFields`' `errors`).
+pub type FieldErrors = RwSignal<BTreeMap<String, String>>;
+
+/// The answers in the form `ev` submits, read from its controls rather than kept as they are
+/// typed, so that what was typed before the app loaded counts too.
+pub fn answers_in(
+    ev: &leptos::ev::SubmitEvent,
+    definition: &FormDefinition,
+    prefix: &str,
+) -> RawAnswers {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(data) = ev
+            .target()
+            .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .and_then(|form| web_sys::FormData::new_with_form(&form).ok())
+        else {
+            return RawAnswers::new();
+        };
+        definition
+            .fields
+            .iter()
+            .map(|field| {
+                let values = data.get_all(&format!("{prefix}{}", field.id));
+                let values: Vec<String> = values.iter().filter_map(|v| v.as_string()).collect();
+                (field.id.clone(), values)
+            })
+            .filter(|(_, values)| !values.is_empty())
+            .collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (ev, definition, prefix);
+        RawAnswers::new()
+    }
+}
+
+/// The inputs for a form's fields. Each is named `{prefix}{field id}` (the fill-in page reads them
+/// with `answers_in`, a check-in posts them as multipart); with `errors`, each shows its own error
+/// under it, until it changes.
 #[component]
 pub fn FormFields(
     definition: FormDefinition,
     prefix: &'static str,
-    #[prop(optional)] answers: Option<RwSignal<RawAnswers>>,
+    #[prop(optional)] errors: Option<FieldErrors>,
 ) -> impl IntoView {
-    let set = move |id: String, values: Vec<String>| {
-        if let Some(answers) = answers {
-            answers.update(|a| {
-                a.insert(id, values);
-            });
+    // A changed field's error is answered, or shown again at the next send.
+    let changed = move |id: &str| {
+        if let Some(errors) = errors {
+            if errors.with_untracked(|e| e.contains_key(id)) {
+                errors.update(|e| {
+                    e.remove(id);
+                });
+            }
         }
     };
     definition.fields.into_iter().map(move |field| {
         let name = format!("{prefix}{}", field.id);
         let id = field.id.clone();
+        let error = {
+            let id = id.clone();
+            Signal::derive(move || errors.and_then(|e| e.with(|e| e.get(&id).cloned())))
+        };
+        let error_id = format!("{name}-error");
+        let invalid = move || error.with(Option::is_some).then_some("true");
+        let described_by = {
+            let error_id = error_id.clone();
+            move || error.with(Option::is_some).then(|| error_id.clone())
+        };
+        let error_text = errors.map(|_| view! {
+            <small class="field-error" id=error_id.clone() hidden=move || error.with(Option::is_none)
+                data-testid=testids::FILL_FIELD_ERROR>{move || error.get().unwrap_or_default()}</small>
+        });
         let label = if field.required { format!("{} *", field.label) } else { field.label.clone() };
         let help = (!field.help.is_empty()).then(|| view! { <small>{field.help.clone()}</small> });
         let on_input = {
             let id = id.clone();
-            move |ev: leptos::ev::Event| set(id.clone(), vec![event_target_value(&ev)])
+            move |_: leptos::ev::Event| changed(&id)
         };
         let required = field.required;
         match field.field_type {
             FieldType::Heading => view! { <h3 class="form-heading">{field.label}</h3> }.into_any(),
             FieldType::Text => view! {
-                <label data-testid=testids::FILL_FIELD>{label}{help}<input name=name required=required maxlength="500" on:input=on_input /></label>
+                <label data-testid=testids::FILL_FIELD>{label}{help}
+                    <input name=name required=required maxlength="500" on:input=on_input
+                        aria-invalid=invalid aria-describedby=described_by />{error_text}
+                </label>
             }.into_any(),
             FieldType::LongText => view! {
-                <label data-testid=testids::FILL_FIELD>{label}{help}<textarea name=name required=required rows="3" on:input=on_input></textarea></label>
+                <label data-testid=testids::FILL_FIELD>{label}{help}
+                    <textarea name=name required=required rows="3" on:input=on_input
+                        aria-invalid=invalid aria-describedby=described_by></textarea>{error_text}
+                </label>
             }.into_any(),
             FieldType::Number => {
                 // A label that names its unit already ("Sleep (h)") does not get it twice.
@@ -329,29 +392,34 @@ pub fn FormFields(
                 };
                 view! {
                     <label data-testid=testids::FILL_FIELD>{label}{unit}{help}
-                        <input name=name type="number" step="any" required=required min=field.min.map(|v| v.to_string()) max=field.max.map(|v| v.to_string()) on:input=on_input />
+                        <input name=name type="number" step="any" required=required min=field.min.map(|v| v.to_string()) max=field.max.map(|v| v.to_string()) on:input=on_input
+                            aria-invalid=invalid aria-describedby=described_by />{error_text}
                     </label>
                 }.into_any()
             }
             FieldType::Date => view! {
-                <label data-testid=testids::FILL_FIELD>{label}{help}<input name=name type="date" required=required on:input=on_input /></label>
+                <label data-testid=testids::FILL_FIELD>{label}{help}
+                    <input name=name type="date" required=required on:input=on_input
+                        aria-invalid=invalid aria-describedby=described_by />{error_text}
+                </label>
             }.into_any(),
             // A row of ten choices, tapped rather than typed.
             FieldType::Rating => view! {
-                <fieldset data-testid=testids::FILL_FIELD>
+                <fieldset data-testid=testids::FILL_FIELD aria-describedby=described_by>
                     <legend>{label}" "<small class="muted">"(1 = lowest, 10 = highest)"</small></legend>{help}
                     <div class="scale">
                         {(1..=10).map(|n| {
-                            let (id, value) = (id.clone(), n.to_string());
+                            let id = id.clone();
                             view! {
                                 <label>
                                     <input type="radio" name=name.clone() value=n.to_string() required=required
-                                        on:change=move |_| set(id.clone(), vec![value.clone()]) />
+                                        on:change=move |_| changed(&id) />
                                     <span>{n}</span>
                                 </label>
                             }
                         }).collect_view()}
                     </div>
+                    {error_text}
                 </fieldset>
             }.into_any(),
             FieldType::YesNo | FieldType::SingleChoice => {
@@ -361,43 +429,37 @@ pub fn FormFields(
                     field.options.iter().map(|o| (o.clone(), o.clone())).collect()
                 };
                 view! {
-                    <fieldset data-testid=testids::FILL_FIELD>
+                    <fieldset data-testid=testids::FILL_FIELD aria-describedby=described_by>
                         <legend>{label}</legend>{help}
                         {options.into_iter().map(|(value, text)| {
-                            let (id, chosen) = (id.clone(), value.clone());
+                            let id = id.clone();
                             view! {
                                 <label class="inline choice">
                                     <input type="radio" name=name.clone() value=value required=required
-                                        on:change=move |_| set(id.clone(), vec![chosen.clone()]) />
+                                        on:change=move |_| changed(&id) />
                                     {text}
                                 </label>
                             }
                         }).collect_view()}
+                        {error_text}
                     </fieldset>
                 }.into_any()
             }
             FieldType::MultiChoice => {
-                let chosen = RwSignal::new(Vec::<String>::new());
                 view! {
-                    <fieldset data-testid=testids::FILL_FIELD>
+                    <fieldset data-testid=testids::FILL_FIELD aria-describedby=described_by>
                         <legend>{label}</legend>{help}
                         {field.options.into_iter().map(|option| {
-                            let (id, value) = (id.clone(), option.clone());
+                            let id = id.clone();
                             view! {
                                 <label class="inline choice">
                                     <input type="checkbox" name=name.clone() value=option.clone()
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            chosen.update(|c| {
-                                                c.retain(|v| *v != value);
-                                                if on { c.push(value.clone()); }
-                                            });
-                                            set(id.clone(), chosen.get_untracked());
-                                        } />
+                                        on:change=move |_| changed(&id) />
                                     {option}
                                 </label>
                             }
                         }).collect_view()}
+                        {error_text}
                     </fieldset>
                 }.into_any()
             }
@@ -436,7 +498,8 @@ pub fn FillFormPage() -> impl IntoView {
     let params = use_params_map();
     let form = resource(move || params.read().get("id").unwrap_or_default(), my_form);
     let submit = ServerAction::<SubmitForm>::new();
-    let answers = RwSignal::new(RawAnswers::new());
+    let errors: FieldErrors = RwSignal::new(BTreeMap::new());
+    let app_loaded = crate::ui::app_loaded();
     view! {
         <Title text="Form · Coachroom" />
         <RequireRole role=Role::Client />
@@ -445,6 +508,7 @@ pub fn FillFormPage() -> impl IntoView {
         {loaded(form, move |r| {
                         let assignment_id = r.assignment_id.clone();
                         let answered = r.status == ResponseStatus::Submitted;
+                        let definition = r.definition.clone();
                         let previous = FilledForm { definition: r.definition.clone(), answers: r.answers.clone() };
                         view! {
                             <section class="card" data-testid=testids::FILL_FORM>
@@ -457,11 +521,20 @@ pub fn FillFormPage() -> impl IntoView {
                                         <p class="muted">"Send the form again below to change them."</p>
                                     </div>
                                 })}
-                                <form on:submit=move |ev| {
+                                <form novalidate=move || app_loaded.get() on:submit=move |ev| {
                                     ev.prevent_default();
-                                    submit.dispatch(SubmitForm { assignment_id: assignment_id.clone(), answers: answers.get_untracked() });
+                                    // Checked first by the server's own parser, so each error
+                                    // sits at its field and focus goes to the first one.
+                                    let answers = answers_in(&ev, &definition, "");
+                                    let found = definition.answer_errors(&answers);
+                                    if let Some((first, _)) = found.first() {
+                                        crate::ui::focus_field(&ev, first);
+                                        errors.set(found.into_iter().collect());
+                                        return;
+                                    }
+                                    submit.dispatch(SubmitForm { assignment_id: assignment_id.clone(), answers });
                                 }>
-                                    <FormFields definition=r.definition.clone() prefix="" answers=answers />
+                                    <FormFields definition=r.definition.clone() prefix="" errors=errors />
                                     <FormError message=Signal::derive(move || error_text(submit.value().get())) />
                                     <button type="submit" disabled=move || submit.pending().get() data-testid=testids::FILL_SUBMIT>"Send answers"</button>
                                     <Show when=move || matches!(submit.value().get(), Some(Ok(_)))>

@@ -660,6 +660,38 @@ where
     })
 }
 
+/// True once the app has loaded on this page (false on the server and in the first render). A
+/// form whose fields the app checks with the server's parsers turns the browser's own checks off
+/// (`novalidate`) only then: its messages sit at their fields, in the server's words, and stay.
+pub fn app_loaded() -> ReadSignal<bool> {
+    let (loaded, set_loaded) = signal(false);
+    Effect::new(move |_| set_loaded.set(true));
+    loaded
+}
+
+/// Moves focus to the first control named `name` in the form `ev` submits: the first field with
+/// an error, so that a keyboard or screen reader user lands on it.
+pub fn focus_field(ev: &leptos::ev::SubmitEvent, name: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let control = ev
+            .target()
+            .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
+            .and_then(|form| {
+                form.query_selector(&format!("[name=\"{name}\"]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|control| control.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(control) = control {
+            let _ = control.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, name);
+}
+
 /// The message of a failed action, for the form's error line.
 pub fn error_text<T>(result: Option<Result<T, crate::AppError>>) -> Option<String> {
     match result {

@@ -48,6 +48,21 @@ impl Waiting {
 thread_local! {
     static WAITING: ArcRwSignal<Waiting> = ArcRwSignal::new(Waiting::default());
     static SENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Sends in a row that left check-ins waiting, and when the timer may try again.
+    static FAILED_IN_A_ROW: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static NEXT_TRY_AT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// How long the timer waits before trying again after `failed_in_a_row` sends that left
+/// check-ins waiting: 30 s, doubling to at most 15 minutes, so that a server that keeps failing
+/// (or a network that says "online" and is not) is not asked every 30 s for as long as the page
+/// is open. The connection coming back, or a new page, tries at once.
+pub fn retry_delay_secs(failed_in_a_row: u32) -> u64 {
+    const FIRST: u64 = 30;
+    const LONGEST: u64 = 15 * 60;
+    FIRST
+        .saturating_mul(1 << failed_in_a_row.saturating_sub(1).min(10))
+        .min(LONGEST)
 }
 
 /// The page's queue state: one signal in the browser; a fresh, empty one per render on the
@@ -169,6 +184,14 @@ pub async fn send(user_id: String) {
         .and_then(|text| serde_json::from_str::<Outcome>(&String::from(text)).ok());
     SENDING.with(|s| s.set(false));
     if let Some(outcome) = outcome {
+        let failed = if outcome.waiting > 0 {
+            FAILED_IN_A_ROW.with(|n| n.get()) + 1
+        } else {
+            0
+        };
+        FAILED_IN_A_ROW.with(|n| n.set(failed));
+        let delay_ms = retry_delay_secs(failed) as f64 * 1000.0;
+        NEXT_TRY_AT_MS.with(|at| at.set(web_sys::js_sys::Date::now() + delay_ms));
         waiting().update(|w| {
             w.count = outcome.waiting;
             w.sign_in_needed = outcome.sign_in_needed;
@@ -197,8 +220,8 @@ async fn count(user_id: &str) {
 const ALWAYS_KEPT: [&str; 2] = ["/portal", "/portal/checkin"];
 
 /// On every portal page (inside its tabs): keeps the page for offline use, sends queued
-/// check-ins now and whenever the connection returns (and every 30 s while any wait), and
-/// says how many wait, and which were refused.
+/// check-ins now and whenever the connection returns (and, while any wait, again after
+/// [`retry_delay_secs`]), and says how many wait, and which were refused.
 #[component]
 pub fn OfflineStatus(path: String) -> impl IntoView {
     let state = waiting();
@@ -228,7 +251,9 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
                 let state = waiting();
                 set_interval_with_handle(
                     move || {
-                        if state.get_untracked().count > 0 && !browser_is_offline() {
+                        let due =
+                            NEXT_TRY_AT_MS.with(|at| at.get()) <= web_sys::js_sys::Date::now();
+                        if due && state.get_untracked().count > 0 && !browser_is_offline() {
                             leptos::task::spawn_local(send(user_id.clone()));
                         }
                     },
@@ -272,5 +297,17 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
                 {format!("A check-in saved on this device was not accepted: {why}")}
             </p>
         }).collect_view()}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay_secs;
+
+    #[test]
+    fn the_timer_backs_off_from_30_seconds_to_15_minutes() {
+        let delays: Vec<u64> = (0..=8).map(retry_delay_secs).collect();
+        assert_eq!(delays, [30, 30, 60, 120, 240, 480, 900, 900, 900]);
+        assert_eq!(retry_delay_secs(u32::MAX), 900);
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::api::invites::{check_invite, AcceptInvite};
 use crate::api::portal::{get_portal_home, my_next_steps, UpdateContact, UpdateMyTimezone};
-use crate::domain::{InviteStatus, Role};
+use crate::domain::{parse_phone, InviteStatus, Role};
 use crate::testids;
 use crate::ui::access_log::MyAccessLogLink;
 use crate::ui::auth::{FormError, NewPasswordField};
@@ -313,17 +313,18 @@ fn MyDataExportCard() -> impl IntoView {
     }
 }
 
+/// The contact server fn's path: the contact form posts there before the app loads.
+const CONTACT_PATH: &str = <UpdateContact as server_fn::ServerFn>::PATH;
+
 #[component]
 fn PortalProfile() -> impl IntoView {
-    let user = current_user();
     let save = ServerAction::<UpdateContact>::new();
     let home = resource(move || save.version().get(), |_| get_portal_home());
+    let phone_input = NodeRef::<leptos::html::Input>::new();
+    let phone_error = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                // The latest weight's date reads the viewer's clock.
-                user.clock().await;
-                let clock = crate::ui::clock();
                 match home.await {
                     Err(err) => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
                     Ok(home) => {
@@ -342,7 +343,6 @@ fn PortalProfile() -> impl IntoView {
                                         <dl>
                                             {row("Goals", p.goals.clone())}
                                             {row("Height", p.height_cm.map(|cm| units.format_height(cm)).unwrap_or_default())}
-                                            {row("Weight", home.latest_weight.map(|latest| format!("{} ({})", units.format_weight(latest.value), clock.day(latest.at))).unwrap_or_default())}
                                             {row("Starting weight", p.weight_kg.map(|kg| units.format_weight(kg)).unwrap_or_default())}
                                             {row("Date of birth", p.date_of_birth.clone().unwrap_or_default())}
                                             {row("Check-in day", p.checkin_day.map(|d| d.label().to_owned()).unwrap_or_default())}
@@ -355,18 +355,42 @@ fn PortalProfile() -> impl IntoView {
                                     <div>
                                         <div class="card">
                                             <h2>"Contact details"</h2>
-                                            <ActionForm action=save>
+                                            // Posts like an `ActionForm` before the app loads;
+                                            // after, the number is checked here first, by the
+                                            // server's parser, so its error sits at the field.
+                                            <form method="post" action=CONTACT_PATH on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                                ev.prevent_default();
+                                                let typed = phone_input.get_untracked().map(|input| input.value()).unwrap_or_default();
+                                                match parse_phone(&typed) {
+                                                    Ok(phone) => {
+                                                        phone_error.set(None);
+                                                        save.dispatch(UpdateContact { phone });
+                                                    }
+                                                    Err(err) => {
+                                                        phone_error.set(Some(err.to_string()));
+                                                        crate::ui::focus_field(&ev, "phone");
+                                                    }
+                                                }
+                                            }>
                                                 <label>"Login email"
                                                     <input type="email" readonly value=p.email data-testid=testids::PORTAL_EMAIL />
                                                     <small><a href="/account">"Change it in your account"</a></small>
                                                 </label>
-                                                <label>"Phone" <input name="phone" type="tel" value=p.phone data-testid=testids::PORTAL_PHONE /></label>
+                                                <label>"Phone"
+                                                    <input name="phone" type="tel" autocomplete="tel" value=p.phone node_ref=phone_input
+                                                        on:input=move |_| phone_error.set(None)
+                                                        aria-invalid=move || phone_error.with(Option::is_some).then_some("true")
+                                                        aria-describedby=move || phone_error.with(Option::is_some).then_some("phone-error")
+                                                        data-testid=testids::PORTAL_PHONE />
+                                                    <small class="field-error" id="phone-error" hidden=move || phone_error.with(Option::is_none)
+                                                        data-testid=testids::PORTAL_PHONE_ERROR>{move || phone_error.get().unwrap_or_default()}</small>
+                                                </label>
                                                 <FormError message=Signal::derive(move || error_text(save.value().get())) />
-                                                <button type="submit" data-testid=testids::PORTAL_CONTACT_SAVE>"Save"</button>
+                                                <button type="submit" disabled=move || save.pending().get() data-testid=testids::PORTAL_CONTACT_SAVE>"Save"</button>
                                                 <Show when=move || matches!(save.value().get(), Some(Ok(_)))>
                                                     <p class="ok" role="status" data-testid=testids::PORTAL_CONTACT_SAVED>"Saved."</p>
                                                 </Show>
-                                            </ActionForm>
+                                            </form>
                                         </div>
                                     </div>
                                 </div>

@@ -225,7 +225,13 @@ async fn photos_are_removed_when_the_check_in_cannot_be_recorded(app: &TestApp) 
 
 async fn client_submits_and_coach_reviews_with_the_previous_check_in(app: &TestApp) {
     let (coach, client, client_id) = app.coach_and_client().await;
-    let first = app.checkin_ok(&client, &first_week()).await;
+    // As the portal's form sends it: each slot's camera input empty, after a chosen photo or
+    // alone.
+    let as_the_portal_sends =
+        first_week()
+            .photo("front", "", Vec::new())
+            .photo("side", "", Vec::new());
+    let first = app.checkin_ok(&client, &as_the_portal_sends).await;
     // Distinct submission times, so "previous" and "newest first" are well defined.
     tokio::time::sleep(Duration::from_millis(5)).await;
     let second = app.checkin_ok(&client, &second_week()).await;
@@ -236,6 +242,7 @@ async fn client_submits_and_coach_reviews_with_the_previous_check_in(app: &TestA
     assert_eq!(inbox["items"][0]["client_name"], "Riley Client");
     assert_eq!(inbox["items"][0]["photo_count"], 2);
     assert_eq!(inbox["items"][1]["checkin_id"], first.as_str());
+    assert_eq!(inbox["items"][1]["photo_count"], 1);
 
     let review = app
         .ok(&coach, "checkins/get", &[("checkin_id", second.as_str())])
@@ -450,6 +457,13 @@ async fn bad_input_gets_clear_errors_and_nothing_is_saved(app: &TestApp) {
             "Back photo",
         ),
         (
+            // Two photos for one slot (the chooser and the camera both used, without the app).
+            Submission::default()
+                .photo("front", "chosen.jpg", fixtures::jpeg_with_gps(32, 32))
+                .photo("front", "camera.jpg", fixtures::jpeg_with_gps(32, 32)),
+            "Only one front photo per check-in.",
+        ),
+        (
             // A check-in for someone else: there is no such field to name them by.
             Submission::default()
                 .field("client_id", &client_id)
@@ -549,6 +563,65 @@ async fn oversized_photos_are_refused(app: &TestApp) {
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
     assert!(app.stored_photo_files().is_empty());
+}
+
+/// Two sendings of one key whose transactions overlap, forced: the first's key row is written in
+/// a transaction held open, the repeat (whose early lookup cannot see it) waits on that row, and
+/// once the first commits, the repeat records nothing, removes its photos and answers with the
+/// first check-in. PostgreSQL only: SQLite's one writer never lets two sendings overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_repeat_that_waited_on_the_first_answers_with_it() {
+    let Some(app) = TestApp::start(Backend::Postgres).await else {
+        return;
+    };
+    let (_coach, client, client_id) = app.coach_and_client().await;
+    let first = app.checkin_ok(&client, &first_week()).await;
+    let photos_before = app.stored_photo_files().len();
+    let key = "00112233445566778899aabbccddeeff";
+    let mut first_sending = app.db.writer().begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO checkin_idempotency_keys (client_id, idempotency_key, checkin_id) \
+         VALUES ($1, $2, $3)",
+    )
+    .bind(&client_id)
+    .bind(key)
+    .bind(&first)
+    .execute(&mut *first_sending)
+    .await
+    .expect("the first sending's key");
+    let repeat = second_week().field("idempotency_key", key);
+    let commit_once_the_repeat_waits = async {
+        let waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                       AND wait_event_type = 'Lock' \
+                       AND query LIKE 'INSERT INTO checkin_idempotency_keys%'";
+        for _ in 0..400 {
+            let n: i64 = sqlx::query_scalar(waiting)
+                .fetch_one(app.db.reader())
+                .await
+                .expect("pg_stat_activity");
+            if n > 0 {
+                first_sending.commit().await.expect("commit");
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        false
+    };
+    let (answer, waited) = futures_util::future::join(
+        app.submit_checkin(&client, &repeat),
+        commit_once_the_repeat_waits,
+    )
+    .await;
+    assert!(waited, "the repeat never waited on the first's key row");
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["id"], first.as_str(), "the first check-in");
+    let listed = app.ok(&client, "portal/checkins/list", &[]).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(
+        app.stored_photo_files().len(),
+        photos_before,
+        "the repeat's photos were removed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::checkins::Submission;
-use common::TestApp;
+use common::{build_form, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -35,27 +35,6 @@ fn intake_fields() -> Value {
         field("Start date", "date", false),
         field("Occupation", "text", false),
     ])
-}
-
-/// Creates a form of `kind` with `fields`; returns its id.
-async fn build_form(
-    app: &TestApp,
-    coach: &reqwest::Client,
-    name: &str,
-    kind: &str,
-    fields: Value,
-) -> String {
-    let id = app
-        .ok(coach, "forms/create", &[("name", name), ("kind", kind)])
-        .await;
-    let id = id.as_str().unwrap().to_owned();
-    app.ok_json(
-        coach,
-        "forms/save",
-        &json!({ "form_id": id, "form": { "name": name, "kind": kind, "description": "", "fields": fields } }),
-    )
-    .await;
-    id
 }
 
 async fn assign(app: &TestApp, coach: &reqwest::Client, form_id: &str, client_id: &str) -> String {

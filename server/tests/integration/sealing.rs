@@ -197,22 +197,8 @@ pub(crate) async fn fill_with_canaries(app: &TestApp) -> Vec<String> {
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 
-    let form_id = app
-        .ok(
-            &coach,
-            "forms/create",
-            &[("name", "Intake"), ("kind", "intake")],
-        )
-        .await;
-    let form_id = form_id.as_str().unwrap().to_owned();
-    app.ok_json(
-        &coach,
-        "forms/save",
-        &json!({ "form_id": form_id, "form": { "name": "Intake", "kind": "intake",
-                 "description": "", "fields": [ { "id": "q1", "label": "Why", "field_type": "text",
-                 "required": true } ] } }),
-    )
-    .await;
+    let fields = json!([{ "id": "q1", "label": "Why", "field_type": "text", "required": true }]);
+    let form_id = common::build_form(app, &coach, "Intake", "intake", fields).await;
     let assignment = app
         .ok(
             &coach,

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::checkins::Submission;
-use common::{client_form, with, TestApp};
+use common::{build_form, client_form, with, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -26,13 +26,7 @@ async fn check_in_on(
     let clock = app::domain::Clock::utc(app::server::now_millis());
     let weekday = clock.civil(clock.now + days_from_today * DAY_MS).weekday;
     let day = app::domain::Weekday::ALL[weekday as usize].as_str();
-    let mut update = with(
-        client_form("Riley Client", "riley@example.com"),
-        "checkin_day",
-        day,
-    );
-    update.push(("client_id", client_id));
-    app.ok(coach, "clients/update", &update).await;
+    set_check_in_day(app, coach, client_id, day).await;
 }
 
 /// The portal home's "next": the check-in on its day and after a missed one, forms waiting, and
@@ -91,25 +85,14 @@ async fn the_clients_next_steps_come_and_go(app: &TestApp) {
     assert_eq!(next["recent_reply"], Value::Null, "{next}");
 
     // A form waits until it is answered.
-    let form_id = app
-        .ok(
-            &coach,
-            "forms/create",
-            &[("name", "Intake"), ("kind", "intake")],
-        )
-        .await;
-    app.ok_json(
-        &coach,
-        "forms/save",
-        &serde_json::json!({"form_id": form_id, "form": {"name": "Intake", "kind": "intake",
-            "description": "", "fields": [{"label": "Anything else?", "field_type": "text", "required": false}]}}),
-    )
-    .await;
+    let fields =
+        serde_json::json!([{"label": "Anything else?", "field_type": "text", "required": false}]);
+    let form_id = build_form(app, &coach, "Intake", "intake", fields).await;
     app.ok(
         &coach,
         "forms/assign",
         &[
-            ("form_id", form_id.as_str().unwrap()),
+            ("form_id", form_id.as_str()),
             ("client_id", client_id.as_str()),
         ],
     )
@@ -163,12 +146,12 @@ async fn backdate_join(app: &TestApp, client_id: &str, days: i64) {
     .expect("backdate");
 }
 
-/// Gives Riley, the client of `coach_and_client`, a Monday check-in day.
-async fn check_in_on_mondays(app: &TestApp, coach: &reqwest::Client, client_id: &str) {
+/// Gives Riley, the client of `coach_and_client`, a check-in day (`monday`, …).
+async fn set_check_in_day(app: &TestApp, coach: &reqwest::Client, client_id: &str, day: &str) {
     let mut update = with(
         client_form("Riley Client", "riley@example.com"),
         "checkin_day",
-        "monday",
+        day,
     );
     update.push(("client_id", client_id));
     app.ok(coach, "clients/update", &update).await;
@@ -196,7 +179,7 @@ async fn what_needs_the_coach_comes_and_goes(app: &TestApp) {
 
     // A weekly check-in day, and an account older than a week: the latest such day has passed
     // with no check-in.
-    check_in_on_mondays(app, &coach, &client_id).await;
+    set_check_in_day(app, &coach, &client_id, "monday").await;
     let today = app.ok(&coach, "coach/today", &[]).await;
     assert_eq!(
         today["overdue_total"], 0,
@@ -374,7 +357,7 @@ async fn today_is_the_coachs_own(app: &TestApp) {
     app.checkin_ok(&client, &Submission::default().field("weight", "80"))
         .await;
     // Something of every kind in this workspace: an overdue client, a to-do due, an invitation.
-    check_in_on_mondays(app, &coach, &client_id).await;
+    set_check_in_day(app, &coach, &client_id, "monday").await;
     backdate_join(app, &client_id, 30).await;
     sqlx::query("UPDATE checkins SET submitted_at = submitted_at - $1 WHERE client_id = $2")
         .bind(20 * DAY_MS)

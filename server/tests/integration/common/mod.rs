@@ -620,6 +620,27 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Creates a form of `kind` with `fields` (the builder's JSON); returns its id.
+pub async fn build_form(
+    app: &TestApp,
+    coach: &reqwest::Client,
+    name: &str,
+    kind: &str,
+    fields: Value,
+) -> String {
+    let id = app
+        .ok(coach, "forms/create", &[("name", name), ("kind", kind)])
+        .await;
+    let id = id.as_str().unwrap().to_owned();
+    app.ok_json(
+        coach,
+        "forms/save",
+        &serde_json::json!({ "form_id": id, "form": { "name": name, "kind": kind, "description": "", "fields": fields } }),
+    )
+    .await;
+    id
+}
+
 /// A clients/create or clients/update form with every field, mostly empty.
 pub fn client_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![
