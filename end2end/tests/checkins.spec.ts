@@ -121,9 +121,17 @@ test('a client sends check-ins with photos; the coach compares, replies; the cli
   // Corrected, its error goes.
   await field(client, 'waist').fill('');
   await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}waist`)).toBeHidden();
+  // Text that is not a number is refused at its field, not dropped.
+  await field(client, 'waist').fill('1e');
+  await client.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}waist`)).toHaveText('Waist must be a number.');
+  await expect(client.getByTestId(id.CHECKIN_SUBMITTED)).toBeHidden();
+  await field(client, 'waist').fill('');
+  await expect(client.getByTestId(`${id.CHECKIN_FIELD_ERROR_PREFIX}waist`)).toBeHidden();
 
   await sendCheckin(client, '80', '5', 'Tough week, knee was sore.', [200, 90, 60]);
-  await sendCheckin(client, '78.5', '8', 'Much better this week!', [60, 120, 200], 'camera');
+  // A decimal comma reads as a point.
+  await sendCheckin(client, '78,5', '8', 'Much better this week!', [60, 120, 200], 'camera');
 
   // The dashboard's Today lists both, oldest first, and the navigation counts them.
   await coach.goto('/coach');

@@ -170,8 +170,12 @@ test('the coach builds plans and an intake form from templates; the client follo
   await expect(answers.nth(0).locator('input')).toBeFocused();
   await expect(answers.nth(0).locator('input')).toHaveAttribute('aria-invalid', 'true');
   await expectAccessible(client);
-  await answers.nth(0).locator('input').fill('500');
+  // Text the browser cannot read as a number (its value reads as empty) is refused, not dropped.
+  await answers.nth(0).locator('input').pressSequentially('1e');
   await expect(answers.nth(0).getByTestId(id.FILL_FIELD_ERROR)).toBeHidden();
+  await client.getByTestId(id.FILL_SUBMIT).click();
+  await expect(answers.nth(0).getByTestId(id.FILL_FIELD_ERROR)).toHaveText('“Goal weight” must be a number.');
+  await answers.nth(0).locator('input').fill('500');
   await client.getByTestId(id.FILL_SUBMIT).click();
   await expect(answers.nth(0).getByTestId(id.FILL_FIELD_ERROR)).toHaveText('“Goal weight” must be between 30 kg and 300 kg.');
   await expect(client.getByTestId(id.FILL_DONE)).toBeHidden();

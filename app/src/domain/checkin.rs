@@ -221,7 +221,7 @@ impl Metric {
 
     /// Parses what the user typed (in `units`) into SI. Empty means "not reported".
     pub fn parse(self, raw: &str, units: Units) -> Result<Option<f64>, AppError> {
-        let text = raw.trim().replace(',', "");
+        let text = number_text(raw);
         if text.is_empty() {
             return Ok(None);
         }
@@ -518,6 +518,25 @@ pub fn date_label(millis: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A typed number in the form Rust parses: one comma followed by one or two digits, and no
+/// point, is a decimal comma (`72,5`); other commas separate thousands (`9,500`, `10,000.5`).
+fn number_text(raw: &str) -> String {
+    let text = raw.trim();
+    let decimal_comma = match text.split_once(',') {
+        Some((_, after)) => {
+            !text.contains('.')
+                && (1..=2).contains(&after.len())
+                && after.chars().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    };
+    if decimal_comma {
+        text.replacen(',', ".", 1)
+    } else {
+        text.replace(',', "")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -527,6 +546,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_decimal_comma_is_read_as_a_point_and_other_commas_as_thousands() {
+        let parse = |metric: Metric, raw: &str| metric.parse(raw, Units::Metric).unwrap();
+        assert_eq!(parse(Metric::Weight, "72,5"), Some(72.5));
+        assert_eq!(parse(Metric::Sleep, " 7,25 "), Some(7.25));
+        assert_eq!(parse(Metric::Steps, "9,500"), Some(9500.0));
+        assert_eq!(parse(Metric::Steps, "12,000"), Some(12000.0));
+        assert_eq!(parse(Metric::Steps, "10,000.0"), Some(10000.0));
+        assert!(Metric::Weight.parse("72,5,1", Units::Metric).is_err());
+        assert!(Metric::Weight.parse("7,a", Units::Metric).is_err());
     }
 
     #[test]

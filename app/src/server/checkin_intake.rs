@@ -81,8 +81,9 @@ fn is_text_field(name: &str) -> bool {
 
 const MAX_FORM_PARTS: usize = 300;
 
-/// Reads every part, refusing unknown fields, duplicate photos and photos over `max_photo_bytes`
-/// as soon as they cross the limit (without reading the rest).
+/// Reads every part, refusing unknown fields, a second photo for one position (once read, at
+/// most `max_photo_bytes`), and photos over `max_photo_bytes` as soon as they cross the limit
+/// (without reading the rest).
 pub async fn read(
     mut multipart: multer::Multipart<'static>,
     max_photo_bytes: usize,

@@ -324,15 +324,18 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
 
     let number_input = move |metric: Metric| {
         let key = metric.key();
-        let step = match metric.kind() {
-            MetricKind::Count | MetricKind::Rating => "1",
-            _ => "any",
+        // Text with a number keypad, not `type="number"`: what was typed reaches the server's
+        // parser as typed ("9,500", "72,5"), where a number box would read text it cannot parse
+        // as empty, and the form's binding would then wipe it.
+        let keypad = match metric.kind() {
+            MetricKind::Count | MetricKind::Rating => "numeric",
+            _ => "decimal",
         };
         let error = move || field_errors.with(|e| e.get(key).cloned());
         let error_id = format!("{key}-error");
         view! {
             <label>{metric_label(metric, units)}
-                <input name=key type="number" step=step inputmode="decimal"
+                <input name=key type="text" inputmode=keypad autocomplete="off"
                     prop:value=value_of(key) on:input=set_value(key)
                     aria-invalid=move || error().is_some().then_some("true")
                     aria-describedby={let error_id = error_id.clone(); move || error().map(|_| error_id.clone())}
@@ -420,21 +423,24 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
                         // (`capture`, which would take the gallery away if it were the only one).
                         // Choosing in one empties the other: the server takes one photo a slot.
                         let (chooser, camera) = (NodeRef::<leptos::html::Input>::new(), NodeRef::<leptos::html::Input>::new());
-                        let empty = |input: NodeRef<leptos::html::Input>| move |_| {
-                            if let Some(input) = input.get_untracked() {
-                                input.set_value("");
+                        // Only when a photo was chosen: some phones empty an input, with a
+                        // change event, when its picker is cancelled.
+                        let empty = |chosen: NodeRef<leptos::html::Input>, other: NodeRef<leptos::html::Input>| move |_| {
+                            let has_photo = chosen.get_untracked().and_then(|input| input.files()).is_some_and(|files| files.length() > 0);
+                            if let (true, Some(other)) = (has_photo, other.get_untracked()) {
+                                other.set_value("");
                             }
                         };
                         view! {
                             <div class="photo-slot">
                                 <label>{slot.label()}
                                     <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp"
-                                        node_ref=chooser on:change=empty(camera)
+                                        node_ref=chooser on:change=empty(chooser, camera)
                                         data-testid=format!("{}{}", testids::CHECKIN_PHOTO_PREFIX, slot.as_str()) />
                                 </label>
                                 <label class="touch-only">{format!("Or take the {} photo now", slot.label().to_lowercase())}
                                     <input type="file" name=slot.field_name() accept="image/jpeg,image/png,image/webp" capture="environment"
-                                        node_ref=camera on:change=empty(chooser)
+                                        node_ref=camera on:change=empty(camera, chooser)
                                         data-testid=format!("{}{}", testids::CHECKIN_CAMERA_PREFIX, slot.as_str()) />
                                 </label>
                             </div>

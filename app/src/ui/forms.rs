@@ -292,7 +292,8 @@ pub fn FilledFormView(form: FilledForm) -> impl IntoView {
 pub type FieldErrors = RwSignal<BTreeMap<String, String>>;
 
 /// The answers in the form `ev` submits, read from its controls rather than kept as they are
-/// typed, so that what was typed before the app loaded counts too.
+/// typed, so that what was typed before the app loaded counts too. A number or date the browser
+/// could not read is [`crate::ui::UNREADABLE`], which its parser refuses.
 pub fn answers_in(
     ev: &leptos::ev::SubmitEvent,
     definition: &FormDefinition,
@@ -308,11 +309,16 @@ pub fn answers_in(
         else {
             return RawAnswers::new();
         };
+        let unreadable = crate::ui::unreadable_inputs(ev);
         definition
             .fields
             .iter()
             .map(|field| {
-                let values = data.get_all(&format!("{prefix}{}", field.id));
+                let name = format!("{prefix}{}", field.id);
+                if unreadable.contains(&name) {
+                    return (field.id.clone(), vec![crate::ui::UNREADABLE.to_owned()]);
+                }
+                let values = data.get_all(&name);
                 let values: Vec<String> = values.iter().filter_map(|v| v.as_string()).collect();
                 (field.id.clone(), values)
             })
@@ -536,7 +542,9 @@ pub fn FillFormPage() -> impl IntoView {
                                 }>
                                     <FormFields definition=r.definition.clone() prefix="" errors=errors />
                                     <FormError message=Signal::derive(move || error_text(submit.value().get())) />
-                                    <button type="submit" disabled=move || submit.pending().get() data-testid=testids::FILL_SUBMIT>"Send answers"</button>
+                                    // Sent by the app only (as JSON): until it has loaded the button waits, so
+                                    // that the browser never sends the answers itself, in a URL.
+                                    <button type="submit" disabled=move || !app_loaded.get() || submit.pending().get() data-testid=testids::FILL_SUBMIT>"Send answers"</button>
                                     <Show when=move || matches!(submit.value().get(), Some(Ok(_)))>
                                         <p class="ok" role="status" data-testid=testids::FILL_DONE>"Thank you. Your coach can read your answers now."</p>
                                     </Show>

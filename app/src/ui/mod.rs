@@ -669,6 +669,39 @@ pub fn app_loaded() -> ReadSignal<bool> {
     loaded
 }
 
+/// What a field the browser could not read is parsed as: text no parser takes, so the field gets
+/// its parser's own "must be a number" (or date).
+pub const UNREADABLE: &str = "?";
+
+/// The names of the inputs in the form `ev` submits whose text the browser could not read (a
+/// number box holding "1e", a half-typed date). The browser gives their value as empty, so
+/// without this, once `novalidate` is set, they would pass as left empty and what was typed
+/// would be lost without a word. Callers parse them as [`UNREADABLE`].
+pub fn unreadable_inputs(ev: &leptos::ev::SubmitEvent) -> std::collections::BTreeSet<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(form) = ev
+            .target()
+            .and_then(|form| form.dyn_into::<web_sys::HtmlFormElement>().ok())
+        else {
+            return Default::default();
+        };
+        let controls = form.elements();
+        (0..controls.length())
+            .filter_map(|i| controls.item(i))
+            .filter_map(|control| control.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .filter(|input| input.validity().bad_input())
+            .map(|input| input.name())
+            .collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        Default::default()
+    }
+}
+
 /// Moves focus to the first control named `name` in the form `ev` submits: the first field with
 /// an error, so that a keyboard or screen reader user lands on it.
 pub fn focus_field(ev: &leptos::ev::SubmitEvent, name: &str) {

@@ -48,19 +48,22 @@ impl Waiting {
 thread_local! {
     static WAITING: ArcRwSignal<Waiting> = ArcRwSignal::new(Waiting::default());
     static SENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Sends in a row that left check-ins waiting, and when the timer may try again.
+    /// Sends in a row that left check-ins waiting, and the timer's ticks to let pass before it
+    /// tries again (counted, not timed: a device's clock may be set back).
     static FAILED_IN_A_ROW: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-    static NEXT_TRY_AT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    static TICKS_TO_SKIP: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
+
+/// The retry timer's period.
+const TICK_SECS: u64 = 30;
 
 /// How long the timer waits before trying again after `failed_in_a_row` sends that left
 /// check-ins waiting: 30 s, doubling to at most 15 minutes, so that a server that keeps failing
 /// (or a network that says "online" and is not) is not asked every 30 s for as long as the page
 /// is open. The connection coming back, or a new page, tries at once.
 pub fn retry_delay_secs(failed_in_a_row: u32) -> u64 {
-    const FIRST: u64 = 30;
     const LONGEST: u64 = 15 * 60;
-    FIRST
+    TICK_SECS
         .saturating_mul(1 << failed_in_a_row.saturating_sub(1).min(10))
         .min(LONGEST)
 }
@@ -113,6 +116,8 @@ pub fn forget(queue_too: bool) {
     js::forget_offline(queue_too);
     if queue_too {
         waiting().set(Waiting::default());
+        FAILED_IN_A_ROW.with(|n| n.set(0));
+        TICKS_TO_SKIP.with(|ticks| ticks.set(0));
     }
 }
 
@@ -190,8 +195,9 @@ pub async fn send(user_id: String) {
             0
         };
         FAILED_IN_A_ROW.with(|n| n.set(failed));
-        let delay_ms = retry_delay_secs(failed) as f64 * 1000.0;
-        NEXT_TRY_AT_MS.with(|at| at.set(web_sys::js_sys::Date::now() + delay_ms));
+        // The next tick is one period away already.
+        let skip = (retry_delay_secs(failed) / TICK_SECS).saturating_sub(1);
+        TICKS_TO_SKIP.with(|ticks| ticks.set(if failed == 0 { 0 } else { skip }));
         waiting().update(|w| {
             w.count = outcome.waiting;
             w.sign_in_needed = outcome.sign_in_needed;
@@ -251,13 +257,17 @@ pub fn OfflineStatus(path: String) -> impl IntoView {
                 let state = waiting();
                 set_interval_with_handle(
                     move || {
-                        let due =
-                            NEXT_TRY_AT_MS.with(|at| at.get()) <= web_sys::js_sys::Date::now();
-                        if due && state.get_untracked().count > 0 && !browser_is_offline() {
+                        if state.get_untracked().count == 0 || browser_is_offline() {
+                            return;
+                        }
+                        let skip = TICKS_TO_SKIP.with(|ticks| ticks.get());
+                        if skip > 0 {
+                            TICKS_TO_SKIP.with(|ticks| ticks.set(skip - 1));
+                        } else {
                             leptos::task::spawn_local(send(user_id.clone()));
                         }
                     },
-                    std::time::Duration::from_secs(30),
+                    std::time::Duration::from_secs(TICK_SECS),
                 )
                 .ok()
             };

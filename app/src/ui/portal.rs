@@ -367,6 +367,8 @@ fn PortalProfile() -> impl IntoView {
                                                         save.dispatch(UpdateContact { phone });
                                                     }
                                                     Err(err) => {
+                                                        // Not "Saved." (or an older error) beside it.
+                                                        save.value().set(None);
                                                         phone_error.set(Some(err.to_string()));
                                                         crate::ui::focus_field(&ev, "phone");
                                                     }
