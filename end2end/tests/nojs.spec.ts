@@ -129,3 +129,51 @@ test('before the app loads, the check-in, the reply and the coach\'s create form
   await coach.goto('/coach');
   await hydrated(coach);
 });
+
+/** A page with the app whose WASM waits until `release()`: the server-rendered form is there to
+ * type into, and the app loads (and hydrates over it) afterwards. */
+async function withAppHeldBack(browser: Browser, signedInAs: Page): Promise<{ page: Page; release: () => void }> {
+  const context = await browser.newContext({ storageState: await signedInAs.context().storageState() });
+  const page = await context.newPage();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => {
+    await released;
+    await route.continue();
+  });
+  return { page, release };
+}
+
+test('what is typed while the app is still loading stays when it loads, and is what is sent', async ({ browser }) => {
+  const { coach, client } = await coachWithJoinedClient(browser, 'Lee Coach');
+
+  // The client types the check-in before the app has loaded, then the app loads over it.
+  const early = await withAppHeldBack(browser, client);
+  await early.page.goto('/portal/checkin', { waitUntil: 'domcontentloaded' });
+  await early.page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`).fill('81.5');
+  await early.page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}mood`).selectOption('7');
+  await early.page.getByTestId(id.CHECKIN_FEEDBACK).fill('Typed on a slow phone.');
+  early.release();
+  await hydrated(early.page);
+  await expect(early.page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}weight`)).toHaveValue('81.5');
+  await expect(early.page.getByTestId(`${id.CHECKIN_FIELD_PREFIX}mood`)).toHaveValue('7');
+  await expect(early.page.getByTestId(id.CHECKIN_FEEDBACK)).toHaveValue('Typed on a slow phone.');
+  await early.page.getByTestId(id.CHECKIN_SUBMIT).click();
+  await expect(early.page.getByTestId(id.CHECKIN_SUBMITTED)).toBeVisible();
+  await early.page.getByTestId(id.CHECKIN_SUBMITTED).getByRole('link').click();
+  await expect(early.page.getByText('Typed on a slow phone.')).toBeVisible();
+  await expect(early.page.getByText('81.5 kg')).toBeVisible();
+  const checkinId = early.page.url().split('/').pop();
+
+  // The coach types a reply before the app has loaded; it stays, and is what is sent.
+  const coachEarly = await withAppHeldBack(browser, coach);
+  await coachEarly.page.goto(`/coach/checkins/${checkinId}`, { waitUntil: 'domcontentloaded' });
+  await coachEarly.page.getByTestId(id.REVIEW_REPLY).fill('Typed before the app loaded.');
+  coachEarly.release();
+  await hydrated(coachEarly.page);
+  await expect(coachEarly.page.getByTestId(id.REVIEW_REPLY)).toHaveValue('Typed before the app loaded.');
+  await coachEarly.page.getByTestId(id.REVIEW_SUBMIT).click();
+  await expect(coachEarly.page.getByTestId(id.REVIEW_DONE)).toBeVisible();
+  await coachEarly.page.reload();
+  await expect(coachEarly.page.getByTestId(id.REVIEW_REPLY)).toHaveValue('Typed before the app loaded.');
+});

@@ -118,7 +118,20 @@ fn metric_label(metric: Metric, units: Units) -> String {
 #[component]
 fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
     let user = current_user();
-    let fields = RwSignal::new(BTreeMap::<String, String>::new());
+    // What was typed before the app loaded is kept (the draft fills only what it left empty).
+    let typed: BTreeMap<String, String> = Metric::ALL
+        .into_iter()
+        .map(Metric::key)
+        .chain(["feedback"])
+        .filter_map(|name| {
+            let selector = format!(
+                "[data-testid=\"{}\"] [name=\"{name}\"]",
+                testids::CHECKIN_FORM
+            );
+            Some((name.to_owned(), crate::ui::typed_before_load(&selector)?))
+        })
+        .collect();
+    let fields = RwSignal::new(typed);
     let draft_loaded = RwSignal::new(false);
     let restored = RwSignal::new(false);
     let progress = RwSignal::new(None::<f64>);
@@ -157,10 +170,16 @@ fn CheckinForm(units: Units, form: Option<FormDefinition>) -> impl IntoView {
             return;
         }
         if let Some(saved) = draft::load(&key) {
-            if !saved.is_empty() {
-                fields.set(saved);
-                restored.set(true);
-            }
+            let mut added = false;
+            fields.update(|fields| {
+                for (name, value) in saved {
+                    if !value.is_empty() && !fields.contains_key(&name) {
+                        fields.insert(name, value);
+                        added = true;
+                    }
+                }
+            });
+            restored.set(added);
         }
         draft_loaded.set(true);
     });
@@ -826,9 +845,12 @@ pub fn ReviewPage() -> impl IntoView {
                         let client_href = crate::ui::clients::ClientTab::Checkins.href(&r.client_id);
                         let reviewed = r.current.reviewed_at.is_some();
                         let reply = r.current.reply.clone().unwrap_or_default();
-                        let reply_text = RwSignal::new(reply.clone());
+                        // A reply typed before the app loaded is kept.
+                        let typed = crate::ui::typed_before_load(&format!("textarea[name=\"reply\"][data-checkin=\"{}\"]", r.current.id));
+                        let reply_text = RwSignal::new(typed.unwrap_or_else(|| reply.clone()));
                         let id = r.current.id.clone();
                         let draft_id = id.clone();
+                        let reply_for = id.clone();
                         let delete_id = id.clone();
                         view! {
                             <section data-testid=testids::REVIEW_PAGE>
@@ -872,7 +894,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     <ActionForm action=review>
                                         <input type="hidden" name="checkin_id" value=id />
                                         <label>"The client sees this in their portal."
-                                            <textarea name="reply" rows="6" data-testid=testids::REVIEW_REPLY prop:value=move || reply_text.get()
+                                            <textarea name="reply" rows="6" data-checkin=reply_for data-testid=testids::REVIEW_REPLY prop:value=move || reply_text.get()
                                                 on:input=move |ev| reply_text.set(event_target_value(&ev))>{reply}</textarea>
                                         </label>
                                         <DraftReplyButton checkin_id=draft_id reply=reply_text />

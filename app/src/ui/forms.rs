@@ -545,6 +545,7 @@ pub fn FillFormPage() -> impl IntoView {
                                     // Sent by the app only (as JSON): until it has loaded the button waits, so
                                     // that the browser never sends the answers itself, in a URL.
                                     <button type="submit" disabled=move || !app_loaded.get() || submit.pending().get() data-testid=testids::FILL_SUBMIT>"Send answers"</button>
+                                    <noscript><p class="muted">"Your answers are sent by the app, which needs JavaScript."</p></noscript>
                                     <Show when=move || matches!(submit.value().get(), Some(Ok(_)))>
                                         <p class="ok" role="status" data-testid=testids::FILL_DONE>"Thank you. Your coach can read your answers now."</p>
                                     </Show>

@@ -669,6 +669,28 @@ pub fn app_loaded() -> ReadSignal<bool> {
     loaded
 }
 
+/// The value typed into the server-rendered control at `selector` before the app loaded (the
+/// page is a plain form until then), when not empty. A component reads it before its view
+/// hydrates: a `prop:value` binding writes the component's state over the control as it does.
+pub fn typed_before_load(selector: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let control = web_sys::window()?
+            .document()?
+            .query_selector(selector)
+            .ok()??;
+        let value = web_sys::js_sys::Reflect::get(&control, &"value".into())
+            .ok()?
+            .as_string()?;
+        (!value.trim().is_empty()).then_some(value)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = selector;
+        None
+    }
+}
+
 /// What a field the browser could not read is parsed as: text no parser takes, so the field gets
 /// its parser's own "must be a number" (or date).
 pub const UNREADABLE: &str = "?";
