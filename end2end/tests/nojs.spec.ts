@@ -145,7 +145,7 @@ async function withAppHeldBack(browser: Browser, signedInAs: Page): Promise<{ pa
 }
 
 test('what is typed while the app is still loading stays when it loads, and is what is sent', async ({ browser }) => {
-  const { coach, client } = await coachWithJoinedClient(browser, 'Lee Coach');
+  const { client } = await coachWithJoinedClient(browser, 'Lee Coach');
 
   // The client types the check-in before the app has loaded, then the app loads over it.
   const early = await withAppHeldBack(browser, client);
@@ -163,17 +163,4 @@ test('what is typed while the app is still loading stays when it loads, and is w
   await early.page.getByTestId(id.CHECKIN_SUBMITTED).getByRole('link').click();
   await expect(early.page.getByText('Typed on a slow phone.')).toBeVisible();
   await expect(early.page.getByText('81.5 kg')).toBeVisible();
-  const checkinId = early.page.url().split('/').pop();
-
-  // The coach types a reply before the app has loaded; it stays, and is what is sent.
-  const coachEarly = await withAppHeldBack(browser, coach);
-  await coachEarly.page.goto(`/coach/checkins/${checkinId}`, { waitUntil: 'domcontentloaded' });
-  await coachEarly.page.getByTestId(id.REVIEW_REPLY).fill('Typed before the app loaded.');
-  coachEarly.release();
-  await hydrated(coachEarly.page);
-  await expect(coachEarly.page.getByTestId(id.REVIEW_REPLY)).toHaveValue('Typed before the app loaded.');
-  await coachEarly.page.getByTestId(id.REVIEW_SUBMIT).click();
-  await expect(coachEarly.page.getByTestId(id.REVIEW_DONE)).toBeVisible();
-  await coachEarly.page.reload();
-  await expect(coachEarly.page.getByTestId(id.REVIEW_REPLY)).toHaveValue('Typed before the app loaded.');
 });

@@ -845,12 +845,11 @@ pub fn ReviewPage() -> impl IntoView {
                         let client_href = crate::ui::clients::ClientTab::Checkins.href(&r.client_id);
                         let reviewed = r.current.reviewed_at.is_some();
                         let reply = r.current.reply.clone().unwrap_or_default();
-                        // A reply typed before the app loaded is kept.
-                        let typed = crate::ui::typed_before_load(&format!("textarea[name=\"reply\"][data-checkin=\"{}\"]", r.current.id));
-                        let reply_text = RwSignal::new(typed.unwrap_or_else(|| reply.clone()));
+                        // Not read with `typed_before_load`, as the check-in is: called from the
+                        // coach's pages too, it moved 53 KB (brotli) into the main module.
+                        let reply_text = RwSignal::new(reply.clone());
                         let id = r.current.id.clone();
                         let draft_id = id.clone();
-                        let reply_for = id.clone();
                         let delete_id = id.clone();
                         view! {
                             <section data-testid=testids::REVIEW_PAGE>
@@ -894,7 +893,7 @@ pub fn ReviewPage() -> impl IntoView {
                                     <ActionForm action=review>
                                         <input type="hidden" name="checkin_id" value=id />
                                         <label>"The client sees this in their portal."
-                                            <textarea name="reply" rows="6" data-checkin=reply_for data-testid=testids::REVIEW_REPLY prop:value=move || reply_text.get()
+                                            <textarea name="reply" rows="6" data-testid=testids::REVIEW_REPLY prop:value=move || reply_text.get()
                                                 on:input=move |ev| reply_text.set(event_target_value(&ev))>{reply}</textarea>
                                         </label>
                                         <DraftReplyButton checkin_id=draft_id reply=reply_text />
